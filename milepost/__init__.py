@@ -1,0 +1,1 @@
+"""Milepost: fixed-budget client projects delivered in milestones."""

@@ -1,0 +1,29 @@
+"""Pick the organisation a request works in (the organisation switcher)."""
+
+from __future__ import annotations
+
+from django.utils.functional import SimpleLazyObject
+
+from .models import Organisation
+from .permissions import roles_of
+
+SESSION_KEY = "milepost_organisation_id"
+
+
+def current_organisation(request) -> Organisation | None:
+    """The organisation chosen in the session, or the user's first one; None for contacts."""
+    roles = roles_of(request.user)
+    if not roles:
+        return None
+    chosen = request.session.get(SESSION_KEY)
+    org_id = chosen if chosen in roles else min(roles)
+    return Organisation.objects.filter(pk=org_id).first()
+
+
+class CurrentOrganisationMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.organisation = SimpleLazyObject(lambda: current_organisation(request))
+        return self.get_response(request)

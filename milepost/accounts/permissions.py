@@ -1,0 +1,60 @@
+"""Who may do what. Every view, API endpoint and service asks here, and nowhere else.
+
+Roles are loaded once per user object and cached on it, so a page asks the database once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .models import Membership, Organisation, Role
+
+MANAGING_ROLES = frozenset({Role.OWNER, Role.MANAGER})
+
+
+def roles_of(user: Any) -> dict[int, str]:
+    """Map organisation id → role for ``user`` (cached on the user object)."""
+    if not getattr(user, "is_authenticated", False):
+        return {}
+    cached = getattr(user, "_milepost_roles", None)
+    if cached is None:
+        cached = dict(Membership.objects.filter(user=user).values_list("organisation_id", "role"))
+        user._milepost_roles = cached
+    return cached
+
+
+def forget_roles(user: Any) -> None:
+    """Drop the cached roles after a membership change."""
+    if hasattr(user, "_milepost_roles"):
+        del user._milepost_roles
+
+
+def role_in(user: Any, organisation: Organisation | int) -> str | None:
+    org_id = organisation if isinstance(organisation, int) else organisation.pk
+    return roles_of(user).get(org_id)
+
+
+def is_agency_user(user: Any) -> bool:
+    return bool(roles_of(user))
+
+
+def can_view_organisation(user: Any, organisation: Organisation | int) -> bool:
+    return role_in(user, organisation) is not None
+
+
+def can_manage_organisation(user: Any, organisation: Organisation | int) -> bool:
+    """Settings, members and billing details: owners only."""
+    return role_in(user, organisation) == Role.OWNER
+
+
+def can_manage_members(user: Any, organisation: Organisation | int) -> bool:
+    return role_in(user, organisation) == Role.OWNER
+
+
+def can_view_clients(user: Any, organisation: Organisation | int) -> bool:
+    return role_in(user, organisation) is not None
+
+
+def can_manage_clients(user: Any, organisation: Organisation | int) -> bool:
+    """Create and edit clients and invite their contacts: owners and managers."""
+    return role_in(user, organisation) in MANAGING_ROLES

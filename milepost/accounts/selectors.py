@@ -1,0 +1,77 @@
+"""Reads about accounts, always through the eyes of a user."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Prefetch, QuerySet
+
+from milepost.core.errors import NotFound
+
+from .models import ApiToken, Client, Contact, Membership, Organisation
+from .permissions import roles_of
+
+
+def organisations_for(user: Any) -> QuerySet[Organisation]:
+    """Organisations the user is a member of, by name."""
+    return Organisation.objects.filter(pk__in=list(roles_of(user))).order_by("name", "id")
+
+
+def organisation_get(user: Any, organisation_id: Any) -> Organisation:
+    """Return an organisation the user belongs to, or raise NotFound."""
+    try:
+        org_id = int(organisation_id)
+    except (TypeError, ValueError):
+        raise NotFound("Organisation not found.") from None
+    if org_id not in roles_of(user):
+        raise NotFound("Organisation not found.")
+    return Organisation.objects.get(pk=org_id)
+
+
+def memberships_of(organisation: Organisation) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(organisation=organisation)
+        .select_related("user")
+        .order_by("user__name", "user__email")
+    )
+
+
+def clients_visible_to(user: Any, *, organisation: Organisation | None = None) -> QuerySet[Client]:
+    """Clients of the organisations the user is a member of (contacts see none here)."""
+    org_ids = list(roles_of(user))
+    if organisation is not None:
+        org_ids = [organisation.pk] if organisation.pk in org_ids else []
+    return (
+        Client.objects.filter(organisation_id__in=org_ids)
+        .select_related("organisation")
+        .annotate(contact_count=Count("contacts"))
+        .order_by("name", "id")
+    )
+
+
+def client_get(user: Any, client_id: Any) -> Client:
+    """Return one visible client with its contacts, or raise NotFound."""
+    try:
+        pk = int(client_id)
+    except (TypeError, ValueError):
+        raise NotFound("Client not found.") from None
+    client = (
+        Client.objects.filter(pk=pk, organisation_id__in=list(roles_of(user)))
+        .select_related("organisation")
+        .prefetch_related(
+            Prefetch("contacts", queryset=Contact.objects.select_related("user").order_by("id"))
+        )
+        .first()
+    )
+    if client is None:
+        raise NotFound("Client not found.")
+    return client
+
+
+def client_contacts_of(user: Any) -> QuerySet[Contact]:
+    """The client contacts this user acts as (the client side of their access)."""
+    return Contact.objects.filter(user=user).select_related("client", "client__organisation")
+
+
+def api_tokens_of(user: Any) -> QuerySet[ApiToken]:
+    return ApiToken.objects.filter(user=user)

@@ -1,0 +1,77 @@
+"""Every API error has one shape: {"error": {"code", "message", "details"}}."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from milepost.core.errors import ApplicationError
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = "payload_too_large"
+
+
+def error_body(code: str, message: str, details: dict | None = None) -> dict:
+    return {"error": {"code": code, "message": message, "details": details or {}}}
+
+
+def _flatten(detail) -> dict:
+    """DRF validation details → {"field": ["message", ...]}."""
+    if isinstance(detail, dict):
+        return {
+            str(k): [str(m) for m in (v if isinstance(v, list) else [v])]
+            if not isinstance(v, dict)
+            else _flatten(v)
+            for k, v in detail.items()
+        }
+    if isinstance(detail, list):
+        return {"non_field_errors": [str(m) for m in detail]}
+    return {"non_field_errors": [str(detail)]}
+
+
+def exception_handler(exc, context):
+    """Turn service refusals and DRF/Django errors into the documented JSON."""
+    if isinstance(exc, ApplicationError):
+        return Response(exc.as_dict(), status=exc.status)
+    if isinstance(exc, RequestDataTooBig):
+        return Response(
+            error_body("payload_too_large", "The request body is too large."),
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
+    if isinstance(exc, Http404):
+        return Response(error_body("not_found", "Not found."), status=404)
+    if isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        body = error_body("invalid", "Please correct the fields in details.", _flatten(exc.detail))
+    elif isinstance(exc, exceptions.ParseError):
+        body = error_body("malformed_request", str(exc.detail))
+    elif isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+        code = exc.get_codes() if isinstance(exc.get_codes(), str) else "not_authenticated"
+        body = error_body(code, str(exc.detail))
+        response.status_code = status.HTTP_401_UNAUTHORIZED
+    elif isinstance(exc, exceptions.APIException):
+        codes = exc.get_codes()
+        body = error_body(codes if isinstance(codes, str) else exc.default_code, str(exc.detail))
+    else:  # pragma: no cover - DRF only handles APIException subclasses
+        body = error_body("error", str(exc))
+    response.data = body
+    return response
+
+
+def json_not_found(request, exception=None):
+    return JsonResponse(error_body("not_found", "Not found."), status=404)
+
+
+def json_server_error(request):
+    return JsonResponse(error_body("server_error", "Something went wrong on our side."), status=500)

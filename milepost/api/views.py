@@ -1,0 +1,109 @@
+"""REST views: parse, call one selector or service, render."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from milepost.accounts import selectors, services
+from milepost.accounts.permissions import roles_of
+from milepost.core.errors import InvalidInput, NotAllowed
+
+from . import serializers as s
+
+ERRORS = {
+    400: s.ErrorSerializer,
+    401: s.ErrorSerializer,
+    403: s.ErrorSerializer,
+    404: s.ErrorSerializer,
+    409: s.ErrorSerializer,
+}
+
+
+def validated(serializer_class, data, **kwargs) -> dict:
+    serializer = serializer_class(data=data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+class MeView(APIView):
+    @extend_schema(responses={200: s.MeSerializer, 401: s.ErrorSerializer})
+    def get(self, request):
+        """Who you are, your organisations with your role, and the clients you speak for."""
+        user = request.user
+        roles = roles_of(user)
+        organisations = [
+            {"id": org.pk, "name": org.name, "role": roles[org.pk]}
+            for org in selectors.organisations_for(user)
+        ]
+        data = {
+            "id": user.pk,
+            "email": user.email,
+            "name": user.name,
+            "organisations": organisations,
+            "client_contacts": selectors.client_contacts_of(user),
+        }
+        return Response(s.MeSerializer(data).data)
+
+
+class ClientViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Clients of your organisations."""
+
+    serializer_class = s.ClientSerializer
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.clients_visible_to(self.request.user)
+
+    @extend_schema(responses={200: s.ClientDetailSerializer, **ERRORS})
+    def retrieve(self, request, pk=None):
+        client = selectors.client_get(request.user, pk)
+        return Response(s.ClientDetailSerializer(client).data)
+
+    @extend_schema(
+        request=s.ClientWriteSerializer, responses={201: s.ClientDetailSerializer, **ERRORS}
+    )
+    def create(self, request):
+        data = validated(s.ClientWriteSerializer, request.data)
+        organisation = self._organisation(data.pop("organisation", None))
+        client = services.client_create(organisation=organisation, actor=request.user, **data)
+        client = selectors.client_get(request.user, client.pk)
+        return Response(s.ClientDetailSerializer(client).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=s.ClientPatchSerializer, responses={200: s.ClientDetailSerializer, **ERRORS}
+    )
+    def partial_update(self, request, pk=None):
+        client = selectors.client_get(request.user, pk)
+        data = validated(s.ClientPatchSerializer, request.data)
+        services.client_update(client=client, actor=request.user, **data)
+        client = selectors.client_get(request.user, pk)
+        return Response(s.ClientDetailSerializer(client).data)
+
+    @extend_schema(
+        request=s.ContactInviteSerializer, responses={201: s.ContactSerializer, **ERRORS}
+    )
+    @action(detail=True, methods=["post"])
+    def contacts(self, request, pk=None):
+        """Invite a contact by email; they get a one-time link to set a password."""
+        client = selectors.client_get(request.user, pk)
+        data = validated(s.ContactInviteSerializer, request.data)
+        contact = services.contact_invite(client=client, actor=request.user, **data)
+        return Response(s.ContactSerializer(contact).data, status=status.HTTP_201_CREATED)
+
+    def _organisation(self, organisation_id):
+        roles = roles_of(self.request.user)
+        if organisation_id is not None:
+            return selectors.organisation_get(self.request.user, organisation_id)
+        if not roles:
+            raise NotAllowed(_("Only members of an agency can create clients."))
+        if len(roles) > 1:
+            raise InvalidInput(
+                _("You belong to several organisations: say which one."),
+                details={"organisation": [_("This field is required.")]},
+            )
+        return selectors.organisation_get(self.request.user, next(iter(roles)))

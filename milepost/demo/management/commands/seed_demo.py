@@ -1,0 +1,80 @@
+"""Load the demo data. Running it again changes nothing."""
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from milepost.accounts import services
+from milepost.accounts.models import Client, Contact, Membership, Organisation, Role, User
+
+PASSWORD = "milepost-demo"
+
+LOGINS = [
+    ("owner@northwind.example", "Olivia Owner", "Northwind Studio · owner"),
+    ("manager@northwind.example", "Max Manager", "Northwind Studio · manager"),
+    ("dev@northwind.example", "Dana Developer", "Northwind Studio · member"),
+    ("approver@acme.example", "Alex Approver", "Acme Shop · client contact (approver)"),
+    ("viewer@acme.example", "Vic Viewer", "Acme Shop · client contact (viewer)"),
+    ("owner@other.example", "Otto Other", "Other Agency · owner"),
+]
+
+
+def _user(email: str, name: str) -> User:
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = User.objects.create_user(email=email, password=PASSWORD, name=name)
+    return user
+
+
+def _organisation(name: str, owner: User, **fields) -> Organisation:
+    org = Organisation.objects.filter(name=name).first()
+    return org or services.organisation_create(name=name, owner=owner, **fields)
+
+
+def _member(org: Organisation, user: User, role: str) -> None:
+    Membership.objects.get_or_create(organisation=org, user=user, defaults={"role": role})
+
+
+def _client(org: Organisation, actor: User, name: str, **fields) -> Client:
+    client = Client.objects.filter(organisation=org, name=name).first()
+    return client or services.client_create(organisation=org, actor=actor, name=name, **fields)
+
+
+class Command(BaseCommand):
+    help = "Create the demo organisations, users and clients (idempotent)."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        users = {email: _user(email, name) for email, name, _ in LOGINS}
+        owner = users["owner@northwind.example"]
+        northwind = _organisation(
+            "Northwind Studio",
+            owner,
+            legal_name="Northwind Studio GmbH",
+            address="Hafenstraße 12\n20457 Hamburg",
+            vat_id="DE123456789",
+            country="DE",
+            default_currency="EUR",
+        )
+        _member(northwind, users["manager@northwind.example"], Role.MANAGER)
+        _member(northwind, users["dev@northwind.example"], Role.MEMBER)
+        acme = _client(
+            northwind,
+            owner,
+            "Acme Shop",
+            legal_address="1 Market Street\nDublin",
+            vat_id="IE6388047V",
+            country="IE",
+        )
+        for email in ("approver@acme.example", "viewer@acme.example"):
+            Contact.objects.get_or_create(client=acme, user=users[email])
+        _organisation(
+            "Other Agency",
+            users["owner@other.example"],
+            country="FR",
+            default_currency="EUR",
+            legal_name="Other Agency SAS",
+        )
+
+        self.stdout.write(self.style.SUCCESS("Demo data ready. Log in with any of these:"))
+        for email, _name, what in LOGINS:
+            self.stdout.write(f"  {email:<28} {PASSWORD:<15} {what}")

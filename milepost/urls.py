@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from milepost.core.views import healthz
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("milepost.api.urls")),
+    path("", include("milepost.web.urls")),
+]
+
+handler404 = "milepost.web.views.errors.not_found"
+handler500 = "milepost.web.views.errors.server_error"

@@ -1,0 +1,95 @@
+"""Logging in and out, password reset, invitations, the organisation switcher."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_ratelimit.decorators import ratelimit
+
+from milepost.accounts import services
+from milepost.accounts.middleware import SESSION_KEY
+from milepost.accounts.permissions import roles_of
+from milepost.core.errors import ApplicationError, InvalidInput
+
+from ..forms import InvitationForm, LoginForm, SetPasswordForm, apply_errors
+
+
+def rate_limited(request, exception):
+    return render(request, "web/rate_limited.html", status=429)
+
+
+@method_decorator(ratelimit(key="ip", rate=settings.LOGIN_RATE, method="POST"), name="post")
+@method_decorator(
+    ratelimit(key="post:username", rate=settings.LOGIN_RATE, method="POST"), name="post"
+)
+class LoginView(auth_views.LoginView):
+    form_class = LoginForm
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+    def get_initial(self):
+        return {"username": self.request.GET.get("email", "")}
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    email_template_name = "registration/password_reset_email.txt"
+    html_email_template_name = "registration/password_reset_email.html"
+    subject_template_name = "registration/password_reset_subject.txt"
+
+    def form_valid(self, form):
+        # Django's form looks addresses up case-sensitively; ours are stored lower-case.
+        form.cleaned_data["email"] = form.cleaned_data["email"].strip().lower()
+        return super().form_valid(form)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    form_class = SetPasswordForm
+
+
+def invitation(request, token: str):
+    """Let an invited person choose a password, once, within the link's lifetime."""
+    try:
+        invite = services.invitation_lookup(token)
+    except ApplicationError as error:
+        return render(
+            request,
+            "web/invitation_invalid.html",
+            {"error": error},
+            status=error.status if error.status == 404 else 410,
+        )
+    form = InvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.invitation_accept(
+                raw_token=token, password=form.cleaned_data["password1"]
+            )
+        except InvalidInput as error:
+            apply_errors(form, error, rename={"password": "password1"})
+        except ApplicationError as error:
+            return render(request, "web/invitation_invalid.html", {"error": error}, status=410)
+        else:
+            messages.success(request, _("Your password is set. Log in to continue."))
+            return redirect(reverse("web:login") + "?" + urlencode({"email": user.email}))
+    return render(request, "web/invitation.html", {"form": form, "invitation": invite})
+
+
+@require_POST
+@login_required
+def switch_organisation(request):
+    """Work in another of the user's organisations."""
+    try:
+        org_id = int(request.POST.get("organisation", ""))
+    except ValueError:
+        org_id = None
+    if org_id in roles_of(request.user):
+        request.session[SESSION_KEY] = org_id
+    return redirect("web:dashboard")
