@@ -4,7 +4,7 @@ from django.conf import settings
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 
-from milepost.api.errors import PayloadTooLarge
+from .exceptions import PayloadTooLarge
 
 
 class JSONParser(parsers.JSONParser):

@@ -1,0 +1,82 @@
+"""Shared fixtures: one organisation with a user per role, a client contact, and an outsider."""
+
+from dataclasses import dataclass
+
+import pytest
+from rest_framework.test import APIClient
+
+from milepost.accounts.models import Role
+
+from .factories import (
+    PASSWORD,
+    ClientFactory,
+    ContactFactory,
+    MembershipFactory,
+    OrganisationFactory,
+    UserFactory,
+)
+
+
+@pytest.fixture(autouse=True)
+def _mail_in_memory(settings, tmp_path):
+    """Tests see sent mail in django.core.mail.outbox unless they ask for something else."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@dataclass
+class World:
+    """An agency with one user per role, a client with a contact, and another agency."""
+
+    organisation: object
+    owner: object
+    manager: object
+    member: object
+    client: object
+    contact: object
+    other_organisation: object
+    outsider: object
+
+    def user(self, role: str):
+        return getattr(self, role)
+
+
+@pytest.fixture
+def world(db):
+    organisation = OrganisationFactory(name="Northwind Studio")
+    owner = MembershipFactory(organisation=organisation, role=Role.OWNER).user
+    manager = MembershipFactory(organisation=organisation, role=Role.MANAGER).user
+    member = MembershipFactory(organisation=organisation, role=Role.MEMBER).user
+    client = ClientFactory(organisation=organisation, name="Acme Shop")
+    contact = ContactFactory(client=client).user
+    other = OrganisationFactory(name="Other Agency")
+    outsider = MembershipFactory(organisation=other, role=Role.OWNER).user
+    return World(organisation, owner, manager, member, client, contact, other, outsider)
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+@pytest.fixture
+def api_as(api):
+    """Return an API client logged in as the given user (or anonymous for None)."""
+
+    def login(user):
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return login
+
+
+@pytest.fixture
+def password():
+    return PASSWORD
+
+
+@pytest.fixture
+def user_factory(db):
+    return UserFactory
