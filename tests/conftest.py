@@ -18,9 +18,11 @@ from .factories import (
 
 
 @pytest.fixture(autouse=True)
-def _mail_in_memory(settings, tmp_path):
-    """Tests see sent mail in django.core.mail.outbox unless they ask for something else."""
+def _test_settings(settings, tmp_path):
+    """Mail goes to django.core.mail.outbox, uploads to a temporary folder, and passwords use a
+    fast hasher (Argon2 is deliberately slow; production keeps it)."""
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from django.utils.functional import SimpleLazyObject
-
 from .models import Organisation
 from .permissions import roles_of
 
@@ -25,5 +23,5 @@ class CurrentOrganisationMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        request.organisation = SimpleLazyObject(lambda: current_organisation(request))
+        request.organisation = current_organisation(request)
         return self.get_response(request)

@@ -10,6 +10,7 @@ from milepost.accounts import permissions, selectors, services
 from milepost.core.errors import ApplicationError, InvalidInput
 
 from ..forms import OrganisationForm, PasswordChangeForm, ProfileForm, TokenForm, apply_errors
+from .base import agency_required
 
 
 def _page(request, status=200, **forms):
@@ -93,11 +94,11 @@ def token_revoke(request, pk: int):
     return render(request, "web/token_revoke.html", {"token": token})
 
 
-@login_required
+@agency_required
 def organisation(request):
     org = request.organisation
-    if org is None or not permissions.can_manage_organisation(request.user, org):
-        return render(request, "web/403.html", status=403) if org else redirect("web:settings")
+    if not permissions.can_manage_organisation(request.user, org):
+        return render(request, "web/403.html", status=403)
     form = OrganisationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -56,6 +56,8 @@ def member_list(request):
 @agency_required
 def member_role(request, pk: int):
     membership = _membership(request, pk)
+    if not permissions.can_manage_members(request.user, membership.organisation):
+        return render(request, "web/403.html", status=403)
     if request.method != "POST":
         return redirect("web:members")
     form = RoleForm(request.POST)

@@ -1,0 +1,208 @@
+"""Every URL × every kind of user → the expected status.
+
+A URL pattern without a row here fails ``test_every_url_has_a_row``, so new endpoints must
+declare who may reach them. Statuses follow PRODUCT.md: invisible → 404, visible but not
+allowed → 403, anonymous → 302 to the login page (web) or 401 (API).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from rest_framework.test import APIClient
+
+from milepost.accounts import services
+from milepost.accounts.models import Invitation, Membership
+from milepost.core import clock
+
+ROLES = ("anonymous", "owner", "manager", "member", "contact", "outsider")
+AGENCY = {"owner", "manager", "member"}
+# Django's admin has its own staff-only permission system and is tested by Django.
+EXCLUDED_NAMESPACES = {"admin"}
+
+
+@dataclass
+class Row:
+    name: str
+    method: str
+    expect: dict[str, int]
+    args: Any = None  # callable(world) -> list of URL args
+    data: Any = None  # callable(world, role) -> request body
+    api: bool = False
+    extra: dict = field(default_factory=dict)
+
+
+def expect(default: int, **overrides: int) -> dict[str, int]:
+    statuses = dict.fromkeys(ROLES, default)
+    statuses.update(overrides)
+    return statuses
+
+
+def web(default: int, **overrides: int) -> dict[str, int]:
+    """Logged-in users get ``default``; anonymous users are sent to log in."""
+    return expect(default, anonymous=302, **overrides)
+
+
+def api(default: int, **overrides: int) -> dict[str, int]:
+    return expect(default, anonymous=401, **overrides)
+
+
+def client_id(w):
+    return [w.client.pk]
+
+
+def member_membership(w):
+    return [Membership.objects.get(user=w.member).pk]
+
+
+def owner_token(w):
+    token, _raw = services.api_token_create(user=w.owner, name="matrix", actor=w.owner)
+    return [token.pk]
+
+
+def fresh_invitation(w):
+    raw = "matrix-invitation-token"
+    invitee = type(w.owner).objects.create_user(email="invitee@example.com")
+    Invitation.objects.create(
+        user=invitee,
+        organisation=w.organisation,
+        token_hash=services.hash_token(raw),
+        expires_at=clock.now() + dt.timedelta(days=7),
+    )
+    return [raw]
+
+
+def new_client(w, role):
+    return {"name": f"New client for {role}", "country": "FR"}
+
+
+ROWS = [
+    Row("healthz", "get", expect(200)),
+    Row("web:login", "get", expect(302, anonymous=200)),
+    Row("web:logout", "post", expect(302)),
+    Row("web:password_reset", "get", expect(200)),
+    Row("web:password_reset_done", "get", expect(200)),
+    Row("web:password_reset_confirm", "get", expect(200), args=lambda w: ["MQ", "bad-token"]),
+    Row("web:password_reset_complete", "get", expect(200)),
+    Row("web:invitation", "get", expect(200), args=fresh_invitation),
+    Row("web:switch_organisation", "post", web(302), data=lambda w, r: {"organisation": "1"}),
+    Row("web:dashboard", "get", web(200)),
+    Row("web:projects", "get", web(200)),
+    Row("web:clients", "get", web(200, contact=404)),
+    Row("web:clients", "post", web(302, member=403, contact=404), data=new_client),
+    Row("web:client_detail", "get", web(200, contact=404, outsider=404), args=client_id),
+    Row(
+        "web:client_detail",
+        "post",
+        web(302, member=403, contact=404, outsider=404),
+        args=client_id,
+        data=lambda w, r: {"email": f"{r}-invitee@example.com", "name": "Invitee"},
+    ),
+    Row(
+        "web:client_edit",
+        "get",
+        web(200, member=403, contact=404, outsider=404),
+        args=client_id,
+    ),
+    Row("web:members", "get", web(200, contact=404)),
+    Row(
+        "web:member_role",
+        "post",
+        web(302, manager=403, member=403, contact=404, outsider=404),
+        args=member_membership,
+        data=lambda w, r: {"role": "manager"},
+    ),
+    Row(
+        "web:member_remove",
+        "get",
+        web(200, manager=403, member=403, contact=404, outsider=404),
+        args=member_membership,
+    ),
+    Row("web:settings", "get", web(200)),
+    Row("web:settings_profile", "post", web(302), data=lambda w, r: {"name": "New Name"}),
+    Row("web:settings_password", "get", web(200)),
+    Row("web:settings_organisation", "get", web(200, manager=403, member=403, contact=404)),
+    Row("web:token_create", "post", web(200), data=lambda w, r: {"name": "laptop"}),
+    Row("web:token_revoke", "get", web(404, owner=200), args=owner_token),
+    Row("api:me", "get", api(200), api=True),
+    Row("api:schema", "get", expect(200), api=True),
+    Row("api:docs", "get", expect(200), api=True),
+    Row("api:client-list", "get", api(200), api=True),
+    Row(
+        "api:client-list",
+        "post",
+        api(201, member=403, contact=403),
+        data=new_client,
+        api=True,
+    ),
+    Row("api:client-detail", "get", api(200, contact=404, outsider=404), args=client_id, api=True),
+    Row(
+        "api:client-detail",
+        "patch",
+        api(200, member=403, contact=404, outsider=404),
+        args=client_id,
+        data=lambda w, r: {"vat_id": "IE999"},
+        api=True,
+    ),
+    Row(
+        "api:client-contacts",
+        "post",
+        api(201, member=403, contact=404, outsider=404),
+        args=client_id,
+        data=lambda w, r: {"email": f"{r}-contact@example.com"},
+        api=True,
+    ),
+]
+
+
+def _url_names(patterns, namespace: str | None = None) -> set[str]:
+    names: set[str] = set()
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace in EXCLUDED_NAMESPACES:
+                continue
+            inner = pattern.namespace or namespace
+            if namespace and pattern.namespace:
+                inner = f"{namespace}:{pattern.namespace}"
+            names |= _url_names(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            names.add(f"{namespace}:{pattern.name}" if namespace else pattern.name)
+    return names
+
+
+def test_every_url_has_a_row():
+    missing = _url_names(get_resolver().url_patterns) - {row.name for row in ROWS}
+    assert not missing, f"Add these URLs to the permission matrix: {sorted(missing)}"
+
+
+CASES = [
+    pytest.param(row, role, id=f"{row.method.upper()} {row.name} as {role}")
+    for row in ROWS
+    for role in ROLES
+]
+
+
+@pytest.mark.parametrize(("row", "role"), CASES)
+def test_permission_matrix(row: Row, role: str, world, client):
+    user = None if role == "anonymous" else world.user(role)
+    url = reverse(row.name, args=row.args(world) if row.args else None)
+    data = row.data(world, role) if row.data else None
+    if row.api:
+        http = APIClient()
+        if user is not None:
+            http.force_authenticate(user)
+        response = getattr(http, row.method)(url, data, format="json")
+    else:
+        if user is not None:
+            client.force_login(user)
+        response = getattr(client, row.method)(url, data or {})
+    assert response.status_code == row.expect[role], (
+        f"{row.method.upper()} {url} as {role}: expected {row.expect[role]}, "
+        f"got {response.status_code}"
+    )
+    if row.api and response.status_code >= 400:
+        assert set(response.json()["error"]) == {"code", "message", "details"}
