@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "milepost.core",
     "milepost.accounts",
     "milepost.audit",
+    "milepost.plans",
     "milepost.api",
     "milepost.web",
     "milepost.demo",

@@ -93,6 +93,14 @@ class Organisation(models.Model):
     )
     payment_terms_days = models.PositiveSmallIntegerField(_("payment terms (days)"), default=14)
     invoice_prefix = models.CharField(_("invoice prefix"), max_length=10, default="INV")
+    # Defaults for new projects (each project keeps its own copy).
+    sequential_gating = models.BooleanField(_("sequential gating"), default=True)
+    pay_before_next = models.BooleanField(_("pay before next"), default=False)
+    auto_approve_days = models.PositiveSmallIntegerField(_("auto-approve after (days)"), default=14)
+    default_revision_quota = models.PositiveSmallIntegerField(_("revision quota"), default=2)
+    default_support_window_days = models.PositiveSmallIntegerField(
+        _("support window (days)"), default=14
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:

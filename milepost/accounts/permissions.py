@@ -58,3 +58,58 @@ def can_view_clients(user: Any, organisation: Organisation | int) -> bool:
 def can_manage_clients(user: Any, organisation: Organisation | int) -> bool:
     """Create and edit clients and invite their contacts: owners and managers."""
     return role_in(user, organisation) in MANAGING_ROLES
+
+
+# --- Projects ------------------------------------------------------------------------------------
+
+
+def project_roles_of(user: Any) -> dict[int, str]:
+    """Map project id → access role ("approver"/"viewer") for a client contact (cached)."""
+    if not getattr(user, "is_authenticated", False):
+        return {}
+    cached = getattr(user, "_milepost_project_roles", None)
+    if cached is None:
+        from milepost.plans.models import ProjectAccess
+
+        cached = dict(ProjectAccess.objects.filter(user=user).values_list("project_id", "role"))
+        user._milepost_project_roles = cached
+    return cached
+
+
+def forget_project_roles(user: Any) -> None:
+    if hasattr(user, "_milepost_project_roles"):
+        del user._milepost_project_roles
+
+
+def can_view_project(user: Any, project: Any) -> bool:
+    """Agency members of the project's organisation, and contacts given access to it."""
+    return (
+        role_in(user, project.organisation_id) is not None
+        or project.pk in project_roles_of(user)
+    )
+
+
+def is_agency_side(user: Any, project: Any) -> bool:
+    return role_in(user, project.organisation_id) is not None
+
+
+def can_edit_plan(user: Any, project: Any) -> bool:
+    """Plans and budgets: owners and managers."""
+    return role_in(user, project.organisation_id) in MANAGING_ROLES
+
+
+def can_create_project(user: Any, organisation: Organisation | int) -> bool:
+    return role_in(user, organisation) in MANAGING_ROLES
+
+
+def can_manage_project_access(user: Any, project: Any) -> bool:
+    return role_in(user, project.organisation_id) in MANAGING_ROLES
+
+
+def can_answer_plan(user: Any, project: Any) -> bool:
+    """Accept or decline a proposed plan: the client's approvers on this project."""
+    return project_roles_of(user).get(project.pk) == "approver"
+
+
+def can_manage_templates(user: Any, organisation: Organisation | int) -> bool:
+    return role_in(user, organisation) in MANAGING_ROLES

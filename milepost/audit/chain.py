@@ -34,6 +34,7 @@ def event_hash(
     action: str,
     target_type: str,
     target_id: str,
+    project_id: int | None,
     data: dict[str, Any],
 ) -> str:
     """Return SHA-256 over the previous hash and the canonical JSON of the event."""
@@ -47,6 +48,7 @@ def event_hash(
             "action": action,
             "target_type": target_type,
             "target_id": target_id,
+            "project_id": project_id,
             "data": data,
         }
     )

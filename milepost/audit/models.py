@@ -6,8 +6,6 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .actions import AuditAction
-
 GENESIS_HASH = "0" * 64
 
 
@@ -38,9 +36,13 @@ class AuditEvent(models.Model):
         db_constraint=False,
     )
     actor_label = models.CharField(max_length=254, editable=False)
-    action = models.CharField(max_length=64, choices=AuditAction.choices, editable=False)
+    action = models.CharField(max_length=64, editable=False)  # an AuditAction value
     target_type = models.CharField(max_length=64, editable=False)
     target_id = models.CharField(max_length=64, editable=False)
+    project_id = models.PositiveBigIntegerField(
+        null=True, blank=True, db_index=True, editable=False,
+        help_text=_("The project the event belongs to, for its activity feed."),
+    )
     data = models.JSONField(default=dict, editable=False)
     prev_hash = models.CharField(max_length=64, editable=False)
     hash = models.CharField(max_length=64, unique=True, editable=False)

@@ -20,12 +20,14 @@ def audit_record(
     action: AuditAction,
     target: models.Model,
     data: dict[str, Any] | None = None,
+    project: models.Model | None = None,
 ) -> AuditEvent:
     """Append one event to its organisation's chain, inside the caller's transaction.
 
     The chain head row is locked (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite's IMMEDIATE
     transactions already serialise writers), so concurrent writers queue instead of forking.
     """
+    action = AuditAction(action)  # refuses codes that are not in the enum
     if not connection.in_atomic_block:
         raise RuntimeError("audit_record() must run inside the transaction of the change.")
     org_id = organisation.pk if organisation is not None else None
@@ -43,6 +45,7 @@ def audit_record(
         "action": str(action),
         "target_type": target._meta.label_lower,
         "target_id": str(target.pk),
+        "project_id": project.pk if project is not None else None,
         "data": normalise_data(data or {}),
     }
     digest = event_hash(prev_hash=head.last_hash, **fields)

@@ -60,6 +60,7 @@ def _verify_one(chain: str) -> ChainReport:
             action=event.action,
             target_type=event.target_type,
             target_id=event.target_id,
+            project_id=event.project_id,
             data=event.data,
         )
         if recomputed != event.hash:

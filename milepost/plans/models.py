@@ -1,0 +1,238 @@
+"""Projects, milestones, deliverables, project access, plan versions and templates."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from milepost.core.money import normalise
+
+# Up to 999,999,999,999 in the minor unit: 12 digits before the point for JPY, 3 after for BHD.
+MONEY = {"max_digits": 15, "decimal_places": 3}
+
+
+class ProjectStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PROPOSED = "proposed", _("Proposed")
+    ACTIVE = "active", _("Active")
+    COMPLETED = "completed", _("Completed")
+    ON_HOLD = "on_hold", _("On hold")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class MilestoneStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    AWAITING_PREPAYMENT = "awaiting_prepayment", _("Awaiting prepayment")
+    IN_PROGRESS = "in_progress", _("In progress")
+    IN_REVIEW = "in_review", _("In review")
+    CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+    APPROVED = "approved", _("Approved")
+    CLOSED = "closed", _("Closed")
+
+
+class BillingTrigger(models.TextChoices):
+    ON_APPROVAL = "on_approval", _("On approval")
+    ON_START = "on_start", _("On start (prepayment)")
+
+
+class AccessRole(models.TextChoices):
+    APPROVER = "approver", _("Approver")
+    VIEWER = "viewer", _("Viewer")
+
+
+class Project(models.Model):
+    """A fixed-budget engagement with one client, delivered in milestones."""
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="projects"
+    )
+    client = models.ForeignKey("accounts.Client", on_delete=models.PROTECT, related_name="projects")
+    name = models.CharField(_("name"), max_length=200)
+    summary = models.TextField(_("summary"), blank=True)
+    currency = models.CharField(_("currency"), max_length=3)
+    total_budget = models.DecimalField(_("total budget"), **MONEY)
+    start_date = models.DateField(_("start date"))
+    status = models.CharField(
+        max_length=12, choices=ProjectStatus.choices, default=ProjectStatus.DRAFT
+    )
+    plan_version = models.PositiveIntegerField(default=0)
+
+    sequential_gating = models.BooleanField(_("sequential gating"), default=True)
+    pay_before_next = models.BooleanField(_("pay before next"), default=False)
+    auto_approve_days = models.PositiveSmallIntegerField(_("auto-approve after (days)"), default=14)
+    default_revision_quota = models.PositiveSmallIntegerField(default=2)
+    default_support_window_days = models.PositiveSmallIntegerField(default=14)
+    payment_terms_days = models.PositiveSmallIntegerField(default=14)
+    tax_rate = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("0"))
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    proposed_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organisation", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(total_budget__gt=0), name="project_total_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=ProjectStatus.values), name="project_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def total(self) -> Decimal:
+        return normalise(self.total_budget, self.currency)
+
+
+class Milestone(models.Model):
+    """One self-contained stage: scope, budget, dates, revisions, support window."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="milestones")
+    position = models.PositiveIntegerField()
+    title = models.CharField(_("title"), max_length=200)
+    scope = models.TextField(_("scope"), blank=True)
+    budget = models.DecimalField(_("budget"), **MONEY)
+    planned_start = models.DateField(_("planned start"))
+    planned_due = models.DateField(_("planned due"))
+    revision_quota = models.PositiveSmallIntegerField(_("revision quota"), default=2)
+    revisions_used = models.PositiveSmallIntegerField(default=0)
+    support_window_days = models.PositiveSmallIntegerField(_("support window (days)"), default=14)
+    billing_trigger = models.CharField(
+        _("billing trigger"),
+        max_length=12,
+        choices=BillingTrigger.choices,
+        default=BillingTrigger.ON_APPROVAL,
+    )
+    status = models.CharField(
+        max_length=20, choices=MilestoneStatus.choices, default=MilestoneStatus.PLANNED
+    )
+
+    class Meta:
+        ordering = ["project", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "position"], name="milestone_position_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(budget__gt=0), name="milestone_budget_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(planned_start__lte=models.F("planned_due")),
+                name="milestone_start_before_due",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(position__gte=1), name="milestone_position_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=MilestoneStatus.values), name="milestone_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.title}"
+
+    @property
+    def amount(self) -> Decimal:
+        return normalise(self.budget, self.project.currency)
+
+
+class Deliverable(models.Model):
+    """Something the client can test, with criteria that say when it passes."""
+
+    milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="deliverables")
+    position = models.PositiveIntegerField()
+    title = models.CharField(_("title"), max_length=200)
+    acceptance_criteria = models.TextField(_("acceptance criteria"), blank=True)
+
+    class Meta:
+        ordering = ["milestone", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ProjectAccess(models.Model):
+    """A client contact's access to one project, as approver or viewer."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="access")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="project_access"
+    )
+    role = models.CharField(max_length=10, choices=AccessRole.choices)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["project", "user"], name="project_access_unique"),
+            models.CheckConstraint(
+                condition=models.Q(role__in=AccessRole.values), name="project_access_role_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.project} ({self.role})"
+
+
+class PlanVersion(models.Model):
+    """An immutable snapshot of the whole plan: v1 is the baseline the client accepted."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveIntegerField()
+    snapshot = models.JSONField()
+    reason = models.CharField(max_length=200, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    accepted_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["project", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "version"], name="plan_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} v{self.version}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise RuntimeError("Plan versions are immutable.")
+        super().save(*args, **kwargs)
+
+
+class PlanTemplate(models.Model):
+    """An organisation's own plan template (built-in ones live in builtin_templates.py)."""
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="plan_templates"
+    )
+    slug = models.SlugField(max_length=60)
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    milestones = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "slug"], name="plan_template_slug")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,190 @@
+"""Reads about plans, always through the eyes of a user: visibility is decided here."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import (
+    DecimalField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
+
+from milepost.accounts.permissions import project_roles_of, roles_of
+from milepost.audit.models import AuditEvent
+from milepost.core.errors import NotFound
+
+from .builtin_templates import BUILTIN_TEMPLATES
+from .models import (
+    MONEY,
+    Deliverable,
+    Milestone,
+    MilestoneStatus,
+    PlanTemplate,
+    PlanVersion,
+    Project,
+    ProjectAccess,
+)
+
+DONE = (MilestoneStatus.APPROVED, MilestoneStatus.CLOSED)
+
+
+def _visible(user: Any) -> Q:
+    return Q(organisation_id__in=list(roles_of(user))) | Q(pk__in=list(project_roles_of(user)))
+
+
+def _pk(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise NotFound("Not found.") from None
+
+
+def projects_visible_to(
+    user: Any,
+    *,
+    status: str | None = None,
+    client_id: Any = None,
+    organisation_id: int | None = None,
+) -> QuerySet[Project]:
+    """Projects the user may see, with progress and the next milestone, newest first."""
+    projects = Project.objects.filter(_visible(user))
+    if organisation_id is not None:
+        projects = projects.filter(organisation_id=organisation_id)
+    if status:
+        projects = projects.filter(status=status)
+    if client_id:
+        projects = projects.filter(client_id=_pk(client_id))
+    upcoming = (
+        Milestone.objects.filter(project=OuterRef("pk"))
+        .exclude(status__in=DONE)
+        .order_by("position")
+    )
+    return (
+        projects.select_related("client", "organisation")
+        .annotate(
+            allocated_budget=Coalesce(
+                Sum("milestones__budget"), Value(Decimal(0)), output_field=DecimalField(**MONEY)
+            ),
+            approved_budget=Coalesce(
+                Sum("milestones__budget", filter=Q(milestones__status__in=DONE)),
+                Value(Decimal(0)),
+                output_field=DecimalField(**MONEY),
+            ),
+            next_title=Subquery(upcoming.values("title")[:1]),
+            next_due=Subquery(upcoming.values("planned_due")[:1]),
+            next_budget=Subquery(upcoming.values("budget")[:1]),
+        )
+        .order_by("-created_at", "-id")
+    )
+
+
+def project_get(user: Any, project_id: Any) -> Project:
+    """One visible project with its milestones and deliverables, or NotFound."""
+    project = (
+        Project.objects.filter(_visible(user), pk=_pk(project_id))
+        .select_related("client", "organisation", "accepted_by")
+        .prefetch_related(
+            Prefetch(
+                "milestones",
+                queryset=Milestone.objects.order_by("position").prefetch_related(
+                    Prefetch("deliverables", queryset=Deliverable.objects.order_by("position"))
+                ),
+            ),
+        )
+        .first()
+    )
+    if project is None:
+        raise NotFound("Project not found.")
+    return project
+
+
+def milestone_get(user: Any, milestone_id: Any) -> Milestone:
+    milestone = (
+        Milestone.objects.filter(pk=_pk(milestone_id))
+        .select_related("project", "project__client", "project__organisation")
+        .prefetch_related(
+            Prefetch("deliverables", queryset=Deliverable.objects.order_by("position"))
+        )
+        .first()
+    )
+    if (
+        milestone is None
+        or not Project.objects.filter(_visible(user), pk=milestone.project_id).exists()
+    ):
+        raise NotFound("Milestone not found.")
+    return milestone
+
+
+def project_events(project: Project) -> QuerySet[AuditEvent]:
+    """The project's activity, newest first."""
+    return (
+        AuditEvent.objects.filter(project_id=project.pk)
+        .select_related("actor")
+        .order_by("-sequence")
+    )
+
+
+def plan_versions(project: Project) -> QuerySet[PlanVersion]:
+    return PlanVersion.objects.filter(project=project).select_related("accepted_by")
+
+
+def project_access_list(project: Project) -> QuerySet[ProjectAccess]:
+    return (
+        ProjectAccess.objects.filter(project=project)
+        .select_related("user")
+        .order_by("role", "user__email")
+    )
+
+
+def access_role(user: Any, project: Project) -> str | None:
+    return project_roles_of(user).get(project.pk)
+
+
+def templates_for(user: Any, organisation_id: int | None = None) -> list[dict[str, Any]]:
+    """Built-in templates, then the organisation's own ones."""
+    org_ids = list(roles_of(user))
+    if organisation_id is not None:
+        org_ids = [organisation_id] if organisation_id in org_ids else []
+    own = PlanTemplate.objects.filter(organisation_id__in=org_ids).order_by("name", "id")
+    result = [
+        {
+            "slug": t["slug"],
+            "name": t["name"],
+            "description": t["description"],
+            "builtin": True,
+            "id": None,
+            "organisation": None,
+            "milestones": t["milestones"],
+        }
+        for t in BUILTIN_TEMPLATES.values()
+    ]
+    result += [
+        {
+            "slug": t.slug,
+            "name": t.name,
+            "description": t.description,
+            "builtin": False,
+            "id": t.pk,
+            "organisation": t.organisation_id,
+            "milestones": t.milestones,
+        }
+        for t in own
+    ]
+    return result
+
+
+def template_get(user: Any, template_id: Any) -> PlanTemplate:
+    template = PlanTemplate.objects.filter(
+        pk=_pk(template_id), organisation_id__in=list(roles_of(user))
+    ).first()
+    if template is None:
+        raise NotFound("Template not found.")
+    return template

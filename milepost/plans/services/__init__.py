@@ -1,0 +1,31 @@
+"""Every write about plans. Views, the API, the admin and commands call these functions."""
+
+from .milestones import milestone_add, milestone_move, milestone_remove, milestone_update
+from .projects import PROJECT_FIELDS, project_access_grant, project_create, project_update
+from .proposal import plan_accept, plan_decline, plan_problems, plan_propose, plan_withdraw
+from .templates import (
+    template_definition,
+    template_delete,
+    template_save_from_project,
+    template_update,
+)
+
+__all__ = [
+    "PROJECT_FIELDS",
+    "milestone_add",
+    "milestone_move",
+    "milestone_remove",
+    "milestone_update",
+    "plan_accept",
+    "plan_decline",
+    "plan_problems",
+    "plan_propose",
+    "plan_withdraw",
+    "project_access_grant",
+    "project_create",
+    "project_update",
+    "template_definition",
+    "template_delete",
+    "template_save_from_project",
+    "template_update",
+]

@@ -1,0 +1,328 @@
+"""Creating projects (blank, from a template, or from a list of milestones) and their access."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from milepost.accounts import permissions
+from milepost.accounts.models import Client, Contact, Organisation, User
+from milepost.accounts.services import clean_email, contact_invite
+from milepost.audit.actions import AuditAction
+from milepost.audit.services import audit_record, diff
+from milepost.core.errors import InvalidInput, NotAllowed, NotFound
+from milepost.core.locale import is_currency
+from milepost.core.money import MoneyError, parse_amount, split
+
+from ..models import AccessRole, Deliverable, Milestone, Project, ProjectAccess
+from ..rules import schedule
+from .common import (
+    check_dates,
+    clean_milestone,
+    holidays_for,
+    lock_project,
+    parse_date,
+    require,
+    require_draft,
+)
+from .templates import template_definition
+
+PROJECT_FIELDS = (
+    "name",
+    "summary",
+    "currency",
+    "total_budget",
+    "start_date",
+    "sequential_gating",
+    "pay_before_next",
+    "auto_approve_days",
+    "default_revision_quota",
+    "default_support_window_days",
+    "payment_terms_days",
+)
+#: Fields that shape the plan: frozen once the plan is proposed.
+PLAN_FIELDS = {"currency", "total_budget", "start_date", "sequential_gating"}
+
+
+def _clean_project(
+    data: dict[str, Any], *, partial: bool, currency: str | None = None
+) -> dict[str, Any]:
+    errors: dict[str, list[str]] = {}
+    cleaned: dict[str, Any] = {}
+    for key in ("name", "currency", "total_budget", "start_date"):
+        if not partial and data.get(key) in (None, ""):
+            errors[key] = [_("This field is required.")]
+    if "name" in data and "name" not in errors:
+        name = str(data["name"] or "").strip()
+        if not name:
+            errors["name"] = [_("This field is required.")]
+        elif len(name) > 200:
+            errors["name"] = [_("At most 200 characters.")]
+        cleaned["name"] = name
+    if "summary" in data:
+        cleaned["summary"] = str(data["summary"] or "").strip()
+    if "currency" in data and "currency" not in errors:
+        code = str(data["currency"] or "").strip().upper()
+        if not is_currency(code):
+            errors["currency"] = [_("Unknown currency: use an ISO 4217 code such as EUR.")]
+        cleaned["currency"] = code
+    currency = cleaned.get("currency", currency)
+    if "total_budget" in data and "total_budget" not in errors and "currency" not in errors:
+        try:
+            cleaned["total_budget"] = parse_amount(data["total_budget"], currency or "EUR")
+        except MoneyError as exc:
+            errors["total_budget"] = [str(exc)]
+    if "start_date" in data and "start_date" not in errors:
+        try:
+            cleaned["start_date"] = parse_date(data["start_date"])
+        except ValueError as exc:
+            errors["start_date"] = [str(exc)]
+    for key in ("sequential_gating", "pay_before_next"):
+        if key in data:
+            if not isinstance(data[key], bool):
+                errors[key] = [_("Must be true or false.")]
+            cleaned[key] = data[key]
+    limits = {
+        "auto_approve_days": 365,
+        "default_revision_quota": 100,
+        "default_support_window_days": 365,
+        "payment_terms_days": 365,
+    }
+    for key, maximum in limits.items():
+        if key in data:
+            value = data[key]
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= maximum:
+                errors[key] = [_("A whole number from 0 to %(max)s.") % {"max": maximum}]
+            cleaned[key] = value
+    if errors:
+        raise InvalidInput(_("Please correct the highlighted fields."), details=errors)
+    return cleaned
+
+
+def _template_milestones(
+    organisation: Organisation,
+    slug: str,
+    total,
+    currency: str,
+    start: dt.date,
+    defaults: dict[str, int],
+) -> list[dict[str, Any]]:
+    definition = template_definition(organisation, slug)
+    if definition is None:
+        raise InvalidInput(
+            _("There is no template “%(slug)s”.") % {"slug": slug},
+            details={"template": [_("Unknown template.")]},
+        )
+    items = definition["milestones"]
+    budgets = split(total, [item["share"] for item in items], currency)
+    years = range(start.year, start.year + 3)
+    spans = schedule(
+        start, [item["duration_days"] for item in items], holidays_for(organisation.country, years)
+    )
+    return [
+        {
+            "title": item["title"],
+            "scope": item.get("scope", ""),
+            "budget": budget,
+            "planned_start": first,
+            "planned_due": last,
+            "revision_quota": item.get("revision_quota", defaults["revision_quota"]),
+            "support_window_days": item.get("support_window_days", defaults["support_window_days"]),
+            "billing_trigger": item.get("billing_trigger", "on_approval"),
+            "deliverables": item.get("deliverables", []),
+        }
+        for item, budget, (first, last) in zip(items, budgets, spans, strict=True)
+    ]
+
+
+def _create_milestones(project: Project, items: list[dict[str, Any]]) -> None:
+    for position, item in enumerate(items, start=1):
+        deliverables = item.pop("deliverables", [])
+        milestone = Milestone.objects.create(project=project, position=position, **item)
+        Deliverable.objects.bulk_create(
+            Deliverable(
+                milestone=milestone,
+                position=i,
+                title=d["title"],
+                acceptance_criteria=d.get("acceptance_criteria", ""),
+            )
+            for i, d in enumerate(deliverables, start=1)
+        )
+
+
+@transaction.atomic
+def project_create(
+    *,
+    organisation: Organisation,
+    client: Client | None,
+    actor: User,
+    template: str | None = None,
+    milestones: list[dict[str, Any]] | None = None,
+    **fields: Any,
+) -> Project:
+    """Create a draft project, blank, from a template slug, or from a list of milestones."""
+    if not permissions.can_view_organisation(actor, organisation):
+        raise NotFound(_("Not found."))
+    if not permissions.can_create_project(actor, organisation):
+        raise NotAllowed(_("Only owners and managers can create projects."))
+    errors: dict[str, list[str]] = {}
+    if client is None or client.organisation_id != organisation.pk:
+        errors["client"] = [_("Choose one of your clients.")]
+    if template and milestones:
+        errors["template"] = [_("Give a template or a list of milestones, not both.")]
+    try:
+        cleaned = _clean_project(fields, partial=False)
+    except InvalidInput as exc:
+        errors.update(exc.details)
+        cleaned = {}
+    defaults = {
+        "revision_quota": organisation.default_revision_quota,
+        "support_window_days": organisation.default_support_window_days,
+    }
+    items: list[dict[str, Any]] = []
+    if not errors and template:
+        items = _template_milestones(
+            organisation,
+            template,
+            cleaned["total_budget"],
+            cleaned["currency"],
+            cleaned["start_date"],
+            defaults,
+        )
+    elif milestones is not None and "currency" in cleaned:
+        if not isinstance(milestones, list):
+            errors["milestones"] = [_("Must be a list.")]
+        else:
+            for i, raw in enumerate(milestones):
+                prefix = f"milestones[{i}]."
+                try:
+                    item = clean_milestone(
+                        raw if isinstance(raw, dict) else {},
+                        currency=cleaned["currency"],
+                        partial=False,
+                        prefix=prefix,
+                    )
+                    check_dates(item["planned_start"], item["planned_due"], prefix)
+                except InvalidInput as exc:
+                    errors.update(exc.details)
+                    continue
+                item.setdefault("revision_quota", defaults["revision_quota"])
+                item.setdefault("support_window_days", defaults["support_window_days"])
+                items.append(item)
+    if errors:
+        raise InvalidInput(_("Please correct the highlighted fields."), details=errors)
+
+    project = Project.objects.create(
+        organisation=organisation,
+        client=client,
+        created_by=actor,
+        sequential_gating=organisation.sequential_gating,
+        pay_before_next=organisation.pay_before_next,
+        auto_approve_days=organisation.auto_approve_days,
+        default_revision_quota=organisation.default_revision_quota,
+        default_support_window_days=organisation.default_support_window_days,
+        payment_terms_days=organisation.payment_terms_days,
+        tax_rate=organisation.tax_rate,
+        **cleaned,
+    )
+    _create_milestones(project, items)
+    audit_record(
+        organisation=organisation,
+        actor=actor,
+        action=AuditAction.PROJECT_CREATED,
+        target=project,
+        project=project,
+        data={
+            "after": {
+                "name": project.name,
+                "client": client.name,
+                "currency": project.currency,
+                "total_budget": str(project.total),
+                "start_date": project.start_date,
+                "template": template or "",
+                "milestones": len(items),
+            }
+        },
+    )
+    return project
+
+
+@transaction.atomic
+def project_update(*, project: Project, actor: User, **fields: Any) -> Project:
+    """Change a project's details; plan-shaping fields only while the plan is a draft."""
+    require(
+        actor,
+        project,
+        permissions.can_edit_plan,
+        _("Only owners and managers can change projects."),
+    )
+    project = lock_project(project)
+    unknown = set(fields) - set(PROJECT_FIELDS)
+    if unknown:
+        raise InvalidInput(
+            _("Please correct the highlighted fields."),
+            details={k: [_("Unknown field.")] for k in sorted(unknown)},
+        )
+    if PLAN_FIELDS & set(fields):
+        require_draft(project)
+    cleaned = _clean_project(fields, partial=True, currency=project.currency)
+    if "currency" in cleaned and "total_budget" not in cleaned:
+        try:
+            parse_amount(project.total_budget.normalize(), cleaned["currency"])
+        except MoneyError as exc:
+            raise InvalidInput(str(exc), details={"total_budget": [str(exc)]}) from None
+    before = {k: getattr(project, k) for k in cleaned}
+    for key, value in cleaned.items():
+        setattr(project, key, value)
+    changes = diff(before, cleaned)
+    if changes["after"]:
+        project.save(update_fields=list(changes["after"]))
+        audit_record(
+            organisation=project.organisation,
+            actor=actor,
+            action=AuditAction.PROJECT_UPDATED,
+            target=project,
+            project=project,
+            data=changes,
+        )
+    return project
+
+
+@transaction.atomic
+def project_access_grant(*, project: Project, email: str, role: str, actor: User) -> ProjectAccess:
+    """Give a client contact access to the project (inviting them to the client if new)."""
+    require(
+        actor,
+        project,
+        permissions.can_manage_project_access,
+        _("Only owners and managers can give access to a project."),
+    )
+    address = clean_email(email)
+    if role not in AccessRole.values:
+        raise InvalidInput(
+            _("Choose approver or viewer."), details={"role": [_("Choose approver or viewer.")]}
+        )
+    user = User.objects.filter(email=address).first()
+    if user is None or not Contact.objects.filter(client=project.client, user=user).exists():
+        user = contact_invite(client=project.client, email=address, actor=actor).user
+    access, created = ProjectAccess.objects.get_or_create(
+        project=project, user=user, defaults={"role": role}
+    )
+    before = None if created else access.role
+    if not created and access.role != role:
+        ProjectAccess.objects.filter(pk=access.pk).update(role=role)
+        access.role = role
+    permissions.forget_project_roles(user)
+    if created or before != role:
+        audit_record(
+            organisation=project.organisation,
+            actor=actor,
+            action=AuditAction.PROJECT_ACCESS_GRANTED,
+            target=access,
+            project=project,
+            data={"email": address, "before": {"role": before}, "after": {"role": role}},
+        )
+    return access
