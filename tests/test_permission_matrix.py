@@ -1,4 +1,4 @@
-"""Every URL × every kind of user → the expected status.
+"""Every URL and every kind of user → the expected status.
 
 A URL pattern without a row here fails ``test_every_url_has_a_row``, so new endpoints must
 declare who may reach them. Statuses follow PRODUCT.md: invisible → 404, visible but not
@@ -18,6 +18,8 @@ from rest_framework.test import APIClient
 from milepost.accounts import services
 from milepost.accounts.models import Invitation, Membership
 from milepost.core import clock
+from milepost.plans import services as plans
+from milepost.plans.models import Milestone
 
 ROLES = ("anonymous", "owner", "manager", "member", "contact", "outsider")
 AGENCY = {"owner", "manager", "member"}
@@ -80,6 +82,88 @@ def new_client(w, role):
     return {"name": f"New client for {role}", "country": "FR"}
 
 
+def _project(w, *, proposed: bool = False):
+    """A project from the website-cms template; the client contact is its approver."""
+    project = plans.project_create(
+        organisation=w.organisation,
+        client=w.client,
+        actor=w.owner,
+        name="Matrix shop",
+        currency="EUR",
+        total_budget="10000.00",
+        start_date="2027-01-04",
+        template="website-cms",
+    )
+    plans.project_access_grant(
+        project=project, email=w.contact.email, role="approver", actor=w.owner
+    )
+    if proposed:
+        plans.plan_propose(project=project, actor=w.owner)
+    return project
+
+
+def draft(w):
+    return [_project(w).pk]
+
+
+def proposed(w):
+    return [_project(w, proposed=True).pk]
+
+
+def draft_milestone(w):
+    project = _project(w)
+    return [project.pk, project.milestones.order_by("position").first().pk]
+
+
+def milestone_only(w):
+    return [draft_milestone(w)[1]]
+
+
+def org_template(w):
+    project = _project(w)
+    return [plans.template_save_from_project(project=project, name="Ours", actor=w.owner).pk]
+
+
+def new_project(w, role):
+    return {
+        "client": w.client.pk,
+        "name": f"Project of {role}",
+        "currency": "EUR",
+        "total_budget": "5000.00",
+        "start_date": "2027-01-04",
+        "template": "website-cms",
+    }
+
+
+MILESTONE_FORM = {
+    "m{id}-title": "Renamed",
+    "m{id}-budget": "2000.00",
+    "m{id}-planned_start": "2027-01-04",
+    "m{id}-planned_due": "2027-01-15",
+    "m{id}-revision_quota": "2",
+    "m{id}-support_window_days": "14",
+    "m{id}-billing_trigger": "on_approval",
+    "m{id}-d-TOTAL_FORMS": "0",
+    "m{id}-d-INITIAL_FORMS": "0",
+}
+
+
+def milestone_form(w, role):
+    milestone = Milestone.objects.filter(project__name="Matrix shop").order_by("position").first()
+    return {k.format(id=milestone.pk): v for k, v in MILESTONE_FORM.items()}
+
+
+def new_milestone_form(w, role):
+    return {k.replace("m{id}", "new"): v for k, v in MILESTONE_FORM.items()}
+
+
+# Who may do what on a project: the agency's managers edit; its members only read; the
+# client's approver answers proposals; a user of another organisation sees nothing.
+EDIT = {"member": 403, "contact": 403, "outsider": 404}
+ANSWER = {"owner": 403, "manager": 403, "member": 403, "outsider": 404}
+SEE = {"outsider": 404}
+
+
 ROWS = [
     Row("healthz", "get", expect(200)),
     Row("web:login", "get", expect(302, anonymous=200)),
@@ -92,6 +176,73 @@ ROWS = [
     Row("web:switch_organisation", "post", web(302), data=lambda w, r: {"organisation": "1"}),
     Row("web:dashboard", "get", web(200)),
     Row("web:projects", "get", web(200)),
+    Row("web:project_new", "get", web(200, member=403, contact=404)),
+    Row(
+        "web:project_new", "post", web(302, member=403, contact=404, outsider=400), data=new_project
+    ),
+    Row("web:project_detail", "get", web(200, **SEE), args=proposed),
+    Row("web:project_print", "get", web(200, **SEE), args=proposed),
+    Row("web:project_propose", "post", web(302, **EDIT), args=draft),
+    Row("web:project_withdraw", "post", web(302, **EDIT), args=proposed),
+    Row("web:project_accept", "post", web(302, **ANSWER), args=proposed),
+    Row(
+        "web:project_decline",
+        "post",
+        web(302, **ANSWER),
+        args=proposed,
+        data=lambda w, r: {"reason": "Too expensive"},
+    ),
+    Row(
+        "web:project_access",
+        "post",
+        web(302, **EDIT),
+        args=draft,
+        data=lambda w, r: {"email": "new-viewer@example.com", "role": "viewer"},
+    ),
+    Row(
+        "web:project_save_template",
+        "post",
+        web(302, **EDIT),
+        args=draft,
+        data=lambda w, r: {"name": "Saved"},
+    ),
+    Row("web:plan_editor", "get", web(200, **EDIT), args=draft),
+    Row(
+        "web:project_settings",
+        "post",
+        web(302, **EDIT),
+        args=draft,
+        data=lambda w, r: {
+            "name": "Renamed",
+            "total_budget": "10000.00",
+            "start_date": "2027-01-04",
+            "auto_approve_days": "14",
+            "sequential_gating": "on",
+        },
+    ),
+    Row("web:milestone_add", "post", web(302, **EDIT), args=draft, data=new_milestone_form),
+    Row("web:milestone_edit", "post", web(302, **EDIT), args=draft_milestone, data=milestone_form),
+    Row(
+        "web:milestone_move",
+        "post",
+        web(302, **EDIT),
+        args=draft_milestone,
+        data=lambda w, r: {"direction": "down"},
+    ),
+    Row("web:milestone_remove", "get", web(200, **EDIT), args=draft_milestone),
+    Row("web:templates", "get", web(200, contact=404)),
+    Row(
+        "web:template_edit",
+        "get",
+        web(200, member=403, contact=404, outsider=404),
+        args=org_template,
+    ),
+    Row(
+        "web:template_delete",
+        "get",
+        web(200, member=403, contact=404, outsider=404),
+        args=org_template,
+    ),
     Row("web:clients", "get", web(200, contact=404)),
     Row("web:clients", "post", web(302, member=403, contact=404), data=new_client),
     Row("web:client_detail", "get", web(200, contact=404, outsider=404), args=client_id),
@@ -148,6 +299,69 @@ ROWS = [
         data=lambda w, r: {"vat_id": "IE999"},
         api=True,
     ),
+    Row("api:templates", "get", api(200), api=True),
+    Row("api:project-list", "get", api(200), api=True),
+    Row(
+        "api:project-list",
+        "post",
+        api(201, member=403, contact=403, outsider=400),
+        data=new_project,
+        api=True,
+    ),
+    Row("api:project-detail", "get", api(200, **SEE), args=draft, api=True),
+    Row(
+        "api:project-detail",
+        "patch",
+        api(200, **EDIT),
+        args=draft,
+        data=lambda w, r: {"name": "Renamed"},
+        api=True,
+    ),
+    Row(
+        "api:project-access",
+        "post",
+        api(201, **EDIT),
+        args=draft,
+        data=lambda w, r: {"email": "viewer2@example.com", "role": "viewer"},
+        api=True,
+    ),
+    Row("api:project-milestones", "get", api(200, **SEE), args=draft, api=True),
+    Row(
+        "api:project-milestones",
+        "post",
+        api(201, **EDIT),
+        args=draft,
+        api=True,
+        data=lambda w, r: {
+            "title": "Extra",
+            "budget": "100.00",
+            "planned_start": "2027-06-01",
+            "planned_due": "2027-06-04",
+        },
+    ),
+    Row("api:project-propose", "post", api(200, **EDIT), args=draft, api=True),
+    Row("api:project-withdraw", "post", api(200, **EDIT), args=proposed, api=True),
+    Row("api:project-accept", "post", api(200, **ANSWER), args=proposed, api=True),
+    Row(
+        "api:project-decline",
+        "post",
+        api(200, **ANSWER),
+        args=proposed,
+        api=True,
+        data=lambda w, r: {"reason": "Needs a cheaper milestone 3"},
+    ),
+    Row("api:project-plan-versions", "get", api(200, **SEE), args=proposed, api=True),
+    Row("api:project-events", "get", api(200, **SEE), args=proposed, api=True),
+    Row("api:milestone-detail", "get", api(200, **SEE), args=milestone_only, api=True),
+    Row(
+        "api:milestone-detail",
+        "patch",
+        api(200, **EDIT),
+        args=milestone_only,
+        api=True,
+        data=lambda w, r: {"title": "Renamed"},
+    ),
+    Row("api:milestone-detail", "delete", api(204, **EDIT), args=milestone_only, api=True),
     Row(
         "api:client-contacts",
         "post",

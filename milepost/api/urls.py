@@ -2,15 +2,18 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from . import plan_views, views
 
 app_name = "api"
 
 router = SimpleRouter(trailing_slash=True)
 router.register("clients", views.ClientViewSet, basename="client")
+router.register("projects", plan_views.ProjectViewSet, basename="project")
+router.register("milestones", plan_views.MilestoneViewSet, basename="milestone")
 
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="me"),
+    path("templates/", plan_views.TemplateListView.as_view(), name="templates"),
     path("schema/", SpectacularJSONAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("", include(router.urls)),

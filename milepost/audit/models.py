@@ -27,11 +27,12 @@ class AuditEvent(models.Model):
     chain = models.CharField(max_length=32, editable=False)
     sequence = models.PositiveBigIntegerField(editable=False)
     created_at = models.DateTimeField(editable=False)
+    # DO_NOTHING: the hashed actor id must outlive the user (SET_NULL would break the chain).
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.DO_NOTHING,
         related_name="+",
         db_constraint=False,
     )

@@ -68,6 +68,9 @@ def _verify_one(chain: str) -> ChainReport:
         prev_hash, expected_sequence = event.hash, expected_sequence + 1
         checked += 1
     head = AuditChainHead.objects.filter(chain=chain).first()
+    if head is None and checked:
+        # audit_record() creates the head before the first event: a missing head was removed.
+        return ChainReport(checked, None, chain, "the chain's head record is missing")
     if head is not None and (head.last_sequence, head.last_hash) != (checked, prev_hash):
         return ChainReport(
             checked,

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from .views import account, auth, clients, members, pages
+from .views import account, auth, clients, members, pages, plan_editor, projects, templates
 
 app_name = "web"
 
@@ -33,7 +33,41 @@ urlpatterns = [
     ),
     path("invitation/<str:token>/", auth.invitation, name="invitation"),
     path("switch-organisation/", auth.switch_organisation, name="switch_organisation"),
-    path("projects/", pages.projects, name="projects"),
+    path("projects/", projects.project_list, name="projects"),
+    path("projects/new/", projects.project_create, name="project_new"),
+    path("projects/<int:pk>/", projects.project_detail, name="project_detail"),
+    path("projects/<int:pk>/print/", projects.project_print, name="project_print"),
+    path("projects/<int:pk>/propose/", projects.project_propose, name="project_propose"),
+    path("projects/<int:pk>/withdraw/", projects.project_withdraw, name="project_withdraw"),
+    path("projects/<int:pk>/accept/", projects.project_accept, name="project_accept"),
+    path("projects/<int:pk>/decline/", projects.project_decline, name="project_decline"),
+    path("projects/<int:pk>/access/", projects.project_access, name="project_access"),
+    path(
+        "projects/<int:pk>/save-template/",
+        projects.project_save_template,
+        name="project_save_template",
+    ),
+    path("projects/<int:pk>/plan/", plan_editor.plan_editor, name="plan_editor"),
+    path("projects/<int:pk>/settings/", plan_editor.project_settings, name="project_settings"),
+    path("projects/<int:pk>/milestones/add/", plan_editor.milestone_add, name="milestone_add"),
+    path(
+        "projects/<int:pk>/milestones/<int:milestone_id>/edit/",
+        plan_editor.milestone_edit,
+        name="milestone_edit",
+    ),
+    path(
+        "projects/<int:pk>/milestones/<int:milestone_id>/move/",
+        plan_editor.milestone_move,
+        name="milestone_move",
+    ),
+    path(
+        "projects/<int:pk>/milestones/<int:milestone_id>/remove/",
+        plan_editor.milestone_remove,
+        name="milestone_remove",
+    ),
+    path("templates/", templates.template_list, name="templates"),
+    path("templates/<int:pk>/", templates.template_edit, name="template_edit"),
+    path("templates/<int:pk>/delete/", templates.template_delete, name="template_delete"),
     path("clients/", clients.client_list, name="clients"),
     path("clients/<int:pk>/", clients.client_detail, name="client_detail"),
     path("clients/<int:pk>/edit/", clients.client_edit, name="client_edit"),

@@ -173,6 +173,8 @@ def project_create(
         errors["client"] = [_("Choose one of your clients.")]
     if template and milestones:
         errors["template"] = [_("Give a template or a list of milestones, not both.")]
+    elif template and template_definition(organisation, template) is None:
+        errors["template"] = [_("There is no template “%(slug)s”.") % {"slug": template}]
     try:
         cleaned = _clean_project(fields, partial=False)
     except InvalidInput as exc:

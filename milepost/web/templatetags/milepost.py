@@ -1,4 +1,5 @@
 from django import template
+from django.utils.translation import gettext_lazy as _
 
 register = template.Library()
 
@@ -15,3 +16,45 @@ def accessible(field):
     if field.errors:
         attrs["aria-invalid"] = "true"
     return field.as_widget(attrs=attrs)
+
+
+@register.filter
+def money(amount, currency):
+    """Format an amount for the reader's language: €2,500.00."""
+    from django.utils.translation import get_language
+
+    from milepost.core.money import format_money
+
+    if amount is None or amount == "":
+        return "—"
+    return format_money(amount, currency, get_language() or "en")
+
+
+@register.filter
+def percent(part, whole):
+    """Share of ``whole`` as a whole-number percentage (0 when whole is 0)."""
+    try:
+        return round(100 * part / whole) if whole else 0
+    except (TypeError, ZeroDivisionError):
+        return 0
+
+
+EVENT_LABELS = {
+    "project.created": _("created the project"),
+    "project.updated": _("changed the project's details"),
+    "project_access.granted": _("gave project access"),
+    "milestone.added": _("added a milestone"),
+    "milestone.updated": _("changed a milestone"),
+    "milestone.removed": _("removed a milestone"),
+    "milestone.moved": _("reordered the milestones"),
+    "plan.proposed": _("proposed the plan"),
+    "plan.withdrawn": _("withdrew the proposal"),
+    "plan.accepted": _("accepted the plan (baseline v1)"),
+    "plan.declined": _("declined the plan"),
+}
+
+
+@register.filter
+def event_label(event):
+    """A short sentence for an audit event in an activity feed."""
+    return EVENT_LABELS.get(event.action, event.action)

@@ -20,8 +20,3 @@ def dashboard(request):
         "member_count": selectors.memberships_of(organisation).count(),
     }
     return render(request, "web/dashboard.html", context)
-
-
-@login_required
-def projects(request):
-    return render(request, "web/projects.html", {})

@@ -5,6 +5,9 @@ from django.db import transaction
 
 from milepost.accounts import services
 from milepost.accounts.models import Client, Contact, Membership, Organisation, Role, User
+from milepost.core import clock
+from milepost.plans import services as plans
+from milepost.plans.models import Project
 
 PASSWORD = "milepost-demo"
 
@@ -12,8 +15,8 @@ LOGINS = [
     ("owner@northwind.example", "Olivia Owner", "Northwind Studio · owner"),
     ("manager@northwind.example", "Max Manager", "Northwind Studio · manager"),
     ("dev@northwind.example", "Dana Developer", "Northwind Studio · member"),
-    ("approver@acme.example", "Alex Approver", "Acme Shop · client contact (approver)"),
-    ("viewer@acme.example", "Vic Viewer", "Acme Shop · client contact (viewer)"),
+    ("approver@acme.example", "Alex Approver", "Acme Shop · approver on its projects"),
+    ("viewer@acme.example", "Vic Viewer", "Acme Shop · viewer on its projects"),
     ("owner@other.example", "Otto Other", "Other Agency · owner"),
 ]
 
@@ -67,6 +70,7 @@ class Command(BaseCommand):
         )
         for email in ("approver@acme.example", "viewer@acme.example"):
             Contact.objects.get_or_create(client=acme, user=users[email])
+        self._projects(northwind, acme, owner, users)
         _organisation(
             "Other Agency",
             users["owner@other.example"],
@@ -78,3 +82,37 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo data ready. Log in with any of these:"))
         for email, _name, what in LOGINS:
             self.stdout.write(f"  {email:<28} {PASSWORD:<15} {what}")
+
+    def _projects(self, org, client, owner, users) -> None:
+        """Three projects for Acme Shop: one in draft, one proposed, one accepted and active."""
+        approver, viewer = users["approver@acme.example"], users["viewer@acme.example"]
+        start = clock.today()
+        specs = [
+            ("Acme web shop relaunch", "active", "30000.00"),
+            ("Acme mobile app", "proposed", "18000.00"),
+            ("Acme loyalty programme", "draft", "9500.00"),
+        ]
+        for name, status, total in specs:
+            if Project.objects.filter(organisation=org, name=name).exists():
+                continue
+            project = plans.project_create(
+                organisation=org,
+                client=client,
+                actor=owner,
+                name=name,
+                currency="EUR",
+                total_budget=total,
+                start_date=start,
+                template="website-cms",
+                summary="A demo project built from the “Website on a CMS” template.",
+            )
+            plans.project_access_grant(
+                project=project, email=approver.email, role="approver", actor=owner
+            )
+            plans.project_access_grant(
+                project=project, email=viewer.email, role="viewer", actor=owner
+            )
+            if status in ("proposed", "active"):
+                plans.plan_propose(project=project, actor=owner)
+            if status == "active":
+                plans.plan_accept(project=project, actor=User.objects.get(pk=approver.pk))

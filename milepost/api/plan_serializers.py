@@ -1,0 +1,196 @@
+"""JSON shapes for projects, milestones, templates, plan versions and events."""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from milepost.core.money import normalise
+from milepost.plans.models import (
+    AccessRole,
+    BillingTrigger,
+    Deliverable,
+    Milestone,
+    PlanVersion,
+    Project,
+)
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class MoneyField(serializers.Field):
+    """An amount as a string with the currency's decimals: ``"2500.00"``."""
+
+    def __init__(self, currency_from: str = "currency", **kwargs):
+        self.currency_from = currency_from
+        kwargs.setdefault("read_only", True)
+        super().__init__(**kwargs)
+
+    def get_attribute(self, instance):
+        value = super().get_attribute(instance)
+        currency = instance
+        for part in self.currency_from.split("."):
+            currency = getattr(currency, part)
+        return (value, currency)
+
+    def to_representation(self, value):
+        amount, currency = value
+        return None if amount is None else str(normalise(amount, currency))
+
+
+class DeliverableSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Deliverable
+        fields = ["id", "title", "acceptance_criteria"]
+
+
+class MilestoneSerializer(serializers.ModelSerializer):
+    project = serializers.IntegerField(source="project_id", read_only=True)
+    budget = MoneyField(currency_from="project.currency")
+    deliverables = DeliverableSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Milestone
+        fields = [
+            "id",
+            "project",
+            "position",
+            "title",
+            "scope",
+            "budget",
+            "planned_start",
+            "planned_due",
+            "revision_quota",
+            "revisions_used",
+            "support_window_days",
+            "billing_trigger",
+            "status",
+            "deliverables",
+        ]
+
+
+class ProjectSerializer(serializers.ModelSerializer):
+    total_budget = MoneyField()
+    allocated_budget = serializers.SerializerMethodField()
+    milestones = MilestoneSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Project
+        fields = [
+            "id",
+            "name",
+            "summary",
+            "client",
+            "organisation",
+            "currency",
+            "total_budget",
+            "allocated_budget",
+            "status",
+            "start_date",
+            "plan_version",
+            "sequential_gating",
+            "pay_before_next",
+            "auto_approve_days",
+            "default_revision_quota",
+            "default_support_window_days",
+            "payment_terms_days",
+            "milestones",
+        ]
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_allocated_budget(self, project: Project) -> str:
+        total = sum((m.budget for m in project.milestones.all()), start=0)
+        return str(normalise(total, project.currency))
+
+
+class DeliverableInputSerializer(serializers.Serializer):
+    id = serializers.IntegerField(required=False, help_text="Keep an existing deliverable.")
+    title = serializers.CharField(max_length=200)
+    acceptance_criteria = serializers.CharField(required=False, allow_blank=True)
+
+
+class MilestoneInputSerializer(serializers.Serializer):
+    position = serializers.IntegerField(required=False, min_value=1)
+    title = serializers.CharField(max_length=200)
+    scope = serializers.CharField(required=False, allow_blank=True)
+    budget = serializers.CharField(help_text='A string such as "2500.00".')
+    planned_start = serializers.DateField()
+    planned_due = serializers.DateField()
+    revision_quota = serializers.IntegerField(required=False, min_value=0, max_value=100)
+    support_window_days = serializers.IntegerField(required=False, min_value=0, max_value=365)
+    billing_trigger = serializers.ChoiceField(choices=BillingTrigger.choices, required=False)
+    deliverables = DeliverableInputSerializer(many=True, required=False)
+
+
+class MilestonePatchSerializer(MilestoneInputSerializer):
+    title = serializers.CharField(max_length=200, required=False)
+    budget = serializers.CharField(required=False)
+    planned_start = serializers.DateField(required=False)
+    planned_due = serializers.DateField(required=False)
+
+
+class ProjectCreateSerializer(serializers.Serializer):
+    client = serializers.IntegerField()
+    name = serializers.CharField(max_length=200)
+    summary = serializers.CharField(required=False, allow_blank=True)
+    currency = serializers.CharField(max_length=3)
+    total_budget = serializers.CharField(help_text='A string such as "10000.00".')
+    start_date = serializers.DateField()
+    template = serializers.CharField(required=False, help_text="A template slug.")
+    milestones = MilestoneInputSerializer(many=True, required=False)
+
+
+class ProjectPatchSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False)
+    summary = serializers.CharField(required=False, allow_blank=True)
+    currency = serializers.CharField(max_length=3, required=False)
+    total_budget = serializers.CharField(required=False)
+    start_date = serializers.DateField(required=False)
+    sequential_gating = serializers.BooleanField(required=False)
+    pay_before_next = serializers.BooleanField(required=False)
+    auto_approve_days = serializers.IntegerField(required=False)
+    default_revision_quota = serializers.IntegerField(required=False)
+    default_support_window_days = serializers.IntegerField(required=False)
+    payment_terms_days = serializers.IntegerField(required=False)
+
+
+class AccessInputSerializer(serializers.Serializer):
+    email = serializers.CharField(max_length=254)
+    role = serializers.ChoiceField(choices=AccessRole.choices)
+
+
+class AccessSerializer(serializers.Serializer):
+    email = serializers.EmailField(source="user.email")
+    role = serializers.CharField()
+    project = serializers.IntegerField(source="project_id")
+
+
+class DeclineSerializer(serializers.Serializer):
+    reason = serializers.CharField(allow_blank=True)
+
+
+class TemplateSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    builtin = serializers.BooleanField()
+    milestones = serializers.ListField(child=serializers.DictField())
+
+
+class PlanVersionSerializer(serializers.ModelSerializer):
+    accepted_by = serializers.EmailField(source="accepted_by.email", allow_null=True)
+
+    class Meta:
+        model = PlanVersion
+        fields = ["version", "reason", "accepted_by", "accepted_at", "snapshot"]
+
+
+class EventSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    sequence = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    actor = serializers.CharField(source="actor_label")
+    action = serializers.CharField()
+    target_type = serializers.CharField()
+    target_id = serializers.CharField()
+    data = serializers.DictField()

@@ -1,0 +1,46 @@
+// Live allocation in the plan editor: as budgets are typed, show what is left to allocate.
+// Amounts are added in minor units (integers), never as floating-point money.
+(function () {
+  "use strict";
+  const box = document.getElementById("allocation");
+  if (!box) return;
+  const currency = box.dataset.currency;
+  const locale = box.dataset.locale || "en";
+  const format = new Intl.NumberFormat(locale, { style: "currency", currency: currency });
+  const digits = format.resolvedOptions().maximumFractionDigits;
+
+  function toMinor(text) {
+    const clean = String(text || "").trim().replace(/[\s,]/g, "");
+    if (!/^\d+(\.\d+)?$/.test(clean)) return null;
+    const [whole, frac = ""] = clean.split(".");
+    if (frac.length > digits) return null;
+    return BigInt(whole + frac.padEnd(digits, "0"));
+  }
+  function show(minor) {
+    const sign = minor < 0n ? -1 : 1;
+    const abs = minor < 0n ? -minor : minor;
+    const scale = 10n ** BigInt(digits);
+    return format.format(sign * (Number(abs / scale) + Number(abs % scale) / Number(scale)));
+  }
+  const total = toMinor(box.dataset.total);
+
+  function update() {
+    let sum = 0n;
+    document.querySelectorAll("input[data-budget]").forEach(function (input) {
+      const value = toMinor(input.value);
+      input.setCustomValidity(value === null && input.value.trim() !== "" ? "invalid" : "");
+      if (value !== null) sum += value;
+    });
+    const gap = total - sum;
+    box.querySelector("[data-allocated]").textContent = show(sum);
+    let message = box.dataset.msgExact;
+    if (gap > 0n) message = box.dataset.msgUnder.replace("%(amount)s", show(gap));
+    if (gap < 0n) message = box.dataset.msgOver.replace("%(amount)s", show(-gap));
+    box.querySelector("[data-gap]").textContent = message;
+    box.classList.toggle("off", gap !== 0n);
+  }
+  document.addEventListener("input", function (event) {
+    if (event.target.matches("input[data-budget]")) update();
+  });
+  update();
+})();

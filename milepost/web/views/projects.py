@@ -1,0 +1,277 @@
+"""Projects: the list, creating one, the project page for both sides, and the proposal."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from milepost.accounts import permissions
+from milepost.accounts import selectors as account_selectors
+from milepost.core.errors import InvalidInput, RuleViolation
+from milepost.plans import selectors, services
+from milepost.plans.models import MilestoneStatus, ProjectStatus
+
+from ..forms import apply_errors
+from ..plan_forms import (
+    AccessForm,
+    DeclineForm,
+    ProjectCreateForm,
+    ProjectFilterForm,
+    TemplateSaveForm,
+)
+from .base import agency_required
+
+
+@login_required
+def project_list(request):
+    organisation = request.organisation
+    clients = (
+        account_selectors.clients_visible_to(request.user, organisation=organisation)
+        if organisation
+        else []
+    )
+    filters = ProjectFilterForm(request.GET or None, clients=clients)
+    status = client = None
+    if filters.is_valid():
+        status = filters.cleaned_data["status"] or None
+        client = filters.cleaned_data["client"]
+    projects = selectors.projects_visible_to(
+        request.user,
+        status=status,
+        client_id=client,
+        organisation_id=organisation.pk if organisation else None,
+    )
+    page = Paginator(projects, 20).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "web/projects.html",
+        {
+            "page": page,
+            "filters": filters,
+            "query": query.urlencode(),
+            "can_create": organisation is not None
+            and permissions.can_create_project(request.user, organisation),
+        },
+    )
+
+
+@agency_required
+def project_create(request):
+    organisation = request.organisation
+    if not permissions.can_create_project(request.user, organisation):
+        return render(request, "web/403.html", status=403)
+    clients = account_selectors.clients_visible_to(request.user, organisation=organisation)
+    templates = selectors.templates_for(request.user, organisation.pk)
+    form = ProjectCreateForm(
+        request.POST or None,
+        clients=clients,
+        templates=templates,
+        initial={"currency": organisation.default_currency, "template": "website-cms"},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        client = next((c for c in clients if c.pk == data.pop("client")), None)
+        try:
+            project = services.project_create(
+                organisation=organisation,
+                client=client,
+                actor=request.user,
+                template=data.pop("template") or None,
+                **data,
+            )
+        except InvalidInput as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("Project created. Check the plan, then propose it."))
+            return redirect("web:plan_editor", project.pk)
+    return render(
+        request,
+        "web/project_new.html",
+        {"form": form, "has_clients": bool(clients)},
+        status=400 if form.errors else 200,
+    )
+
+
+def _glance(project) -> dict:
+    """What the client wants at a glance: what comes next, what it costs, what is done."""
+    milestones = list(project.milestones.all())
+    done = [m for m in milestones if m.status in (MilestoneStatus.APPROVED, MilestoneStatus.CLOSED)]
+    upcoming = [m for m in milestones if m not in done]
+    return {
+        "milestones": milestones,
+        "next_milestone": upcoming[0] if upcoming else None,
+        "approved_budget": sum((m.budget for m in done), start=0),
+        "allocated_budget": sum((m.budget for m in milestones), start=0),
+        "paid": 0,
+    }
+
+
+def project_context(request, project, **extra) -> dict:
+    user = request.user
+    events = Paginator(selectors.project_events(project), 20).get_page(request.GET.get("page"))
+    context = {
+        "project": project,
+        "events": events,
+        "is_agency": permissions.is_agency_side(user, project),
+        "can_edit": permissions.can_edit_plan(user, project),
+        "can_answer": permissions.can_answer_plan(user, project)
+        and project.status == ProjectStatus.PROPOSED,
+        "access_role": selectors.access_role(user, project),
+        "baseline": selectors.plan_versions(project).filter(version=1).first(),
+        "decline_form": DeclineForm(),
+        "access_form": AccessForm(),
+        "template_form": TemplateSaveForm(initial={"name": project.name}),
+        **_glance(project),
+    }
+    if context["can_edit"]:
+        context["access_list"] = selectors.project_access_list(project)
+        if project.status == ProjectStatus.DRAFT:
+            context["problems"] = services.plan_problems(project)
+    context.update(extra)
+    return context
+
+
+@login_required
+def project_detail(request, pk: int):
+    project = selectors.project_get(request.user, pk)
+    return render(request, "web/project_detail.html", project_context(request, project))
+
+
+@login_required
+def project_print(request, pk: int):
+    project = selectors.project_get(request.user, pk)
+    return render(request, "web/project_print.html", {"project": project, **_glance(project)})
+
+
+def _step(request, pk: int, service, success: str, **kwargs):
+    project = selectors.project_get(request.user, pk)
+    try:
+        service(project=project, actor=request.user, **kwargs)
+    except RuleViolation as error:
+        messages.error(request, error.message)
+        for problem in error.details.get("problems", []):
+            messages.error(request, problem["message"])
+    else:
+        messages.success(request, success)
+    return redirect("web:project_detail", pk)
+
+
+@require_POST
+@login_required
+def project_propose(request, pk: int):
+    return _step(
+        request,
+        pk,
+        services.plan_propose,
+        _("Plan proposed. The client's approvers can now accept it."),
+    )
+
+
+@require_POST
+@login_required
+def project_withdraw(request, pk: int):
+    return _step(
+        request, pk, services.plan_withdraw, _("Proposal withdrawn. The plan is a draft again.")
+    )
+
+
+@require_POST
+@login_required
+def project_accept(request, pk: int):
+    return _step(
+        request,
+        pk,
+        services.plan_accept,
+        _("Plan accepted. It is now the baseline (v1) of the project."),
+    )
+
+
+@require_POST
+@login_required
+def project_decline(request, pk: int):
+    project = selectors.project_get(request.user, pk)
+    form = DeclineForm(request.POST)
+    if form.is_valid():
+        try:
+            services.plan_decline(
+                project=project, actor=request.user, reason=form.cleaned_data["reason"]
+            )
+        except InvalidInput as error:
+            apply_errors(form, error)
+        except RuleViolation as error:
+            messages.error(request, error.message)
+            return redirect("web:project_detail", pk)
+        else:
+            messages.success(request, _("You declined the plan. The agency has your reasons."))
+            return redirect("web:project_detail", pk)
+    project = selectors.project_get(request.user, pk)
+    return render(
+        request,
+        "web/project_detail.html",
+        project_context(request, project, decline_form=form, show_decline=True),
+        status=400,
+    )
+
+
+@require_POST
+@login_required
+def project_access(request, pk: int):
+    project = selectors.project_get(request.user, pk)
+    form = AccessForm(request.POST)
+    if form.is_valid():
+        try:
+            access = services.project_access_grant(
+                project=project, actor=request.user, **form.cleaned_data
+            )
+        except InvalidInput as error:
+            apply_errors(form, error)
+        except RuleViolation as error:
+            messages.error(request, error.message)
+            return redirect("web:project_detail", pk)
+        else:
+            messages.success(
+                request,
+                _("%(email)s can now see the project as %(role)s.")
+                % {"email": access.user.email, "role": access.get_role_display().lower()},
+            )
+            return redirect("web:project_detail", pk)
+    return render(
+        request,
+        "web/project_detail.html",
+        project_context(request, project, access_form=form),
+        status=400,
+    )
+
+
+@require_POST
+@login_required
+def project_save_template(request, pk: int):
+    project = selectors.project_get(request.user, pk)
+    form = TemplateSaveForm(request.POST)
+    if form.is_valid():
+        try:
+            template = services.template_save_from_project(
+                project=project, actor=request.user, **form.cleaned_data
+            )
+        except InvalidInput as error:
+            apply_errors(form, error)
+        except RuleViolation as error:
+            messages.error(request, error.message)
+            return redirect("web:project_detail", pk)
+        else:
+            messages.success(
+                request, _("Saved as the template “%(name)s”.") % {"name": template.name}
+            )
+            return redirect("web:project_detail", pk)
+    return render(
+        request,
+        "web/project_detail.html",
+        project_context(request, project, template_form=form),
+        status=400,
+    )
