@@ -27,7 +27,9 @@ class Command(BaseCommand):
             try:
                 services._clean_password(owner, password)
             except ApplicationError as error:
-                raise CommandError(" ".join(error.details.get("password", [error.message])))
+                raise CommandError(
+                    " ".join(error.details.get("password", [error.message]))
+                ) from None
             owner = User.objects.create_user(email=email, password=password)
         try:
             services.clean_email(email)
