@@ -1,22 +1,53 @@
-"""Dashboard and projects (projects arrive with the plans issue)."""
+"""Dashboards: the agency's overview, and what a client contact needs to act on."""
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count
 from django.shortcuts import render
 
 from milepost.accounts import selectors
+from milepost.accounts.permissions import project_roles_of
+from milepost.plans import selectors as plan_selectors
+from milepost.plans.models import ProjectStatus
 
 
 @login_required
 def dashboard(request):
-    """The agency's overview, or a client contact's list of what needs them."""
     organisation = request.organisation
     if organisation is None:
-        contacts = list(selectors.client_contacts_of(request.user))
-        return render(request, "web/dashboard_client.html", {"contacts": contacts})
+        return _client_dashboard(request)
+    projects = plan_selectors.projects_visible_to(request.user, organisation_id=organisation.pk)
+    by_status = dict(
+        projects.order_by().values_list("status").annotate(n=Count("id")).values_list("status", "n")
+    )
     context = {
+        "recent_projects": projects.filter(
+            status__in=[ProjectStatus.DRAFT, ProjectStatus.PROPOSED, ProjectStatus.ACTIVE]
+        )[:8],
+        "by_status": [
+            (label, by_status.get(value, 0))
+            for value, label in ProjectStatus.choices
+            if by_status.get(value)
+        ],
         "client_count": selectors.clients_visible_to(
             request.user, organisation=organisation
         ).count(),
         "member_count": selectors.memberships_of(organisation).count(),
     }
     return render(request, "web/dashboard.html", context)
+
+
+def _client_dashboard(request):
+    roles = project_roles_of(request.user)
+    projects = list(plan_selectors.projects_visible_to(request.user)[:50])
+    waiting = [
+        p for p in projects if p.status == ProjectStatus.PROPOSED and roles.get(p.pk) == "approver"
+    ]
+    return render(
+        request,
+        "web/dashboard_client.html",
+        {
+            "waiting": waiting,
+            "projects": projects,
+            "contacts": list(selectors.client_contacts_of(request.user)),
+        },
+    )
