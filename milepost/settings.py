@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "milepost.accounts",
     "milepost.audit",
     "milepost.plans",
+    "milepost.reviews",
     "milepost.api",
     "milepost.web",
     "milepost.demo",
@@ -232,3 +233,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# --- Uploads ------------------------------------------------------------------------------------
+MAX_UPLOAD_MB = env.int("MAX_UPLOAD_MB", default=25)
+MAX_FILES_PER_UPLOAD = 10

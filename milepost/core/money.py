@@ -42,10 +42,15 @@ def parse_amount(value: object, currency: str, *, allow_zero: bool = False) -> D
     if not amount.is_finite():
         raise MoneyError("Enter an amount such as 2500.00.")
     digits = minor_digits(currency)
-    if amount != amount.quantize(quantum(currency), rounding=ROUND_FLOOR):
+    try:
+        exact = amount.quantize(quantum(currency), rounding=ROUND_FLOOR)
+    except InvalidOperation:  # more digits than Decimal's precision: far beyond the maximum
+        raise MoneyError("The amount is too large.") from None
+    if amount != exact:
         raise MoneyError(
             f"{currency} amounts have at most {digits} decimal place{'s' if digits != 1 else ''}."
-            if digits else f"{currency} amounts have no decimal places."
+            if digits
+            else f"{currency} amounts have no decimal places."
         )
     if amount < 0 or (amount == 0 and not allow_zero):
         raise MoneyError("The amount must be greater than zero.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -121,6 +122,19 @@ class Milestone(models.Model):
     status = models.CharField(
         max_length=20, choices=MilestoneStatus.choices, default=MilestoneStatus.PLANNED
     )
+    # The review cycle (set by milepost.reviews services).
+    started_at = models.DateTimeField(null=True, blank=True)
+    review_started_at = models.DateTimeField(null=True, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    support_ends_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["project", "position"]
@@ -139,6 +153,10 @@ class Milestone(models.Model):
                 condition=models.Q(position__gte=1), name="milestone_position_positive"
             ),
             models.CheckConstraint(
+                condition=models.Q(revisions_used__lte=models.F("revision_quota")),
+                name="milestone_revisions_within_quota",
+            ),
+            models.CheckConstraint(
                 condition=models.Q(status__in=MilestoneStatus.values), name="milestone_status_valid"
             ),
         ]
@@ -149,6 +167,28 @@ class Milestone(models.Model):
     @property
     def amount(self) -> Decimal:
         return normalise(self.budget, self.project.currency)
+
+    @property
+    def revisions_left(self) -> int:
+        return max(self.revision_quota - self.revisions_used, 0)
+
+    @property
+    def auto_approve_at(self):
+        """When the review is approved by itself, if the client does not answer (or None)."""
+        days = self.project.auto_approve_days
+        if self.status != MilestoneStatus.IN_REVIEW or not self.review_started_at or not days:
+            return None
+        return self.review_started_at + timedelta(days=days)
+
+    @property
+    def support_open(self) -> bool:
+        from milepost.core import clock
+
+        return (
+            self.status == MilestoneStatus.APPROVED
+            and self.support_ends_at is not None
+            and clock.now() < self.support_ends_at
+        )
 
 
 class Deliverable(models.Model):

@@ -118,6 +118,9 @@ def _template_milestones(
         )
     items = definition["milestones"]
     budgets = split(total, [item["share"] for item in items], currency)
+    if any(budget <= 0 for budget in budgets):
+        message = _("The total is too small to share among %(n)s milestones.") % {"n": len(items)}
+        raise InvalidInput(message, details={"total_budget": [message]})
     years = range(start.year, start.year + 3)
     spans = schedule(
         start, [item["duration_days"] for item in items], holidays_for(organisation.country, years)
@@ -179,7 +182,9 @@ def project_create(
         cleaned = _clean_project(fields, partial=False)
     except InvalidInput as exc:
         errors.update(exc.details)
-        cleaned = {}
+        # Keep a valid currency, so the milestones' problems are reported in the same answer.
+        code = str(fields.get("currency") or "").strip().upper()
+        cleaned = {} if "currency" in exc.details or not is_currency(code) else {"currency": code}
     defaults = {
         "revision_quota": organisation.default_revision_quota,
         "support_window_days": organisation.default_support_window_days,

@@ -1,0 +1,45 @@
+"""Markdown for feedback and comments, rendered to sanitised HTML."""
+
+from __future__ import annotations
+
+import markdown as markdown_lib
+import nh3
+
+ALLOWED_TAGS = {
+    "p",
+    "br",
+    "strong",
+    "em",
+    "code",
+    "pre",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "a",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "del",
+}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
+
+
+def render(text: str) -> str:
+    """Markdown → HTML with no script, no event handlers, and only http(s)/mailto links."""
+    html = markdown_lib.markdown(text or "", extensions=["fenced_code", "tables", "sane_lists"])
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+    )

@@ -1,0 +1,42 @@
+"""Every write of the review cycle. Views, the API and the scheduler call these functions."""
+
+from .cycle import (
+    checklist,
+    current_delivery,
+    deliverable_verdict,
+    milestone_approve,
+    milestone_auto_approve,
+    milestone_deliver,
+    milestone_grant_revision,
+    milestone_request_changes,
+    milestone_start,
+    start_refusal,
+)
+from .support import (
+    milestone_close,
+    support_request_file,
+    support_request_resolve,
+    support_window_refusal,
+)
+from .thread import comment_add
+from .time import TickReport, run_due_work
+
+__all__ = [
+    "TickReport",
+    "checklist",
+    "comment_add",
+    "current_delivery",
+    "deliverable_verdict",
+    "milestone_approve",
+    "milestone_auto_approve",
+    "milestone_close",
+    "milestone_deliver",
+    "milestone_grant_revision",
+    "milestone_request_changes",
+    "milestone_start",
+    "run_due_work",
+    "start_refusal",
+    "support_request_file",
+    "support_request_resolve",
+    "support_window_refusal",
+]

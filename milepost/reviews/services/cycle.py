@@ -1,0 +1,433 @@
+"""The review cycle: start, deliver, test, request changes, grant a revision, approve."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max
+from django.utils.translation import gettext as _
+
+from milepost.accounts.models import User
+from milepost.audit.actions import AuditAction
+from milepost.audit.services import audit_record
+from milepost.core import clock, events
+from milepost.core.errors import InvalidInput, RuleViolation
+from milepost.plans.models import Deliverable, Milestone, MilestoneStatus, Project, ProjectStatus
+
+from ..lifecycle import DONE, Action
+from ..models import (
+    Approval,
+    ChangeRequest,
+    Delivery,
+    Entry,
+    RevisionGrant,
+    SupportRequest,
+    Verdict,
+)
+from .common import (
+    add_entry,
+    check_files,
+    move,
+    quota_exhausted,
+    require_agency,
+    require_approver,
+    require_manager,
+    target_state,
+    use_revision,
+)
+
+_url = URLValidator(schemes=["http", "https"])
+
+
+def _audit(
+    milestone: Milestone, actor: User | None, action: AuditAction, target=None, **data: Any
+) -> None:
+    audit_record(
+        organisation=milestone.project.organisation,
+        actor=actor,
+        action=action,
+        target=target or milestone,
+        project=milestone.project,
+        data={"milestone": milestone.pk, "position": milestone.position, **data},
+    )
+
+
+def _required_text(value: str, field: str, message: str) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise InvalidInput(message, details={field: [_("This field is required.")]})
+    return text
+
+
+def start_refusal(milestone: Milestone) -> RuleViolation | None:
+    """Why the milestone cannot start now (None when it can). Used by services and pages."""
+    project = milestone.project
+    if milestone.status != MilestoneStatus.PLANNED:
+        return None  # the transition check explains it
+    if project.status != ProjectStatus.ACTIVE:
+        return RuleViolation(
+            _("The project is not active: its plan must be accepted first."),
+            code="project_not_active",
+        )
+    if project.sequential_gating:
+        waiting = (
+            Milestone.objects.filter(project=project, position__lt=milestone.position)
+            .exclude(status__in=list(DONE))
+            .order_by("position")
+            .first()
+        )
+        if waiting is not None:
+            return RuleViolation(
+                _("Milestone %(n)s (“%(title)s”) must be approved first.")
+                % {"n": waiting.position, "title": waiting.title},
+                code="previous_milestone_not_approved",
+                details={"waiting_for": waiting.pk},
+            )
+    return None
+
+
+@transaction.atomic
+def milestone_start(*, milestone: Milestone, actor: User) -> Milestone:
+    """Begin work on a planned milestone of an active project."""
+    require_agency(actor, milestone)
+    target_state(milestone, Action.START)
+    refusal = start_refusal(milestone)
+    if refusal is not None:
+        raise refusal
+    move(milestone, Action.START, started_at=clock.now())
+    _audit(
+        milestone,
+        actor,
+        AuditAction.MILESTONE_STARTED,
+        before={"status": "planned"},
+        after={"status": milestone.status},
+    )
+    add_entry(milestone, Entry.Kind.STARTED, author=actor)
+    events.emit(
+        "milestone.started",
+        organisation_id=milestone.project.organisation_id,
+        milestone=milestone.pk,
+        project=milestone.project_id,
+    )
+    return milestone
+
+
+@transaction.atomic
+def milestone_deliver(
+    *,
+    milestone: Milestone,
+    actor: User,
+    notes: str,
+    preview_url: str = "",
+    files: list | None = None,
+) -> Delivery:
+    """Hand a new version (v1, v2, …) to the client for review."""
+    require_agency(actor, milestone)
+    target_state(milestone, Action.DELIVER)
+    errors: dict[str, list[str]] = {}
+    if not (notes or "").strip():
+        errors["notes"] = [_("Say what is delivered and how to test it.")]
+    url = (preview_url or "").strip()
+    if url:
+        try:
+            _url(url)
+        except ValidationError:
+            errors["preview_url"] = [_("Enter an http:// or https:// address.")]
+    if errors:
+        raise InvalidInput(_("Please correct the highlighted fields."), details=errors)
+    checked = check_files(files)
+    before = milestone.status
+    now = clock.now()
+    move(milestone, Action.DELIVER, review_started_at=now)
+    number = (milestone.deliveries.aggregate(n=Max("number"))["n"] or 0) + 1
+    delivery = Delivery.objects.create(
+        milestone=milestone,
+        number=number,
+        notes=notes.strip(),
+        preview_url=url,
+        delivered_by=actor,
+        created_at=now,
+    )
+    add_entry(
+        milestone,
+        Entry.Kind.DELIVERY,
+        author=actor,
+        body=delivery.notes,
+        files=checked,
+        delivery=delivery,
+    )
+    _audit(
+        milestone,
+        actor,
+        AuditAction.MILESTONE_DELIVERED,
+        target=delivery,
+        before={"status": before},
+        after={"status": milestone.status},
+        delivery=number,
+        files=[c.name for c in checked],
+    )
+    events.emit(
+        "milestone.delivered",
+        organisation_id=milestone.project.organisation_id,
+        milestone=milestone.pk,
+        delivery=delivery.pk,
+    )
+    return delivery
+
+
+def current_delivery(milestone: Milestone) -> Delivery | None:
+    return milestone.deliveries.order_by("-number").first()
+
+
+@transaction.atomic
+def deliverable_verdict(
+    *, deliverable: Deliverable, actor: User, status: str, note: str = ""
+) -> Verdict:
+    """The approver marks one deliverable of the delivery under review passed or failed."""
+    milestone = deliverable.milestone
+    require_approver(actor, milestone)
+    if status not in Verdict.Status.values:
+        raise InvalidInput(
+            _("Choose passed or failed."), details={"status": [_("Choose passed or failed.")]}
+        )
+    fresh = Milestone.objects.select_for_update().get(pk=milestone.pk)
+    if fresh.status != MilestoneStatus.IN_REVIEW:
+        raise RuleViolation(
+            _("Deliverables are tested while the milestone is in review."),
+            code="invalid_transition",
+        )
+    delivery = current_delivery(fresh)
+    verdict, _created = Verdict.objects.update_or_create(
+        deliverable=deliverable,
+        delivery=delivery,
+        defaults={
+            "status": status,
+            "note": (note or "").strip(),
+            "decided_by": actor,
+            "decided_at": clock.now(),
+        },
+    )
+    label = Verdict.Status(status).label
+    add_entry(
+        fresh,
+        Entry.Kind.VERDICT,
+        author=actor,
+        body=f"**{deliverable.title}**: {label}" + (f" — {verdict.note}" if verdict.note else ""),
+    )
+    _audit(
+        fresh,
+        actor,
+        AuditAction.DELIVERABLE_VERDICT,
+        target=verdict,
+        deliverable=deliverable.pk,
+        delivery=delivery.number,
+        after={"status": status, "note": verdict.note},
+    )
+    return verdict
+
+
+@transaction.atomic
+def milestone_request_changes(
+    *, milestone: Milestone, actor: User, feedback: str, files: list | None = None
+) -> ChangeRequest:
+    """The approver asks for changes, in writing; this uses one revision."""
+    require_approver(actor, milestone)
+    target_state(milestone, Action.REQUEST_CHANGES)
+    text = _required_text(feedback, "feedback", _("Write what should change."))
+    checked = check_files(files)
+    fresh = Milestone.objects.get(pk=milestone.pk)
+    if fresh.status == milestone.status and fresh.revisions_used >= fresh.revision_quota:
+        raise quota_exhausted()
+    if not use_revision(milestone, milestone.status, status=MilestoneStatus.CHANGES_REQUESTED):
+        fresh.refresh_from_db()
+        if fresh.status != milestone.status:
+            raise RuleViolation(
+                _("Someone else changed this milestone at the same time."), code="state_conflict"
+            )
+        raise quota_exhausted()
+    milestone.refresh_from_db()
+    delivery = current_delivery(milestone)
+    request = ChangeRequest.objects.create(
+        milestone=milestone, delivery=delivery, feedback=text, requested_by=actor
+    )
+    add_entry(
+        milestone, Entry.Kind.CHANGES, author=actor, body=text, files=checked, delivery=delivery
+    )
+    _audit(
+        milestone,
+        actor,
+        AuditAction.MILESTONE_CHANGES_REQUESTED,
+        target=request,
+        before={"status": "in_review"},
+        after={"status": milestone.status},
+        revisions_used=milestone.revisions_used,
+        revision_quota=milestone.revision_quota,
+    )
+    return request
+
+
+@transaction.atomic
+def milestone_grant_revision(*, milestone: Milestone, actor: User, reason: str) -> RevisionGrant:
+    """Give one extra revision, saying why (owners and managers)."""
+    require_manager(actor, milestone)
+    text = _required_text(reason, "reason", _("Say why the extra revision is granted."))
+    updated = (
+        Milestone.objects.filter(pk=milestone.pk)
+        .exclude(status=MilestoneStatus.CLOSED)
+        .update(revision_quota=F("revision_quota") + 1)
+    )
+    if updated != 1:
+        raise RuleViolation(_("This milestone is closed."), code="invalid_transition")
+    milestone.refresh_from_db()
+    grant = RevisionGrant.objects.create(milestone=milestone, reason=text, granted_by=actor)
+    add_entry(milestone, Entry.Kind.GRANT, author=actor, body=text)
+    _audit(
+        milestone,
+        actor,
+        AuditAction.MILESTONE_REVISION_GRANTED,
+        target=grant,
+        reason=text,
+        after={"revision_quota": milestone.revision_quota},
+    )
+    return grant
+
+
+def checklist(milestone: Milestone, delivery: Delivery | None) -> list[dict[str, Any]]:
+    """Each deliverable with its verdict on ``delivery`` (``untested`` when none)."""
+    verdicts = (
+        {v.deliverable_id: v for v in Verdict.objects.filter(delivery=delivery)} if delivery else {}
+    )
+    rows = []
+    for d in Deliverable.objects.filter(milestone=milestone).order_by("position"):
+        v = verdicts.get(d.pk)
+        rows.append(
+            {
+                "deliverable": d.pk,
+                "title": d.title,
+                "status": v.status if v else "untested",
+                "note": v.note if v else "",
+            }
+        )
+    return rows
+
+
+def _approve(
+    milestone: Milestone, actor: User | None, *, note: str, accept_open_items: bool
+) -> Approval:
+    delivery = current_delivery(milestone)
+    items = checklist(milestone, delivery)
+    open_items = [row for row in items if row["status"] != "passed"]
+    if open_items and not accept_open_items:
+        raise RuleViolation(
+            _(
+                "%(n)s deliverable(s) have not passed. Confirm that you approve with open items: "
+                "they become support requests."
+            )
+            % {"n": len(open_items)},
+            code="open_items_not_confirmed",
+            details={"open_items": open_items},
+        )
+    now = clock.now()
+    window = dt.timedelta(days=milestone.support_window_days)
+    move(
+        milestone,
+        Action.AUTO_APPROVE if actor is None else Action.APPROVE,
+        approved_at=now,
+        approved_by=actor,
+        support_ends_at=now + window,
+    )
+    try:
+        with transaction.atomic():
+            approval = Approval.objects.create(
+                milestone=milestone,
+                delivery=delivery,
+                approved_by=actor,
+                automatic=actor is None,
+                note=(note or "").strip(),
+                checklist=items,
+                open_items=len(open_items),
+                created_at=now,
+            )
+    except IntegrityError:
+        raise RuleViolation(
+            _("This milestone was already approved."), code="state_conflict"
+        ) from None
+    for row in open_items:
+        SupportRequest.objects.create(
+            milestone=milestone,
+            deliverable_id=row["deliverable"],
+            uses_revision=False,
+            description=_("Open at approval: %(title)s") % {"title": row["title"]}
+            + (f" — {row['note']}" if row["note"] else ""),
+            filed_by=actor,
+        )
+    body = approval.note or ""
+    add_entry(milestone, Entry.Kind.APPROVAL, author=actor, body=body, delivery=delivery)
+    _audit(
+        milestone,
+        actor,
+        AuditAction.MILESTONE_APPROVED,
+        target=approval,
+        before={"status": "in_review"},
+        after={"status": "approved"},
+        delivery=delivery.number if delivery else None,
+        automatic=actor is None,
+        open_items=len(open_items),
+        checklist=items,
+    )
+    events.emit(
+        "milestone.approved",
+        organisation_id=milestone.project.organisation_id,
+        milestone=milestone.pk,
+        project=milestone.project_id,
+        approval=approval.pk,
+        automatic=actor is None,
+    )
+    _complete_project_if_done(milestone.project, actor)
+    return approval
+
+
+def _complete_project_if_done(project: Project, actor: User | None) -> None:
+    if Milestone.objects.filter(project=project).exclude(status__in=list(DONE)).exists():
+        return
+    if (
+        Project.objects.filter(pk=project.pk, status=ProjectStatus.ACTIVE).update(
+            status=ProjectStatus.COMPLETED
+        )
+        == 1
+    ):
+        audit_record(
+            organisation=project.organisation,
+            actor=actor,
+            action=AuditAction.PROJECT_COMPLETED,
+            target=project,
+            project=project,
+            data={"before": {"status": "active"}, "after": {"status": "completed"}},
+        )
+
+
+@transaction.atomic
+def milestone_approve(
+    *, milestone: Milestone, actor: User, note: str = "", accept_open_items: bool = False
+) -> Approval:
+    """The approver accepts the delivery under review; the support window opens."""
+    require_approver(actor, milestone)
+    target_state(milestone, Action.APPROVE)
+    return _approve(milestone, actor, note=note, accept_open_items=accept_open_items)
+
+
+@transaction.atomic
+def milestone_auto_approve(*, milestone: Milestone) -> Approval:
+    """Approve for the client who did not answer within the project's period ("system")."""
+    target_state(milestone, Action.AUTO_APPROVE)
+    return _approve(
+        milestone,
+        None,
+        note=_("Approved automatically: no answer within %(n)s days.")
+        % {"n": milestone.project.auto_approve_days},
+        accept_open_items=True,
+    )

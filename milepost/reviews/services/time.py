@@ -1,0 +1,58 @@
+"""Time-driven work: auto-approval and the end of support windows. Safe to run again."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from milepost.core import clock
+from milepost.core.errors import RuleViolation
+from milepost.plans.models import Milestone, MilestoneStatus
+
+from .cycle import milestone_auto_approve
+from .support import milestone_close
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class TickReport:
+    auto_approved: int = 0
+    closed: int = 0
+
+
+def _due_reviews(now: dt.datetime):
+    candidates = Milestone.objects.filter(
+        status=MilestoneStatus.IN_REVIEW,
+        project__auto_approve_days__gt=0,
+        review_started_at__isnull=False,
+    ).select_related("project", "project__organisation")
+    # Python filter: the period is a per-project number of days (portable across databases).
+    return [m for m in candidates if m.auto_approve_at is not None and m.auto_approve_at <= now]
+
+
+def run_due_work(now: dt.datetime | None = None) -> TickReport:
+    """Auto-approve reviews past their period and close ended support windows.
+
+    Each milestone is its own transaction with a conditional update, so running this twice, or
+    in two processes at once, never approves or closes anything twice.
+    """
+    now = now or clock.now()
+    report = TickReport()
+    for milestone in _due_reviews(now):
+        try:
+            milestone_auto_approve(milestone=milestone)
+            report.auto_approved += 1
+        except RuleViolation as exc:
+            logger.info("Skipped auto-approval of milestone %s: %s", milestone.pk, exc.code)
+    ended = Milestone.objects.filter(
+        status=MilestoneStatus.APPROVED, support_ends_at__lte=now
+    ).select_related("project", "project__organisation")
+    for milestone in ended:
+        try:
+            milestone_close(milestone=milestone)
+            report.closed += 1
+        except RuleViolation as exc:
+            logger.info("Skipped closing milestone %s: %s", milestone.pk, exc.code)
+    return report
