@@ -210,6 +210,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "ProjectStatusEnum": "milepost.plans.models.ProjectStatus",
+        "MilestoneStatusEnum": "milepost.plans.models.MilestoneStatus",
+        "VerdictStatusEnum": "milepost.reviews.models.Verdict.Status",
+        "SupportRequestStatusEnum": "milepost.reviews.models.SupportRequest.Status",
+    },
     "COMPONENT_SPLIT_REQUEST": True,
 }
 

@@ -83,9 +83,8 @@ def forget_project_roles(user: Any) -> None:
 
 def can_view_project(user: Any, project: Any) -> bool:
     """Agency members of the project's organisation, and contacts given access to it."""
-    return (
-        role_in(user, project.organisation_id) is not None
-        or project.pk in project_roles_of(user)
+    return role_in(user, project.organisation_id) is not None or project.pk in project_roles_of(
+        user
     )
 
 

@@ -17,6 +17,7 @@ from milepost.plans import selectors, services
 from milepost.plans.models import Deliverable, Milestone, ProjectStatus
 
 from . import plan_serializers as s
+from .review_views import MilestoneReviewActions
 from .serializers import ErrorSerializer
 from .views import validated
 
@@ -176,10 +177,10 @@ class ProjectViewSet(viewsets.GenericViewSet):
         return self.get_paginated_response(s.EventSerializer(page, many=True).data)
 
 
-class MilestoneViewSet(viewsets.GenericViewSet):
+class MilestoneViewSet(MilestoneReviewActions, viewsets.GenericViewSet):
     serializer_class = s.MilestoneSerializer
     queryset = Milestone.objects.none()  # for the schema only: reads go through selectors
-    http_method_names = ["get", "patch", "delete", "head", "options"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     @extend_schema(responses={200: s.MilestoneSerializer, **ERRORS})
     def retrieve(self, request, pk=None):

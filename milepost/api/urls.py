@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from . import plan_views, views
+from . import plan_views, review_views, views
 
 app_name = "api"
 
@@ -14,6 +14,12 @@ router.register("milestones", plan_views.MilestoneViewSet, basename="milestone")
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="me"),
     path("templates/", plan_views.TemplateListView.as_view(), name="templates"),
+    path("deliverables/<int:pk>/verdict/", review_views.VerdictView.as_view(), name="verdict"),
+    path(
+        "support-requests/<int:pk>/resolve/",
+        review_views.ResolveView.as_view(),
+        name="support-request-resolve",
+    ),
     path("schema/", SpectacularJSONAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("", include(router.urls)),

@@ -41,7 +41,10 @@ class AuditEvent(models.Model):
     target_type = models.CharField(max_length=64, editable=False)
     target_id = models.CharField(max_length=64, editable=False)
     project_id = models.PositiveBigIntegerField(
-        null=True, blank=True, db_index=True, editable=False,
+        null=True,
+        blank=True,
+        db_index=True,
+        editable=False,
         help_text=_("The project the event belongs to, for its activity feed."),
     )
     data = models.JSONField(default=dict, editable=False)

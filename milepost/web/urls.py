@@ -1,7 +1,18 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from .views import account, auth, clients, members, pages, plan_editor, projects, templates
+from .views import (
+    account,
+    auth,
+    clients,
+    files,
+    members,
+    milestones,
+    pages,
+    plan_editor,
+    projects,
+    templates,
+)
 
 app_name = "web"
 
@@ -65,6 +76,37 @@ urlpatterns = [
         plan_editor.milestone_remove,
         name="milestone_remove",
     ),
+    path("files/<int:pk>/", files.attachment_download, name="attachment"),
+    path("milestones/<int:pk>/", milestones.milestone_detail, name="milestone_detail"),
+    path("milestones/<int:pk>/start/", milestones.milestone_start, name="milestone_start"),
+    path("milestones/<int:pk>/deliver/", milestones.milestone_deliver, name="milestone_deliver"),
+    path(
+        "milestones/<int:pk>/deliverables/<int:deliverable_id>/verdict/",
+        milestones.deliverable_verdict,
+        name="deliverable_verdict",
+    ),
+    path(
+        "milestones/<int:pk>/request-changes/",
+        milestones.milestone_request_changes,
+        name="milestone_request_changes",
+    ),
+    path("milestones/<int:pk>/approve/", milestones.milestone_approve, name="milestone_approve"),
+    path(
+        "milestones/<int:pk>/grant-revision/",
+        milestones.milestone_grant_revision,
+        name="milestone_grant_revision",
+    ),
+    path(
+        "milestones/<int:pk>/support-requests/",
+        milestones.support_request_file,
+        name="support_request_file",
+    ),
+    path(
+        "milestones/<int:pk>/support-requests/<int:request_id>/resolve/",
+        milestones.support_request_resolve,
+        name="support_request_resolve",
+    ),
+    path("milestones/<int:pk>/comments/", milestones.comment_add, name="comment_add"),
     path("templates/", templates.template_list, name="templates"),
     path("templates/<int:pk>/", templates.template_edit, name="template_edit"),
     path("templates/<int:pk>/delete/", templates.template_delete, name="template_delete"),

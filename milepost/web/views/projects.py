@@ -14,6 +14,7 @@ from milepost.accounts import selectors as account_selectors
 from milepost.core.errors import InvalidInput, RuleViolation
 from milepost.plans import selectors, services
 from milepost.plans.models import MilestoneStatus, ProjectStatus
+from milepost.reviews import policy
 
 from ..forms import apply_errors
 from ..plan_forms import (
@@ -105,6 +106,7 @@ def _glance(project) -> dict:
     upcoming = [m for m in milestones if m not in done]
     return {
         "milestones": milestones,
+        "rows": [(m, policy.waiting_for(m), policy.is_overdue(m)) for m in milestones],
         "next_milestone": upcoming[0] if upcoming else None,
         "approved_budget": sum((m.budget for m in done), start=0),
         "allocated_budget": sum((m.budget for m in milestones), start=0),

@@ -1,0 +1,149 @@
+"""JSON shapes of the review cycle."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from milepost.reviews.models import Attachment, Delivery, Entry, SupportRequest, Verdict
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "name", "content_type", "size", "url"]
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, attachment) -> str:
+        return reverse("web:attachment", args=[attachment.pk])
+
+
+class VerdictSerializer(serializers.ModelSerializer):
+    deliverable = serializers.IntegerField(source="deliverable_id")
+    delivery = serializers.IntegerField(source="delivery.number")
+    decided_by = serializers.EmailField(source="decided_by.email", allow_null=True)
+
+    class Meta:
+        model = Verdict
+        fields = ["deliverable", "delivery", "status", "note", "decided_by", "decided_at"]
+
+
+class DeliverySerializer(serializers.ModelSerializer):
+    version = serializers.SerializerMethodField()
+    delivered_by = serializers.EmailField(source="delivered_by.email", allow_null=True)
+    attachments = serializers.SerializerMethodField()
+    verdicts = VerdictSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Delivery
+        fields = [
+            "id",
+            "number",
+            "version",
+            "notes",
+            "preview_url",
+            "delivered_by",
+            "created_at",
+            "attachments",
+            "verdicts",
+        ]
+
+    def get_version(self, delivery) -> str:
+        return f"v{delivery.number}"
+
+    @extend_schema_field(AttachmentSerializer(many=True))
+    def get_attachments(self, delivery):
+        files = [
+            a
+            for e in delivery.entries.all()
+            if e.kind == Entry.Kind.DELIVERY
+            for a in e.attachments.all()
+        ]
+        return AttachmentSerializer(files, many=True).data
+
+
+class EntrySerializer(serializers.ModelSerializer):
+    author = serializers.SerializerMethodField()
+    attachments = AttachmentSerializer(many=True, read_only=True)
+    delivery = serializers.IntegerField(source="delivery.number", allow_null=True, default=None)
+
+    class Meta:
+        model = Entry
+        fields = [
+            "id",
+            "kind",
+            "author",
+            "body",
+            "body_html",
+            "delivery",
+            "created_at",
+            "attachments",
+        ]
+
+    def get_author(self, entry) -> str:
+        return entry.author.email if entry.author_id else "system"
+
+
+class SupportRequestSerializer(serializers.ModelSerializer):
+    milestone = serializers.IntegerField(source="milestone_id")
+    filed_by = serializers.EmailField(source="filed_by.email", allow_null=True, default=None)
+    resolved_by = serializers.EmailField(source="resolved_by.email", allow_null=True, default=None)
+
+    class Meta:
+        model = SupportRequest
+        fields = [
+            "id",
+            "milestone",
+            "deliverable",
+            "description",
+            "uses_revision",
+            "status",
+            "filed_by",
+            "created_at",
+            "resolved_by",
+            "resolved_at",
+            "resolution",
+        ]
+
+
+class DeliverInputSerializer(serializers.Serializer):
+    notes = serializers.CharField(allow_blank=True)
+    preview_url = serializers.CharField(required=False, allow_blank=True)
+    files = serializers.ListField(child=serializers.FileField(), required=False)
+
+
+class FeedbackInputSerializer(serializers.Serializer):
+    feedback = serializers.CharField(allow_blank=True)
+    files = serializers.ListField(child=serializers.FileField(), required=False)
+
+
+class ApproveInputSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True)
+    accept_open_items = serializers.BooleanField(required=False, default=False)
+
+
+class ReasonInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(allow_blank=True)
+
+
+class CommentInputSerializer(serializers.Serializer):
+    body = serializers.CharField(allow_blank=True)
+    files = serializers.ListField(child=serializers.FileField(), required=False)
+
+
+class VerdictInputSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Verdict.Status.choices)
+    note = serializers.CharField(required=False, allow_blank=True)
+
+
+class SupportInputSerializer(serializers.Serializer):
+    description = serializers.CharField(allow_blank=True)
+    files = serializers.ListField(child=serializers.FileField(), required=False)
+
+
+class ResolveInputSerializer(serializers.Serializer):
+    resolution = serializers.CharField(required=False, allow_blank=True)

@@ -1,0 +1,89 @@
+"""Reads of the review cycle, through the eyes of a user."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+
+from milepost.accounts.permissions import can_view_project
+from milepost.core.errors import NotFound
+from milepost.plans.models import Deliverable
+
+from .models import Attachment, Delivery, Entry, SupportRequest, Verdict
+
+
+def _pk(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise NotFound("Not found.") from None
+
+
+def deliveries_of(milestone) -> QuerySet[Delivery]:
+    return (
+        Delivery.objects.filter(milestone=milestone)
+        .select_related("delivered_by")
+        .prefetch_related(
+            Prefetch("entries__attachments", queryset=Attachment.objects.order_by("id")),
+            Prefetch("verdicts", queryset=Verdict.objects.select_related("deliverable")),
+        )
+        .order_by("-number")
+    )
+
+
+def thread_of(milestone) -> QuerySet[Entry]:
+    """The milestone's timeline, newest first (paginate it)."""
+    return (
+        Entry.objects.filter(milestone=milestone)
+        .select_related("author", "delivery")
+        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
+        .order_by("-created_at", "-id")
+    )
+
+
+def support_requests_of(milestone) -> QuerySet[SupportRequest]:
+    return (
+        SupportRequest.objects.filter(milestone=milestone)
+        .select_related("filed_by", "resolved_by", "deliverable")
+        .order_by("-created_at", "-id")
+    )
+
+
+def verdicts_by_deliverable(delivery: Delivery | None) -> dict[int, Verdict]:
+    if delivery is None:
+        return {}
+    return {v.deliverable_id: v for v in Verdict.objects.filter(delivery=delivery)}
+
+
+def deliverable_get(user: Any, deliverable_id: Any) -> Deliverable:
+    deliverable = (
+        Deliverable.objects.filter(pk=_pk(deliverable_id))
+        .select_related("milestone", "milestone__project", "milestone__project__organisation")
+        .first()
+    )
+    if deliverable is None or not can_view_project(user, deliverable.milestone.project):
+        raise NotFound("Deliverable not found.")
+    return deliverable
+
+
+def support_request_get(user: Any, request_id: Any) -> SupportRequest:
+    request = (
+        SupportRequest.objects.filter(pk=_pk(request_id))
+        .select_related("milestone", "milestone__project", "milestone__project__organisation")
+        .first()
+    )
+    if request is None or not can_view_project(user, request.milestone.project):
+        raise NotFound("Support request not found.")
+    return request
+
+
+def attachment_get(user: Any, attachment_id: Any) -> Attachment:
+    attachment = (
+        Attachment.objects.filter(pk=_pk(attachment_id))
+        .select_related("milestone__project")
+        .first()
+    )
+    if attachment is None or not can_view_project(user, attachment.milestone.project):
+        raise NotFound("File not found.")
+    return attachment
