@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
@@ -20,6 +21,8 @@ from milepost.accounts.models import Invitation, Membership
 from milepost.core import clock
 from milepost.plans import services as plans
 from milepost.plans.models import Milestone
+from milepost.reviews import services as reviews
+from milepost.reviews.models import Attachment, SupportRequest
 
 ROLES = ("anonymous", "owner", "manager", "member", "contact", "outsider")
 AGENCY = {"owner", "manager", "member"}
@@ -157,11 +160,68 @@ def new_milestone_form(w, role):
     return {k.replace("m{id}", "new"): v for k, v in MILESTONE_FORM.items()}
 
 
+def _fresh(milestone):
+    return Milestone.objects.select_related("project", "project__organisation").get(pk=milestone.pk)
+
+
+def _first_milestone(w, stage: str):
+    """Milestone 1 of an accepted project, taken to ``stage``."""
+    project = _project(w, proposed=True)
+    approver = type(w.contact).objects.get(pk=w.contact.pk)
+    plans.plan_accept(project=project, actor=approver)
+    milestone = project.milestones.order_by("position").first()
+    if stage == "planned":
+        return milestone
+    reviews.milestone_start(milestone=_fresh(milestone), actor=w.owner)
+    if stage == "in_progress":
+        return milestone
+    reviews.milestone_deliver(
+        milestone=_fresh(milestone),
+        actor=w.owner,
+        notes="Ready",
+        files=[SimpleUploadedFile("notes.txt", b"release notes")],
+    )
+    if stage == "in_review":
+        return milestone
+    reviews.milestone_approve(milestone=_fresh(milestone), actor=approver, accept_open_items=True)
+    return milestone
+
+
+def at(stage: str):
+    return lambda w: [_first_milestone(w, stage).pk]
+
+
+def a_file(w):
+    milestone = _first_milestone(w, "in_review")
+    return [Attachment.objects.get(milestone=milestone).pk]
+
+
+def a_deliverable(w):
+    return [_first_milestone(w, "in_review").deliverables.first().pk]
+
+
+def in_review_with_deliverable(w):
+    milestone = _first_milestone(w, "in_review")
+    return [milestone.pk, milestone.deliverables.first().pk]
+
+
+def a_support_request(w):
+    milestone = _first_milestone(w, "approved")
+    return [SupportRequest.objects.filter(milestone=milestone).first().pk]
+
+
+def milestone_and_support_request(w):
+    milestone = _first_milestone(w, "approved")
+    return [milestone.pk, SupportRequest.objects.filter(milestone=milestone).first().pk]
+
+
 # Who may do what on a project: the agency's managers edit; its members only read; the
 # client's approver answers proposals; a user of another organisation sees nothing.
 EDIT = {"member": 403, "contact": 403, "outsider": 404}
 ANSWER = {"owner": 403, "manager": 403, "member": 403, "outsider": 404}
 SEE = {"outsider": 404}
+AGENCY_ACTS = {"contact": 403, "outsider": 404}
+CLIENT_ACTS = {"owner": 403, "manager": 403, "member": 403, "outsider": 404}
 
 
 ROWS = [
@@ -230,6 +290,71 @@ ROWS = [
         data=lambda w, r: {"direction": "down"},
     ),
     Row("web:milestone_remove", "get", web(200, **EDIT), args=draft_milestone),
+    Row("web:attachment", "get", web(200, **SEE), args=a_file),
+    Row("web:milestone_detail", "get", web(200, **SEE), args=at("in_review")),
+    Row("web:milestone_start", "post", web(302, **AGENCY_ACTS), args=at("planned")),
+    Row(
+        "web:milestone_deliver",
+        "post",
+        web(302, **AGENCY_ACTS),
+        args=at("in_progress"),
+        data=lambda w, r: {"notes": "Here it is"},
+    ),
+    Row(
+        "web:deliverable_verdict",
+        "post",
+        web(302, **CLIENT_ACTS),
+        args=in_review_with_deliverable,
+        data=lambda w, r: {
+            "v{id}-status".format(
+                id=Milestone.objects.get(project__name="Matrix shop", position=1)
+                .deliverables.first()
+                .pk
+            ): "passed"
+        },
+    ),
+    Row(
+        "web:milestone_request_changes",
+        "post",
+        web(302, **CLIENT_ACTS),
+        args=at("in_review"),
+        data=lambda w, r: {"feedback": "Please adjust"},
+    ),
+    Row(
+        "web:milestone_approve",
+        "post",
+        web(302, **CLIENT_ACTS),
+        args=at("in_review"),
+        data=lambda w, r: {"accept_open_items": "on"},
+    ),
+    Row(
+        "web:milestone_grant_revision",
+        "post",
+        web(302, **EDIT),
+        args=at("in_progress"),
+        data=lambda w, r: {"reason": "Goodwill"},
+    ),
+    Row(
+        "web:support_request_file",
+        "post",
+        web(302, **CLIENT_ACTS),
+        args=at("approved"),
+        data=lambda w, r: {"description": "Typo in the footer"},
+    ),
+    Row(
+        "web:support_request_resolve",
+        "post",
+        web(302, **AGENCY_ACTS),
+        args=milestone_and_support_request,
+        data=lambda w, r: {"resolution": "Fixed"},
+    ),
+    Row(
+        "web:comment_add",
+        "post",
+        web(302, **SEE),
+        args=at("in_progress"),
+        data=lambda w, r: {"body": "Looks **good**"},
+    ),
     Row("web:templates", "get", web(200, contact=404)),
     Row(
         "web:template_edit",
@@ -362,6 +487,74 @@ ROWS = [
         data=lambda w, r: {"title": "Renamed"},
     ),
     Row("api:milestone-detail", "delete", api(204, **EDIT), args=milestone_only, api=True),
+    Row("api:milestone-start", "post", api(200, **AGENCY_ACTS), args=at("planned"), api=True),
+    Row(
+        "api:milestone-deliver",
+        "post",
+        api(201, **AGENCY_ACTS),
+        args=at("in_progress"),
+        data=lambda w, r: {"notes": "Here it is"},
+        api=True,
+    ),
+    Row(
+        "api:milestone-request-changes",
+        "post",
+        api(200, **CLIENT_ACTS),
+        args=at("in_review"),
+        data=lambda w, r: {"feedback": "Please adjust"},
+        api=True,
+    ),
+    Row(
+        "api:milestone-approve",
+        "post",
+        api(200, **CLIENT_ACTS),
+        args=at("in_review"),
+        data=lambda w, r: {"accept_open_items": True},
+        api=True,
+    ),
+    Row(
+        "api:milestone-grant-revision",
+        "post",
+        api(200, **EDIT),
+        args=at("in_progress"),
+        data=lambda w, r: {"reason": "Goodwill"},
+        api=True,
+    ),
+    Row("api:milestone-comments", "get", api(200, **SEE), args=at("in_review"), api=True),
+    Row(
+        "api:milestone-comments",
+        "post",
+        api(201, **SEE),
+        args=at("in_review"),
+        data=lambda w, r: {"body": "Hello"},
+        api=True,
+    ),
+    Row("api:milestone-deliveries", "get", api(200, **SEE), args=at("in_review"), api=True),
+    Row("api:milestone-support-requests", "get", api(200, **SEE), args=at("approved"), api=True),
+    Row(
+        "api:milestone-support-requests",
+        "post",
+        api(201, **CLIENT_ACTS),
+        args=at("approved"),
+        data=lambda w, r: {"description": "Typo in the footer"},
+        api=True,
+    ),
+    Row(
+        "api:verdict",
+        "post",
+        api(200, **CLIENT_ACTS),
+        args=a_deliverable,
+        data=lambda w, r: {"status": "failed", "note": "Broken on a phone"},
+        api=True,
+    ),
+    Row(
+        "api:support-request-resolve",
+        "post",
+        api(200, **AGENCY_ACTS),
+        args=a_support_request,
+        data=lambda w, r: {"resolution": "Fixed"},
+        api=True,
+    ),
     Row(
         "api:client-contacts",
         "post",

@@ -469,6 +469,11 @@ def _clean_password(user: User, password: str) -> None:
         ) from None
 
 
+def _retire_invitations(user: User) -> None:
+    """Once a password is set, no other invitation link may set it again."""
+    Invitation.objects.filter(user=user, used_at__isnull=True).update(used_at=clock.now())
+
+
 @transaction.atomic
 def invitation_accept(*, raw_token: str, password: str) -> User:
     """Set the invited user's password; the link works once."""
@@ -484,6 +489,7 @@ def invitation_accept(*, raw_token: str, password: str) -> User:
         )
     user.set_password(password)
     user.save(update_fields=["password"])
+    _retire_invitations(user)
     audit_record(
         organisation=invitation.organisation,
         actor=user,
@@ -500,6 +506,7 @@ def user_set_password(*, user: User, password: str, actor: User | None = None) -
     _clean_password(user, password)
     user.set_password(password)
     user.save(update_fields=["password"])
+    _retire_invitations(user)
     audit_record(
         organisation=None,
         actor=actor or user,

@@ -7,11 +7,19 @@ from functools import cache
 from babel import Locale
 from babel.numbers import list_currencies
 
+#: Codes CLDR lists as territories that are not ISO 3166-1 countries (XK, Kosovo, stays: it is
+#: the code every European tax and banking system uses).
+NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"})
+
 
 @cache
 def countries() -> frozenset[str]:
-    """Two-letter country codes (numeric UN regions like '001' left out)."""
-    return frozenset(code for code in Locale("en").territories if code.isalpha() and len(code) == 2)
+    """Two-letter ISO 3166-1 country codes (regions, unions and pseudo-locales left out)."""
+    return frozenset(
+        code
+        for code in Locale("en").territories
+        if code.isalpha() and len(code) == 2 and code not in NOT_COUNTRIES
+    )
 
 
 @cache

@@ -35,7 +35,6 @@ class DeliverForm(forms.Form):
 
 
 class VerdictForm(forms.Form):
-    deliverable = forms.IntegerField(widget=forms.HiddenInput)
     status = forms.ChoiceField(
         label=_("Result"),
         choices=[("passed", _("Passed")), ("failed", _("Failed"))],

@@ -142,3 +142,27 @@ def test_a_contact_invitation_is_accepted_the_same_way(world, on_commit):
     user = services.invitation_accept(raw_token=raw, password=STRONG)
     assert user == contact.user
     assert User.objects.get(pk=user.pk).check_password(STRONG)
+
+
+def test_setting_a_password_retires_every_other_invitation_link(world, invited, on_commit):
+    """A second, older link must not be able to reset the password once it is set."""
+    user, first = invited
+    with clock.frozen(T0), on_commit():
+        services.contact_invite(client=world.client, email=user.email, actor=world.owner)
+    second = token_from_mail(mail.outbox[-1])
+    assert second != first
+    with clock.frozen(T0 + dt.timedelta(hours=1)):
+        services.invitation_accept(raw_token=second, password=STRONG)
+        with pytest.raises(RuleViolation) as exc:
+            services.invitation_accept(raw_token=first, password="another-" + STRONG)
+    assert exc.value.code == "invitation_used"
+    user.refresh_from_db()
+    assert user.check_password(STRONG)
+    assert not Invitation.objects.filter(user=user, used_at__isnull=True).exists()
+
+
+def test_a_password_close_to_the_users_name_is_refused(world, invited):
+    _user, raw = invited  # Nina Newbie
+    with clock.frozen(T0), pytest.raises(InvalidInput) as exc:
+        services.invitation_accept(raw_token=raw, password="ninanewbie")
+    assert "password" in exc.value.details

@@ -376,10 +376,6 @@ def test_client_create_validates_and_changes_nothing(world, row_counts, fields, 
     assert row_counts() == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core.locale.is_country accepts CLDR pseudo-regions (ZZ, EU, UN…) as countries",
-)
 @pytest.mark.parametrize("code", ["ZZ", "EU", "UN"])
 def test_client_create_refuses_region_codes_that_are_not_countries(world, code):
     with pytest.raises(InvalidInput):
