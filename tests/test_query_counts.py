@@ -87,3 +87,68 @@ def test_query_count_does_not_grow_with_rows(kind, path, world):
     _grow(world, project, clients=30, projects=12, milestones=6)
     large = _count(kind, path, world.owner)
     assert small == large, f"{path}: {small} queries with few rows, {large} with many"
+
+
+MILESTONE_PAGES = [
+    ("web", "/milestones/{m}/", "owner"),
+    ("web", "/milestones/{m}/", "contact"),
+    ("web", "/", "contact"),
+    ("web", "/", "owner"),
+    ("api", "/api/v1/milestones/{m}/", "owner"),
+    ("api", "/api/v1/milestones/{m}/comments/", "contact"),
+    ("api", "/api/v1/milestones/{m}/deliveries/", "owner"),
+    ("api", "/api/v1/milestones/{m}/support-requests/", "owner"),
+]
+
+
+def _review_round(world, milestone, approver, n: int) -> None:
+    """One more delivery, a verdict, a change request (with an extra revision), comments."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from milepost.plans.models import Milestone
+    from milepost.reviews import services as reviews
+
+    def fresh():
+        return Milestone.objects.select_related("project", "project__organisation").get(
+            pk=milestone.pk
+        )
+
+    reviews.milestone_deliver(
+        milestone=fresh(),
+        actor=world.owner,
+        notes=f"Round {n}",
+        files=[SimpleUploadedFile(f"r{n}.txt", b"notes")],
+    )
+    reviews.deliverable_verdict(
+        deliverable=fresh().deliverables.first(), actor=approver, status="failed", note="Not yet"
+    )
+    reviews.milestone_grant_revision(milestone=fresh(), actor=world.owner, reason="More time")
+    reviews.milestone_request_changes(milestone=fresh(), actor=approver, feedback="Again")
+    for i in range(3):
+        reviews.comment_add(milestone=fresh(), actor=approver, body=f"Comment {n}.{i}")
+
+
+@pytest.mark.parametrize(("kind", "path", "who"), MILESTONE_PAGES)
+def test_milestone_pages_stay_constant_as_the_review_grows(kind, path, who, world):
+    from milepost.plans.models import Milestone
+    from milepost.reviews import services as reviews
+
+    project = _project(world, 0)
+    plans.project_access_grant(
+        project=project, email=world.contact.email, role="approver", actor=world.owner
+    )
+    plans.plan_propose(project=project, actor=world.owner)
+    approver = type(world.contact).objects.get(pk=world.contact.pk)
+    plans.plan_accept(project=project, actor=approver)
+    milestone = Milestone.objects.select_related("project", "project__organisation").get(
+        project=project, position=1
+    )
+    reviews.milestone_start(milestone=milestone, actor=world.owner)
+    path = path.format(m=milestone.pk)
+    user = world.owner if who == "owner" else world.contact
+    _review_round(world, milestone, approver, 0)
+    small = _count(kind, path, user)
+    for n in range(1, 6):
+        _review_round(world, milestone, approver, n)
+    large = _count(kind, path, user)
+    assert small == large, f"{path} as {who}: {small} queries with few rows, {large} with many"

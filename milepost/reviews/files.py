@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import puremagic
 from django.conf import settings
+from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
@@ -65,7 +66,12 @@ def check_upload(upload: UploadedFile, field: str = "files") -> CheckedFile:
         raise _refuse(
             field, _("“%(name)s”: a file name cannot contain folders.") % {"name": raw_name}
         )
-    name = get_valid_filename(raw_name)[:200]
+    try:
+        name = get_valid_filename(raw_name)[:200]
+    except SuspiciousFileOperation:  # nothing usable is left of the name ("***")
+        raise _refuse(
+            field, _("“%(name)s”: choose a file name with letters or digits.") % {"name": raw_name}
+        ) from None
     limit = settings.MAX_UPLOAD_MB * 1024 * 1024
     if upload.size > limit:
         raise _refuse(
@@ -79,7 +85,7 @@ def check_upload(upload: UploadedFile, field: str = "files") -> CheckedFile:
     head = upload.read(8192)
     upload.seek(0)
     if extension in TEXT_TYPES:
-        if b"\0" in head or not _is_utf8(head):
+        if b"\0" in head or not _is_utf8(head, cut=upload.size > len(head)):
             raise _refuse(field, _("“%(name)s” is not a text file.") % {"name": name})
         return CheckedFile(upload, name, TEXT_TYPES[extension], upload.size)
     if extension not in BINARY_TYPES:
@@ -102,9 +108,11 @@ def check_upload(upload: UploadedFile, field: str = "files") -> CheckedFile:
     return CheckedFile(upload, name, BINARY_TYPES[extension], upload.size)
 
 
-def _is_utf8(head: bytes) -> bool:
+def _is_utf8(head: bytes, *, cut: bool) -> bool:
+    """``head`` decodes as UTF-8; when the sample is ``cut`` short of the file's end, a character
+    split at the very end of the sample is fine (the rest of it follows in the file)."""
     try:
         head.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return exc.start >= len(head) - 3  # a character cut at the end of the sample
+        return cut and exc.reason == "unexpected end of data" and exc.start >= len(head) - 3
     return True

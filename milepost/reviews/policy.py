@@ -37,8 +37,18 @@ def milestone_actions(user: Any, milestone: Milestone) -> dict[str, Availability
     approver = permissions.can_answer_plan(user, project)
     status = milestone.status
     actions: dict[str, Availability] = dict.fromkeys(
-        ("start", "deliver", "grant_revision", "verdict", "request_changes", "approve",
-         "support_request", "resolve"), HIDDEN)
+        (
+            "start",
+            "deliver",
+            "grant_revision",
+            "verdict",
+            "request_changes",
+            "approve",
+            "support_request",
+            "resolve",
+        ),
+        HIDDEN,
+    )
     if agency:
         if status == MilestoneStatus.PLANNED:
             refusal = start_refusal(milestone)
@@ -52,9 +62,14 @@ def milestone_actions(user: Any, milestone: Milestone) -> dict[str, Availability
         actions["verdict"] = Availability(True)
         actions["approve"] = Availability(True)
         actions["request_changes"] = Availability(
-            True, "" if milestone.revisions_left else _(
+            True,
+            ""
+            if milestone.revisions_left
+            else _(
                 "No revision is left. Ask the agency for an extra revision, or approve with open "
-                "items and file support requests."))
+                "items and file support requests."
+            ),
+        )
     if approver and status == MilestoneStatus.APPROVED:
         reason = ""
         if not milestone.support_open:
@@ -71,8 +86,12 @@ def waiting_for(milestone: Milestone) -> tuple[str, Any] | None:
     if status == MilestoneStatus.IN_REVIEW:
         return ("client", milestone.review_started_at)
     if status in (MilestoneStatus.IN_PROGRESS, MilestoneStatus.CHANGES_REQUESTED):
-        return ("agency", milestone.started_at if status == MilestoneStatus.IN_PROGRESS
-                else milestone.review_started_at)
+        return (
+            "agency",
+            milestone.started_at
+            if status == MilestoneStatus.IN_PROGRESS
+            else milestone.review_started_at,
+        )
     return None
 
 

@@ -26,7 +26,7 @@ def deliveries_of(milestone) -> QuerySet[Delivery]:
         .select_related("delivered_by")
         .prefetch_related(
             Prefetch("entries__attachments", queryset=Attachment.objects.order_by("id")),
-            Prefetch("verdicts", queryset=Verdict.objects.select_related("deliverable")),
+            Prefetch("verdicts", queryset=Verdict.objects.select_related("decided_by")),
         )
         .order_by("-number")
     )
@@ -87,3 +87,49 @@ def attachment_get(user: Any, attachment_id: Any) -> Attachment:
     if attachment is None or not can_view_project(user, attachment.milestone.project):
         raise NotFound("File not found.")
     return attachment
+
+
+def agency_queues(organisation_id: int, *, limit: int = 10) -> dict[str, list]:
+    """The agency dashboard: what waits on the client, what waits on us, what is late."""
+    from milepost.core import clock
+    from milepost.plans.models import Milestone, MilestoneStatus, ProjectStatus
+
+    base = Milestone.objects.filter(
+        project__organisation_id=organisation_id, project__status=ProjectStatus.ACTIVE
+    ).select_related("project", "project__client", "project__organisation")
+    return {
+        "on_client": list(
+            base.filter(status=MilestoneStatus.IN_REVIEW).order_by("review_started_at")[:limit]
+        ),
+        "on_us": list(
+            base.filter(
+                status__in=[MilestoneStatus.IN_PROGRESS, MilestoneStatus.CHANGES_REQUESTED]
+            ).order_by("planned_due")[:limit]
+        ),
+        "overdue": list(
+            base.exclude(status__in=[MilestoneStatus.APPROVED, MilestoneStatus.CLOSED])
+            .filter(planned_due__lt=clock.today())
+            .order_by("planned_due")[:limit]
+        ),
+        "support": list(
+            SupportRequest.objects.filter(
+                milestone__project__organisation_id=organisation_id,
+                status=SupportRequest.Status.OPEN,
+            )
+            .select_related("milestone", "milestone__project")
+            .order_by("created_at")[:limit]
+        ),
+    }
+
+
+def client_queue(user: Any, *, limit: int = 20) -> list:
+    """Milestones waiting for this approver's review or approval, oldest first."""
+    from milepost.accounts.permissions import project_roles_of
+    from milepost.plans.models import Milestone, MilestoneStatus
+
+    approver_of = [pk for pk, role in project_roles_of(user).items() if role == "approver"]
+    return list(
+        Milestone.objects.filter(project_id__in=approver_of, status=MilestoneStatus.IN_REVIEW)
+        .select_related("project", "project__organisation", "project__client")
+        .order_by("review_started_at")[:limit]
+    )

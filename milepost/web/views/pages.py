@@ -8,6 +8,7 @@ from milepost.accounts import selectors
 from milepost.accounts.permissions import project_roles_of
 from milepost.plans import selectors as plan_selectors
 from milepost.plans.models import ProjectStatus
+from milepost.reviews import selectors as review_selectors
 
 
 @login_required
@@ -32,6 +33,7 @@ def dashboard(request):
             request.user, organisation=organisation
         ).count(),
         "member_count": selectors.memberships_of(organisation).count(),
+        **review_selectors.agency_queues(organisation.pk),
     }
     return render(request, "web/dashboard.html", context)
 
@@ -47,6 +49,7 @@ def _client_dashboard(request):
         "web/dashboard_client.html",
         {
             "waiting": waiting,
+            "reviews": review_selectors.client_queue(request.user),
             "projects": projects,
             "contacts": list(selectors.client_contacts_of(request.user)),
         },
