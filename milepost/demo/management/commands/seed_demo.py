@@ -7,7 +7,8 @@ from milepost.accounts import services
 from milepost.accounts.models import Client, Contact, Membership, Organisation, Role, User
 from milepost.core import clock
 from milepost.plans import services as plans
-from milepost.plans.models import Project
+from milepost.plans.models import Milestone, Project
+from milepost.reviews import services as reviews
 
 PASSWORD = "milepost-demo"
 
@@ -116,3 +117,48 @@ class Command(BaseCommand):
                 plans.plan_propose(project=project, actor=owner)
             if status == "active":
                 plans.plan_accept(project=project, actor=User.objects.get(pk=approver.pk))
+                self._review_cycle(project, owner, User.objects.get(pk=approver.pk))
+
+    def _review_cycle(self, project, owner, approver) -> None:
+        """Milestone 1 approved after one round of changes; milestone 2 waiting for review."""
+        first, second = project.milestones.order_by("position")[:2]
+
+        def fresh(milestone):
+            return Milestone.objects.select_related("project", "project__organisation").get(
+                pk=milestone.pk
+            )
+
+        reviews.milestone_start(milestone=fresh(first), actor=owner)
+        reviews.milestone_deliver(
+            milestone=fresh(first),
+            actor=owner,
+            notes="The CMS runs on staging and the homepage is built. Log in with the account "
+            "we sent you and try it on your phone.",
+            preview_url="https://staging.acme.example/",
+        )
+        homepage = fresh(first).deliverables.order_by("position")[1]
+        reviews.deliverable_verdict(
+            deliverable=homepage,
+            actor=approver,
+            status="failed",
+            note="The hero image overflows on a 375 px phone.",
+        )
+        reviews.milestone_request_changes(
+            milestone=fresh(first),
+            actor=approver,
+            feedback="Almost there! On a phone the **hero image** is wider than the screen.",
+        )
+        reviews.milestone_deliver(
+            milestone=fresh(first), actor=owner, notes="Fixed the hero image on small screens."
+        )
+        for deliverable in fresh(first).deliverables.all():
+            reviews.deliverable_verdict(deliverable=deliverable, actor=approver, status="passed")
+        reviews.milestone_approve(
+            milestone=fresh(first), actor=approver, note="Looks great, thank you."
+        )
+        reviews.milestone_start(milestone=fresh(second), actor=owner)
+        reviews.milestone_deliver(
+            milestone=fresh(second),
+            actor=owner,
+            notes="All products are imported; the admin panel is ready.",
+        )
