@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "milepost.audit",
     "milepost.plans",
     "milepost.reviews",
+    "milepost.billing",
     "milepost.api",
     "milepost.web",
     "milepost.demo",

@@ -93,6 +93,10 @@ class Organisation(models.Model):
     )
     payment_terms_days = models.PositiveSmallIntegerField(_("payment terms (days)"), default=14)
     invoice_prefix = models.CharField(_("invoice prefix"), max_length=10, default="INV")
+    bank_account_holder = models.CharField(_("account holder"), max_length=200, blank=True)
+    iban = models.CharField(_("IBAN"), max_length=34, blank=True)
+    bic = models.CharField(_("BIC"), max_length=11, blank=True)
+    email = models.EmailField(_("billing email"), blank=True)
     # Defaults for new projects (each project keeps its own copy).
     sequential_gating = models.BooleanField(_("sequential gating"), default=True)
     pay_before_next = models.BooleanField(_("pay before next"), default=False)
@@ -149,6 +153,20 @@ class Client(models.Model):
     legal_address = models.TextField(_("legal address"), blank=True)
     vat_id = models.CharField(_("VAT id"), max_length=40, blank=True)
     country = models.CharField(_("country"), max_length=2, blank=True)
+    tax_rate = models.DecimalField(
+        _("tax rate override (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Leave empty to use the organisation's rate."),
+    )
+    reverse_charge = models.BooleanField(
+        _("reverse charge"),
+        default=False,
+        help_text=_("Invoice without VAT: the client accounts for it (EU B2B)."),
+    )
+    language = models.CharField(_("invoice language"), max_length=10, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:

@@ -112,3 +112,21 @@ def can_answer_plan(user: Any, project: Any) -> bool:
 
 def can_manage_templates(user: Any, organisation: Organisation | int) -> bool:
     return role_in(user, organisation) in MANAGING_ROLES
+
+
+# --- Billing -------------------------------------------------------------------------------------
+
+
+def can_view_invoices_of(user: Any, organisation: Organisation | int) -> bool:
+    """The agency's team sees its invoices; contacts see their projects' (via selectors)."""
+    return role_in(user, organisation) is not None
+
+
+def can_manage_billing(user: Any, project: Any) -> bool:
+    """Record payments, void invoices: owners and managers."""
+    return role_in(user, project.organisation_id) in MANAGING_ROLES
+
+
+def can_pay(user: Any, project: Any) -> bool:
+    """Pay by card: the client's approvers."""
+    return project_roles_of(user).get(project.pk) == "approver"

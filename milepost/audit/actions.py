@@ -40,3 +40,8 @@ class AuditAction(models.TextChoices):
     SUPPORT_REQUEST_FILED = "support_request.filed"
     SUPPORT_REQUEST_RESOLVED = "support_request.resolved"
     PROJECT_COMPLETED = "project.completed"
+    INVOICE_ISSUED = "invoice.issued"
+    INVOICE_VOIDED = "invoice.voided"
+    CREDIT_NOTE_ISSUED = "credit_note.issued"
+    PAYMENT_RECORDED = "payment.recorded"
+    MILESTONE_PREPAID = "milestone.prepaid"

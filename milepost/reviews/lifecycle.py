@@ -21,6 +21,7 @@ class State(StrEnum):
 
 class Action(StrEnum):
     START = "start"
+    START_WITH_PREPAYMENT = "start_with_prepayment"
     PREPAYMENT_RECEIVED = "prepayment_received"
     DELIVER = "deliver"
     REQUEST_CHANGES = "request_changes"
@@ -36,7 +37,10 @@ class Side(StrEnum):
 
 
 TRANSITIONS: dict[State, dict[Action, State]] = {
-    State.PLANNED: {Action.START: State.IN_PROGRESS},
+    State.PLANNED: {
+        Action.START: State.IN_PROGRESS,
+        Action.START_WITH_PREPAYMENT: State.AWAITING_PREPAYMENT,
+    },
     State.AWAITING_PREPAYMENT: {Action.PREPAYMENT_RECEIVED: State.IN_PROGRESS},
     State.IN_PROGRESS: {Action.DELIVER: State.IN_REVIEW},
     State.CHANGES_REQUESTED: {Action.DELIVER: State.IN_REVIEW},
@@ -51,6 +55,7 @@ TRANSITIONS: dict[State, dict[Action, State]] = {
 
 ACTORS: dict[Action, Side] = {
     Action.START: Side.AGENCY,
+    Action.START_WITH_PREPAYMENT: Side.AGENCY,
     Action.PREPAYMENT_RECEIVED: Side.SYSTEM,
     Action.DELIVER: Side.AGENCY,
     Action.REQUEST_CHANGES: Side.APPROVER,

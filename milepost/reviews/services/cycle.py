@@ -16,7 +16,14 @@ from milepost.audit.actions import AuditAction
 from milepost.audit.services import audit_record
 from milepost.core import clock, events
 from milepost.core.errors import InvalidInput, RuleViolation
-from milepost.plans.models import Deliverable, Milestone, MilestoneStatus, Project, ProjectStatus
+from milepost.plans.models import (
+    BillingTrigger,
+    Deliverable,
+    Milestone,
+    MilestoneStatus,
+    Project,
+    ProjectStatus,
+)
 
 from ..lifecycle import DONE, Action
 from ..models import (
@@ -87,18 +94,34 @@ def start_refusal(milestone: Milestone) -> RuleViolation | None:
                 code="previous_milestone_not_approved",
                 details={"waiting_for": waiting.pk},
             )
+    if project.pay_before_next:
+        from milepost.billing.selectors import unpaid_invoices_before
+
+        unpaid = unpaid_invoices_before(milestone)
+        if unpaid:
+            return RuleViolation(
+                _("Invoice %(number)s must be paid before this milestone can start.")
+                % {"number": unpaid[0].number},
+                code="payment_required",
+                details={"unpaid_invoices": [i.number for i in unpaid]},
+            )
     return None
 
 
 @transaction.atomic
 def milestone_start(*, milestone: Milestone, actor: User) -> Milestone:
-    """Begin work on a planned milestone of an active project."""
+    """Begin work on a planned milestone of an active project.
+
+    A milestone billed on start waits in ``awaiting_prepayment`` until its invoice is paid.
+    """
     require_agency(actor, milestone)
-    target_state(milestone, Action.START)
+    prepaid = milestone.billing_trigger == BillingTrigger.ON_START
+    action = Action.START_WITH_PREPAYMENT if prepaid else Action.START
+    target_state(milestone, action)
     refusal = start_refusal(milestone)
     if refusal is not None:
         raise refusal
-    move(milestone, Action.START, started_at=clock.now())
+    move(milestone, action, started_at=clock.now())
     _audit(
         milestone,
         actor,
@@ -112,6 +135,25 @@ def milestone_start(*, milestone: Milestone, actor: User) -> Milestone:
         organisation_id=milestone.project.organisation_id,
         milestone=milestone.pk,
         project=milestone.project_id,
+        awaiting_prepayment=prepaid,
+    )
+    return milestone
+
+
+@transaction.atomic
+def milestone_prepayment_received(*, milestone: Milestone) -> Milestone:
+    """The prepayment invoice is paid ("system"): work can begin."""
+    target_state(milestone, Action.PREPAYMENT_RECEIVED)
+    move(milestone, Action.PREPAYMENT_RECEIVED)
+    _audit(
+        milestone,
+        None,
+        AuditAction.MILESTONE_PREPAID,
+        before={"status": "awaiting_prepayment"},
+        after={"status": milestone.status},
+    )
+    add_entry(
+        milestone, Entry.Kind.STARTED, author=None, body=_("Prepayment received: work begins.")
     )
     return milestone
 
@@ -133,10 +175,14 @@ def milestone_deliver(
         errors["notes"] = [_("Say what is delivered and how to test it.")]
     url = (preview_url or "").strip()
     if url:
+        limit = Delivery._meta.get_field("preview_url").max_length
         try:
             _url(url)
         except ValidationError:
             errors["preview_url"] = [_("Enter an http:// or https:// address.")]
+        else:
+            if len(url) > limit:
+                errors["preview_url"] = [_("At most %(n)s characters.") % {"n": limit}]
     if errors:
         raise InvalidInput(_("Please correct the highlighted fields."), details=errors)
     checked = check_files(files)

@@ -1,0 +1,183 @@
+"""Invoices (and credit notes), their numbering, payments, and Stripe events seen."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from milepost.core import clock
+from milepost.core.money import normalise
+from milepost.plans.models import MONEY
+
+
+class InvoiceKind(models.TextChoices):
+    INVOICE = "invoice", _("Invoice")
+    CREDIT_NOTE = "credit_note", _("Credit note")
+
+
+class InvoiceStatus(models.TextChoices):
+    ISSUED = "issued", _("Issued")
+    PARTIALLY_PAID = "partially_paid", _("Partially paid")
+    PAID = "paid", _("Paid")
+    VOID = "void", _("Void")
+
+
+class PaymentMethod(models.TextChoices):
+    BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+    CARD = "card", _("Card")
+    CASH = "cash", _("Cash")
+    OTHER = "other", _("Other")
+
+
+class InvoiceSequence(models.Model):
+    """The last number used per organisation and year: the row writers lock for gapless numbers."""
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "year"], name="invoice_sequence_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id}/{self.year}: {self.last_number}"
+
+
+class Invoice(models.Model):
+    """One invoice per milestone and trigger, or a credit note cancelling one. Never edited."""
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="invoices"
+    )
+    project = models.ForeignKey("plans.Project", on_delete=models.PROTECT, related_name="invoices")
+    milestone = models.ForeignKey(
+        "plans.Milestone", on_delete=models.PROTECT, related_name="invoices"
+    )
+    kind = models.CharField(max_length=12, choices=InvoiceKind.choices, default=InvoiceKind.INVOICE)
+    trigger = models.CharField(
+        max_length=12, blank=True, help_text=_("on_approval or on_start; empty for credit notes.")
+    )
+    credit_note_for = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="credit_note"
+    )
+    number = models.CharField(max_length=40)
+    year = models.PositiveSmallIntegerField()
+    sequence = models.PositiveIntegerField()
+    status = models.CharField(
+        max_length=16, choices=InvoiceStatus.choices, default=InvoiceStatus.ISSUED
+    )
+    currency = models.CharField(max_length=3)
+    net = models.DecimalField(**MONEY)
+    tax_rate = models.DecimalField(max_digits=5, decimal_places=2)
+    tax = models.DecimalField(**MONEY)
+    gross = models.DecimalField(**MONEY)
+    paid = models.DecimalField(default=Decimal(0), **MONEY)
+    reverse_charge = models.BooleanField(default=False)
+    tax_note = models.CharField(max_length=300, blank=True)
+    issue_date = models.DateField()
+    due_date = models.DateField()
+    seller = models.JSONField(help_text=_("The seller's details as they were when issued."))
+    buyer = models.JSONField(help_text=_("The buyer's details as they were when issued."))
+    description = models.JSONField(help_text=_("Title, scope and deliverables."))
+    payment_terms = models.CharField(max_length=300, blank=True)
+    language = models.CharField(max_length=10, default="en")
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-issue_date", "-id"]
+        indexes = [
+            models.Index(fields=["organisation", "status"]),
+            models.Index(fields=["project", "kind"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "number"], name="invoice_number_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "year", "sequence"], name="invoice_sequence_number_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["milestone", "trigger"],
+                condition=models.Q(kind="invoice"),
+                name="one_invoice_per_milestone_trigger",
+            ),
+            models.CheckConstraint(condition=models.Q(net__gt=0), name="invoice_net_positive"),
+            models.CheckConstraint(condition=models.Q(tax__gte=0), name="invoice_tax_positive"),
+            models.CheckConstraint(
+                condition=models.Q(gross=models.F("net") + models.F("tax")),
+                name="invoice_gross_is_net_plus_tax",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(paid__gte=0, paid__lte=models.F("gross")),
+                name="invoice_paid_within_gross",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def amount(self, field: str) -> Decimal:
+        return normalise(getattr(self, field), self.currency)
+
+    @property
+    def outstanding(self) -> Decimal:
+        if self.kind == InvoiceKind.CREDIT_NOTE or self.status == InvoiceStatus.VOID:
+            return Decimal(0)
+        return normalise(self.gross - self.paid, self.currency)
+
+    @property
+    def is_overdue(self) -> bool:
+        return (
+            self.kind == InvoiceKind.INVOICE
+            and self.status in (InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID)
+            and self.due_date < clock.today()
+        )
+
+
+class Payment(models.Model):
+    """Money received against an invoice."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
+    amount = models.DecimalField(**MONEY)
+    date = models.DateField()
+    method = models.CharField(max_length=16, choices=PaymentMethod.choices)
+    reference = models.CharField(max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["date", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="payment_amount_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} on {self.invoice}"
+
+
+class StripeEvent(models.Model):
+    """A Stripe webhook event id, recorded once in the transaction that handled it."""
+
+    event_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100)
+    invoice = models.ForeignKey(
+        Invoice, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    outcome = models.CharField(max_length=100)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.event_id

@@ -1,0 +1,109 @@
+"""Reads of invoices and payments, through the eyes of a user."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Q, QuerySet, Sum
+
+from milepost.accounts.permissions import project_roles_of, roles_of
+from milepost.core import clock
+from milepost.core.errors import NotFound
+
+from .models import Invoice, InvoiceKind, InvoiceStatus
+
+UNPAID = (InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID)
+
+
+def _visible(user: Any) -> Q:
+    return Q(organisation_id__in=list(roles_of(user))) | Q(
+        project_id__in=list(project_roles_of(user))
+    )
+
+
+def invoices_visible_to(
+    user: Any,
+    *,
+    organisation_id: int | None = None,
+    project_id: Any = None,
+    status: str | None = None,
+    client_id: Any = None,
+    overdue: bool = False,
+) -> QuerySet[Invoice]:
+    """Invoices and credit notes the user may see, newest first. ``status="overdue"`` works."""
+    invoices = Invoice.objects.filter(_visible(user))
+    if organisation_id is not None:
+        invoices = invoices.filter(organisation_id=organisation_id)
+    if project_id:
+        invoices = invoices.filter(project_id=_pk(project_id))
+    if client_id:
+        invoices = invoices.filter(project__client_id=_pk(client_id))
+    if status == "overdue" or overdue:
+        invoices = invoices.filter(
+            kind=InvoiceKind.INVOICE, status__in=UNPAID, due_date__lt=clock.today()
+        )
+    elif status:
+        invoices = invoices.filter(status=status)
+    return invoices.select_related("project", "project__client", "milestone").order_by(
+        "-issue_date", "-id"
+    )
+
+
+def totals(invoices: QuerySet[Invoice]) -> dict[str, Decimal]:
+    """Issued, paid and outstanding over a list (per currency is left to the caller)."""
+    agg = (
+        invoices.filter(kind=InvoiceKind.INVOICE)
+        .exclude(status=InvoiceStatus.VOID)
+        .aggregate(issued=Sum("gross"), paid=Sum("paid"))
+    )
+    issued, paid = agg["issued"] or Decimal(0), agg["paid"] or Decimal(0)
+    return {"issued": issued, "paid": paid, "outstanding": issued - paid}
+
+
+def invoice_get(user: Any, invoice_id: Any) -> Invoice:
+    invoice = (
+        Invoice.objects.filter(_visible(user), pk=_pk(invoice_id))
+        .select_related(
+            "project",
+            "project__client",
+            "project__organisation",
+            "milestone",
+            "credit_note_for",
+            "organisation",
+        )
+        .prefetch_related("payments")
+        .first()
+    )
+    if invoice is None:
+        raise NotFound("Invoice not found.")
+    return invoice
+
+
+def unpaid_invoices_before(milestone) -> list[Invoice]:
+    """Unpaid invoices of the milestones before this one (pay-before-next)."""
+    return list(
+        Invoice.objects.filter(
+            project_id=milestone.project_id,
+            kind=InvoiceKind.INVOICE,
+            status__in=UNPAID,
+            milestone__position__lt=milestone.position,
+        ).order_by("milestone__position")
+    )
+
+
+def project_money(project) -> dict[str, Any]:
+    """What the client has paid, and what comes next: for the project page."""
+    agg = (
+        Invoice.objects.filter(project=project, kind=InvoiceKind.INVOICE)
+        .exclude(status=InvoiceStatus.VOID)
+        .aggregate(paid=Sum("paid"), invoiced=Sum("gross"))
+    )
+    return {"paid": agg["paid"] or Decimal(0), "invoiced": agg["invoiced"] or Decimal(0)}
+
+
+def _pk(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise NotFound("Not found.") from None

@@ -1,0 +1,351 @@
+"""Every write about money: issuing invoices, numbering, payments, voids, card payments."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from milepost.accounts import permissions
+from milepost.accounts.models import User
+from milepost.audit.actions import AuditAction
+from milepost.audit.services import audit_record
+from milepost.core import clock, events
+from milepost.core.errors import InvalidInput, NotAllowed, NotFound, RuleViolation
+from milepost.core.money import MoneyError, normalise, parse_amount
+from milepost.plans.models import Milestone, MilestoneStatus
+
+from .models import (
+    Invoice,
+    InvoiceKind,
+    InvoiceSequence,
+    InvoiceStatus,
+    Payment,
+    PaymentMethod,
+)
+from .rules import REVERSE_CHARGE_NOTE, invoice_number, totals
+
+logger = logging.getLogger(__name__)
+
+
+def _next_number(organisation, year: int) -> tuple[int, str]:
+    """Take the next number of the year with the sequence row locked: no gaps, no duplicates."""
+    InvoiceSequence.objects.bulk_create(
+        [InvoiceSequence(organisation=organisation, year=year)], ignore_conflicts=True
+    )
+    sequence = InvoiceSequence.objects.select_for_update().get(organisation=organisation, year=year)
+    sequence.last_number += 1
+    sequence.save(update_fields=["last_number"])
+    return sequence.last_number, invoice_number(
+        organisation.invoice_prefix, year, sequence.last_number
+    )
+
+
+def _party(name: str, legal_name: str, address: str, vat_id: str, country: str, **extra) -> dict:
+    return {
+        "name": legal_name or name,
+        "address": address,
+        "vat_id": vat_id,
+        "country": country,
+        **extra,
+    }
+
+
+def _tax(project) -> tuple[Decimal, bool, str]:
+    client = project.client
+    if client.reverse_charge:
+        return Decimal(0), True, REVERSE_CHARGE_NOTE
+    if client.tax_rate is not None:
+        return client.tax_rate, False, ""
+    return project.tax_rate, False, ""
+
+
+@transaction.atomic
+def invoice_issue(*, milestone: Milestone, trigger: str, actor: User | None = None) -> Invoice:
+    """Issue the milestone's invoice for ``trigger``; a database constraint forbids a second."""
+    project = milestone.project
+    organisation = project.organisation
+    if Invoice.objects.filter(
+        milestone=milestone, trigger=trigger, kind=InvoiceKind.INVOICE
+    ).exists():
+        raise RuleViolation(_("This milestone is already invoiced."), code="already_invoiced")
+    rate, reverse_charge, note = _tax(project)
+    amounts = totals(milestone.budget, rate, project.currency)
+    today = clock.today()
+    sequence, number = _next_number(organisation, today.year)
+    deliverables = list(milestone.deliverables.order_by("position").values_list("title", flat=True))
+    client = project.client
+    try:
+        with transaction.atomic():
+            invoice = Invoice.objects.create(
+                organisation=organisation,
+                project=project,
+                milestone=milestone,
+                kind=InvoiceKind.INVOICE,
+                trigger=trigger,
+                number=number,
+                year=today.year,
+                sequence=sequence,
+                currency=project.currency,
+                net=amounts.net,
+                tax_rate=amounts.tax_rate,
+                tax=amounts.tax,
+                gross=amounts.gross,
+                reverse_charge=reverse_charge,
+                tax_note=note,
+                issue_date=today,
+                due_date=today + dt.timedelta(days=project.payment_terms_days),
+                seller=_party(
+                    organisation.name,
+                    organisation.legal_name,
+                    organisation.address,
+                    organisation.vat_id,
+                    organisation.country,
+                    iban=organisation.iban,
+                    bic=organisation.bic,
+                    account_holder=organisation.bank_account_holder
+                    or organisation.legal_name
+                    or organisation.name,
+                    email=organisation.email,
+                ),
+                buyer=_party(
+                    client.name, client.name, client.legal_address, client.vat_id, client.country
+                ),
+                description={
+                    "project": project.name,
+                    "milestone": milestone.title,
+                    "position": milestone.position,
+                    "scope": milestone.scope,
+                    "deliverables": deliverables,
+                },
+                payment_terms=_("Payable within %(n)s days.") % {"n": project.payment_terms_days},
+                language=client.language or settings.LANGUAGE_CODE,
+                created_by=actor,
+            )
+    except IntegrityError:
+        raise RuleViolation(
+            _("This milestone is already invoiced."), code="already_invoiced"
+        ) from None
+    audit_record(
+        organisation=organisation,
+        actor=actor,
+        action=AuditAction.INVOICE_ISSUED,
+        target=invoice,
+        project=project,
+        data={
+            "after": {
+                "number": number,
+                "milestone": milestone.pk,
+                "trigger": trigger,
+                "net": str(amounts.net),
+                "tax": str(amounts.tax),
+                "gross": str(amounts.gross),
+                "currency": project.currency,
+            }
+        },
+    )
+    events.emit(
+        "invoice.issued", organisation_id=organisation.pk, invoice=invoice.pk, project=project.pk
+    )
+    return invoice
+
+
+def _require_manager(actor: User, invoice: Invoice) -> None:
+    if not permissions.can_view_project(actor, invoice.project):
+        raise NotFound(_("Invoice not found."))
+    if not permissions.can_manage_billing(actor, invoice.project):
+        raise NotAllowed(_("Only owners and managers can do this."))
+
+
+def _clean_payment(
+    invoice: Invoice, amount: Any, date: Any, method: str, reference: str
+) -> dict[str, Any]:
+    errors: dict[str, list[str]] = {}
+    cleaned: dict[str, Any] = {}
+    try:
+        cleaned["amount"] = parse_amount(amount, invoice.currency)
+    except MoneyError as exc:
+        errors["amount"] = [str(exc)]
+    try:
+        day = date if isinstance(date, dt.date) else dt.date.fromisoformat(str(date))
+        if day > clock.today():
+            errors["date"] = [_("A payment cannot be dated in the future.")]
+        cleaned["date"] = day
+    except ValueError:
+        errors["date"] = [_("Enter a date as YYYY-MM-DD.")]
+    if method not in PaymentMethod.values:
+        errors["method"] = [_("Choose bank_transfer, card, cash or other.")]
+    cleaned["method"] = method
+    text = (reference or "").strip()
+    if len(text) > 200:
+        errors["reference"] = [_("At most 200 characters.")]
+    cleaned["reference"] = text
+    if errors:
+        raise InvalidInput(_("Please correct the highlighted fields."), details=errors)
+    return cleaned
+
+
+def _apply_payment(
+    invoice: Invoice,
+    *,
+    amount: Decimal,
+    date: dt.date,
+    method: str,
+    reference: str,
+    actor: User | None,
+) -> Payment:
+    """Record the payment on the locked invoice and move its status."""
+    invoice = (
+        Invoice.objects.select_for_update()
+        .select_related("project", "project__organisation", "milestone")
+        .get(pk=invoice.pk)
+    )
+    if invoice.kind != InvoiceKind.INVOICE or invoice.status == InvoiceStatus.VOID:
+        raise RuleViolation(_("This invoice is void: it cannot be paid."), code="invoice_void")
+    outstanding = invoice.outstanding
+    if amount > outstanding:
+        message = _("At most %(amount)s is outstanding.") % {
+            "amount": f"{outstanding} {invoice.currency}"
+        }
+        raise InvalidInput(message, details={"amount": [message]})
+    invoice.paid = normalise(invoice.paid + amount, invoice.currency)
+    before = invoice.status
+    invoice.status = (
+        InvoiceStatus.PAID if invoice.paid == invoice.gross else InvoiceStatus.PARTIALLY_PAID
+    )
+    invoice.save(update_fields=["paid", "status"])
+    payment = Payment.objects.create(
+        invoice=invoice,
+        amount=amount,
+        date=date,
+        method=method,
+        reference=reference,
+        recorded_by=actor,
+    )
+    audit_record(
+        organisation=invoice.organisation,
+        actor=actor,
+        action=AuditAction.PAYMENT_RECORDED,
+        target=payment,
+        project=invoice.project,
+        data={
+            "invoice": invoice.number,
+            "amount": str(amount),
+            "method": method,
+            "reference": reference,
+            "before": {"status": before},
+            "after": {"status": invoice.status, "paid": str(invoice.paid)},
+        },
+    )
+    events.emit(
+        "payment.received",
+        organisation_id=invoice.organisation_id,
+        invoice=invoice.pk,
+        payment=payment.pk,
+    )
+    if invoice.status == InvoiceStatus.PAID:
+        _release_prepaid_milestone(invoice)
+    return payment
+
+
+def _release_prepaid_milestone(invoice: Invoice) -> None:
+    milestone = invoice.milestone
+    if invoice.trigger == "on_start" and milestone.status == MilestoneStatus.AWAITING_PREPAYMENT:
+        from milepost.reviews.services import milestone_prepayment_received
+
+        milestone_prepayment_received(
+            milestone=Milestone.objects.select_related("project", "project__organisation").get(
+                pk=milestone.pk
+            )
+        )
+
+
+@transaction.atomic
+def payment_record(
+    *, invoice: Invoice, amount: Any, date: Any, method: str, reference: str = "", actor: User
+) -> Payment:
+    """Record money received (owners and managers): > 0, at most what is outstanding."""
+    _require_manager(actor, invoice)
+    cleaned = _clean_payment(invoice, amount, date, method, reference)
+    return _apply_payment(invoice, actor=actor, **cleaned)
+
+
+@transaction.atomic
+def invoice_void(*, invoice: Invoice, actor: User, reason: str = "") -> Invoice:
+    """Cancel an unpaid invoice by issuing a credit note (its own number). Returns the note."""
+    _require_manager(actor, invoice)
+    invoice = (
+        Invoice.objects.select_for_update()
+        .select_related("project", "project__organisation", "organisation")
+        .get(pk=invoice.pk)
+    )
+    if invoice.kind != InvoiceKind.INVOICE:
+        raise RuleViolation(_("A credit note cannot be voided."), code="invalid_transition")
+    if invoice.status == InvoiceStatus.VOID:
+        raise RuleViolation(_("This invoice is already void."), code="state_conflict")
+    if invoice.paid > 0:
+        raise RuleViolation(
+            _("Money was received on this invoice: it cannot be voided."), code="invoice_paid"
+        )
+    Invoice.objects.filter(pk=invoice.pk).update(status=InvoiceStatus.VOID)
+    today = clock.today()
+    sequence, number = _next_number(invoice.organisation, today.year)
+    note = Invoice.objects.create(
+        organisation=invoice.organisation,
+        project=invoice.project,
+        milestone=invoice.milestone,
+        kind=InvoiceKind.CREDIT_NOTE,
+        trigger="",
+        credit_note_for=invoice,
+        number=number,
+        year=today.year,
+        sequence=sequence,
+        status=InvoiceStatus.PAID,
+        currency=invoice.currency,
+        net=invoice.net,
+        tax_rate=invoice.tax_rate,
+        tax=invoice.tax,
+        gross=invoice.gross,
+        reverse_charge=invoice.reverse_charge,
+        tax_note=invoice.tax_note,
+        issue_date=today,
+        due_date=today,
+        seller=invoice.seller,
+        buyer=invoice.buyer,
+        description={
+            **invoice.description,
+            "cancels": invoice.number,
+            "reason": (reason or "").strip(),
+        },
+        payment_terms="",
+        language=invoice.language,
+        created_by=actor,
+    )
+    audit_record(
+        organisation=invoice.organisation,
+        actor=actor,
+        action=AuditAction.INVOICE_VOIDED,
+        target=invoice,
+        project=invoice.project,
+        data={
+            "number": invoice.number,
+            "credit_note": number,
+            "before": {"status": invoice.status},
+            "after": {"status": "void"},
+            "reason": (reason or "").strip(),
+        },
+    )
+    audit_record(
+        organisation=invoice.organisation,
+        actor=actor,
+        action=AuditAction.CREDIT_NOTE_ISSUED,
+        target=note,
+        project=invoice.project,
+        data={"number": number, "cancels": invoice.number, "gross": str(note.gross)},
+    )
+    return note
