@@ -219,6 +219,9 @@ SPECTACULAR_SETTINGS = {
         "MilestoneStatusEnum": "milepost.plans.models.MilestoneStatus",
         "VerdictStatusEnum": "milepost.reviews.models.Verdict.Status",
         "SupportRequestStatusEnum": "milepost.reviews.models.SupportRequest.Status",
+        "InvoiceStatusEnum": "milepost.billing.models.InvoiceStatus",
+        "InvoiceKindEnum": "milepost.billing.models.InvoiceKind",
+        "EntryKindEnum": "milepost.reviews.models.Entry.Kind",
     },
     "COMPONENT_SPLIT_REQUEST": True,
 }
@@ -247,3 +250,8 @@ LOGGING = {
 # --- Uploads ------------------------------------------------------------------------------------
 MAX_UPLOAD_MB = env.int("MAX_UPLOAD_MB", default=25)
 MAX_FILES_PER_UPLOAD = 10
+
+# --- Card payments (Stripe): off until both keys are set -----------------------------------------
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_WEBHOOK_TOLERANCE = 300

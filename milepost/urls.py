@@ -1,12 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from milepost.billing.views import stripe_webhook
 from milepost.core.views import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("milepost.api.urls")),
+    path("webhooks/stripe/", stripe_webhook, name="stripe_webhook"),
     path("", include("milepost.web.urls")),
 ]
 

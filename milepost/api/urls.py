@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from . import plan_views, review_views, views
+from . import billing_views, plan_views, review_views, views
 
 app_name = "api"
 
@@ -10,6 +10,7 @@ router = SimpleRouter(trailing_slash=True)
 router.register("clients", views.ClientViewSet, basename="client")
 router.register("projects", plan_views.ProjectViewSet, basename="project")
 router.register("milestones", plan_views.MilestoneViewSet, basename="milestone")
+router.register("invoices", billing_views.InvoiceViewSet, basename="invoice")
 
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="me"),

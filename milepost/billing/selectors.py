@@ -50,15 +50,25 @@ def invoices_visible_to(
     )
 
 
-def totals(invoices: QuerySet[Invoice]) -> dict[str, Decimal]:
-    """Issued, paid and outstanding over a list (per currency is left to the caller)."""
-    agg = (
+def totals(invoices: QuerySet[Invoice]) -> list[dict[str, Any]]:
+    """Issued, paid and outstanding over a list, one row per currency (voids left out)."""
+    rows = (
         invoices.filter(kind=InvoiceKind.INVOICE)
         .exclude(status=InvoiceStatus.VOID)
-        .aggregate(issued=Sum("gross"), paid=Sum("paid"))
+        .order_by()
+        .values("currency")
+        .annotate(issued=Sum("gross"), paid=Sum("paid"))
+        .order_by("currency")
     )
-    issued, paid = agg["issued"] or Decimal(0), agg["paid"] or Decimal(0)
-    return {"issued": issued, "paid": paid, "outstanding": issued - paid}
+    return [
+        {
+            "currency": r["currency"],
+            "issued": r["issued"],
+            "paid": r["paid"],
+            "outstanding": r["issued"] - r["paid"],
+        }
+        for r in rows
+    ]
 
 
 def invoice_get(user: Any, invoice_id: Any) -> Invoice:
@@ -78,6 +88,15 @@ def invoice_get(user: Any, invoice_id: Any) -> Invoice:
     if invoice is None:
         raise NotFound("Invoice not found.")
     return invoice
+
+
+def invoices_visible_to_project(project) -> QuerySet[Invoice]:
+    """A project's invoices and credit notes, for its page (visibility checked by the caller)."""
+    return (
+        Invoice.objects.filter(project=project)
+        .select_related("credit_note_for")
+        .order_by("issue_date", "id")
+    )
 
 
 def unpaid_invoices_before(milestone) -> list[Invoice]:

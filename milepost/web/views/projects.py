@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from milepost.accounts import permissions
 from milepost.accounts import selectors as account_selectors
+from milepost.billing import selectors as billing_selectors
 from milepost.core.errors import InvalidInput, RuleViolation
 from milepost.plans import selectors, services
 from milepost.plans.models import MilestoneStatus, ProjectStatus
@@ -100,17 +101,22 @@ def project_create(request):
 
 
 def _glance(project) -> dict:
-    """What the client wants at a glance: what comes next, what it costs, what is done."""
+    """What the client wants at a glance: what comes next, what it costs, what is paid."""
     milestones = list(project.milestones.all())
     done = [m for m in milestones if m.status in (MilestoneStatus.APPROVED, MilestoneStatus.CLOSED)]
     upcoming = [m for m in milestones if m not in done]
+    invoices = list(billing_selectors.invoices_visible_to_project(project))
+    invoiced = {i.milestone_id for i in invoices if i.kind == "invoice"}
+    next_payment = next((m for m in milestones if m.pk not in invoiced), None)
     return {
         "milestones": milestones,
         "rows": [(m, policy.waiting_for(m), policy.is_overdue(m)) for m in milestones],
         "next_milestone": upcoming[0] if upcoming else None,
+        "next_payment": next_payment,
         "approved_budget": sum((m.budget for m in done), start=0),
         "allocated_budget": sum((m.budget for m in milestones), start=0),
-        "paid": 0,
+        "paid": billing_selectors.project_money(project)["paid"],
+        "invoices": invoices,
     }
 
 
@@ -143,6 +149,18 @@ def project_context(request, project, **extra) -> dict:
 def project_detail(request, pk: int):
     project = selectors.project_get(request.user, pk)
     return render(request, "web/project_detail.html", project_context(request, project))
+
+
+@login_required
+def project_proposal_pdf(request, pk: int):
+    from django.http import HttpResponse
+
+    from milepost.billing.pdf import proposal_pdf
+
+    project = selectors.project_get(request.user, pk)
+    response = HttpResponse(proposal_pdf(project), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="plan-{project.pk}.pdf"'
+    return response
 
 
 @login_required

@@ -1,0 +1,179 @@
+"""REST views for invoices, payments, voids and card checkout."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from milepost.billing import selectors, services
+from milepost.billing.models import Invoice, InvoiceStatus, Payment, PaymentMethod
+from milepost.billing.stripe import checkout_create
+from milepost.core.errors import InvalidInput
+
+from .plan_serializers import MoneyField
+from .serializers import ErrorSerializer
+from .views import validated
+
+ERRORS = {code: ErrorSerializer for code in (400, 401, 403, 404, 409)}
+STATUS_FILTERS = [*InvoiceStatus.values, "overdue"]
+
+
+class PaymentSerializer(serializers.ModelSerializer):
+    amount = MoneyField(currency_from="invoice.currency")
+
+    class Meta:
+        model = Payment
+        fields = ["id", "amount", "date", "method", "reference", "created_at"]
+
+
+class InvoiceSerializer(serializers.ModelSerializer):
+    net = MoneyField()
+    tax = MoneyField()
+    gross = MoneyField()
+    paid = MoneyField()
+    outstanding = serializers.SerializerMethodField()
+    overdue = serializers.BooleanField(source="is_overdue", read_only=True)
+    credit_note_for = serializers.CharField(
+        source="credit_note_for.number", default=None, read_only=True
+    )
+
+    class Meta:
+        model = Invoice
+        fields = [
+            "id",
+            "number",
+            "project",
+            "milestone",
+            "kind",
+            "status",
+            "overdue",
+            "currency",
+            "net",
+            "tax_rate",
+            "tax",
+            "gross",
+            "paid",
+            "outstanding",
+            "issue_date",
+            "due_date",
+            "reverse_charge",
+            "tax_note",
+            "credit_note_for",
+        ]
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_outstanding(self, invoice) -> str:
+        return str(invoice.outstanding)
+
+
+class InvoiceDetailSerializer(InvoiceSerializer):
+    payments = PaymentSerializer(many=True, read_only=True)
+
+    class Meta(InvoiceSerializer.Meta):
+        fields = [
+            *InvoiceSerializer.Meta.fields,
+            "seller",
+            "buyer",
+            "description",
+            "payment_terms",
+            "payments",
+        ]
+
+
+class PaymentInputSerializer(serializers.Serializer):
+    amount = serializers.CharField(help_text='A string such as "1500.00".')
+    date = serializers.CharField(help_text="YYYY-MM-DD, not in the future.")
+    method = serializers.ChoiceField(choices=PaymentMethod.choices)
+    reference = serializers.CharField(required=False, allow_blank=True)
+
+
+class VoidInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True)
+
+
+class CheckoutSerializer(serializers.Serializer):
+    url = serializers.URLField()
+
+
+class InvoiceViewSet(viewsets.GenericViewSet):
+    """Invoices and credit notes of the projects you can see."""
+
+    serializer_class = InvoiceSerializer
+    queryset = Invoice.objects.none()  # for the schema only: reads go through selectors
+    http_method_names = ["get", "post", "head", "options"]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("project", int),
+            OpenApiParameter("status", str, enum=STATUS_FILTERS),
+        ]
+    )
+    def list(self, request):
+        params = request.query_params
+        status_filter = params.get("status") or None
+        if status_filter and status_filter not in STATUS_FILTERS:
+            raise InvalidInput(_("Unknown status."), details={"status": [_("Unknown status.")]})
+        invoices = selectors.invoices_visible_to(
+            request.user, project_id=params.get("project"), status=status_filter
+        )
+        page = self.paginate_queryset(invoices)
+        return self.get_paginated_response(InvoiceSerializer(page, many=True).data)
+
+    @extend_schema(responses={200: InvoiceDetailSerializer, **ERRORS})
+    def retrieve(self, request, pk=None):
+        return Response(InvoiceDetailSerializer(selectors.invoice_get(request.user, pk)).data)
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY, **ERRORS})
+    @action(detail=True, methods=["get"])
+    def pdf(self, request, pk=None):
+        """The invoice as a Factur-X (EN 16931) PDF/A-3 with its XML embedded."""
+        from milepost.billing.pdf import invoice_pdf
+
+        invoice = selectors.invoice_get(request.user, pk)
+        response = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{invoice.number}.pdf"'
+        return response
+
+    @extend_schema(
+        request=PaymentInputSerializer, responses={201: InvoiceDetailSerializer, **ERRORS}
+    )
+    @action(detail=True, methods=["post"])
+    def payments(self, request, pk=None):
+        """Record a payment (owners and managers): at most what is outstanding."""
+        invoice = selectors.invoice_get(request.user, pk)
+        data = validated(PaymentInputSerializer, request.data)
+        services.payment_record(invoice=invoice, actor=request.user, **data)
+        return Response(
+            InvoiceDetailSerializer(selectors.invoice_get(request.user, pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(request=VoidInputSerializer, responses={201: InvoiceSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def void(self, request, pk=None):
+        """Void an unpaid invoice; answers with the credit note that cancels it."""
+        invoice = selectors.invoice_get(request.user, pk)
+        data = validated(VoidInputSerializer, request.data)
+        note = services.invoice_void(
+            invoice=invoice, actor=request.user, reason=data.get("reason", "")
+        )
+        return Response(
+            InvoiceSerializer(selectors.invoice_get(request.user, note.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(request=None, responses={200: CheckoutSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def checkout(self, request, pk=None):
+        """A Stripe Checkout URL to pay by card; 409 `payments_not_configured` when off."""
+        invoice = selectors.invoice_get(request.user, pk)
+        page = request.build_absolute_uri(f"/invoices/{invoice.pk}/")
+        url = checkout_create(
+            invoice=invoice, actor=request.user, success_url=page + "?paid=1", cancel_url=page
+        )
+        return Response({"url": url})

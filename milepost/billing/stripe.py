@@ -1,0 +1,151 @@
+"""Card payments through Stripe Checkout, and the webhook that records them.
+
+Off until STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET are set. The official ``stripe`` library
+creates sessions and verifies webhook signatures (HMAC-SHA256 over "{t}.{body}", 300 s
+tolerance, any of several ``v1`` values).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from decimal import Decimal
+
+import stripe
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from milepost.accounts import permissions
+from milepost.accounts.models import User
+from milepost.core import clock
+from milepost.core.errors import InvalidInput, NotAllowed, NotFound, RuleViolation
+from milepost.core.money import from_minor, to_minor
+
+from .models import Invoice, InvoiceKind, InvoiceStatus, PaymentMethod, StripeEvent
+from .services import _apply_payment
+
+logger = logging.getLogger(__name__)
+
+
+def payments_enabled() -> bool:
+    return bool(settings.STRIPE_SECRET_KEY and settings.STRIPE_WEBHOOK_SECRET)
+
+
+def checkout_create(*, invoice: Invoice, actor: User, success_url: str, cancel_url: str) -> str:
+    """Open a Stripe Checkout Session for what is outstanding; return its URL."""
+    if not permissions.can_view_project(actor, invoice.project):
+        raise NotFound(_("Invoice not found."))
+    if not permissions.can_pay(actor, invoice.project):
+        raise NotAllowed(_("Only the client's approvers can pay invoices."))
+    if not payments_enabled():
+        raise RuleViolation(_("Card payments are not set up."), code="payments_not_configured")
+    if invoice.kind != InvoiceKind.INVOICE or invoice.status not in (
+        InvoiceStatus.ISSUED,
+        InvoiceStatus.PARTIALLY_PAID,
+    ):
+        raise RuleViolation(_("This invoice has nothing left to pay."), code="invalid_transition")
+    session = stripe.checkout.Session.create(
+        api_key=settings.STRIPE_SECRET_KEY,
+        mode="payment",
+        client_reference_id=str(invoice.pk),
+        metadata={"invoice": str(invoice.pk), "organisation": str(invoice.organisation_id)},
+        line_items=[
+            {
+                "quantity": 1,
+                "price_data": {
+                    "currency": invoice.currency.lower(),
+                    "unit_amount": to_minor(invoice.outstanding, invoice.currency),
+                    "product_data": {
+                        "name": f"{invoice.number} · {invoice.description['milestone']}"
+                    },
+                },
+            }
+        ],
+        success_url=success_url,
+        cancel_url=cancel_url,
+    )
+    return session.url
+
+
+@dataclass(frozen=True)
+class WebhookResult:
+    status: int
+    outcome: str
+
+
+def webhook_handle(*, payload: bytes, signature: str) -> WebhookResult:
+    """Verify and process one webhook delivery. Each event id is processed once."""
+    if not payments_enabled():
+        raise NotFound(_("Card payments are not set up."))
+    try:
+        event = stripe.Webhook.construct_event(
+            payload,
+            signature,
+            settings.STRIPE_WEBHOOK_SECRET,
+            tolerance=settings.STRIPE_WEBHOOK_TOLERANCE,
+        )
+    except (ValueError, stripe.SignatureVerificationError):
+        raise InvalidInput(
+            _("The webhook signature is not valid."), code="invalid_signature"
+        ) from None
+    return _process(event)
+
+
+@transaction.atomic
+def _process(event) -> WebhookResult:
+    event_id, kind = event["id"], event["type"]
+    try:
+        with transaction.atomic():
+            record = StripeEvent.objects.create(
+                event_id=event_id, type=kind, outcome="received", received_at=clock.now()
+            )
+    except IntegrityError:
+        return WebhookResult(200, "duplicate")
+    if kind != "checkout.session.completed":
+        StripeEvent.objects.filter(pk=record.pk).update(outcome="ignored")
+        return WebhookResult(200, "ignored")
+    session = event["data"]["object"]
+    metadata = session.get("metadata") or {}
+    invoice = Invoice.objects.filter(
+        pk=_int(metadata.get("invoice")), organisation_id=_int(metadata.get("organisation"))
+    ).first()
+    problem = _mismatch(invoice, session)
+    if problem:
+        # Raising rolls the transaction back: nothing is recorded, not even the event id.
+        logger.warning("Stripe event %s refused: %s", event_id, problem)
+        raise RuleViolation(problem, code="payment_mismatch")
+    amount = from_minor(int(session["amount_total"]), invoice.currency)
+    _apply_payment(
+        invoice,
+        amount=amount,
+        date=clock.today(),
+        method=PaymentMethod.CARD,
+        reference=str(session.get("payment_intent") or session.get("id") or event_id),
+        actor=None,
+    )
+    StripeEvent.objects.filter(pk=record.pk).update(outcome="payment recorded", invoice=invoice)
+    return WebhookResult(200, "payment recorded")
+
+
+def _mismatch(invoice: Invoice | None, session) -> str:
+    if invoice is None:
+        return "no such invoice for this organisation"
+    if session.get("payment_status") != "paid":
+        return "the session is not paid"
+    if str(session.get("currency", "")).upper() != invoice.currency:
+        return "currency does not match the invoice"
+    try:
+        amount = from_minor(int(session.get("amount_total")), invoice.currency)
+    except (TypeError, ValueError):
+        return "no amount"
+    if amount <= Decimal(0) or amount != invoice.outstanding:
+        return "amount does not match what is outstanding"
+    return ""
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,34 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from milepost.billing.models import InvoiceStatus, PaymentMethod
+
+from .plan_forms import DateInput
+
+
+class InvoiceFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("All statuses")), *InvoiceStatus.choices, ("overdue", _("Overdue"))],
+    )
+    client = forms.TypedChoiceField(label=_("Client"), required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args, clients=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["client"].choices = [("", _("All clients"))] + [(c.pk, c.name) for c in clients]
+
+
+class PaymentForm(forms.Form):
+    amount = forms.CharField(label=_("Amount"))
+    date = forms.DateField(label=_("Received on"), widget=DateInput())
+    method = forms.ChoiceField(
+        label=_("Method"), choices=PaymentMethod.choices, initial=PaymentMethod.BANK_TRANSFER
+    )
+    reference = forms.CharField(label=_("Reference"), required=False, max_length=200)
+
+
+class VoidForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
