@@ -54,6 +54,22 @@ def page(browser):
 
 
 @pytest.fixture
+def new_page(browser):
+    """Open pages in further fresh contexts (another person's browser); all closed afterwards."""
+    contexts = []
+
+    def open_page():
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
 def mail_dir(_test_settings, settings, live_server, tmp_path) -> Path:
     """Send mail to files in a folder, with links pointing at the live server.
 
