@@ -156,6 +156,7 @@ RATELIMIT_VIEW = "milepost.web.views.auth.rate_limited"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "milepost" / "locale"]
+FORMAT_MODULE_PATH = ["milepost.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True

@@ -39,7 +39,15 @@ from .models import (
     normalize_email,
 )
 
-CLIENT_FIELDS = ("name", "legal_address", "vat_id", "country")
+CLIENT_FIELDS = (
+    "name",
+    "legal_address",
+    "vat_id",
+    "country",
+    "tax_rate",
+    "reverse_charge",
+    "language",
+)
 ORGANISATION_FIELDS = (
     "name",
     "legal_name",
@@ -50,6 +58,15 @@ ORGANISATION_FIELDS = (
     "tax_rate",
     "payment_terms_days",
     "invoice_prefix",
+    "bank_account_holder",
+    "iban",
+    "bic",
+    "email",
+    "sequential_gating",
+    "pay_before_next",
+    "auto_approve_days",
+    "default_revision_quota",
+    "default_support_window_days",
 )
 
 
@@ -115,7 +132,15 @@ def organisation_update(*, organisation: Organisation, actor: User, **fields: An
     for field in set(fields) - set(ORGANISATION_FIELDS):
         errors[field] = [_("Unknown field.")]
     cleaned = {k: v for k, v in fields.items() if k in ORGANISATION_FIELDS}
-    for key in ("name", "legal_name", "address", "vat_id", "invoice_prefix"):
+    for key in (
+        "name",
+        "legal_name",
+        "address",
+        "vat_id",
+        "invoice_prefix",
+        "bank_account_holder",
+        "email",
+    ):
         if key in cleaned:
             cleaned[key] = str(cleaned[key] or "").strip()
     if "name" in cleaned and not cleaned["name"]:
@@ -138,6 +163,26 @@ def organisation_update(*, organisation: Organisation, actor: User, **fields: An
                 raise InvalidOperation
         except InvalidOperation:
             errors["tax_rate"] = [_("A percentage between 0 and 100 with at most 2 decimals.")]
+    for key in ("iban", "bic"):
+        if key in cleaned:
+            cleaned[key] = "".join(str(cleaned[key] or "").split()).upper()
+    if cleaned.get("iban") and not _iban_ok(cleaned["iban"]):
+        errors["iban"] = [_("This IBAN is not valid (check digits).")]
+    if cleaned.get("bic") and len(cleaned["bic"]) not in (8, 11):
+        errors["bic"] = [_("A BIC has 8 or 11 characters.")]
+    for key in ("sequential_gating", "pay_before_next"):
+        if key in cleaned and not isinstance(cleaned[key], bool):
+            errors[key] = [_("Must be true or false.")]
+    for key, top in (
+        ("auto_approve_days", 365),
+        ("default_revision_quota", 100),
+        ("default_support_window_days", 365),
+        ("payment_terms_days", 365),
+    ):
+        if key in cleaned:
+            value = cleaned[key]
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= top:
+                errors[key] = [_("A whole number from 0 to %(max)s.") % {"max": top}]
     if "invoice_prefix" in cleaned and not cleaned["invoice_prefix"]:
         errors["invoice_prefix"] = [_("This field is required.")]
     if errors:
@@ -156,6 +201,14 @@ def organisation_update(*, organisation: Organisation, actor: User, **fields: An
             data=changes,
         )
     return organisation
+
+
+def _iban_ok(iban: str) -> bool:
+    """ISO 13616 check: move the first four characters to the end, letters to numbers, mod 97."""
+    if not 15 <= len(iban) <= 34 or not iban.isalnum():
+        return False
+    digits = "".join(str(int(c, 36)) for c in iban[4:] + iban[:4])
+    return int(digits) % 97 == 1
 
 
 def _user_for_invitation(email: str, name: str) -> tuple[User, bool]:
@@ -319,7 +372,17 @@ def _clean_client_fields(data: dict[str, Any], *, partial: bool) -> dict[str, An
             if field == "name" and not partial:
                 errors["name"] = [_("This field is required.")]
             continue
+        if field == "tax_rate":
+            cleaned[field] = _optional_rate(data[field], errors)
+            continue
+        if field == "reverse_charge":
+            if not isinstance(data[field], bool):
+                errors[field] = [_("Must be true or false.")]
+            cleaned[field] = bool(data[field])
+            continue
         value = str(data[field] or "").strip()
+        if field == "language" and value and value not in dict(settings.LANGUAGES):
+            errors["language"] = [_("Choose one of the languages Milepost speaks.")]
         if field == "name" and not value:
             errors["name"] = [_("This field is required.")]
         elif field == "name" and len(value) > 200:
@@ -334,6 +397,20 @@ def _clean_client_fields(data: dict[str, Any], *, partial: bool) -> dict[str, An
     if errors:
         raise InvalidInput(_("Please correct the highlighted fields."), details=errors)
     return cleaned
+
+
+def _optional_rate(value: Any, errors: dict[str, list[str]]) -> Decimal | None:
+    """A tax rate override in percent, or None (use the organisation's)."""
+    if value in (None, ""):
+        return None
+    try:
+        rate = Decimal(str(value))
+        if not (0 <= rate <= 100) or rate.as_tuple().exponent < -2:
+            raise InvalidOperation
+    except InvalidOperation:
+        errors["tax_rate"] = [_("A percentage between 0 and 100 with at most 2 decimals.")]
+        return None
+    return rate
 
 
 def _name_taken(organisation: Organisation, name: str, exclude: int | None = None) -> None:

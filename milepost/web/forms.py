@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from django.utils.translation import gettext_lazy as _
 
@@ -84,6 +85,23 @@ class ClientForm(forms.Form):
         required=False,
         help_text=_("Two letters, such as DE or FR."),
     )
+    tax_rate = forms.DecimalField(
+        label=_("Tax rate override (%)"),
+        required=False,
+        max_digits=5,
+        decimal_places=2,
+        min_value=0,
+        max_value=100,
+        help_text=_("Leave empty to use your organisation's rate."),
+    )
+    reverse_charge = forms.BooleanField(
+        label=_("Reverse charge (EU business client: invoices without VAT)"), required=False
+    )
+    language = forms.ChoiceField(
+        label=_("Invoice language"),
+        required=False,
+        choices=[("", _("Default")), *settings.LANGUAGES],
+    )
 
 
 class InviteForm(forms.Form):
@@ -127,3 +145,29 @@ class OrganisationForm(forms.Form):
         label=_("Payment terms (days)"), min_value=0, max_value=365
     )
     invoice_prefix = forms.CharField(label=_("Invoice prefix"), max_length=10)
+    email = forms.EmailField(label=_("Billing email"), required=False)
+    bank_account_holder = forms.CharField(label=_("Account holder"), max_length=200, required=False)
+    iban = forms.CharField(label=_("IBAN"), max_length=42, required=False)
+    bic = forms.CharField(label=_("BIC"), max_length=11, required=False)
+    sequential_gating = forms.BooleanField(
+        label=_("New projects: sequential gating"),
+        required=False,
+        help_text=_("A milestone starts only when every earlier one is approved."),
+    )
+    pay_before_next = forms.BooleanField(
+        label=_("New projects: pay before next"),
+        required=False,
+        help_text=_("A milestone starts only when every earlier invoice is paid."),
+    )
+    auto_approve_days = forms.IntegerField(
+        label=_("New projects: auto-approve after (days)"),
+        min_value=0,
+        max_value=365,
+        help_text=_("0 turns auto-approval off."),
+    )
+    default_revision_quota = forms.IntegerField(
+        label=_("New milestones: revisions"), min_value=0, max_value=100
+    )
+    default_support_window_days = forms.IntegerField(
+        label=_("New milestones: support window (days)"), min_value=0, max_value=365
+    )

@@ -40,7 +40,10 @@ class VerdictForm(forms.Form):
         choices=[("passed", _("Passed")), ("failed", _("Failed"))],
         widget=forms.RadioSelect,
     )
-    note = forms.CharField(label=_("Note"), required=False)
+    note = forms.CharField(
+        label=_("Note"), required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("Note: what you saw (optional)")}),
+    )
 
 
 class FeedbackForm(forms.Form):

@@ -43,4 +43,22 @@
     if (event.target.matches("input[data-budget]")) update();
   });
   update();
+
+  // One form per milestone: warn before a save would drop what was typed in another card.
+  const forms = Array.from(document.querySelectorAll("article.milestone-editor form"));
+  const dirty = new Set();
+  forms.forEach(function (form) {
+    form.addEventListener("input", function () { dirty.add(form); });
+    form.addEventListener("submit", function (event) {
+      const others = Array.from(dirty).filter(function (f) { return f !== form; });
+      if (others.length && !window.confirm(box.dataset.msgUnsaved)) {
+        event.preventDefault();
+        return;
+      }
+      dirty.clear();
+    });
+  });
+  window.addEventListener("beforeunload", function (event) {
+    if (dirty.size) { event.preventDefault(); event.returnValue = ""; }
+  });
 })();
