@@ -11,7 +11,7 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.installed: requirements.lock | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade "pip>=24"
+	@if [ -f scripts/system-packages.sh ]; then bash scripts/system-packages.sh; fi
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
 	touch $@
 
@@ -22,8 +22,7 @@ db: setup
 	$(BIN)/python manage.py seed_demo
 
 run: db
-	@echo "Milepost is starting on http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
-	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	@PORT=$(PORT) bash scripts/serve.sh
 
 test: setup
 	@bash scripts/test.sh

@@ -66,6 +66,9 @@ INSTALLED_APPS = [
     "milepost.plans",
     "milepost.reviews",
     "milepost.billing",
+    "milepost.notify",
+    "django_tasks",
+    "django_tasks_db",
     "milepost.api",
     "milepost.web",
     "milepost.demo",
@@ -256,3 +259,11 @@ MAX_FILES_PER_UPLOAD = 10
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_WEBHOOK_TOLERANCE = 300
+
+# --- Background work ----------------------------------------------------------------------------
+# Tasks run in `manage.py run_worker` (which also runs the scheduler every minute).
+TASKS = {
+    "default": {"BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")}
+}
+SCHEDULER_INTERVAL_SECONDS = env.int("SCHEDULER_INTERVAL_SECONDS", default=60)
+EMAIL_MAX_ATTEMPTS = 6

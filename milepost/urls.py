@@ -3,12 +3,14 @@ from django.urls import include, path
 
 from milepost.billing.views import stripe_webhook
 from milepost.core.views import healthz
+from milepost.notify.views import calendar_feed
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("milepost.api.urls")),
     path("webhooks/stripe/", stripe_webhook, name="stripe_webhook"),
+    path("calendar/<str:token>.ics", calendar_feed, name="calendar_feed"),
     path("", include("milepost.web.urls")),
 ]
 

@@ -23,6 +23,8 @@ def _test_settings(settings, tmp_path):
     fast hasher (Argon2 is deliberately slow; production keeps it)."""
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Tasks run at once (after commit) instead of waiting for a worker process.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.MEDIA_ROOT = tmp_path / "media"
 
 

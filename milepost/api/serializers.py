@@ -23,6 +23,7 @@ class MeSerializer(serializers.Serializer):
     name = serializers.CharField()
     organisations = OrganisationRoleSerializer(many=True)
     client_contacts = ClientAccessSerializer(many=True)
+    calendar_url = serializers.URLField(help_text="Your private iCalendar feed.")
 
 
 class ContactSerializer(serializers.ModelSerializer):

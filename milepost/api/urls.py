@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from . import billing_views, plan_views, review_views, views
+from . import billing_views, notify_views, plan_views, review_views, views
 
 app_name = "api"
 
@@ -11,9 +11,16 @@ router.register("clients", views.ClientViewSet, basename="client")
 router.register("projects", plan_views.ProjectViewSet, basename="project")
 router.register("milestones", plan_views.MilestoneViewSet, basename="milestone")
 router.register("invoices", billing_views.InvoiceViewSet, basename="invoice")
+router.register("notifications", notify_views.NotificationViewSet, basename="notification")
 
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="me"),
+    path(
+        "me/notification-settings/",
+        notify_views.NotificationSettingsView.as_view(),
+        name="notification-settings",
+    ),
+    path("me/calendar-token/", notify_views.CalendarTokenView.as_view(), name="calendar-token"),
     path("templates/", plan_views.TemplateListView.as_view(), name="templates"),
     path("deliverables/<int:pk>/verdict/", review_views.VerdictView.as_view(), name="verdict"),
     path(

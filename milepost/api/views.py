@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from milepost.accounts import selectors, services
 from milepost.accounts.permissions import roles_of
 from milepost.core.errors import InvalidInput, NotAllowed
+from milepost.notify.services import calendar_url
 
 from . import serializers as s
 
@@ -46,6 +47,7 @@ class MeView(APIView):
             "name": user.name,
             "organisations": organisations,
             "client_contacts": selectors.client_contacts_of(user),
+            "calendar_url": calendar_url(user),
         }
         return Response(s.MeSerializer(data).data)
 

@@ -40,6 +40,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from babel import Locale
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -66,6 +67,8 @@ MEANS_NOT_DEFINED = "1"
 VATEX_REVERSE_CHARGE = "VATEX-EU-AE"
 DEFAULT_EXEMPTION = "Exempt from VAT."
 
+# Languages in which a trailing country line of an address is recognised.
+_COUNTRY_LOCALES = ("en", "de", "fr", "es", "it", "nl", "pl", "pt", "sv", "da")
 # VAT ids start with the ISO 3166 country code, except Greece (EL) and Northern Ireland (XI).
 _VAT_PREFIX_COUNTRY = {"EL": "GR", "XI": "GB"}
 
@@ -102,16 +105,32 @@ def _country(party: dict) -> str:
     return ""
 
 
-def split_address(address: str) -> dict[str, str]:
+def _is_country_line(line: str, country: str) -> bool:
+    """``Germany``, ``Deutschland``, ``DE``: a last line that only repeats the country."""
+    if not country:
+        return False
+    text = line.strip().casefold()
+    if text == country.casefold():
+        return True
+    names = {
+        (Locale.parse(code).territories.get(country) or "").casefold() for code in _COUNTRY_LOCALES
+    }
+    return text in names
+
+
+def split_address(address: str, country: str = "") -> dict[str, str]:
     """Split a free-text address into CII's postal fields.
 
-    The last line is the city line: when its first word holds a digit it is the postcode
-    (``10115 Berlin``, ``D02 X285`` is not split further). Up to three lines before it are the
-    street lines; more are joined into the third. One line with commas is split on the commas.
+    A last line naming ``country`` is dropped (CountryID carries it). The last line left is the
+    city line: when its first word holds a digit it is the postcode (``10115 Berlin``; ``Dublin 2
+    D02 X285`` stays whole as the city). Up to three lines before it are the street lines; more
+    are joined into the third. One line with commas is split on the commas.
     """
     lines = [line.strip() for line in (address or "").splitlines() if line.strip()]
     if len(lines) == 1 and "," in lines[0]:
         lines = [part.strip() for part in lines[0].split(",") if part.strip()]
+    if len(lines) > 1 and _is_country_line(lines[-1], country):
+        lines.pop()
     result: dict[str, str] = {}
     if not lines:
         return result
@@ -145,7 +164,7 @@ def due_amount(invoice: Invoice) -> Decimal:
     return invoice.amount("gross") - invoice.amount("paid")
 
 
-def _delivery_date(invoice: Invoice):
+def delivery_date(invoice: Invoice):
     """The day the work was accepted, when the invoice (or the one a note cancels) says so."""
     source = invoice.credit_note_for if invoice.kind == InvoiceKind.CREDIT_NOTE else invoice
     if source is None or source.trigger != BillingTrigger.ON_APPROVAL:
@@ -218,7 +237,7 @@ def _party(b: _Builder, parent, tag: str, party: dict, *, email: str = "") -> No
     country = _country(party)
     if country:
         address = b.sub(node, "ram:PostalTradeAddress")
-        fields = split_address(party.get("address", ""))
+        fields = split_address(party.get("address", ""), country)
         for key, name in (
             ("postcode", "PostcodeCode"),
             ("line_one", "LineOne"),
@@ -319,7 +338,7 @@ def build(invoice: Invoice) -> etree._Element:
     _party(b, agreement, "ram:BuyerTradeParty", invoice.buyer or {})
 
     delivery = b.sub(transaction, "ram:ApplicableHeaderTradeDelivery")
-    delivered = _delivery_date(invoice)
+    delivered = delivery_date(invoice)
     if delivered:
         event = b.sub(delivery, "ram:ActualDeliverySupplyChainEvent")
         b.date_time(event, "ram:OccurrenceDateTime", delivered)

@@ -9,7 +9,10 @@ def navigation(request):
         return {}
     organisation = getattr(request, "organisation", None)
     roles = roles_of(user)
+    from milepost.notify.selectors import unread_count
+
     return {
+        "unread_notifications": unread_count(user),
         "current_organisation": organisation,
         "current_role": roles.get(organisation.pk) if organisation else None,
         "switchable_organisations": organisations_for(user) if len(roles) > 1 else [],

@@ -41,7 +41,8 @@ class VerdictForm(forms.Form):
         widget=forms.RadioSelect,
     )
     note = forms.CharField(
-        label=_("Note"), required=False,
+        label=_("Note"),
+        required=False,
         widget=forms.TextInput(attrs={"placeholder": _("Note: what you saw (optional)")}),
     )
 

@@ -1,6 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
+from milepost.notify import views as notify_views
+
 from .views import (
     account,
     auth,
@@ -9,6 +11,7 @@ from .views import (
     invoices,
     members,
     milestones,
+    notifications,
     pages,
     plan_editor,
     projects,
@@ -79,6 +82,16 @@ urlpatterns = [
         name="milestone_remove",
     ),
     path("files/<int:pk>/", files.attachment_download, name="attachment"),
+    path("notifications/", notifications.notification_list, name="notifications"),
+    path("notifications/<int:pk>/open/", notifications.notification_open, name="notification_open"),
+    path(
+        "notifications/read-all/",
+        notifications.notifications_read_all,
+        name="notifications_read_all",
+    ),
+    path("settings/notifications/", notifications.preferences, name="notification_preferences"),
+    path("settings/calendar/", notifications.calendar_token, name="calendar_token"),
+    path("unsubscribe/<str:token>/", notify_views.unsubscribe, name="unsubscribe"),
     path("invoices/", invoices.invoice_list, name="invoices"),
     path("invoices/<int:pk>/", invoices.invoice_detail, name="invoice_detail"),
     path("invoices/<int:pk>/pdf/", invoices.invoice_pdf, name="invoice_pdf"),

@@ -9,7 +9,7 @@ from milepost.accounts import permissions
 from milepost.accounts.models import User
 from milepost.audit.actions import AuditAction
 from milepost.audit.services import audit_record
-from milepost.core import clock
+from milepost.core import clock, events
 from milepost.core.errors import InvalidInput, RuleViolation
 
 from ..models import PlanVersion, Project, ProjectStatus
@@ -74,6 +74,7 @@ def plan_propose(*, project: Project, actor: User) -> Project:
             "total_budget": str(project.total),
         },
     )
+    events.emit("plan.proposed", organisation_id=project.organisation_id, project=project.pk)
     return project
 
 
@@ -139,6 +140,7 @@ def plan_accept(*, project: Project, actor: User) -> PlanVersion:
             "snapshot": version.snapshot,
         },
     )
+    events.emit("plan.accepted", organisation_id=project.organisation_id, project=project.pk)
     return version
 
 
@@ -170,5 +172,11 @@ def plan_decline(*, project: Project, reason: str, actor: User) -> Project:
             "after": {"status": "draft"},
             "reason": text[:2000],
         },
+    )
+    events.emit(
+        "plan.declined",
+        organisation_id=project.organisation_id,
+        project=project.pk,
+        reason=text[:2000],
     )
     return project

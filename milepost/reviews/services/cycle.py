@@ -313,6 +313,12 @@ def milestone_request_changes(
         revisions_used=milestone.revisions_used,
         revision_quota=milestone.revision_quota,
     )
+    events.emit(
+        "milestone.changes_requested",
+        organisation_id=milestone.project.organisation_id,
+        milestone=milestone.pk,
+        change_request=request.pk,
+    )
     return request
 
 

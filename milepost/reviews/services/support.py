@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from milepost.accounts.models import User
 from milepost.audit.actions import AuditAction
-from milepost.core import clock
+from milepost.core import clock, events
 from milepost.core.errors import RuleViolation
 from milepost.plans.models import Milestone, MilestoneStatus
 
@@ -64,6 +64,12 @@ def support_request_file(
         target=request,
         revisions_used=fresh.revisions_used,
         revision_quota=fresh.revision_quota,
+    )
+    events.emit(
+        "support_request.filed",
+        organisation_id=fresh.project.organisation_id,
+        milestone=fresh.pk,
+        support_request=request.pk,
     )
     return request
 

@@ -8,8 +8,11 @@ from django.utils.translation import gettext as _
 
 from milepost.accounts import permissions, selectors, services
 from milepost.core.errors import ApplicationError, InvalidInput
+from milepost.notify import selectors as notify_selectors
+from milepost.notify import services as notify_services
 
 from ..forms import OrganisationForm, PasswordChangeForm, ProfileForm, TokenForm, apply_errors
+from ..notify_forms import PreferencesForm
 from .base import agency_required
 
 
@@ -31,6 +34,11 @@ def _page(request, status=200, **forms):
         if can_edit_org
         else None,
     }
+    prefs = notify_services.preferences_of(user)
+    context["prefs_form"] = PreferencesForm(initial=prefs)
+    context["calendar_url"] = notify_services.calendar_url(user)
+    if can_edit_org:
+        context["undelivered"] = notify_selectors.undelivered_emails(organisation.pk)
     context.update(forms)
     return render(request, "web/settings.html", context, status=status)
 

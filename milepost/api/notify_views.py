@@ -1,0 +1,92 @@
+"""REST views for notifications, notification settings and the calendar feed address."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from milepost.notify import selectors, services
+from milepost.notify.models import Category, Notification
+
+from .serializers import ErrorSerializer
+
+ERRORS = {code: ErrorSerializer for code in (400, 401, 404)}
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    read = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Notification
+        fields = ["id", "category", "title", "body", "url", "created_at", "read_at", "read"]
+
+    def get_read(self, n) -> bool:
+        return n.read_at is not None
+
+
+class ReadAllSerializer(serializers.Serializer):
+    marked = serializers.IntegerField()
+
+
+class NotificationViewSet(viewsets.GenericViewSet):
+    """Your notifications, newest first."""
+
+    serializer_class = NotificationSerializer
+    queryset = Notification.objects.none()  # for the schema only
+    http_method_names = ["get", "post", "head", "options"]
+
+    @extend_schema(parameters=[OpenApiParameter("unread", bool)])
+    def list(self, request):
+        unread = request.query_params.get("unread") in ("1", "true", "True")
+        page = self.paginate_queryset(selectors.notifications_of(request.user, unread=unread))
+        return self.get_paginated_response(NotificationSerializer(page, many=True).data)
+
+    @extend_schema(request=None, responses={200: NotificationSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def read(self, request, pk=None):
+        notification = selectors.notification_get(request.user, pk)
+        notification = services.notification_read(notification=notification, actor=request.user)
+        return Response(NotificationSerializer(notification).data)
+
+    @extend_schema(request=None, responses={200: ReadAllSerializer})
+    @action(detail=False, methods=["post"], url_path="read-all")
+    def read_all(self, request):
+        return Response({"marked": services.notifications_read_all(actor=request.user)})
+
+
+class PreferencesSerializer(serializers.Serializer):
+    """Per category: true = email and in-app, false = in-app only."""
+
+    def get_fields(self):
+        return {
+            c: serializers.BooleanField(required=False, help_text=label)
+            for c, label in Category.choices
+        }
+
+
+class NotificationSettingsView(APIView):
+    @extend_schema(responses={200: PreferencesSerializer})
+    def get(self, request):
+        return Response(services.preferences_of(request.user))
+
+    @extend_schema(request=PreferencesSerializer, responses={200: PreferencesSerializer, **ERRORS})
+    def patch(self, request):
+        choices = request.data if isinstance(request.data, dict) else {}
+        return Response(
+            services.preferences_set(user=request.user, actor=request.user, choices=dict(choices))
+        )
+
+
+class CalendarTokenSerializer(serializers.Serializer):
+    calendar_url = serializers.URLField()
+
+
+class CalendarTokenView(APIView):
+    @extend_schema(request=None, responses={200: CalendarTokenSerializer})
+    def post(self, request):
+        """Replace your calendar feed's secret address; the old one stops working."""
+        services.calendar_token_replace(user=request.user, actor=request.user)
+        return Response({"calendar_url": services.calendar_url(request.user)})

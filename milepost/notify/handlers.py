@@ -1,0 +1,158 @@
+"""Domain events → notifications. Each handler runs in the transaction of the change."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from milepost.core import events
+from milepost.core.models import DomainEvent
+from milepost.core.money import normalise
+from milepost.plans.models import Milestone, Project
+
+from . import recipients as who
+from .models import Category
+from .services import notify
+
+
+def _project(event: DomainEvent) -> Project:
+    return Project.objects.select_related("client", "organisation").get(pk=event.payload["project"])
+
+
+def _milestone(event: DomainEvent) -> Milestone:
+    return Milestone.objects.select_related(
+        "project", "project__client", "project__organisation"
+    ).get(pk=event.payload["milestone"])
+
+
+def _project_url(project) -> str:
+    return reverse("web:project_detail", args=[project.pk])
+
+
+def _milestone_url(milestone) -> str:
+    return reverse("web:milestone_detail", args=[milestone.pk])
+
+
+def plan_proposed(event):
+    p = _project(event)
+    notify(
+        users=who.client_approvers(p),
+        category=Category.PLAN,
+        organisation=p.organisation,
+        title=_("%(org)s proposed the plan of %(project)s")
+        % {"org": p.organisation.name, "project": p.name},
+        body=_(
+            "Read what each milestone delivers, what it costs and when, then accept it or "
+            "ask for changes."
+        ),
+        url=_project_url(p) + "#answer",
+    )
+
+
+def plan_answered(event):
+    p = _project(event)
+    accepted = event.name == "plan.accepted"
+    title = (
+        _("%(client)s accepted the plan of %(project)s")
+        if accepted
+        else _("%(client)s declined the plan of %(project)s")
+    )
+    notify(
+        users=who.agency_managers(p.organisation_id),
+        category=Category.PLAN,
+        organisation=p.organisation,
+        title=title % {"client": p.client.name, "project": p.name},
+        body=""
+        if accepted
+        else _("Their reason: %(reason)s") % {"reason": event.payload.get("reason", "")},
+        url=_project_url(p),
+    )
+
+
+def delivered(event):
+    m = _milestone(event)
+    notify(
+        users=who.client_people(m.project),
+        category=Category.DELIVERY,
+        organisation=m.project.organisation,
+        title=_("“%(title)s” is ready for your review") % {"title": m.title},
+        body=_(
+            "Test each deliverable against its acceptance criteria, then approve or ask "
+            "for changes."
+        ),
+        url=_milestone_url(m),
+    )
+
+
+def review_activity(event):
+    m = _milestone(event)
+    titles = {
+        "milestone.changes_requested": _("%(client)s asked for changes to “%(title)s”"),
+        "milestone.approved": _("%(client)s approved “%(title)s”"),
+        "support_request.filed": _("%(client)s filed a support request on “%(title)s”"),
+    }
+    title = titles[event.name] % {"client": m.project.client.name, "title": m.title}
+    if event.name == "milestone.approved" and event.payload.get("automatic"):
+        title = _("“%(title)s” was approved automatically") % {"title": m.title}
+    notify(
+        users=who.agency_team(m.project.organisation_id),
+        category=Category.REVIEW,
+        organisation=m.project.organisation,
+        title=title,
+        url=_milestone_url(m),
+    )
+
+
+def invoice_issued(event):
+    from milepost.billing.models import Invoice
+
+    invoice = Invoice.objects.select_related("project", "project__client", "organisation").get(
+        pk=event.payload["invoice"]
+    )
+    notify(
+        users=who.client_approvers(invoice.project),
+        category=Category.INVOICE,
+        organisation=invoice.organisation,
+        invoice=invoice,
+        title=_("Invoice %(number)s from %(org)s")
+        % {"number": invoice.number, "org": invoice.organisation.name},
+        body=_("%(amount)s %(currency)s, due %(due)s. The PDF is attached.")
+        % {
+            "amount": invoice.amount("gross"),
+            "currency": invoice.currency,
+            "due": invoice.due_date.isoformat(),
+        },
+        url=reverse("web:invoice_detail", args=[invoice.pk]),
+    )
+
+
+def payment_received(event):
+    from milepost.billing.models import Payment
+
+    payment = Payment.objects.select_related("invoice", "invoice__organisation").get(
+        pk=event.payload["payment"]
+    )
+    invoice = payment.invoice
+    notify(
+        users=who.agency_managers(invoice.organisation_id),
+        category=Category.PAYMENT,
+        organisation=invoice.organisation,
+        title=_("Payment of %(amount)s %(currency)s received for %(number)s")
+        % {
+            "amount": normalise(payment.amount, invoice.currency),
+            "currency": invoice.currency,
+            "number": invoice.number,
+        },
+        url=reverse("web:invoice_detail", args=[invoice.pk]),
+    )
+
+
+def connect() -> None:
+    events.subscribe("plan.proposed", plan_proposed)
+    events.subscribe("plan.accepted", plan_answered)
+    events.subscribe("plan.declined", plan_answered)
+    events.subscribe("milestone.delivered", delivered)
+    for name in ("milestone.changes_requested", "milestone.approved", "support_request.filed"):
+        events.subscribe(name, review_activity)
+    events.subscribe("invoice.issued", invoice_issued)
+    events.subscribe("payment.received", payment_received)

@@ -1,0 +1,32 @@
+"""Everything time-driven, run every minute by the worker (or once by ``manage.py tick``).
+
+Every step is safe to repeat and to run in two processes at once: state moves use conditional
+updates, reminders have unique keys, and emails are claimed before they are sent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from milepost.core import clock
+from milepost.reviews.services import run_due_work
+
+from . import delivery, reminders
+
+logger = logging.getLogger(__name__)
+
+
+def tick(now: dt.datetime | None = None) -> dict[str, int]:
+    now = now or clock.now()
+    work = run_due_work(now)
+    report = {
+        "auto_approved": work.auto_approved,
+        "closed": work.closed,
+        "review_reminders": reminders.review_reminders(now),
+        "due_reminders": reminders.due_reminders(now),
+        "invoice_reminders": reminders.invoice_reminders(now),
+        "support_reminders": reminders.support_window_reminders(now),
+    }
+    report.update({f"emails_{k}": v for k, v in delivery.send_due().items()})
+    return report

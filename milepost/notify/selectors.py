@@ -1,0 +1,38 @@
+"""Reads of notifications and email delivery."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from .models import Notification, OutgoingEmail
+
+
+def notifications_of(user: Any, *, unread: bool = False) -> QuerySet[Notification]:
+    items = Notification.objects.filter(user=user)
+    if unread:
+        items = items.filter(read_at__isnull=True)
+    return items.order_by("-created_at", "-id")
+
+
+def unread_count(user: Any) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def notification_get(user: Any, pk: Any) -> Notification:
+    from milepost.core.errors import NotFound
+
+    try:
+        return Notification.objects.get(user=user, pk=int(pk))
+    except (Notification.DoesNotExist, TypeError, ValueError):
+        raise NotFound("Notification not found.") from None
+
+
+def undelivered_emails(organisation_id: int, limit: int = 20) -> list[OutgoingEmail]:
+    """Emails that failed or are being retried, for the owner's settings page."""
+    return list(
+        OutgoingEmail.objects.filter(organisation_id=organisation_id, attempts__gt=0)
+        .exclude(status=OutgoingEmail.Status.SENT)
+        .order_by("-created_at")[:limit]
+    )

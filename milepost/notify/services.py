@@ -1,0 +1,201 @@
+"""Telling people: in-app notifications, emails through the outbox, preferences, unsubscribe."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from milepost.accounts.models import User
+from milepost.core import clock
+from milepost.core.errors import InvalidInput, NotFound, RuleViolation
+
+from .models import CalendarFeed, Category, Notification, OutgoingEmail, Preference
+
+logger = logging.getLogger(__name__)
+UNSUBSCRIBE_SALT = "milepost.notify.unsubscribe"
+
+
+def wants_email(user: User, category: str) -> bool:
+    pref = Preference.objects.filter(user=user, category=category).first()
+    return pref.email if pref is not None else True
+
+
+def notify(
+    *,
+    users: Iterable[User],
+    category: str,
+    title: str,
+    body: str = "",
+    url: str = "",
+    organisation=None,
+    invoice=None,
+) -> list[Notification]:
+    """Tell each user once: a notification in the app, and an email unless they opted out.
+
+    Runs inside the caller's transaction; emails leave after it commits.
+    """
+    seen: set[int] = set()
+    created = []
+    for user in users:
+        if user is None or user.pk in seen or not user.is_active:
+            continue
+        seen.add(user.pk)
+        created.append(
+            Notification.objects.create(
+                user=user,
+                category=category,
+                title=title,
+                body=body,
+                url=url,
+                created_at=clock.now(),
+            )
+        )
+        if wants_email(user, category):
+            email = _compose(user, category, title, body, url, organisation, invoice)
+            transaction.on_commit(lambda pk=email.pk: _enqueue(pk))
+    return created
+
+
+def _compose(user, category, title, body, url, organisation, invoice) -> OutgoingEmail:
+    link = settings.SITE_URL + url if url.startswith("/") else url
+    unsubscribe = settings.SITE_URL + reverse(
+        "web:unsubscribe", args=[unsubscribe_token(user, category)]
+    )
+    context = {
+        "user": user,
+        "title": title,
+        "body": body,
+        "link": link,
+        "unsubscribe": unsubscribe,
+        "category": Category(category).label,
+    }
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        text = render_to_string("notify/email.txt", context)
+        html = render_to_string("notify/email.html", context)
+    return OutgoingEmail.objects.create(
+        user=user,
+        organisation=organisation,
+        category=category,
+        to=user.email,
+        subject=title[:300],
+        text=text,
+        html=html,
+        invoice=invoice,
+        headers={
+            "List-Unsubscribe": f"<{unsubscribe}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+        created_at=clock.now(),
+        next_attempt_at=clock.now(),
+    )
+
+
+def _enqueue(email_id: int) -> None:
+    from .tasks import deliver_email
+
+    try:
+        deliver_email.enqueue(email_id)
+    except Exception:  # the scheduler picks pending emails up anyway
+        logger.exception("Could not enqueue email %s", email_id)
+
+
+# --- Reading ------------------------------------------------------------------------------------
+
+
+def notification_read(*, notification: Notification, actor: User) -> Notification:
+    if notification.user_id != actor.pk:
+        raise NotFound(_("Notification not found."))
+    Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
+        read_at=clock.now()
+    )
+    notification.refresh_from_db()
+    return notification
+
+
+def notifications_read_all(*, actor: User) -> int:
+    return Notification.objects.filter(user=actor, read_at__isnull=True).update(read_at=clock.now())
+
+
+# --- Preferences and unsubscribe ----------------------------------------------------------------
+
+
+def preferences_of(user: User) -> dict[str, bool]:
+    chosen = dict(Preference.objects.filter(user=user).values_list("category", "email"))
+    return {c: chosen.get(c, True) for c in Category.values}
+
+
+@transaction.atomic
+def preferences_set(*, user: User, actor: User, choices: dict[str, Any]) -> dict[str, bool]:
+    """Email (True) or in-app only (False), per category."""
+    if user.pk != actor.pk:
+        raise NotFound(_("Not found."))
+    errors = {k: [_("Unknown category.")] for k in choices if k not in Category.values}
+    errors.update(
+        {
+            k: [_("Must be true or false.")]
+            for k, v in choices.items()
+            if k in Category.values and not isinstance(v, bool)
+        }
+    )
+    if errors:
+        raise InvalidInput(_("Please correct the highlighted fields."), details=errors)
+    for category, email in choices.items():
+        Preference.objects.update_or_create(user=user, category=category, defaults={"email": email})
+    return preferences_of(user)
+
+
+def unsubscribe_token(user: User, category: str) -> str:
+    return signing.dumps({"u": user.pk, "c": category}, salt=UNSUBSCRIBE_SALT, compress=True)
+
+
+@transaction.atomic
+def unsubscribe(token: str) -> tuple[User, str]:
+    """Turn off email for one category from a signed link (no login needed)."""
+    try:
+        data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+        user = User.objects.get(pk=int(data["u"]))
+        category = Category(data["c"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError, User.DoesNotExist):
+        raise NotFound(
+            _("This unsubscribe link is not valid."), code="unsubscribe_invalid"
+        ) from None
+    if not wants_email(user, category):
+        raise RuleViolation(
+            _("You already receive these only in the app."), code="already_unsubscribed"
+        )
+    Preference.objects.update_or_create(user=user, category=category, defaults={"email": False})
+    return user, category
+
+
+# --- Calendar -----------------------------------------------------------------------------------
+
+
+def calendar_feed_of(user: User) -> CalendarFeed:
+    feed, _created = CalendarFeed.objects.get_or_create(user=user)
+    return feed
+
+
+@transaction.atomic
+def calendar_token_replace(*, user: User, actor: User) -> CalendarFeed:
+    """A new secret URL; the old one stops working at once."""
+    if user.pk != actor.pk:
+        raise NotFound(_("Not found."))
+    from .models import new_calendar_token
+
+    feed = calendar_feed_of(user)
+    feed.token = new_calendar_token()
+    feed.save(update_fields=["token"])
+    return feed
+
+
+def calendar_url(user: User) -> str:
+    return settings.SITE_URL + reverse("calendar_feed", args=[calendar_feed_of(user).token])
