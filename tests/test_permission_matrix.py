@@ -18,6 +18,7 @@ from rest_framework.test import APIClient
 
 from milepost.accounts import services
 from milepost.accounts.models import Invitation, Membership
+from milepost.billing.models import Invoice
 from milepost.core import clock
 from milepost.plans import services as plans
 from milepost.plans.models import Milestone
@@ -215,6 +216,36 @@ def milestone_and_support_request(w):
     return [milestone.pk, SupportRequest.objects.filter(milestone=milestone).first().pk]
 
 
+def an_invoice(w):
+    milestone = _first_milestone(w, "approved")
+    return [Invoice.objects.get(milestone=milestone).pk]
+
+
+def owners_notification(w):
+    from milepost.notify.models import Notification
+
+    return [
+        Notification.objects.create(
+            user=w.owner, category="plan", title="Hello", url="/projects/"
+        ).pk
+    ]
+
+
+def owners_unsubscribe_link(w):
+    from milepost.notify.services import unsubscribe_token
+
+    return [unsubscribe_token(w.owner, "plan")]
+
+
+def owners_calendar(w):
+    from milepost.notify.services import calendar_feed_of
+
+    return [calendar_feed_of(w.owner).token]
+
+
+ONLY_OWNER = {"manager": 404, "member": 404, "contact": 404, "outsider": 404}
+
+
 # Who may do what on a project: the agency's managers edit; its members only read; the
 # client's approver answers proposals; a user of another organisation sees nothing.
 EDIT = {"member": 403, "contact": 403, "outsider": 404}
@@ -355,6 +386,32 @@ ROWS = [
         args=at("in_progress"),
         data=lambda w, r: {"body": "Looks **good**"},
     ),
+    Row("web:invoices", "get", web(200)),
+    Row("web:invoice_detail", "get", web(200, **SEE), args=an_invoice),
+    Row("web:invoice_pdf", "get", web(200, **SEE), args=an_invoice),
+    Row(
+        "web:payment_record",
+        "post",
+        web(302, **EDIT),
+        args=an_invoice,
+        data=lambda w, r: {"amount": "100.00", "date": "2026-01-05", "method": "bank_transfer"},
+    ),
+    Row("web:invoice_void", "get", web(200, **EDIT), args=an_invoice),
+    Row(
+        "web:invoice_checkout",
+        "post",
+        web(302, owner=403, manager=403, member=403, outsider=404),
+        args=an_invoice,
+    ),
+    Row("web:project_proposal_pdf", "get", web(200, **SEE), args=draft),
+    Row("stripe_webhook", "post", expect(404)),
+    Row("web:notifications", "get", web(200)),
+    Row("web:notification_open", "get", web(302, **ONLY_OWNER), args=owners_notification),
+    Row("web:notifications_read_all", "post", web(302)),
+    Row("web:notification_preferences", "post", web(302), data=lambda w, r: {"plan": "on"}),
+    Row("web:calendar_token", "post", web(302)),
+    Row("web:unsubscribe", "get", expect(200), args=owners_unsubscribe_link),
+    Row("calendar_feed", "get", expect(200), args=owners_calendar),
     Row("web:templates", "get", web(200, contact=404)),
     Row(
         "web:template_edit",
@@ -553,6 +610,42 @@ ROWS = [
         api(200, **AGENCY_ACTS),
         args=a_support_request,
         data=lambda w, r: {"resolution": "Fixed"},
+        api=True,
+    ),
+    Row("api:notification-list", "get", api(200), api=True),
+    Row(
+        "api:notification-read", "post", api(200, **ONLY_OWNER), args=owners_notification, api=True
+    ),
+    Row("api:notification-read-all", "post", api(200), api=True),
+    Row("api:notification-settings", "get", api(200), api=True),
+    Row(
+        "api:notification-settings", "patch", api(200), api=True, data=lambda w, r: {"plan": False}
+    ),
+    Row("api:calendar-token", "post", api(200), api=True),
+    Row("api:invoice-list", "get", api(200), api=True),
+    Row("api:invoice-detail", "get", api(200, **SEE), args=an_invoice, api=True),
+    Row("api:invoice-pdf", "get", api(200, **SEE), args=an_invoice, api=True),
+    Row(
+        "api:invoice-payments",
+        "post",
+        api(201, **EDIT),
+        args=an_invoice,
+        api=True,
+        data=lambda w, r: {"amount": "100.00", "date": "2026-01-05", "method": "cash"},
+    ),
+    Row(
+        "api:invoice-void",
+        "post",
+        api(201, **EDIT),
+        args=an_invoice,
+        api=True,
+        data=lambda w, r: {"reason": "Wrong address"},
+    ),
+    Row(
+        "api:invoice-checkout",
+        "post",
+        api(409, owner=403, manager=403, member=403, outsider=404),
+        args=an_invoice,
         api=True,
     ),
     Row(
