@@ -37,6 +37,7 @@ missing seller VAT id, so the interface can warn before anyone relies on the e-i
 
 from __future__ import annotations
 
+import logging
 import re
 from decimal import Decimal
 
@@ -66,6 +67,10 @@ MEANS_CREDIT_TRANSFER = "30"
 MEANS_NOT_DEFINED = "1"
 VATEX_REVERSE_CHARGE = "VATEX-EU-AE"
 DEFAULT_EXEMPTION = "Exempt from VAT."
+
+# factur-x logs every successful schema check at INFO: only problems unless LOGGING says otherwise.
+if logging.getLogger("factur-x").level == logging.NOTSET:
+    logging.getLogger("factur-x").setLevel(logging.WARNING)
 
 # Languages in which a trailing country line of an address is recognised.
 _COUNTRY_LOCALES = ("en", "de", "fr", "es", "it", "nl", "pl", "pt", "sv", "da")

@@ -8,6 +8,7 @@ Debian's fonts-dejavu-core (``scripts/system-packages.sh`` installs it).
 
 from __future__ import annotations
 
+import logging
 import mimetypes
 import re
 from pathlib import Path
@@ -22,6 +23,11 @@ from django.utils.translation import override
 
 from .einvoice import cii_xml, delivery_date, due_amount, vat_category
 from .models import Invoice, InvoiceKind
+
+# WeasyPrint logs seven "Step n" lines at INFO for every PDF: keep them out of the INFO logs
+# unless the LOGGING setting gives the logger a level of its own.
+if logging.getLogger("weasyprint.progress").level == logging.NOTSET:
+    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"))
 BASE_URL = "file:///"  # "/static/…" from {% static %} becomes file:///static/…, mapped below
