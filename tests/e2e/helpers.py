@@ -53,3 +53,65 @@ def tiny_png(path: Path) -> Path:
         b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
     )
     return path
+
+
+def active_project(**organisation_fields):
+    """An accepted "Website on a CMS" plan (EUR 10,000, five milestones), built with services.
+
+    ``organisation_fields`` are set on the agency before the project is created, so that
+    project defaults such as ``pay_before_next`` are copied from it. Returns
+    ``(owner, approver, milestones)`` with the approver re-fetched (its roles are cached).
+    """
+    import datetime as dt
+
+    from milepost.accounts.models import Role, User
+    from milepost.plans import services as plans
+    from milepost.plans.models import Milestone
+    from tests.factories import (
+        ClientFactory,
+        ContactFactory,
+        MembershipFactory,
+        OrganisationFactory,
+        UserFactory,
+    )
+
+    organisation = OrganisationFactory(name="Northwind Studio", country="DE", **organisation_fields)
+    owner = UserFactory(email="owner@northwind.example", name="Olivia Owner")
+    MembershipFactory(organisation=organisation, user=owner, role=Role.OWNER)
+    client = ClientFactory(organisation=organisation, name="Acme Shop")
+    approver = UserFactory(email="anna.approver@acme.example", name="Anna Approver")
+    ContactFactory(client=client, user=approver)
+    project = plans.project_create(
+        organisation=organisation,
+        client=client,
+        actor=owner,
+        template="website-cms",
+        name="Acme web shop",
+        currency="EUR",
+        total_budget="10000.00",
+        start_date=dt.date.today(),
+    )
+    plans.project_access_grant(project=project, email=approver.email, role="approver", actor=owner)
+    plans.plan_propose(project=project, actor=owner)
+    approver = User.objects.get(pk=approver.pk)
+    plans.plan_accept(project=project, actor=approver)
+    # Fetched afresh: milestones from ``project.milestones`` would carry the stale draft project.
+    milestones = Milestone.objects.filter(project_id=project.pk).order_by("position")
+    return owner, approver, list(milestones.select_related("project"))
+
+
+def bell_count(page: Page) -> int:
+    """The unread count on the bell in the header (no count shown means none unread)."""
+    count = page.locator("a.bell [data-unread]")
+    return int(count.inner_text().strip()) if count.count() else 0
+
+
+def forget_login_attempts() -> None:
+    """Empty the cache that holds the login rate limit (10 a minute per IP by default).
+
+    Every browser logs in from 127.0.0.1, so a run of several journeys would otherwise reach
+    the limit; the journeys that log in often call this before and after they run.
+    """
+    from django.core.cache import cache
+
+    cache.clear()
