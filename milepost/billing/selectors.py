@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet, Sum
 from milepost.accounts.permissions import project_roles_of, roles_of
 from milepost.core import clock
 from milepost.core.errors import NotFound
+from milepost.core.money import normalise
 
 from .models import Invoice, InvoiceKind, InvoiceStatus
 
@@ -112,13 +113,24 @@ def unpaid_invoices_before(milestone) -> list[Invoice]:
 
 
 def project_money(project) -> dict[str, Any]:
-    """What the client has paid, and what comes next: for the project page."""
-    agg = (
+    """What the client has paid and been invoiced, before tax (like the plan's budgets).
+
+    A partly paid invoice counts in proportion: paid * net / gross.
+    """
+    paid_net = invoiced_net = Decimal(0)
+    invoices = (
         Invoice.objects.filter(project=project, kind=InvoiceKind.INVOICE)
         .exclude(status=InvoiceStatus.VOID)
-        .aggregate(paid=Sum("paid"), invoiced=Sum("gross"))
+        .only("net", "gross", "paid", "currency")
     )
-    return {"paid": agg["paid"] or Decimal(0), "invoiced": agg["invoiced"] or Decimal(0)}
+    for invoice in invoices:
+        invoiced_net += invoice.net
+        if invoice.paid:
+            paid_net += invoice.paid * invoice.net / invoice.gross
+    return {
+        "paid": normalise(paid_net, project.currency),
+        "invoiced": normalise(invoiced_net, project.currency),
+    }
 
 
 def _pk(value: Any) -> int:

@@ -51,6 +51,21 @@ EVENT_LABELS = {
     "plan.withdrawn": _("withdrew the proposal"),
     "plan.accepted": _("accepted the plan (baseline v1)"),
     "plan.declined": _("declined the plan"),
+    "milestone.started": _("started a milestone"),
+    "milestone.prepaid": _("received the prepayment of a milestone"),
+    "milestone.delivered": _("delivered a milestone for review"),
+    "deliverable.verdict": _("tested a deliverable"),
+    "milestone.changes_requested": _("asked for changes"),
+    "milestone.revision_granted": _("granted an extra revision"),
+    "milestone.approved": _("approved a milestone"),
+    "milestone.closed": _("closed a milestone's support window"),
+    "support_request.filed": _("filed a support request"),
+    "support_request.resolved": _("resolved a support request"),
+    "project.completed": _("completed the project"),
+    "invoice.issued": _("issued an invoice"),
+    "invoice.voided": _("voided an invoice"),
+    "credit_note.issued": _("issued a credit note"),
+    "payment.recorded": _("recorded a payment"),
 }
 
 
