@@ -212,86 +212,69 @@ def project_accept(request, pk: int):
     )
 
 
-@require_POST
-@login_required
-def project_decline(request, pk: int):
+def _project_form(request, pk: int, form_class, form_name: str, call, success, **extra):
+    """Post one form of the project page: success → back to the page with a message; a refusal
+    → the page again with the form as typed and the reason beside it."""
     project = selectors.project_get(request.user, pk)
-    form = DeclineForm(request.POST)
+    form = form_class(request.POST)
     if form.is_valid():
         try:
-            services.plan_decline(
-                project=project, actor=request.user, reason=form.cleaned_data["reason"]
-            )
+            result = call(project, form.cleaned_data)
         except InvalidInput as error:
             apply_errors(form, error)
         except RuleViolation as error:
             messages.error(request, error.message)
             return redirect("web:project_detail", pk)
         else:
-            messages.success(request, _("You declined the plan. The agency has your reasons."))
+            messages.success(request, success(result))
             return redirect("web:project_detail", pk)
     project = selectors.project_get(request.user, pk)
-    return render(
+    context = project_context(request, project, **{form_name: form}, **extra)
+    return render(request, "web/project_detail.html", context, status=400)
+
+
+@require_POST
+@login_required
+def project_decline(request, pk: int):
+    return _project_form(
         request,
-        "web/project_detail.html",
-        project_context(request, project, decline_form=form, show_decline=True),
-        status=400,
+        pk,
+        DeclineForm,
+        "decline_form",
+        lambda project, data: services.plan_decline(project=project, actor=request.user, **data),
+        lambda _result: _("You declined the plan. The agency has your reasons."),
+        show_decline=True,
     )
 
 
 @require_POST
 @login_required
 def project_access(request, pk: int):
-    project = selectors.project_get(request.user, pk)
-    form = AccessForm(request.POST)
-    if form.is_valid():
-        try:
-            access = services.project_access_grant(
-                project=project, actor=request.user, **form.cleaned_data
-            )
-        except InvalidInput as error:
-            apply_errors(form, error)
-        except RuleViolation as error:
-            messages.error(request, error.message)
-            return redirect("web:project_detail", pk)
-        else:
-            messages.success(
-                request,
-                _("%(email)s can now see the project as %(role)s.")
-                % {"email": access.user.email, "role": access.get_role_display().lower()},
-            )
-            return redirect("web:project_detail", pk)
-    return render(
+    return _project_form(
         request,
-        "web/project_detail.html",
-        project_context(request, project, access_form=form),
-        status=400,
+        pk,
+        AccessForm,
+        "access_form",
+        lambda project, data: services.project_access_grant(
+            project=project, actor=request.user, **data
+        ),
+        lambda access: (
+            _("%(email)s can now see the project as %(role)s.")
+            % {"email": access.user.email, "role": access.get_role_display().lower()}
+        ),
     )
 
 
 @require_POST
 @login_required
 def project_save_template(request, pk: int):
-    project = selectors.project_get(request.user, pk)
-    form = TemplateSaveForm(request.POST)
-    if form.is_valid():
-        try:
-            template = services.template_save_from_project(
-                project=project, actor=request.user, **form.cleaned_data
-            )
-        except InvalidInput as error:
-            apply_errors(form, error)
-        except RuleViolation as error:
-            messages.error(request, error.message)
-            return redirect("web:project_detail", pk)
-        else:
-            messages.success(
-                request, _("Saved as the template “%(name)s”.") % {"name": template.name}
-            )
-            return redirect("web:project_detail", pk)
-    return render(
+    return _project_form(
         request,
-        "web/project_detail.html",
-        project_context(request, project, template_form=form),
-        status=400,
+        pk,
+        TemplateSaveForm,
+        "template_form",
+        lambda project, data: services.template_save_from_project(
+            project=project, actor=request.user, **data
+        ),
+        lambda template: _("Saved as the template “%(name)s”.") % {"name": template.name},
     )
