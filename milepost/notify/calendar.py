@@ -7,6 +7,7 @@ import datetime as dt
 from django.conf import settings
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from icalendar import Calendar, Event
 
 from milepost.accounts.permissions import project_roles_of, roles_of
@@ -61,7 +62,7 @@ def feed(user) -> bytes:
                 _event(
                     f"milestone-{m.pk}-review",
                     f"Review deadline: {m.title}",
-                    m.auto_approve_at.date(),
+                    timezone.localdate(m.auto_approve_at),
                     url,
                     "Approved automatically on this day without an answer.",
                 )

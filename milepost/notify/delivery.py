@@ -21,12 +21,27 @@ def backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(minutes=2 ** max(attempts - 1, 0))
 
 
+#: How long a claim lasts: a worker that died while sending leaves the email to be sent again.
+CLAIM_LEASE = dt.timedelta(minutes=15)
+
+
+def _claimable() -> Q:
+    """Pending, or claimed by a worker that died before recording the outcome (lease over)."""
+    return Q(status=OutgoingEmail.Status.PENDING) | Q(
+        status=OutgoingEmail.Status.SENDING, attempts__lt=settings.EMAIL_MAX_ATTEMPTS
+    )
+
+
 def send_one(email_id: int) -> str:
     """Claim the email (so two workers never both send it), send it, record the outcome."""
     now = clock.now()
     claimed = OutgoingEmail.objects.filter(
-        pk=email_id, status=OutgoingEmail.Status.PENDING, next_attempt_at__lte=now
-    ).update(status=OutgoingEmail.Status.SENDING, attempts=F("attempts") + 1)
+        _claimable(), pk=email_id, next_attempt_at__lte=now
+    ).update(
+        status=OutgoingEmail.Status.SENDING,
+        attempts=F("attempts") + 1,
+        next_attempt_at=now + CLAIM_LEASE,
+    )
     if claimed != 1:
         return "skipped"
     email = OutgoingEmail.objects.select_related("invoice").get(pk=email_id)
@@ -63,9 +78,7 @@ def send_due(limit: int = 200) -> dict[str, int]:
     """Send every pending email whose time has come (the scheduler calls this each minute)."""
     counts: dict[str, int] = {}
     due = (
-        OutgoingEmail.objects.filter(
-            Q(status=OutgoingEmail.Status.PENDING), next_attempt_at__lte=clock.now()
-        )
+        OutgoingEmail.objects.filter(_claimable(), next_attempt_at__lte=clock.now())
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:limit]
     )

@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from milepost.core import clock
@@ -65,7 +66,7 @@ def review_reminders(now: dt.datetime) -> int:
                     organisation=m.project.organisation,
                     url=url,
                     title=_("“%(title)s” will be approved automatically on %(date)s")
-                    % {"title": m.title, "date": auto.date().isoformat()},
+                    % {"title": m.title, "date": timezone.localdate(auto).isoformat()},
                     body=_("Approve it or ask for changes before then."),
                 ),
             )
@@ -165,12 +166,14 @@ def _invoice_overdue(inv, url: str, days: int) -> None:
 def support_window_reminders(now: dt.datetime) -> int:
     """Support window ends in 3 days; and closed: client approvers."""
     sent = 0
-    for m in _active_milestones().filter(
+    # Approving the last milestone completes the project: its support windows still run.
+    for m in Milestone.objects.filter(
+        project__status__in=[ProjectStatus.ACTIVE, ProjectStatus.COMPLETED],
         status=MilestoneStatus.APPROVED,
         support_ends_at__isnull=False,
         support_ends_at__lte=now + dt.timedelta(days=3),
         support_ends_at__gt=now,
-    ):
+    ).select_related("project", "project__client", "project__organisation"):
         sent += once(
             f"support-ending:{m.pk}",
             lambda m=m: notify(
@@ -179,7 +182,7 @@ def support_window_reminders(now: dt.datetime) -> int:
                 organisation=m.project.organisation,
                 url=reverse("web:milestone_detail", args=[m.pk]),
                 title=_("The support window of “%(title)s” ends on %(date)s")
-                % {"title": m.title, "date": m.support_ends_at.date().isoformat()},
+                % {"title": m.title, "date": timezone.localdate(m.support_ends_at).isoformat()},
                 body=_("File any small fixes you still need before then."),
             ),
         )

@@ -157,17 +157,21 @@ def unsubscribe_token(user: User, category: str) -> str:
     return signing.dumps({"u": user.pk, "c": category}, salt=UNSUBSCRIBE_SALT, compress=True)
 
 
-@transaction.atomic
-def unsubscribe(token: str) -> tuple[User, str]:
-    """Turn off email for one category from a signed link (no login needed)."""
+def unsubscribe_target(token: str) -> tuple[User, str]:
+    """The user and category of a signed unsubscribe link, or 404."""
     try:
         data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
-        user = User.objects.get(pk=int(data["u"]))
-        category = Category(data["c"])
+        return User.objects.get(pk=int(data["u"])), Category(data["c"])
     except (signing.BadSignature, KeyError, TypeError, ValueError, User.DoesNotExist):
         raise NotFound(
             _("This unsubscribe link is not valid."), code="unsubscribe_invalid"
         ) from None
+
+
+@transaction.atomic
+def unsubscribe(token: str) -> tuple[User, str]:
+    """Turn off email for one category from a signed link (no login needed)."""
+    user, category = unsubscribe_target(token)
     if not wants_email(user, category):
         raise RuleViolation(
             _("You already receive these only in the app."), code="already_unsubscribed"

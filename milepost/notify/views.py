@@ -25,6 +25,10 @@ def calendar_feed(request, token: str):
 @csrf_exempt  # RFC 8058 one-click: mail clients POST without a session; the link is signed
 def unsubscribe(request, token: str):
     if request.method != "POST":
+        try:
+            services.unsubscribe_target(token)  # a forged link gets no confirm page
+        except NotFound as error:
+            return render(request, "notify/unsubscribe.html", {"error": error.message}, status=404)
         return render(request, "notify/unsubscribe.html", {"token": token, "done": False})
     try:
         user, category = services.unsubscribe(token)
