@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from milepost.core.errors import InvalidInput
 from milepost.notify import selectors, services
 from milepost.notify.models import Category, Notification
 
@@ -74,7 +76,12 @@ class NotificationSettingsView(APIView):
 
     @extend_schema(request=PreferencesSerializer, responses={200: PreferencesSerializer, **ERRORS})
     def patch(self, request):
-        choices = request.data if isinstance(request.data, dict) else {}
+        if not isinstance(request.data, dict):
+            raise InvalidInput(
+                _('Send an object: {"category": true or false, …}.'),
+                details={"non_field_errors": [_("Expected an object.")]},
+            )
+        choices = request.data
         return Response(
             services.preferences_set(user=request.user, actor=request.user, choices=dict(choices))
         )

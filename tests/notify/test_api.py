@@ -180,12 +180,6 @@ def test_me_includes_the_calendar_url(world, api_as, client):
     assert api_as(fresh(world.owner)).get("/api/v1/me/").json()["calendar_url"] != url
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Bug in milepost/api/notify_views.py NotificationSettingsView.patch: a JSON body "
-    "that is not an object becomes {} (`request.data if isinstance(request.data, dict) else "
-    "{}`), so the PATCH answers 200 and changes nothing instead of 400.",
-)
 @pytest.mark.parametrize("payload", [[{"delivery": False}], "delivery", 5])
 def test_settings_body_that_is_not_an_object_is_400(world, api_as, payload):
     api = api_as(fresh(world.manager))
