@@ -6,6 +6,8 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Round
+from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -114,8 +116,12 @@ class Invoice(models.Model):
             ),
             models.CheckConstraint(condition=models.Q(net__gt=0), name="invoice_net_positive"),
             models.CheckConstraint(condition=models.Q(tax__gte=0), name="invoice_tax_positive"),
+            # Compared in thousandths (the finest minor unit), not as raw numbers: SQLite keeps
+            # decimals as binary floats, where 1000.08 + 190.02 != 1190.10.
             models.CheckConstraint(
-                condition=models.Q(gross=models.F("net") + models.F("tax")),
+                condition=Exact(
+                    Round((models.F("gross") - models.F("net") - models.F("tax")) * 1000), 0
+                ),
                 name="invoice_gross_is_net_plus_tax",
             ),
             models.CheckConstraint(
@@ -133,7 +139,7 @@ class Invoice(models.Model):
     @property
     def outstanding(self) -> Decimal:
         if self.kind == InvoiceKind.CREDIT_NOTE or self.status == InvoiceStatus.VOID:
-            return Decimal(0)
+            return normalise(Decimal(0), self.currency)  # "0.00", like every other amount
         return normalise(self.gross - self.paid, self.currency)
 
     @property

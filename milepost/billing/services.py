@@ -128,6 +128,10 @@ def invoice_issue(*, milestone: Milestone, trigger: str, actor: User | None = No
                 created_by=actor,
             )
     except IntegrityError:
+        if not Invoice.objects.filter(
+            milestone=milestone, trigger=trigger, kind=InvoiceKind.INVOICE
+        ).exists():
+            raise  # another constraint: not a second invoice, so do not say it is one
         raise RuleViolation(
             _("This milestone is already invoiced."), code="already_invoiced"
         ) from None
@@ -200,8 +204,10 @@ def _apply_payment(
     actor: User | None,
 ) -> Payment:
     """Record the payment on the locked invoice and move its status."""
+    # Lock the invoice row only: locking the joined organisation too deadlocks on PostgreSQL
+    # with writers that hold the audit chain or the number sequence and insert rows pointing at it.
     invoice = (
-        Invoice.objects.select_for_update()
+        Invoice.objects.select_for_update(of=("self",))
         .select_related("project", "project__organisation", "milestone")
         .get(pk=invoice.pk)
     )
@@ -280,7 +286,7 @@ def invoice_void(*, invoice: Invoice, actor: User, reason: str = "") -> Invoice:
     """Cancel an unpaid invoice by issuing a credit note (its own number). Returns the note."""
     _require_manager(actor, invoice)
     invoice = (
-        Invoice.objects.select_for_update()
+        Invoice.objects.select_for_update(of=("self",))  # the invoice only: see _apply_payment
         .select_related("project", "project__organisation", "organisation")
         .get(pk=invoice.pk)
     )

@@ -106,6 +106,8 @@ def _process(event) -> WebhookResult:
         StripeEvent.objects.filter(pk=record.pk).update(outcome="ignored")
         return WebhookResult(200, "ignored")
     session = event["data"]["object"]
+    if hasattr(session, "to_dict"):  # a StripeObject is no dict (no .get) since stripe 15
+        session = session.to_dict()
     metadata = session.get("metadata") or {}
     invoice = Invoice.objects.filter(
         pk=_int(metadata.get("invoice")), organisation_id=_int(metadata.get("organisation"))
