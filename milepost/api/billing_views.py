@@ -94,6 +94,11 @@ class PaymentInputSerializer(serializers.Serializer):
 
 class VoidInputSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True)
+    reissue = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Issue a corrected invoice for the same milestone right away.",
+    )
 
 
 class CheckoutSerializer(serializers.Serializer):
@@ -160,7 +165,10 @@ class InvoiceViewSet(viewsets.GenericViewSet):
         invoice = selectors.invoice_get(request.user, pk)
         data = validated(VoidInputSerializer, request.data)
         note = services.invoice_void(
-            invoice=invoice, actor=request.user, reason=data.get("reason", "")
+            invoice=invoice,
+            actor=request.user,
+            reason=data.get("reason", ""),
+            reissue=data["reissue"],
         )
         return Response(
             InvoiceSerializer(selectors.invoice_get(request.user, note.pk)).data,

@@ -111,7 +111,7 @@ class Invoice(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["milestone", "trigger"],
-                condition=models.Q(kind="invoice"),
+                condition=models.Q(kind="invoice") & ~models.Q(status="void"),
                 name="one_invoice_per_milestone_trigger",
             ),
             models.CheckConstraint(condition=models.Q(net__gt=0), name="invoice_net_positive"),

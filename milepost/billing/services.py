@@ -70,9 +70,11 @@ def invoice_issue(*, milestone: Milestone, trigger: str, actor: User | None = No
     """Issue the milestone's invoice for ``trigger``; a database constraint forbids a second."""
     project = milestone.project
     organisation = project.organisation
-    if Invoice.objects.filter(
-        milestone=milestone, trigger=trigger, kind=InvoiceKind.INVOICE
-    ).exists():
+    if (
+        Invoice.objects.filter(milestone=milestone, trigger=trigger, kind=InvoiceKind.INVOICE)
+        .exclude(status=InvoiceStatus.VOID)
+        .exists()
+    ):
         raise RuleViolation(_("This milestone is already invoiced."), code="already_invoiced")
     rate, reverse_charge, note = _tax(project)
     amounts = totals(milestone.budget, rate, project.currency)
@@ -128,9 +130,13 @@ def invoice_issue(*, milestone: Milestone, trigger: str, actor: User | None = No
                 created_by=actor,
             )
     except IntegrityError:
-        if not Invoice.objects.filter(
-            milestone=milestone, trigger=trigger, kind=InvoiceKind.INVOICE
-        ).exists():
+        if (
+            not Invoice.objects.filter(
+                milestone=milestone, trigger=trigger, kind=InvoiceKind.INVOICE
+            )
+            .exclude(status=InvoiceStatus.VOID)
+            .exists()
+        ):
             raise  # another constraint: not a second invoice, so do not say it is one
         raise RuleViolation(
             _("This milestone is already invoiced."), code="already_invoiced"
@@ -282,8 +288,14 @@ def payment_record(
 
 
 @transaction.atomic
-def invoice_void(*, invoice: Invoice, actor: User, reason: str = "") -> Invoice:
-    """Cancel an unpaid invoice by issuing a credit note (its own number). Returns the note."""
+def invoice_void(
+    *, invoice: Invoice, actor: User, reason: str = "", reissue: bool = False
+) -> Invoice:
+    """Cancel an unpaid invoice by issuing a credit note (its own number). Returns the note.
+
+    With ``reissue`` a corrected invoice for the same milestone and trigger follows at once,
+    with the seller's and buyer's details as they are now (a prepaid milestone is never stuck).
+    """
     _require_manager(actor, invoice)
     invoice = (
         Invoice.objects.select_for_update(of=("self",))  # the invoice only: see _apply_payment
@@ -354,4 +366,12 @@ def invoice_void(*, invoice: Invoice, actor: User, reason: str = "") -> Invoice:
         project=invoice.project,
         data={"number": number, "cancels": invoice.number, "gross": str(note.gross)},
     )
+    if reissue:
+        invoice_issue(
+            milestone=Milestone.objects.select_related(
+                "project", "project__organisation", "project__client"
+            ).get(pk=invoice.milestone_id),
+            trigger=invoice.trigger,
+            actor=actor,
+        )
     return note

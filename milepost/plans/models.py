@@ -12,8 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 from milepost.core.money import normalise
 
-# Up to 999,999,999,999 in the minor unit: 12 digits before the point for JPY, 3 after for BHD.
-MONEY = {"max_digits": 15, "decimal_places": 3}
+# Budgets go up to 999,999,999,999 in the minor unit (12 digits before the point for JPY, 3
+# after for BHD); invoices add tax on top, so columns keep room for 15 digits before the point.
+MONEY = {"max_digits": 18, "decimal_places": 3}
 
 
 class ProjectStatus(models.TextChoices):

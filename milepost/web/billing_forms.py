@@ -32,3 +32,6 @@ class VoidForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+    reissue = forms.BooleanField(
+        label=_("Issue a corrected invoice for the same milestone right away"), required=False
+    )

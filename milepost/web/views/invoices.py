@@ -172,7 +172,10 @@ def invoice_void(request, pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             note = services.invoice_void(
-                invoice=invoice, actor=request.user, reason=form.cleaned_data["reason"]
+                invoice=invoice,
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+                reissue=form.cleaned_data["reissue"],
             )
         except RuleViolation as error:
             messages.error(request, error.message)
