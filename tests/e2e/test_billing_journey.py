@@ -153,10 +153,11 @@ def test_approval_invoices_payments_and_pay_before_next(
     expect(agency.get_by_role("status")).to_contain_text("Work on this milestone has started.")
     expect(agency.locator("p.meta-line .badge")).to_have_text("In progress")
 
-    # Client: the project page shows what was paid; the invoice is paid.
+    # Client: the project page shows what was paid, before tax like the budget it is
+    # compared with; the invoice is paid.
     client.goto(f"{base}/projects/{first.project_id}/")
     expect(client.get_by_role("region", name="At a glance")).to_contain_text(
-        f"paid {euro(gross)} of €10,000.00"
+        f"paid {euro(invoice.net)} of €10,000.00"
     )
     expect(
         client.locator("section#invoices tbody tr").filter(has_text=number).locator(".badge")
