@@ -125,9 +125,9 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     }
     # A file, not memory: concurrency tests need real locking between connections.
     _db["TEST"] = {"NAME": env.str("MILEPOST_TEST_DB", default=str(VAR_DIR / "test.sqlite3"))}
-else:
-    _db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
-    _db["CONN_HEALTH_CHECKS"] = True
+# Persistent connections: opening one per request costs more than most queries.
+_db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
+_db["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://milepost")}

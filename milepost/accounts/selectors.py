@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from milepost.core.errors import NotFound
 
@@ -44,7 +45,18 @@ def clients_visible_to(user: Any, *, organisation: Organisation | None = None) -
     return (
         Client.objects.filter(organisation_id__in=org_ids)
         .select_related("organisation")
-        .annotate(contact_count=Count("contacts"))
+        .annotate(
+            contact_count=Coalesce(
+                Subquery(
+                    Contact.objects.filter(client=OuterRef("pk"))
+                    .order_by()
+                    .values("client")
+                    .annotate(n=Count("id"))
+                    .values("n")[:1]
+                ),
+                0,
+            )
+        )
         .order_by("name", "id")
     )
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import (
+    Count,
     DecimalField,
     OuterRef,
     Prefetch,
@@ -84,6 +85,17 @@ def projects_visible_to(
         )
         .order_by("-created_at", "-id")
     )
+
+
+def project_counts_by_status(organisation_id: int) -> dict[str, int]:
+    """How many projects the organisation has in each status (one grouped query)."""
+    rows = (
+        Project.objects.filter(organisation_id=organisation_id)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("id"))
+    )
+    return dict(rows)
 
 
 def project_get(user: Any, project_id: Any) -> Project:

@@ -1,7 +1,6 @@
 """Dashboards: the agency's overview, and what a client contact needs to act on."""
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
 from django.shortcuts import render
 
 from milepost.accounts import selectors
@@ -17,9 +16,7 @@ def dashboard(request):
     if organisation is None:
         return _client_dashboard(request)
     projects = plan_selectors.projects_visible_to(request.user, organisation_id=organisation.pk)
-    by_status = dict(
-        projects.order_by().values_list("status").annotate(n=Count("id")).values_list("status", "n")
-    )
+    by_status = plan_selectors.project_counts_by_status(organisation.pk)
     context = {
         "recent_projects": projects.filter(
             status__in=[ProjectStatus.DRAFT, ProjectStatus.PROPOSED, ProjectStatus.ACTIVE]
