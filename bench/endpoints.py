@@ -9,4 +9,23 @@ ENDPOINTS: list[tuple[str, str, str | None]] = [
     ("dashboard", "/", "session"),
     ("clients list page", "/clients/", "session"),
     ("API clients list", "/api/v1/clients/", "token"),
+    ("projects list page", "/projects/", "session"),
+    ("project page", "/projects/{project}/", "session"),
+    ("API projects list", "/api/v1/projects/", "token"),
+    ("API project", "/api/v1/projects/{project}/", "token"),
+    ("milestone page", "/milestones/{milestone}/", "session"),
+    ("API milestone", "/api/v1/milestones/{milestone}/", "token"),
+    ("invoices list page", "/invoices/", "session"),
+    ("API invoices list", "/api/v1/invoices/", "token"),
 ]
+
+#: Placeholders in paths, filled with ids of the bench owner's data before the run:
+#: {project} is their newest active project, {milestone} its milestone in review.
+IDS_QUERY = """
+import json
+from milepost.plans.models import Milestone
+owner = "bench@milepost.example"
+m = (Milestone.objects.filter(project__organisation__memberships__user__email=owner,
+     project__status="active", status="in_review").order_by("-project__created_at").first())
+print(json.dumps({"project": m.project_id, "milestone": m.pk}))
+"""

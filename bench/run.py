@@ -22,7 +22,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from endpoints import ENDPOINTS
+from endpoints import ENDPOINTS, IDS_QUERY
 
 ROOT = Path(__file__).resolve().parent.parent
 WRK_SCRIPT = Path(__file__).resolve().parent / "wrk.lua"
@@ -135,6 +135,22 @@ def api_token() -> str:
     if not out.startswith("mp_"):
         raise HarnessError(f"manage.py api_token printed no token: {out!r}")
     return out
+
+
+def bench_ids() -> dict[str, int]:
+    """Ids for the path placeholders (see endpoints.IDS_QUERY)."""
+    out = (
+        subprocess.run(
+            [sys.executable, str(ROOT / "manage.py"), "shell", "-c", IDS_QUERY],
+            check=True,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
+    return json.loads(out)
 
 
 class CpuMeter:
@@ -328,8 +344,11 @@ def main() -> int:
         wait_healthy(args.port, 60)
         cookie = login(args.port)
         token = api_token()
+        ids = bench_ids()
         endpoints = [("healthz (baseline)", "/healthz", None)] + [
-            e for e in ENDPOINTS if args.only in e[1]
+            (label, path.format(**ids), auth)
+            for label, path, auth in ENDPOINTS
+            if args.only in path
         ]
         for _label, path, auth in endpoints:  # all must answer 200 before any load
             check_ok(args.port, path, auth_header(auth, cookie, token))
@@ -353,7 +372,7 @@ def main() -> int:
         f"target p95 < {args.target_p95_ms:g} ms"
     )
     head = (
-        f"{'endpoint':<20} {'path':<18} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
+        f"{'endpoint':<20} {'path':<30} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
         f"{'% healthz':>9} {'errors':>6} {'CPU ms/req':>10} {'CPU srv/wrk/other':>17}  result"
     )
     print(head)
@@ -361,7 +380,7 @@ def main() -> int:
     for r in results:
         cpu = f"{r.server_cpu_pct:.0f}/{r.wrk_cpu_pct:.0f}/{r.other_cpu_pct:.0f}%"
         print(
-            f"{r.label:<20} {r.path:<18} {r.rps:>7.1f} {r.p50_ms:>7.1f} {r.p95_ms:>7.1f} "
+            f"{r.label:<20} {r.path:<30} {r.rps:>7.1f} {r.p50_ms:>7.1f} {r.p95_ms:>7.1f} "
             f"{r.p99_ms:>7.1f} {r.pct_of_healthz:>8.1f}% {r.errors + r.non2xx:>6} "
             f"{r.cpu_ms_per_request:>10.2f} {cpu:>17}  "
             f"{'PASS' if r.passed else 'FAIL'}"

@@ -190,10 +190,201 @@ def _seed(organisations: int, rng: random.Random) -> dict[str, int]:
         ],
         batch_size=BATCH,
     )
-    return {
+    counts = {
         "organisations": len(orgs),
         "users": len(all_users),
         "memberships": len(memberships),
         "clients": len(clients),
         "contacts": len(contacts),
+    }
+    counts.update(_seed_projects(orgs, clients, contacts, memberships, rng))
+    return counts
+
+
+PROJECTS_PER_ORGANISATION = 10
+
+
+def _seed_projects(orgs, clients, contacts, memberships, rng: random.Random) -> dict[str, int]:
+    """Ten projects per organisation from the website template: drafts, proposals, and active
+    projects whose first milestone is approved, invoiced and paid, and the second in review."""
+    from decimal import Decimal
+
+    from milepost.billing.models import Invoice, InvoiceSequence, Payment
+    from milepost.billing.rules import invoice_number, totals
+    from milepost.core.money import split
+    from milepost.plans.builtin_templates import WEBSITE_CMS
+    from milepost.plans.models import Deliverable, Milestone, Project, ProjectAccess
+
+    items = WEBSITE_CMS["milestones"]
+    now = timezone.now()
+    today = now.date()
+    clients_of: dict[int, list] = {}
+    for client in clients:
+        clients_of.setdefault(client.organisation_id, []).append(client)
+    approver_of = {}
+    for contact in contacts:
+        approver_of.setdefault(contact.client_id, contact.user_id)
+    owner_of = {m.organisation_id: m.user_id for m in memberships if m.role == Role.OWNER}
+
+    projects, statuses = [], []
+    for org in orgs:
+        for n in range(PROJECTS_PER_ORGANISATION):
+            client = rng.choice(clients_of[org.pk]) if n else clients_of[org.pk][0]
+            status = (
+                "active",
+                "active",
+                "active",
+                "active",
+                "proposed",
+                "proposed",
+                "proposed",
+                "draft",
+                "draft",
+                "completed",
+            )[n]
+            total = Decimal(rng.randrange(5_000, 120_000) * 100) / 100
+            start = today - dt.timedelta(days=rng.randint(10, 90))
+            projects.append(
+                Project(
+                    organisation=org,
+                    client=client,
+                    name=f"{client.name} project {n + 1}",
+                    currency="EUR",
+                    total_budget=total,
+                    start_date=start,
+                    status=status,
+                    plan_version=1 if status in ("active", "completed") else 0,
+                    tax_rate=Decimal("19.00"),
+                    created_at=now - dt.timedelta(days=n),
+                )
+            )
+            statuses.append(status)
+    projects = Project.objects.bulk_create(projects, batch_size=BATCH)
+
+    milestones = []
+    for project, status in zip(projects, statuses, strict=True):
+        budgets = split(project.total_budget, [i["share"] for i in items], "EUR")
+        day = project.start_date
+        for position, (item, budget) in enumerate(zip(items, budgets, strict=True), start=1):
+            due = day + dt.timedelta(days=item["duration_days"] + 4)
+            state = "planned"
+            if status == "completed":
+                state = "approved"
+            elif status == "active":
+                state = {1: "approved", 2: "in_review"}.get(position, "planned")
+            milestones.append(
+                Milestone(
+                    project=project,
+                    position=position,
+                    title=item["title"],
+                    scope=item["scope"],
+                    budget=budget,
+                    planned_start=day,
+                    planned_due=due,
+                    revision_quota=2,
+                    support_window_days=item["support_window_days"],
+                    status=state,
+                    started_at=now - dt.timedelta(days=8) if state != "planned" else None,
+                    review_started_at=now - dt.timedelta(days=2) if state != "planned" else None,
+                    approved_at=now - dt.timedelta(days=1) if state == "approved" else None,
+                    support_ends_at=now + dt.timedelta(days=13) if state == "approved" else None,
+                )
+            )
+            day = due + dt.timedelta(days=1)
+    milestones = Milestone.objects.bulk_create(milestones, batch_size=BATCH)
+    deliverables = Deliverable.objects.bulk_create(
+        [
+            Deliverable(
+                milestone=m,
+                position=k,
+                title=d["title"],
+                acceptance_criteria=d["acceptance_criteria"],
+            )
+            for m, item in zip(milestones, items * len(projects), strict=True)
+            for k, d in enumerate(item["deliverables"][:3], start=1)
+        ],
+        batch_size=BATCH,
+    )
+    access = ProjectAccess.objects.bulk_create(
+        [
+            ProjectAccess(project=p, user_id=approver_of[p.client_id], role="approver")
+            for p in projects
+            if p.client_id in approver_of
+        ],
+        batch_size=BATCH,
+    )
+
+    invoices, sequence = [], {}
+    for m in milestones:
+        if m.status != "approved":
+            continue
+        project = m.project
+        org = project.organisation
+        sequence[org.pk] = sequence.get(org.pk, 0) + 1
+        amounts = totals(m.budget, Decimal("19.00"), "EUR")
+        invoices.append(
+            Invoice(
+                organisation=org,
+                project=project,
+                milestone=m,
+                kind="invoice",
+                trigger="on_approval",
+                number=invoice_number("INV", today.year, sequence[org.pk]),
+                year=today.year,
+                sequence=sequence[org.pk],
+                status="paid",
+                currency="EUR",
+                net=amounts.net,
+                tax_rate=amounts.tax_rate,
+                tax=amounts.tax,
+                gross=amounts.gross,
+                paid=amounts.gross,
+                issue_date=today,
+                due_date=today + dt.timedelta(days=14),
+                seller={
+                    "name": org.name,
+                    "address": org.address,
+                    "vat_id": org.vat_id,
+                    "country": org.country,
+                },
+                buyer={
+                    "name": project.client.name,
+                    "address": "",
+                    "vat_id": project.client.vat_id,
+                    "country": project.client.country,
+                },
+                description={
+                    "project": project.name,
+                    "milestone": m.title,
+                    "position": m.position,
+                    "scope": m.scope,
+                    "deliverables": [],
+                },
+                created_by_id=owner_of.get(org.pk),
+            )
+        )
+    invoices = Invoice.objects.bulk_create(invoices, batch_size=BATCH)
+    Payment.objects.bulk_create(
+        [
+            Payment(
+                invoice=i, amount=i.gross, date=today, method="bank_transfer", reference=i.number
+            )
+            for i in invoices
+        ],
+        batch_size=BATCH,
+    )
+    InvoiceSequence.objects.bulk_create(
+        [
+            InvoiceSequence(organisation_id=org_id, year=today.year, last_number=n)
+            for org_id, n in sequence.items()
+        ],
+        batch_size=BATCH,
+    )
+    return {
+        "projects": len(projects),
+        "milestones": len(milestones),
+        "deliverables": len(deliverables),
+        "project access": len(access),
+        "invoices": len(invoices),
+        "payments": len(invoices),
     }
