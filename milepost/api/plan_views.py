@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from milepost.accounts.models import Client
-from milepost.accounts.permissions import roles_of
+from milepost.accounts.permissions import forget_project_roles, roles_of
 from milepost.core.errors import InvalidInput, NotAllowed
 from milepost.plans import selectors, services
 from milepost.plans.models import Deliverable, Milestone, ProjectStatus
@@ -132,7 +132,7 @@ class ProjectViewSet(viewsets.GenericViewSet):
     def _step(self, request, pk, service, **kwargs):
         project = selectors.project_get(request.user, pk)
         service(project=project, actor=request.user, **kwargs)
-        request.user.__dict__.pop("_milepost_project_roles", None)
+        forget_project_roles(request.user)  # access may have changed
         return Response(_project_json(request.user, pk))
 
     @extend_schema(request=None, responses={200: s.ProjectSerializer, **ERRORS})

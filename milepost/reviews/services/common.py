@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.db.models import F
 from django.utils.translation import gettext as _
 
 from milepost.accounts import permissions
-from milepost.core.errors import NotAllowed, NotFound, RuleViolation
+from milepost.core.errors import InvalidInput, NotAllowed, NotFound, RuleViolation
 from milepost.plans.models import Milestone, MilestoneStatus
 
 from ..files import CheckedFile, check_upload
@@ -98,10 +99,6 @@ def quota_exhausted() -> RuleViolation:
 
 
 def check_files(files: Iterable[Any] | None) -> list[CheckedFile]:
-    from django.conf import settings
-
-    from milepost.core.errors import InvalidInput
-
     files = list(files or [])
     if len(files) > settings.MAX_FILES_PER_UPLOAD:
         raise InvalidInput(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -153,8 +154,6 @@ def project_detail(request, pk: int):
 
 @login_required
 def project_proposal_pdf(request, pk: int):
-    from django.http import HttpResponse
-
     from milepost.billing.pdf import proposal_pdf
 
     project = selectors.project_get(request.user, pk)
