@@ -61,6 +61,17 @@ def clients_visible_to(user: Any, *, organisation: Organisation | None = None) -
     )
 
 
+def client_choices(user: Any, *, organisation: Organisation) -> list[tuple[int, str]]:
+    """(id, name) of the organisation's clients, for filters and pickers."""
+    if organisation.pk not in roles_of(user):
+        return []
+    return list(
+        Client.objects.filter(organisation_id=organisation.pk)
+        .order_by("name", "id")
+        .values_list("pk", "name")
+    )
+
+
 def client_get(user: Any, client_id: Any) -> Client:
     """Return one visible client with its contacts, or raise NotFound."""
     try:

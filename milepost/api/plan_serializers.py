@@ -38,10 +38,27 @@ class MoneyField(serializers.Field):
         return None if amount is None else str(normalise(amount, currency))
 
 
+def _money(amount, currency: str) -> str | None:
+    return None if amount is None else str(normalise(amount, currency))
+
+
+def _date(value) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+# A page of projects carries hundreds of milestones and deliverables, and DRF's field-by-field
+# rendering costs most of the request. The three serializers below declare their fields for
+# validation and the OpenAPI schema as usual, and render with plain dictionaries. A test
+# (tests/api/test_representations.py) checks the output equals DRF's own rendering field by field.
+
+
 class DeliverableSerializer(serializers.ModelSerializer):
     class Meta:
         model = Deliverable
         fields = ["id", "title", "acceptance_criteria"]
+
+    def to_representation(self, d: Deliverable) -> dict:
+        return {"id": d.pk, "title": d.title, "acceptance_criteria": d.acceptance_criteria}
 
 
 class MilestoneSerializer(serializers.ModelSerializer):
@@ -67,6 +84,9 @@ class MilestoneSerializer(serializers.ModelSerializer):
             "status",
             "deliverables",
         ]
+
+    def to_representation(self, m: Milestone) -> dict:
+        return milestone_json(m, m.project.currency)
 
 
 class ProjectSerializer(serializers.ModelSerializer):
@@ -101,6 +121,52 @@ class ProjectSerializer(serializers.ModelSerializer):
     def get_allocated_budget(self, project: Project) -> str:
         total = sum((m.budget for m in project.milestones.all()), start=0)
         return str(normalise(total, project.currency))
+
+    def to_representation(self, p: Project) -> dict:
+        currency = p.currency
+        return {
+            "id": p.pk,
+            "name": p.name,
+            "summary": p.summary,
+            "client": p.client_id,
+            "organisation": p.organisation_id,
+            "currency": currency,
+            "total_budget": _money(p.total_budget, currency),
+            "allocated_budget": self.get_allocated_budget(p),
+            "status": p.status,
+            "start_date": _date(p.start_date),
+            "plan_version": p.plan_version,
+            "sequential_gating": p.sequential_gating,
+            "pay_before_next": p.pay_before_next,
+            "auto_approve_days": p.auto_approve_days,
+            "default_revision_quota": p.default_revision_quota,
+            "default_support_window_days": p.default_support_window_days,
+            "payment_terms_days": p.payment_terms_days,
+            "milestones": [milestone_json(m, currency) for m in p.milestones.all()],
+        }
+
+
+def milestone_json(m: Milestone, currency: str) -> dict:
+    """A milestone as MilestoneSerializer renders it (``currency``: its project's)."""
+    return {
+        "id": m.pk,
+        "project": m.project_id,
+        "position": m.position,
+        "title": m.title,
+        "scope": m.scope,
+        "budget": _money(m.budget, currency),
+        "planned_start": _date(m.planned_start),
+        "planned_due": _date(m.planned_due),
+        "revision_quota": m.revision_quota,
+        "revisions_used": m.revisions_used,
+        "support_window_days": m.support_window_days,
+        "billing_trigger": m.billing_trigger,
+        "status": m.status,
+        "deliverables": [
+            {"id": d.pk, "title": d.title, "acceptance_criteria": d.acceptance_criteria}
+            for d in m.deliverables.all()
+        ],
+    }
 
 
 class DeliverableInputSerializer(serializers.Serializer):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -112,18 +113,22 @@ def unpaid_invoices_before(milestone) -> list[Invoice]:
     )
 
 
-def project_money(project) -> dict[str, Any]:
+def project_money(project, invoices: Iterable[Invoice] | None = None) -> dict[str, Any]:
     """What the client has paid and been invoiced, before tax (like the plan's budgets).
 
-    A partly paid invoice counts in proportion: paid * net / gross.
+    A partly paid invoice counts in proportion: paid * net / gross. Pass the project's
+    ``invoices`` when the caller has them loaded already, to save a query.
     """
+    if invoices is None:
+        invoices = (
+            Invoice.objects.filter(project=project, kind=InvoiceKind.INVOICE)
+            .exclude(status=InvoiceStatus.VOID)
+            .only("net", "gross", "paid", "currency", "kind", "status")
+        )
     paid_net = invoiced_net = Decimal(0)
-    invoices = (
-        Invoice.objects.filter(project=project, kind=InvoiceKind.INVOICE)
-        .exclude(status=InvoiceStatus.VOID)
-        .only("net", "gross", "paid", "currency")
-    )
     for invoice in invoices:
+        if invoice.kind != InvoiceKind.INVOICE or invoice.status == InvoiceStatus.VOID:
+            continue
         invoiced_net += invoice.net
         if invoice.paid:
             paid_net += invoice.paid * invoice.net / invoice.gross

@@ -55,35 +55,55 @@ def projects_visible_to(
     client_id: Any = None,
     organisation_id: int | None = None,
 ) -> QuerySet[Project]:
-    """Projects the user may see, with progress and the next milestone, newest first."""
-    projects = Project.objects.filter(_visible(user))
-    if organisation_id is not None:
-        projects = projects.filter(organisation_id=organisation_id)
+    """Projects the user may see, with their client, newest first.
+
+    Add what a page shows with :func:`with_next_milestone` and :func:`with_approved_budget`.
+    """
+    if organisation_id is not None and organisation_id in roles_of(user):
+        # Members see every project of their organisation: no need for the wider test.
+        projects = Project.objects.filter(organisation_id=organisation_id)
+    else:
+        projects = Project.objects.filter(_visible(user))
+        if organisation_id is not None:
+            projects = projects.filter(organisation_id=organisation_id)
     if status:
         projects = projects.filter(status=status)
     if client_id:
         projects = projects.filter(client_id=_pk(client_id))
+    return projects.select_related("client").order_by("-created_at", "-id")
+
+
+def with_next_milestone(projects: QuerySet[Project], *, budget: bool = False) -> QuerySet[Project]:
+    """Annotate ``next_title`` and ``next_due`` (and ``next_budget``): the first open milestone."""
     upcoming = (
         Milestone.objects.filter(project=OuterRef("pk"))
         .exclude(status__in=DONE)
         .order_by("position")
     )
-    return (
-        projects.select_related("client", "organisation")
-        .annotate(
-            allocated_budget=Coalesce(
-                Sum("milestones__budget"), Value(Decimal(0)), output_field=DecimalField(**MONEY)
-            ),
-            approved_budget=Coalesce(
-                Sum("milestones__budget", filter=Q(milestones__status__in=DONE)),
-                Value(Decimal(0)),
-                output_field=DecimalField(**MONEY),
-            ),
-            next_title=Subquery(upcoming.values("title")[:1]),
-            next_due=Subquery(upcoming.values("planned_due")[:1]),
-            next_budget=Subquery(upcoming.values("budget")[:1]),
+    fields = {
+        "next_title": Subquery(upcoming.values("title")[:1]),
+        "next_due": Subquery(upcoming.values("planned_due")[:1]),
+    }
+    if budget:
+        fields["next_budget"] = Subquery(upcoming.values("budget")[:1])
+    return projects.annotate(**fields)
+
+
+def with_approved_budget(projects: QuerySet[Project]) -> QuerySet[Project]:
+    """Annotate ``approved_budget``: the budget of approved and closed milestones."""
+    approved = (
+        Milestone.objects.filter(project=OuterRef("pk"), status__in=DONE)
+        .order_by()
+        .values("project")
+        .annotate(total=Sum("budget"))
+        .values("total")
+    )
+    return projects.annotate(
+        approved_budget=Coalesce(
+            Subquery(approved, output_field=DecimalField(**MONEY)),
+            Value(Decimal(0)),
+            output_field=DecimalField(**MONEY),
         )
-        .order_by("-created_at", "-id")
     )
 
 
@@ -148,10 +168,21 @@ def plan_versions(project: Project) -> QuerySet[PlanVersion]:
     return PlanVersion.objects.filter(project=project).select_related("accepted_by")
 
 
+def baseline_of(project: Project) -> PlanVersion | None:
+    """The accepted baseline (v1) with who accepted it and when, without its snapshot."""
+    return (
+        PlanVersion.objects.filter(project=project, version=1)
+        .select_related("accepted_by")
+        .only("project_id", "version", "accepted_at", "accepted_by__email", "accepted_by__name")
+        .first()
+    )
+
+
 def project_access_list(project: Project) -> QuerySet[ProjectAccess]:
     return (
         ProjectAccess.objects.filter(project=project)
         .select_related("user")
+        .only("role", "user__email", "user__name")
         .order_by("role", "user__email")
     )
 

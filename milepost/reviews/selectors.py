@@ -94,9 +94,20 @@ def agency_queues(organisation_id: int, *, limit: int = 10) -> dict[str, list]:
     from milepost.core import clock
     from milepost.plans.models import Milestone, MilestoneStatus, ProjectStatus
 
-    base = Milestone.objects.filter(
-        project__organisation_id=organisation_id, project__status=ProjectStatus.ACTIVE
-    ).select_related("project", "project__client", "project__organisation")
+    base = (
+        Milestone.objects.filter(
+            project__organisation_id=organisation_id, project__status=ProjectStatus.ACTIVE
+        )
+        .select_related("project__client")
+        .only(
+            "title",
+            "status",
+            "planned_due",
+            "review_started_at",
+            "project__name",
+            "project__client__name",
+        )
+    )
     return {
         "on_client": list(
             base.filter(status=MilestoneStatus.IN_REVIEW).order_by("review_started_at")[:limit]
@@ -116,7 +127,8 @@ def agency_queues(organisation_id: int, *, limit: int = 10) -> dict[str, list]:
                 milestone__project__organisation_id=organisation_id,
                 status=SupportRequest.Status.OPEN,
             )
-            .select_related("milestone", "milestone__project")
+            .select_related("milestone__project")
+            .only("description", "milestone_id", "milestone__project__name")
             .order_by("created_at")[:limit]
         ),
     }

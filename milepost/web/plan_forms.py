@@ -22,8 +22,9 @@ class ProjectFilterForm(forms.Form):
     client = forms.TypedChoiceField(label=_("Client"), required=False, coerce=int, empty_value=None)
 
     def __init__(self, *args, clients=(), **kwargs):
+        """``clients``: (id, name) pairs."""
         super().__init__(*args, **kwargs)
-        self.fields["client"].choices = [("", _("All clients"))] + [(c.pk, c.name) for c in clients]
+        self.fields["client"].choices = [("", _("All clients")), *clients]
 
 
 class ProjectCreateForm(forms.Form):

@@ -114,7 +114,7 @@ def test_newest_project_first(world, three_projects):
     ]
 
 
-def test_annotations_allocated_approved_and_next(world, make_project):
+def test_annotations_approved_and_next(world, make_project):
     items = milestone_items()
     items.append(
         {
@@ -128,10 +128,11 @@ def test_annotations_allocated_approved_and_next(world, make_project):
     blank = make_project(name="Blank", milestones=None)
 
     def row(p):
-        return selectors.projects_visible_to(fresh(world.owner)).get(pk=p.pk)
+        projects = selectors.projects_visible_to(fresh(world.owner))
+        projects = selectors.with_next_milestone(projects, budget=True)
+        return selectors.with_approved_budget(projects).get(pk=p.pk)
 
     fresh_row = row(project)
-    assert fresh_row.allocated_budget == Decimal("10500.00")
     assert fresh_row.approved_budget == Decimal("0")
     assert fresh_row.next_title == "Discovery"
     assert fresh_row.next_budget == Decimal("4000.00")
@@ -140,7 +141,6 @@ def test_annotations_allocated_approved_and_next(world, make_project):
     Milestone.objects.filter(project=project, position=1).update(status=MilestoneStatus.APPROVED)
     Milestone.objects.filter(project=project, position=2).update(status=MilestoneStatus.CLOSED)
     later = row(project)
-    assert later.allocated_budget == Decimal("10500.00")
     assert later.approved_budget == Decimal("10000.00")
     assert later.next_title == "Launch"
 
@@ -155,20 +155,28 @@ def test_annotations_allocated_approved_and_next(world, make_project):
     assert done.next_due is None
 
     empty = row(blank)
-    assert (empty.allocated_budget, empty.approved_budget, empty.next_title) == (
-        Decimal("0"),
-        Decimal("0"),
-        None,
-    )
+    assert (empty.approved_budget, empty.next_title, empty.next_due) == (Decimal("0"), None, None)
 
 
-def test_allocated_budget_is_not_multiplied_by_access_rows(world, project):
+def test_approved_budget_is_not_multiplied_by_access_rows(world, project, approver):
+    Milestone.objects.filter(project=project).update(status=MilestoneStatus.APPROVED)
     for i in range(3):
         services.project_access_grant(
             project=project, email=f"person{i}@acme.test", role="viewer", actor=world.owner
         )
-    [row] = selectors.projects_visible_to(fresh(world.owner))
-    assert row.allocated_budget == Decimal("10000.00")
+    for user in (fresh(world.owner), approver):
+        [row] = selectors.with_approved_budget(selectors.projects_visible_to(user))
+        assert row.approved_budget == Decimal("10000.00")
+
+
+def test_members_see_their_organisations_projects_only(world, project):
+    other = selectors.projects_visible_to(
+        fresh(world.owner), organisation_id=world.other_organisation.pk
+    )
+    assert list(other) == []
+    assert list(selectors.projects_visible_to(fresh(world.outsider))) == []
+    mine = selectors.projects_visible_to(fresh(world.owner), organisation_id=world.organisation.pk)
+    assert [p.pk for p in mine] == [project.pk]
 
 
 # --- project_get ----------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 from django import template
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 register = template.Library()
@@ -28,6 +29,14 @@ def money(amount, currency):
     if amount is None or amount == "":
         return "—"
     return format_money(amount, currency, get_language() or "en")
+
+
+@register.filter
+def status_badge(obj):
+    """A coloured badge with the status of a project, milestone or invoice."""
+    return format_html(
+        '<span class="badge status-{}">{}</span>', obj.status, obj.get_status_display()
+    )
 
 
 @register.filter

@@ -26,7 +26,7 @@ from ..forms import apply_errors
 def _filtered(request):
     organisation = request.organisation
     clients = (
-        account_selectors.clients_visible_to(request.user, organisation=organisation)
+        account_selectors.client_choices(request.user, organisation=organisation)
         if organisation
         else []
     )

@@ -15,7 +15,9 @@ def dashboard(request):
     organisation = request.organisation
     if organisation is None:
         return _client_dashboard(request)
-    projects = plan_selectors.projects_visible_to(request.user, organisation_id=organisation.pk)
+    projects = plan_selectors.with_next_milestone(
+        plan_selectors.projects_visible_to(request.user, organisation_id=organisation.pk)
+    )
     by_status = plan_selectors.project_counts_by_status(organisation.pk)
     context = {
         "recent_projects": projects.filter(
@@ -37,7 +39,11 @@ def dashboard(request):
 
 def _client_dashboard(request):
     roles = project_roles_of(request.user)
-    projects = list(plan_selectors.projects_visible_to(request.user)[:50])
+    projects = list(
+        plan_selectors.with_next_milestone(
+            plan_selectors.projects_visible_to(request.user), budget=True
+        ).select_related("organisation")[:50]
+    )
     waiting = [
         p for p in projects if p.status == ProjectStatus.PROPOSED and roles.get(p.pk) == "approver"
     ]

@@ -33,7 +33,7 @@ from .base import agency_required
 def project_list(request):
     organisation = request.organisation
     clients = (
-        account_selectors.clients_visible_to(request.user, organisation=organisation)
+        account_selectors.client_choices(request.user, organisation=organisation)
         if organisation
         else []
     )
@@ -48,6 +48,7 @@ def project_list(request):
         client_id=client,
         organisation_id=organisation.pk if organisation else None,
     )
+    projects = selectors.with_approved_budget(selectors.with_next_milestone(projects))
     page = Paginator(projects, 20).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -116,7 +117,7 @@ def _glance(project) -> dict:
         "next_payment": next_payment,
         "approved_budget": sum((m.budget for m in done), start=0),
         "allocated_budget": sum((m.budget for m in milestones), start=0),
-        "paid": billing_selectors.project_money(project)["paid"],
+        "paid": billing_selectors.project_money(project, invoices)["paid"],
         "invoices": invoices,
     }
 
@@ -132,7 +133,7 @@ def project_context(request, project, **extra) -> dict:
         "can_answer": permissions.can_answer_plan(user, project)
         and project.status == ProjectStatus.PROPOSED,
         "access_role": selectors.access_role(user, project),
-        "baseline": selectors.plan_versions(project).filter(version=1).first(),
+        "baseline": selectors.baseline_of(project),
         "decline_form": DeclineForm(),
         "access_form": AccessForm(),
         "template_form": TemplateSaveForm(initial={"name": project.name}),
