@@ -96,7 +96,19 @@ def invoices_visible_to_project(project) -> QuerySet[Invoice]:
     """A project's invoices and credit notes, for its page (visibility checked by the caller)."""
     return (
         Invoice.objects.filter(project=project)
-        .select_related("credit_note_for")
+        .only(
+            "project_id",
+            "milestone_id",
+            "kind",
+            "number",
+            "description",
+            "currency",
+            "net",
+            "gross",
+            "paid",
+            "status",
+            "due_date",
+        )
         .order_by("issue_date", "id")
     )
 

@@ -168,16 +168,6 @@ def plan_versions(project: Project) -> QuerySet[PlanVersion]:
     return PlanVersion.objects.filter(project=project).select_related("accepted_by")
 
 
-def baseline_of(project: Project) -> PlanVersion | None:
-    """The accepted baseline (v1) with who accepted it and when, without its snapshot."""
-    return (
-        PlanVersion.objects.filter(project=project, version=1)
-        .select_related("accepted_by")
-        .only("project_id", "version", "accepted_at", "accepted_by__email", "accepted_by__name")
-        .first()
-    )
-
-
 def project_access_list(project: Project) -> QuerySet[ProjectAccess]:
     return (
         ProjectAccess.objects.filter(project=project)

@@ -1,6 +1,9 @@
 from django import template
 from django.utils.html import format_html
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from milepost.core.money import format_money
 
 register = template.Library()
 
@@ -22,10 +25,6 @@ def accessible(field):
 @register.filter
 def money(amount, currency):
     """Format an amount for the reader's language: €2,500.00."""
-    from django.utils.translation import get_language
-
-    from milepost.core.money import format_money
-
     if amount is None or amount == "":
         return "—"
     return format_money(amount, currency, get_language() or "en")

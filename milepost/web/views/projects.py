@@ -133,7 +133,6 @@ def project_context(request, project, **extra) -> dict:
         "can_answer": permissions.can_answer_plan(user, project)
         and project.status == ProjectStatus.PROPOSED,
         "access_role": selectors.access_role(user, project),
-        "baseline": selectors.baseline_of(project),
         "decline_form": DeclineForm(),
         "access_form": AccessForm(),
         "template_form": TemplateSaveForm(initial={"name": project.name}),
