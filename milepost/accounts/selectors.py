@@ -61,6 +61,13 @@ def clients_visible_to(user: Any, *, organisation: Organisation | None = None) -
     )
 
 
+def client_count(user: Any, *, organisation: Organisation) -> int:
+    """How many clients the organisation has (0 for people outside it)."""
+    if organisation.pk not in roles_of(user):
+        return 0
+    return Client.objects.filter(organisation_id=organisation.pk).count()
+
+
 def client_choices(user: Any, *, organisation: Organisation) -> list[tuple[int, str]]:
     """(id, name) of the organisation's clients, for filters and pickers."""
     if organisation.pk not in roles_of(user):

@@ -22,15 +22,13 @@ def dashboard(request):
     context = {
         "recent_projects": projects.filter(
             status__in=[ProjectStatus.DRAFT, ProjectStatus.PROPOSED, ProjectStatus.ACTIVE]
-        )[:8],
+        ).only("name", "status", "client__name")[:8],
         "by_status": [
             (label, by_status.get(value, 0))
             for value, label in ProjectStatus.choices
             if by_status.get(value)
         ],
-        "client_count": selectors.clients_visible_to(
-            request.user, organisation=organisation
-        ).count(),
+        "client_count": selectors.client_count(request.user, organisation=organisation),
         "member_count": selectors.memberships_of(organisation).count(),
         **review_selectors.agency_queues(organisation.pk),
     }
