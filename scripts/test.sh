@@ -16,6 +16,18 @@ if [ ! -x /usr/bin/chromium ]; then
   fi
 fi
 
+# The EN 16931 Schematron check of e-invoices needs Java and Saxon-HE (Debian: libsaxonhe-java).
+if [ ! -f /usr/share/java/Saxon-HE.jar ] || ! command -v java >/dev/null; then
+  if [ "$(id -u)" = "0" ]; then
+    echo "==> Installing Java and Saxon-HE for the e-invoice Schematron test (apt-get)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+      default-jre-headless libsaxonhe-java >/dev/null
+  else
+    echo "!! Saxon-HE is missing: run 'sudo apt-get install default-jre-headless libsaxonhe-java'" >&2
+    exit 1
+  fi
+fi
+
 echo "==> ruff check"
 $BIN/ruff check .
 echo "==> manage.py check"
