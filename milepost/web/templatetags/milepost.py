@@ -4,6 +4,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from milepost.core.money import format_money
+from milepost.core.urls import cached_reverse
 
 register = template.Library()
 
@@ -20,6 +21,12 @@ def accessible(field):
     if field.errors:
         attrs["aria-invalid"] = "true"
     return field.as_widget(attrs=attrs)
+
+
+@register.simple_tag
+def link(viewname, *args):
+    """``{% link 'web:milestone_detail' m.pk %}``: like ``{% url %}``, remembered per arguments."""
+    return cached_reverse(viewname, *args)
 
 
 @register.filter
