@@ -15,10 +15,11 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce
 
-from milepost.accounts.permissions import project_roles_of, roles_of
+from milepost.accounts.permissions import can_view_project, project_roles_of, roles_of
 from milepost.audit.models import AuditEvent
 from milepost.core.errors import NotFound
 
@@ -118,40 +119,44 @@ def project_counts_by_status(organisation_id: int) -> dict[str, int]:
     return dict(rows)
 
 
+def _plan_prefetch() -> Prefetch:
+    return Prefetch(
+        "milestones",
+        queryset=Milestone.objects.order_by("position").prefetch_related(_deliverables_prefetch()),
+    )
+
+
+def _deliverables_prefetch() -> Prefetch:
+    return Prefetch("deliverables", queryset=Deliverable.objects.order_by("position"))
+
+
 def project_get(user: Any, project_id: Any) -> Project:
-    """One visible project with its milestones and deliverables, or NotFound."""
+    """One visible project with its milestones and deliverables, or NotFound.
+
+    The row is read first and checked with ``can_view_project`` (roles are cached on the user),
+    so the plan is only loaded for people who may see it.
+    """
     project = (
-        Project.objects.filter(_visible(user), pk=_pk(project_id))
+        Project.objects.filter(pk=_pk(project_id))
         .select_related("client", "organisation", "accepted_by")
-        .prefetch_related(
-            Prefetch(
-                "milestones",
-                queryset=Milestone.objects.order_by("position").prefetch_related(
-                    Prefetch("deliverables", queryset=Deliverable.objects.order_by("position"))
-                ),
-            ),
-        )
         .first()
     )
-    if project is None:
+    if project is None or not can_view_project(user, project):
         raise NotFound("Project not found.")
+    prefetch_related_objects([project], _plan_prefetch())
     return project
 
 
 def milestone_get(user: Any, milestone_id: Any) -> Milestone:
+    """One milestone of a visible project, with its project and deliverables, or NotFound."""
     milestone = (
         Milestone.objects.filter(pk=_pk(milestone_id))
         .select_related("project", "project__client", "project__organisation")
-        .prefetch_related(
-            Prefetch("deliverables", queryset=Deliverable.objects.order_by("position"))
-        )
         .first()
     )
-    if (
-        milestone is None
-        or not Project.objects.filter(_visible(user), pk=milestone.project_id).exists()
-    ):
+    if milestone is None or not can_view_project(user, milestone.project):
         raise NotFound("Milestone not found.")
+    prefetch_related_objects([milestone], _deliverables_prefetch())
     return milestone
 
 
@@ -175,10 +180,6 @@ def project_access_list(project: Project) -> QuerySet[ProjectAccess]:
         .only("role", "user__email", "user__name")
         .order_by("role", "user__email")
     )
-
-
-def access_role(user: Any, project: Project) -> str | None:
-    return project_roles_of(user).get(project.pk)
 
 
 def templates_for(user: Any, organisation_id: int | None = None) -> list[dict[str, Any]]:

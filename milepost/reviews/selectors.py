@@ -50,12 +50,6 @@ def support_requests_of(milestone) -> QuerySet[SupportRequest]:
     )
 
 
-def verdicts_by_deliverable(delivery: Delivery | None) -> dict[int, Verdict]:
-    if delivery is None:
-        return {}
-    return {v.deliverable_id: v for v in Verdict.objects.filter(delivery=delivery)}
-
-
 def deliverable_get(user: Any, deliverable_id: Any) -> Deliverable:
     deliverable = (
         Deliverable.objects.filter(pk=_pk(deliverable_id))

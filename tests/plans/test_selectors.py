@@ -204,13 +204,19 @@ def test_project_get_is_not_found_for_those_who_may_not_see_it(world, project):
             selectors.project_get(fresh(world.owner), bad_id)
 
 
-def test_milestone_get_and_access_role(world, project, approver):
+def test_milestone_get_for_members_and_contacts_with_access(world, project, approver, viewer):
     milestone = project.milestones.get(position=2)
-    assert selectors.milestone_get(approver, milestone.pk) == milestone
-    with pytest.raises(NotFound):
-        selectors.milestone_get(fresh(world.outsider), milestone.pk)
-    assert selectors.access_role(approver, project) == "approver"
-    assert selectors.access_role(fresh(world.owner), project) is None
+    for user in (approver, viewer, fresh(world.member)):
+        got = selectors.milestone_get(user, milestone.pk)
+        assert got == milestone
+        assert [d.title for d in got.deliverables.all()] == ["Staging site", "Admin"]
+    other_contact = ContactFactory(client=world.client).user
+    for user in (fresh(world.outsider), other_contact):
+        with pytest.raises(NotFound):
+            selectors.milestone_get(user, milestone.pk)
+    for bad_id in ("abc", None, 999999):
+        with pytest.raises(NotFound):
+            selectors.milestone_get(fresh(world.owner), bad_id)
 
 
 def test_templates_for_lists_builtin_then_own(world, project):

@@ -36,8 +36,10 @@ FORMS = {
 
 
 def milestone_context(request, milestone, **bound) -> dict:
-    delivery = services.current_delivery(milestone)
-    verdicts = selectors.verdicts_by_deliverable(delivery)
+    # The ten latest deliveries, newest first, with their verdicts: the first is the current one.
+    deliveries = list(selectors.deliveries_of(milestone)[:10])
+    delivery = deliveries[0] if deliveries else None
+    verdicts = {v.deliverable_id: v for v in delivery.verdicts.all()} if delivery else {}
     deliverables = list(milestone.deliverables.all())
     checklist = [
         {
@@ -67,7 +69,7 @@ def milestone_context(request, milestone, **bound) -> dict:
         "open_items": sum(
             1 for row in checklist if not row["verdict"] or row["verdict"].status != "passed"
         ),
-        "deliveries": selectors.deliveries_of(milestone)[:10],
+        "deliveries": deliveries,
         "support_requests": selectors.support_requests_of(milestone),
         "thread": thread,
         "resolve_form": ResolveForm(),

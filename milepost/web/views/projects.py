@@ -130,9 +130,8 @@ def project_context(request, project, **extra) -> dict:
         "events": events,
         "is_agency": permissions.is_agency_side(user, project),
         "can_edit": permissions.can_edit_plan(user, project),
-        "can_answer": permissions.can_answer_plan(user, project)
-        and project.status == ProjectStatus.PROPOSED,
-        "access_role": selectors.access_role(user, project),
+        "can_answer": project.status == ProjectStatus.PROPOSED
+        and permissions.can_answer_plan(user, project),
         "decline_form": DeclineForm(),
         "access_form": AccessForm(),
         "template_form": TemplateSaveForm(initial={"name": project.name}),
