@@ -1,3 +1,5 @@
+from functools import cache
+
 from django import template
 from django.utils.html import format_html
 from django.utils.translation import get_language
@@ -37,12 +39,26 @@ def money(amount, currency):
     return format_money(amount, currency, get_language() or "en")
 
 
+@cache
+def _choice_labels(model: type, field: str) -> dict:
+    return dict(model._meta.get_field(field).flatchoices)
+
+
+@register.filter
+def label(obj, field: str) -> str:
+    """``{{ m|label:"status" }}``: what ``m.get_status_display`` gives, translated once.
+
+    Django's ``get_FOO_display`` hashes every choice's lazy label, one translation lookup per
+    choice, on each call; this keeps the labels per model and field and translates just one.
+    """
+    value = getattr(obj, field)
+    return str(_choice_labels(type(obj), field).get(value, value))
+
+
 @register.filter
 def status_badge(obj):
     """A coloured badge with the status of a project, milestone or invoice."""
-    return format_html(
-        '<span class="badge status-{}">{}</span>', obj.status, obj.get_status_display()
-    )
+    return format_html('<span class="badge status-{}">{}</span>', obj.status, label(obj, "status"))
 
 
 @register.filter

@@ -1,0 +1,45 @@
+"""The template helpers in ``milepost`` give what Django's own tools give, faster."""
+
+import pytest
+from django.utils import translation
+
+from milepost.billing.models import Invoice
+from milepost.plans.models import BillingTrigger, Milestone, MilestoneStatus, Project
+from milepost.web.templatetags.milepost import label, money, percent, status_badge
+
+
+@pytest.mark.parametrize("status", [*MilestoneStatus.values, "unknown"])
+def test_label_is_get_display_for_every_status(status):
+    milestone = Milestone(status=status, billing_trigger=BillingTrigger.ON_APPROVAL)
+    assert label(milestone, "status") == milestone.get_status_display()
+    assert label(milestone, "billing_trigger") == milestone.get_billing_trigger_display()
+    assert isinstance(label(milestone, "status"), str)
+
+
+def test_label_follows_the_active_language():
+    project = Project(status="active")
+    with translation.override("en"):
+        english = label(project, "status")
+        assert english == project.get_status_display()
+    with translation.override("de"):
+        assert label(project, "status") == project.get_status_display()
+
+
+def test_status_badge_escapes_and_labels():
+    invoice = Invoice(status="issued")
+    assert status_badge(invoice) == (
+        f'<span class="badge status-issued">{invoice.get_status_display()}</span>'
+    )
+    tricky = Invoice(status='<b>"x"</b>')
+    assert "<b>" not in status_badge(tricky)
+
+
+def test_money_and_percent():
+    from decimal import Decimal
+
+    with translation.override("en"):
+        assert money(Decimal("2500"), "EUR") == "€2,500.00"
+        assert money(Decimal("2500.00"), "EUR") == "€2,500.00"
+        assert money(None, "EUR") == "—"
+    assert percent(Decimal("250"), Decimal("1000")) == 25
+    assert percent(Decimal("1"), Decimal("0")) == 0
