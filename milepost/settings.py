@@ -128,13 +128,14 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     }
     # A file, not memory: concurrency tests need real locking between connections.
     _db["TEST"] = {"NAME": env.str("MILEPOST_TEST_DB", default=str(VAR_DIR / "test.sqlite3"))}
-if _db["ENGINE"] == "django.db.backends.postgresql":
+if _db["ENGINE"] == "django.db.backends.postgresql" and env.bool(
+    "DB_PREPARED_STATEMENTS", default=True
+):
     # Prepared statements: psycopg prepares a statement a connection runs for the fifth time, so
     # PostgreSQL stops planning the same page queries again and again (planning them cost more
     # than running them). Set DB_PREPARED_STATEMENTS=false behind a pooler that cannot carry
     # them (PgBouncer before 1.21 in transaction mode). See docs/decisions.md, D22.
-    if env.bool("DB_PREPARED_STATEMENTS", default=True):
-        _db.setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
+    _db.setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
 # Persistent connections: opening one per request costs more than most queries.
 _db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
 _db["CONN_HEALTH_CHECKS"] = True

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from .models import Organisation
-from .permissions import roles_of
+from .permissions import organisations_of
 
 SESSION_KEY = "milepost_organisation_id"
 
 
 def current_organisation(request) -> Organisation | None:
     """The organisation chosen in the session, or the user's first one; None for contacts."""
-    roles = roles_of(request.user)
-    if not roles:
+    organisations = organisations_of(request.user)
+    if not organisations:
         return None
     chosen = request.session.get(SESSION_KEY)
-    org_id = chosen if chosen in roles else min(roles)
-    return Organisation.objects.filter(pk=org_id).first()
+    return organisations[chosen if chosen in organisations else min(organisations)]
 
 
 class CurrentOrganisationMiddleware:

@@ -1,6 +1,7 @@
 """Who may do what. Every view, API endpoint and service asks here, and nowhere else.
 
-Roles are loaded once per user object and cached on it, so a page asks the database once.
+Roles are loaded once per user object, with the organisations, and cached on it, so a page asks
+the database once.
 """
 
 from __future__ import annotations
@@ -12,21 +13,38 @@ from .models import Membership, Organisation, Role
 MANAGING_ROLES = frozenset({Role.OWNER, Role.MANAGER})
 
 
+def _load_memberships(user: Any) -> None:
+    memberships = Membership.objects.filter(user=user).select_related("organisation")
+    user._milepost_roles = {}
+    user._milepost_organisations = {}
+    for membership in memberships:
+        user._milepost_roles[membership.organisation_id] = membership.role
+        user._milepost_organisations[membership.organisation_id] = membership.organisation
+
+
 def roles_of(user: Any) -> dict[int, str]:
     """Map organisation id → role for ``user`` (cached on the user object)."""
     if not getattr(user, "is_authenticated", False):
         return {}
-    cached = getattr(user, "_milepost_roles", None)
-    if cached is None:
-        cached = dict(Membership.objects.filter(user=user).values_list("organisation_id", "role"))
-        user._milepost_roles = cached
-    return cached
+    if getattr(user, "_milepost_roles", None) is None:
+        _load_memberships(user)
+    return user._milepost_roles
+
+
+def organisations_of(user: Any) -> dict[int, Organisation]:
+    """Map organisation id → organisation for ``user``: loaded with the roles, in one query."""
+    if not getattr(user, "is_authenticated", False):
+        return {}
+    if getattr(user, "_milepost_organisations", None) is None:
+        _load_memberships(user)
+    return user._milepost_organisations
 
 
 def forget_roles(user: Any) -> None:
-    """Drop the cached roles after a membership change."""
-    if hasattr(user, "_milepost_roles"):
-        del user._milepost_roles
+    """Drop the cached roles (and organisations) after a membership change."""
+    for name in ("_milepost_roles", "_milepost_organisations"):
+        if hasattr(user, name):
+            delattr(user, name)
 
 
 def role_in(user: Any, organisation: Organisation | int) -> str | None:
