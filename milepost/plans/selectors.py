@@ -19,7 +19,12 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from milepost.accounts.permissions import can_view_project, project_roles_of, roles_of
+from milepost.accounts.permissions import (
+    can_view_project,
+    organisations_of,
+    project_roles_of,
+    roles_of,
+)
 from milepost.audit.models import AuditEvent
 from milepost.core.errors import NotFound
 
@@ -136,26 +141,33 @@ def project_get(user: Any, project_id: Any) -> Project:
     The row is read first and checked with ``can_view_project`` (roles are cached on the user),
     so the plan is only loaded for people who may see it.
     """
-    project = (
-        Project.objects.filter(pk=_pk(project_id))
-        .select_related("client", "organisation", "accepted_by")
-        .first()
-    )
+    projects = Project.objects.filter(pk=_pk(project_id)).select_related("client", "accepted_by")
+    if not roles_of(user):
+        projects = projects.select_related("organisation")
+    project = projects.first()
     if project is None or not can_view_project(user, project):
         raise NotFound("Project not found.")
+    _reuse_organisation(user, project)
     prefetch_related_objects([project], _plan_prefetch())
     return project
 
 
+def _reuse_organisation(user: Any, project: Project) -> None:
+    """Members' organisations were loaded with their roles: hand the project the same object."""
+    organisation = organisations_of(user).get(project.organisation_id)
+    if organisation is not None:
+        project.organisation = organisation
+
+
 def milestone_get(user: Any, milestone_id: Any) -> Milestone:
     """One milestone of a visible project, with its project and deliverables, or NotFound."""
-    milestone = (
-        Milestone.objects.filter(pk=_pk(milestone_id))
-        .select_related("project", "project__client", "project__organisation")
-        .first()
-    )
+    milestones = Milestone.objects.filter(pk=_pk(milestone_id)).select_related("project__client")
+    if not roles_of(user):
+        milestones = milestones.select_related("project__organisation")
+    milestone = milestones.first()
     if milestone is None or not can_view_project(user, milestone.project):
         raise NotFound("Milestone not found.")
+    _reuse_organisation(user, milestone.project)
     prefetch_related_objects([milestone], _deliverables_prefetch())
     return milestone
 
