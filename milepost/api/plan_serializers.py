@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -123,33 +126,41 @@ class ProjectSerializer(serializers.ModelSerializer):
         return str(normalise(total, project.currency))
 
     def to_representation(self, p: Project) -> dict:
-        currency = p.currency
-        return {
-            "id": p.pk,
-            "name": p.name,
-            "summary": p.summary,
-            "client": p.client_id,
-            "organisation": p.organisation_id,
-            "currency": currency,
-            "total_budget": _money(p.total_budget, currency),
-            "allocated_budget": self.get_allocated_budget(p),
-            "status": p.status,
-            "start_date": _date(p.start_date),
-            "plan_version": p.plan_version,
-            "sequential_gating": p.sequential_gating,
-            "pay_before_next": p.pay_before_next,
-            "auto_approve_days": p.auto_approve_days,
-            "default_revision_quota": p.default_revision_quota,
-            "default_support_window_days": p.default_support_window_days,
-            "payment_terms_days": p.payment_terms_days,
-            "milestones": [milestone_json(m, currency) for m in p.milestones.all()],
-        }
+        return project_json(p, p.milestones.all())
 
 
-def milestone_json(m: Milestone, currency: str) -> dict:
-    """A milestone as MilestoneSerializer renders it (``currency``: its project's)."""
+def project_json(p: Project, milestones: Iterable[Any]) -> dict:
+    """A project as ProjectSerializer renders it, with ``milestones``: model instances, or the
+    light rows of ``plans.selectors.plans_of`` (same attributes, ``deliverables`` a list)."""
+    currency = p.currency
+    plan = [milestone_json(m, currency) for m in milestones]
     return {
-        "id": m.pk,
+        "id": p.pk,
+        "name": p.name,
+        "summary": p.summary,
+        "client": p.client_id,
+        "organisation": p.organisation_id,
+        "currency": currency,
+        "total_budget": _money(p.total_budget, currency),
+        "allocated_budget": _money(sum((m.budget for m in milestones), start=0), currency),
+        "status": p.status,
+        "start_date": _date(p.start_date),
+        "plan_version": p.plan_version,
+        "sequential_gating": p.sequential_gating,
+        "pay_before_next": p.pay_before_next,
+        "auto_approve_days": p.auto_approve_days,
+        "default_revision_quota": p.default_revision_quota,
+        "default_support_window_days": p.default_support_window_days,
+        "payment_terms_days": p.payment_terms_days,
+        "milestones": plan,
+    }
+
+
+def milestone_json(m: Any, currency: str) -> dict:
+    """A milestone as MilestoneSerializer renders it (``currency``: its project's)."""
+    deliverables = m.deliverables if isinstance(m.deliverables, list) else m.deliverables.all()
+    return {
+        "id": m.id,
         "project": m.project_id,
         "position": m.position,
         "title": m.title,
@@ -163,8 +174,8 @@ def milestone_json(m: Milestone, currency: str) -> dict:
         "billing_trigger": m.billing_trigger,
         "status": m.status,
         "deliverables": [
-            {"id": d.pk, "title": d.title, "acceptance_criteria": d.acceptance_criteria}
-            for d in m.deliverables.all()
+            {"id": d.id, "title": d.title, "acceptance_criteria": d.acceptance_criteria}
+            for d in deliverables
         ],
     }
 

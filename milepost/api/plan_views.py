@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
@@ -14,7 +13,7 @@ from milepost.accounts.models import Client
 from milepost.accounts.permissions import forget_project_roles, roles_of
 from milepost.core.errors import InvalidInput, NotAllowed
 from milepost.plans import selectors, services
-from milepost.plans.models import Deliverable, Milestone, ProjectStatus
+from milepost.plans.models import Milestone, ProjectStatus
 
 from . import plan_serializers as s
 from .review_views import MilestoneReviewActions
@@ -48,13 +47,6 @@ class ProjectViewSet(viewsets.GenericViewSet):
             raise InvalidInput(_("Unknown status."), details={"status": [_("Unknown status.")]})
         return selectors.projects_visible_to(
             self.request.user, status=status_filter, client_id=params.get("client")
-        ).prefetch_related(
-            Prefetch(
-                "milestones",
-                queryset=Milestone.objects.order_by("position").prefetch_related(
-                    Prefetch("deliverables", queryset=Deliverable.objects.order_by("position"))
-                ),
-            )
         )
 
     @extend_schema(
@@ -65,7 +57,8 @@ class ProjectViewSet(viewsets.GenericViewSet):
     )
     def list(self, request):
         page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(s.ProjectSerializer(page, many=True).data)
+        plans = selectors.plans_of([project.pk for project in page])
+        return self.get_paginated_response([s.project_json(p, plans[p.pk]) for p in page])
 
     @extend_schema(
         request=s.ProjectCreateSerializer, responses={201: s.ProjectSerializer, **ERRORS}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 from django.db.models import (
@@ -132,7 +133,49 @@ def _plan_prefetch() -> Prefetch:
 
 
 def _deliverables_prefetch() -> Prefetch:
-    return Prefetch("deliverables", queryset=Deliverable.objects.order_by("position"))
+    return Prefetch("deliverables", queryset=Deliverable.objects.order_by("position", "id"))
+
+
+#: What a plan row carries: every field the plan's JSON and tables show.
+PLAN_FIELDS = (
+    "id",
+    "project_id",
+    "position",
+    "title",
+    "scope",
+    "budget",
+    "planned_start",
+    "planned_due",
+    "revision_quota",
+    "revisions_used",
+    "support_window_days",
+    "billing_trigger",
+    "status",
+)
+
+
+def plans_of(project_ids: list[int]) -> dict[int, list[SimpleNamespace]]:
+    """The plans of many projects, for lists that show whole plans: project id → milestones in
+    plan order, each a light row with the fields of ``PLAN_FIELDS`` and ``deliverables`` (a list
+    of rows with ``id``, ``title``, ``acceptance_criteria``). Two queries, no model instances;
+    visibility is the caller's business (pass only ids the user may see)."""
+    milestones = {
+        row["id"]: SimpleNamespace(**row, deliverables=[])
+        for row in Milestone.objects.filter(project_id__in=project_ids)
+        .order_by("project_id", "position")
+        .values(*PLAN_FIELDS)
+    }
+    deliverables = (
+        Deliverable.objects.filter(milestone_id__in=list(milestones))
+        .order_by("position", "id")
+        .values("id", "milestone_id", "title", "acceptance_criteria")
+    )
+    for row in deliverables:
+        milestones[row["milestone_id"]].deliverables.append(SimpleNamespace(**row))
+    plans: dict[int, list[SimpleNamespace]] = {pk: [] for pk in project_ids}
+    for milestone in milestones.values():
+        plans[milestone.project_id].append(milestone)
+    return plans
 
 
 def project_get(user: Any, project_id: Any) -> Project:

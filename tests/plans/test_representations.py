@@ -64,3 +64,31 @@ def test_rendering_keeps_amounts_as_strings_and_dates_as_iso(make_project, world
     assert first["budget"] == "4000.00"
     assert first["planned_due"] == dt.date(2026, 3, 13).isoformat()
     assert [d["title"] for d in data["milestones"][1]["deliverables"]] == ["Staging site", "Admin"]
+
+
+def test_list_rows_render_like_the_detail(make_project, world):
+    """GET /api/v1/projects/ builds plans from light rows (plans_of); the JSON is the same."""
+    first = make_project()
+    second = make_project(name="Second", currency="JPY", total_budget="1000000", milestones=None)
+    items = milestone_items()
+    items[1]["deliverables"].append({"title": "Docs", "acceptance_criteria": ""})
+    third = make_project(name="Third", milestones=items)
+    ids = [first.pk, second.pk, third.pk]
+    plans = selectors.plans_of(ids)
+    assert plans[second.pk] == []
+    for pk in ids:
+        project = selectors.project_get(world.manager, pk)
+        assert s.project_json(project, plans[pk]) == s.ProjectSerializer(project).data
+
+
+def test_list_endpoint_matches_detail_endpoint(make_project, world):
+    from rest_framework.test import APIClient
+
+    make_project()
+    make_project(name="Other")
+    client = APIClient()
+    client.force_authenticate(world.manager)
+    listed = client.get("/api/v1/projects/").json()["results"]
+    assert len(listed) == 2
+    for item in listed:
+        assert item == client.get(f"/api/v1/projects/{item['id']}/").json()
