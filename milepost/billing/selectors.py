@@ -34,9 +34,13 @@ def invoices_visible_to(
     overdue: bool = False,
 ) -> QuerySet[Invoice]:
     """Invoices and credit notes the user may see, newest first. ``status="overdue"`` works."""
-    invoices = Invoice.objects.filter(_visible(user))
-    if organisation_id is not None:
-        invoices = invoices.filter(organisation_id=organisation_id)
+    if organisation_id is not None and organisation_id in roles_of(user):
+        # Members see every invoice of their organisation: no need for the wider test.
+        invoices = Invoice.objects.filter(organisation_id=organisation_id)
+    else:
+        invoices = Invoice.objects.filter(_visible(user))
+        if organisation_id is not None:
+            invoices = invoices.filter(organisation_id=organisation_id)
     if project_id:
         invoices = invoices.filter(project_id=_pk(project_id))
     if client_id:
@@ -47,9 +51,7 @@ def invoices_visible_to(
         )
     elif status:
         invoices = invoices.filter(status=status)
-    return invoices.select_related("project", "project__client", "milestone").order_by(
-        "-issue_date", "-id"
-    )
+    return invoices.select_related("project__client").order_by("-issue_date", "-id")
 
 
 def totals(invoices: QuerySet[Invoice]) -> list[dict[str, Any]]:
