@@ -61,11 +61,27 @@ def clients_visible_to(user: Any, *, organisation: Organisation | None = None) -
     )
 
 
-def client_count(user: Any, *, organisation: Organisation) -> int:
-    """How many clients the organisation has (0 for people outside it)."""
+def _count_of(model: type, organisation_ref: OuterRef) -> Coalesce:
+    rows = (
+        model.objects.filter(organisation_id=organisation_ref)
+        .order_by()
+        .values("organisation_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(rows), 0)
+
+
+def organisation_counts(user: Any, *, organisation: Organisation) -> dict[str, int]:
+    """How many clients and members the organisation has, in one query (zeros for outsiders)."""
     if organisation.pk not in roles_of(user):
-        return 0
-    return Client.objects.filter(organisation_id=organisation.pk).count()
+        return {"clients": 0, "members": 0}
+    clients, members = (
+        Organisation.objects.filter(pk=organisation.pk)
+        .values_list(_count_of(Client, OuterRef("pk")), _count_of(Membership, OuterRef("pk")))
+        .get()
+    )
+    return {"clients": clients, "members": members}
 
 
 def client_choices(user: Any, *, organisation: Organisation) -> list[tuple[int, str]]:

@@ -19,6 +19,7 @@ def dashboard(request):
         plan_selectors.projects_visible_to(request.user, organisation_id=organisation.pk)
     )
     by_status = plan_selectors.project_counts_by_status(organisation.pk)
+    counts = selectors.organisation_counts(request.user, organisation=organisation)
     context = {
         "recent_projects": projects.filter(
             status__in=[ProjectStatus.DRAFT, ProjectStatus.PROPOSED, ProjectStatus.ACTIVE]
@@ -28,8 +29,8 @@ def dashboard(request):
             for value, label in ProjectStatus.choices
             if by_status.get(value)
         ],
-        "client_count": selectors.client_count(request.user, organisation=organisation),
-        "member_count": selectors.memberships_of(organisation).count(),
+        "client_count": counts["clients"],
+        "member_count": counts["members"],
         **review_selectors.agency_queues(organisation.pk),
     }
     return render(request, "web/dashboard.html", context)
