@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from milepost.core.errors import InvalidInput, RuleViolation
+from milepost.core.pagination import feed_page
 from milepost.plans import selectors as plan_selectors
 from milepost.reviews import policy, selectors, services
 
@@ -57,7 +57,7 @@ def milestone_context(request, milestone, **bound) -> dict:
         }
         for d in deliverables
     ]
-    thread = Paginator(selectors.thread_of(milestone), 25).get_page(request.GET.get("page"))
+    thread = feed_page(selectors.thread_of(milestone), request.GET.get("page"), 25)
     context = {
         "milestone": milestone,
         "project": milestone.project,

@@ -14,6 +14,7 @@ from milepost.accounts import permissions
 from milepost.accounts import selectors as account_selectors
 from milepost.billing import selectors as billing_selectors
 from milepost.core.errors import InvalidInput, RuleViolation
+from milepost.core.pagination import feed_page
 from milepost.plans import selectors, services
 from milepost.plans.models import MilestoneStatus, ProjectStatus
 from milepost.reviews import policy
@@ -124,7 +125,7 @@ def _glance(project) -> dict:
 
 def project_context(request, project, **extra) -> dict:
     user = request.user
-    events = Paginator(selectors.project_events(project), 20).get_page(request.GET.get("page"))
+    events = feed_page(selectors.project_events(project), request.GET.get("page"), 20)
     context = {
         "project": project,
         "events": events,
