@@ -101,6 +101,19 @@ class Project(models.Model):
         return normalise(self.total_budget, self.currency)
 
 
+#: The fields of a milestone that a plan edit sets (the editor's form, the API's input).
+MILESTONE_FIELDS = (
+    "title",
+    "scope",
+    "budget",
+    "planned_start",
+    "planned_due",
+    "revision_quota",
+    "support_window_days",
+    "billing_trigger",
+)
+
+
 class Milestone(models.Model):
     """One self-contained stage: scope, budget, dates, revisions, support window."""
 

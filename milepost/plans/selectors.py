@@ -31,6 +31,7 @@ from milepost.core.errors import NotFound
 
 from .builtin_templates import BUILTIN_TEMPLATES
 from .models import (
+    MILESTONE_FIELDS,
     MONEY,
     Deliverable,
     Milestone,
@@ -137,21 +138,7 @@ def _deliverables_prefetch() -> Prefetch:
 
 
 #: What a plan row carries: every field the plan's JSON and tables show.
-PLAN_FIELDS = (
-    "id",
-    "project_id",
-    "position",
-    "title",
-    "scope",
-    "budget",
-    "planned_start",
-    "planned_due",
-    "revision_quota",
-    "revisions_used",
-    "support_window_days",
-    "billing_trigger",
-    "status",
-)
+PLAN_FIELDS = ("id", "project_id", "position", "revisions_used", "status", *MILESTONE_FIELDS)
 
 
 def plans_of(project_ids: list[int]) -> dict[int, list[SimpleNamespace]]:

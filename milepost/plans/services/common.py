@@ -13,19 +13,8 @@ from milepost.accounts import permissions
 from milepost.core.errors import InvalidInput, NotAllowed, NotFound, RuleViolation
 from milepost.core.money import MoneyError, normalise, parse_amount
 
-from ..models import BillingTrigger, Milestone, Project, ProjectStatus
+from ..models import MILESTONE_FIELDS, BillingTrigger, Milestone, Project, ProjectStatus
 from ..rules import MilestoneSpec
-
-MILESTONE_FIELDS = (
-    "title",
-    "scope",
-    "budget",
-    "planned_start",
-    "planned_due",
-    "revision_quota",
-    "support_window_days",
-    "billing_trigger",
-)
 
 
 def require(

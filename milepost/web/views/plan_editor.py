@@ -13,26 +13,15 @@ from milepost.accounts import permissions
 from milepost.core.errors import InvalidInput, NotAllowed, RuleViolation
 from milepost.core.money import normalise
 from milepost.plans import selectors, services
-from milepost.plans.models import ProjectStatus
+from milepost.plans.models import MILESTONE_FIELDS, ProjectStatus
 from milepost.plans.rules import allocation_message
 
 from ..forms import apply_errors
 from ..plan_forms import DeliverableFormSet, MilestoneForm, ProjectSettingsForm, deliverables_from
 
-FIELDS = (
-    "title",
-    "scope",
-    "budget",
-    "planned_start",
-    "planned_due",
-    "revision_quota",
-    "support_window_days",
-    "billing_trigger",
-)
-
 
 def _milestone_forms(milestone, currency):
-    initial = {f: getattr(milestone, f) for f in FIELDS}
+    initial = {f: getattr(milestone, f) for f in MILESTONE_FIELDS}
     initial["budget"] = normalise(milestone.budget, currency)
     prefix = f"m{milestone.pk}"
     form = MilestoneForm(initial=initial, prefix=prefix)
