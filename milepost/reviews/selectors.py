@@ -92,19 +92,16 @@ def agency_queues(organisation_id: int, *, limit: int = 10) -> dict[str, list]:
         Milestone.objects.filter(
             project__organisation_id=organisation_id, project__status=ProjectStatus.ACTIVE
         )
-        .select_related("project__client")
-        .only(
-            "title",
-            "status",
-            "planned_due",
-            "review_started_at",
-            "project__name",
-            "project__client__name",
-        )
+        .select_related("project")
+        .only("title", "status", "planned_due", "review_started_at", "project__name")
     )
     return {
+        # Only this list names the client.
         "on_client": list(
-            base.filter(status=MilestoneStatus.IN_REVIEW).order_by("review_started_at")[:limit]
+            base.select_related("project__client")
+            .only("title", "review_started_at", "project__client__name")
+            .filter(status=MilestoneStatus.IN_REVIEW)
+            .order_by("review_started_at")[:limit]
         ),
         "on_us": list(
             base.filter(
