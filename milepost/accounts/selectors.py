@@ -10,12 +10,12 @@ from django.db.models.functions import Coalesce
 from milepost.core.errors import NotFound
 
 from .models import ApiToken, Client, Contact, Membership, Organisation
-from .permissions import roles_of
+from .permissions import organisations_of, roles_of
 
 
-def organisations_for(user: Any) -> QuerySet[Organisation]:
-    """Organisations the user is a member of, by name."""
-    return Organisation.objects.filter(pk__in=list(roles_of(user))).order_by("name", "id")
+def organisations_for(user: Any) -> list[Organisation]:
+    """Organisations the user is a member of, by name (loaded with the roles: no query)."""
+    return sorted(organisations_of(user).values(), key=lambda org: (org.name, org.pk))
 
 
 def organisation_get(user: Any, organisation_id: Any) -> Organisation:
@@ -45,31 +45,15 @@ def clients_visible_to(user: Any, *, organisation: Organisation | None = None) -
     return (
         Client.objects.filter(organisation_id__in=org_ids)
         .select_related("organisation")
-        .annotate(
-            contact_count=Coalesce(
-                Subquery(
-                    Contact.objects.filter(client=OuterRef("pk"))
-                    .order_by()
-                    .values("client")
-                    .annotate(n=Count("id"))
-                    .values("n")[:1]
-                ),
-                0,
-            )
-        )
+        .annotate(contact_count=_count_of(Contact.objects.filter(client=OuterRef("pk")), "client"))
         .order_by("name", "id")
     )
 
 
-def _count_of(model: type, organisation_ref: OuterRef) -> Coalesce:
-    rows = (
-        model.objects.filter(organisation_id=organisation_ref)
-        .order_by()
-        .values("organisation_id")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(rows), 0)
+def _count_of(rows: QuerySet, by: str) -> Coalesce:
+    """A correlated count of ``rows`` (filtered on an OuterRef), grouped by ``by``; 0 if none."""
+    counted = rows.order_by().values(by).annotate(n=Count("pk")).values("n")[:1]
+    return Coalesce(Subquery(counted), 0)
 
 
 def organisation_counts(user: Any, *, organisation: Organisation) -> dict[str, int]:
@@ -78,7 +62,10 @@ def organisation_counts(user: Any, *, organisation: Organisation) -> dict[str, i
         return {"clients": 0, "members": 0}
     clients, members = (
         Organisation.objects.filter(pk=organisation.pk)
-        .values_list(_count_of(Client, OuterRef("pk")), _count_of(Membership, OuterRef("pk")))
+        .values_list(
+            _count_of(Client.objects.filter(organisation=OuterRef("pk")), "organisation"),
+            _count_of(Membership.objects.filter(organisation=OuterRef("pk")), "organisation"),
+        )
         .get()
     )
     return {"clients": clients, "members": members}

@@ -56,6 +56,48 @@ def _party(name: str, legal_name: str, address: str, vat_id: str, country: str, 
     }
 
 
+def seller_snapshot(organisation) -> dict:
+    """The seller as printed on an invoice, frozen at issue: name, address, tax and bank details."""
+    return _party(
+        organisation.name,
+        organisation.legal_name,
+        organisation.address,
+        organisation.vat_id,
+        organisation.country,
+        iban=organisation.iban,
+        bic=organisation.bic,
+        account_holder=organisation.bank_account_holder
+        or organisation.legal_name
+        or organisation.name,
+        email=organisation.email,
+    )
+
+
+def buyer_snapshot(client) -> dict:
+    """The buyer as printed on an invoice, frozen at issue."""
+    return _party(client.name, client.name, client.legal_address, client.vat_id, client.country)
+
+
+def invoice_description(milestone: Milestone, deliverables: list[str]) -> dict:
+    """What an invoice is for: the project, the milestone and its deliverables' titles."""
+    return {
+        "project": milestone.project.name,
+        "milestone": milestone.title,
+        "position": milestone.position,
+        "scope": milestone.scope,
+        "deliverables": deliverables,
+    }
+
+
+def _open_invoice_exists(milestone: Milestone, trigger: str) -> bool:
+    """Whether the milestone already has a live (not void) invoice for ``trigger``."""
+    return (
+        Invoice.objects.filter(milestone=milestone, trigger=trigger, kind=InvoiceKind.INVOICE)
+        .exclude(status=InvoiceStatus.VOID)
+        .exists()
+    )
+
+
 def _tax(project) -> tuple[Decimal, bool, str]:
     client = project.client
     if client.reverse_charge:
@@ -70,11 +112,7 @@ def invoice_issue(*, milestone: Milestone, trigger: str, actor: User | None = No
     """Issue the milestone's invoice for ``trigger``; a database constraint forbids a second."""
     project = milestone.project
     organisation = project.organisation
-    if (
-        Invoice.objects.filter(milestone=milestone, trigger=trigger, kind=InvoiceKind.INVOICE)
-        .exclude(status=InvoiceStatus.VOID)
-        .exists()
-    ):
+    if _open_invoice_exists(milestone, trigger):
         raise RuleViolation(_("This milestone is already invoiced."), code="already_invoiced")
     rate, reverse_charge, note = _tax(project)
     amounts = totals(milestone.budget, rate, project.currency)
@@ -102,41 +140,15 @@ def invoice_issue(*, milestone: Milestone, trigger: str, actor: User | None = No
                 tax_note=note,
                 issue_date=today,
                 due_date=today + dt.timedelta(days=project.payment_terms_days),
-                seller=_party(
-                    organisation.name,
-                    organisation.legal_name,
-                    organisation.address,
-                    organisation.vat_id,
-                    organisation.country,
-                    iban=organisation.iban,
-                    bic=organisation.bic,
-                    account_holder=organisation.bank_account_holder
-                    or organisation.legal_name
-                    or organisation.name,
-                    email=organisation.email,
-                ),
-                buyer=_party(
-                    client.name, client.name, client.legal_address, client.vat_id, client.country
-                ),
-                description={
-                    "project": project.name,
-                    "milestone": milestone.title,
-                    "position": milestone.position,
-                    "scope": milestone.scope,
-                    "deliverables": deliverables,
-                },
+                seller=seller_snapshot(organisation),
+                buyer=buyer_snapshot(client),
+                description=invoice_description(milestone, deliverables),
                 payment_terms=_("Payable within %(n)s days.") % {"n": project.payment_terms_days},
                 language=client.language or settings.LANGUAGE_CODE,
                 created_by=actor,
             )
     except IntegrityError:
-        if (
-            not Invoice.objects.filter(
-                milestone=milestone, trigger=trigger, kind=InvoiceKind.INVOICE
-            )
-            .exclude(status=InvoiceStatus.VOID)
-            .exists()
-        ):
+        if not _open_invoice_exists(milestone, trigger):
             raise  # another constraint: not a second invoice, so do not say it is one
         raise RuleViolation(
             _("This milestone is already invoiced."), code="already_invoiced"

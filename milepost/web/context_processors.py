@@ -1,4 +1,5 @@
-from milepost.accounts.permissions import organisations_of, roles_of
+from milepost.accounts.permissions import roles_of
+from milepost.accounts.selectors import organisations_for
 
 
 def navigation(request):
@@ -14,9 +15,5 @@ def navigation(request):
         "unread_notifications": unread_count(user),
         "current_organisation": organisation,
         "current_role": roles.get(organisation.pk) if organisation else None,
-        "switchable_organisations": sorted(
-            organisations_of(user).values(), key=lambda org: (org.name, org.pk)
-        )
-        if len(roles) > 1
-        else [],
+        "switchable_organisations": organisations_for(user) if len(roles) > 1 else [],
     }

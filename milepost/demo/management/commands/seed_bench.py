@@ -211,6 +211,7 @@ def _seed_projects(orgs, clients, contacts, memberships, rng: random.Random) -> 
 
     from milepost.billing.models import Invoice, InvoiceSequence, Payment
     from milepost.billing.rules import invoice_number, totals
+    from milepost.billing.services import buyer_snapshot, invoice_description, seller_snapshot
     from milepost.core.money import split
     from milepost.plans.builtin_templates import WEBSITE_CMS
     from milepost.plans.models import Deliverable, Milestone, Project, ProjectAccess
@@ -341,25 +342,9 @@ def _seed_projects(orgs, clients, contacts, memberships, rng: random.Random) -> 
                 paid=amounts.gross,
                 issue_date=today,
                 due_date=today + dt.timedelta(days=14),
-                seller={
-                    "name": org.name,
-                    "address": org.address,
-                    "vat_id": org.vat_id,
-                    "country": org.country,
-                },
-                buyer={
-                    "name": project.client.name,
-                    "address": "",
-                    "vat_id": project.client.vat_id,
-                    "country": project.client.country,
-                },
-                description={
-                    "project": project.name,
-                    "milestone": m.title,
-                    "position": m.position,
-                    "scope": m.scope,
-                    "deliverables": [],
-                },
+                seller=seller_snapshot(org),
+                buyer=buyer_snapshot(project.client),
+                description=invoice_description(m, []),
                 created_by_id=owner_of.get(org.pk),
             )
         )
