@@ -202,6 +202,10 @@ if env.str("EMAIL_URL", default=""):
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = str(MAIL_DIR)
+# Seconds an SMTP connection may wait for the server (connect, each answer). Without a limit a
+# server that accepts and never answers holds the worker and the scheduler for good; an email
+# that times out stays in the outbox and is retried.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Milepost <milepost@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
