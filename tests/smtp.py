@@ -62,9 +62,10 @@ class Received:
         return body.get_content()
 
     def link(self, pattern: str) -> str:
-        """The first link matching ``pattern`` in the plain text; the HTML part has it too."""
+        """The first whole link that starts with ``pattern`` in the plain text (with its query
+        or fragment); the HTML part links to it too."""
         text = self.part("plain")
-        match = re.search(pattern, text)
+        match = re.search(rf"(?:{pattern})[^\s\"<>]*", text)
         assert match, f"no link matching {pattern!r} in:\n{text}"
         assert f'href="{match.group(0)}"' in self.part("html")
         return match.group(0)
