@@ -47,7 +47,10 @@ ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]"]
 )
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Links in emails and the calendar address start with SITE_URL. Unset, they point where
+# `make run` serves (PORT, 8000 by default), so a server on another port links to itself.
+_PORT = env.int("PORT", default=8000)
+SITE_URL = env.str("SITE_URL", default=f"http://127.0.0.1:{_PORT}").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -202,6 +205,10 @@ if env.str("EMAIL_URL", default=""):
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = str(MAIL_DIR)
+# Seconds an SMTP connection may wait for the server (connect, each answer). Without a limit a
+# server that accepts and never answers holds the worker and the scheduler for good; an email
+# that times out stays in the outbox and is retried.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Milepost <milepost@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

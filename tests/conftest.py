@@ -88,3 +88,17 @@ def password():
 @pytest.fixture
 def user_factory(db):
     return UserFactory
+
+
+@pytest.fixture
+def smtp(settings):
+    """A real SMTP server on loopback (aiosmtpd) that Django's SMTP backend sends to."""
+    from .smtp import SmtpServer, use_server
+
+    server = SmtpServer()
+    server.start()
+    use_server(settings, server.port)
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -20,6 +20,7 @@ from milepost.accounts import services
 from milepost.accounts.models import Invitation, Membership
 from milepost.billing.models import Invoice
 from milepost.core import clock
+from milepost.notify.models import OutgoingEmail
 from milepost.plans import services as plans
 from milepost.plans.models import Milestone
 from milepost.reviews import services as reviews
@@ -80,6 +81,20 @@ def fresh_invitation(w):
         expires_at=clock.now() + dt.timedelta(days=7),
     )
     return [raw]
+
+
+def undelivered_email(w):
+    email = OutgoingEmail.objects.create(
+        organisation=w.organisation,
+        user=w.contact,
+        to=w.contact.email,
+        subject="Undelivered",
+        text="Hello",
+        html="<p>Hello</p>",
+        status=OutgoingEmail.Status.FAILED,
+        attempts=6,
+    )
+    return [email.pk]
 
 
 def new_client(w, role):
@@ -410,6 +425,12 @@ ROWS = [
     Row("web:notifications_read_all", "post", web(302)),
     Row("web:notification_preferences", "post", web(302), data=lambda w, r: {"plan": "on"}),
     Row("web:calendar_token", "post", web(302)),
+    Row(
+        "web:email_resend",
+        "post",
+        web(302, manager=403, member=403, contact=404, outsider=404),
+        args=undelivered_email,
+    ),
     Row("web:unsubscribe", "get", expect(200), args=owners_unsubscribe_link),
     Row("calendar_feed", "get", expect(200), args=owners_calendar),
     Row("web:templates", "get", web(200, contact=404)),

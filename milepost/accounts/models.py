@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from decimal import Decimal
 
 from django.conf import settings
@@ -36,6 +37,11 @@ class UserManager(BaseUserManager["User"]):
 def normalize_email(email: str) -> str:
     """Lower-case and strip an address so that logins are case-insensitive."""
     return (email or "").strip().lower()
+
+
+def hash_token(raw: str) -> str:
+    """What is stored of a secret token (invitations, API tokens): its SHA-256."""
+    return hashlib.sha256(raw.encode()).hexdigest()
 
 
 class User(AbstractBaseUser, PermissionsMixin):

@@ -7,7 +7,6 @@ transaction, and sends email only after the transaction commits.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import secrets
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -24,9 +23,10 @@ from milepost.audit.services import audit_record, diff
 from milepost.core import clock
 from milepost.core.errors import InvalidInput, NotAllowed, NotFound, RuleViolation
 from milepost.core.locale import is_country, is_currency
-from milepost.core.mail import absolute_url, send_templated_mail
+from milepost.notify.models import OutgoingEmail
+from milepost.notify.services import email_queue
 
-from . import permissions
+from . import emails, permissions
 from .models import (
     ApiToken,
     Client,
@@ -36,6 +36,7 @@ from .models import (
     Organisation,
     Role,
     User,
+    hash_token,
     normalize_email,
 )
 
@@ -68,10 +69,6 @@ ORGANISATION_FIELDS = (
     "default_revision_quota",
     "default_support_window_days",
 )
-
-
-def hash_token(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
 
 
 def _require(actor: Any, organisation: Organisation, allowed: bool, message: str) -> None:
@@ -221,35 +218,41 @@ def _user_for_invitation(email: str, name: str) -> tuple[User, bool]:
 def _send_invitation(
     *, user: User, organisation: Organisation, client: Client | None, actor: User
 ) -> None:
-    """Email a one-time password link, or a plain notice when the user already has a password."""
-    raw = None
-    if not user.has_usable_password():
-        raw = secrets.token_urlsafe(32)
-        Invitation.objects.create(
+    """Queue a one-time password link, or a plain notice when the user already has a password.
+
+    The link is not made here: the outbox row points at the invitation, and the worker mints the
+    token when the email leaves (``accounts/emails.py``), so no raw token is ever stored.
+    """
+    subject = emails.invitation_subject(organisation, user.language)
+    if user.has_usable_password():
+        text, html = emails.invitation_notice(
+            user=user, organisation=organisation, client=client, inviter=actor
+        )
+        email_queue(
+            to=user.email,
+            subject=subject,
             user=user,
             organisation=organisation,
-            client=client,
-            token_hash=hash_token(raw),
-            invited_by=actor,
-            expires_at=clock.now() + dt.timedelta(days=settings.INVITATION_DAYS),
+            text=text,
+            html=html,
         )
-    context = {
-        "user": user,
-        "organisation": organisation,
-        "client": client,
-        "inviter": actor,
-        "link": absolute_url("web:invitation", raw) if raw else absolute_url("web:login"),
-        "needs_password": raw is not None,
-        "days": settings.INVITATION_DAYS,
-    }
-    transaction.on_commit(
-        lambda: send_templated_mail(
-            to=[user.email],
-            subject=_("You are invited to %(name)s on Milepost") % {"name": organisation.name},
-            template="accounts/email/invitation",
-            context=context,
-            language=user.language,
-        )
+        return
+    invitation = Invitation.objects.create(
+        user=user,
+        organisation=organisation,
+        client=client,
+        # A placeholder nobody knows: the link that works is minted when the email is sent.
+        token_hash=hash_token(secrets.token_urlsafe(32)),
+        invited_by=actor,
+        expires_at=clock.now() + dt.timedelta(days=settings.INVITATION_DAYS),
+    )
+    email_queue(
+        kind=OutgoingEmail.Kind.INVITATION,
+        to=user.email,
+        subject=subject,
+        user=user,
+        organisation=organisation,
+        invitation=invitation,
     )
 
 
@@ -575,6 +578,39 @@ def invitation_accept(*, raw_token: str, password: str) -> User:
         data={"email": user.email},
     )
     return user
+
+
+def _home_organisation(user: User) -> Organisation | None:
+    """The organisation whose owners see this user's undelivered account emails."""
+    membership = user.memberships.select_related("organisation").order_by("pk").first()
+    if membership is not None:
+        return membership.organisation
+    contact = Contact.objects.filter(user=user).select_related("client__organisation").first()
+    return contact.client.organisation if contact is not None else None
+
+
+@transaction.atomic
+def password_reset_request(*, email: str) -> int:
+    """Queue a reset link for the active account with this address (any case), if there is one.
+
+    The answer to the person asking is the same either way; the link is minted when the email is
+    sent. Accounts without a password (an invitation not yet accepted) get none, as in Django.
+    """
+    address = normalize_email(str(email or ""))
+    users = [
+        u
+        for u in User.objects.filter(email__iexact=address, is_active=True)
+        if u.has_usable_password()
+    ]
+    for user in users:
+        email_queue(
+            kind=OutgoingEmail.Kind.PASSWORD_RESET,
+            to=user.email,
+            subject=emails.password_reset_subject(user.language),
+            user=user,
+            organisation=_home_organisation(user),
+        )
+    return len(users)
 
 
 @transaction.atomic

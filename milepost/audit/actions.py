@@ -45,3 +45,4 @@ class AuditAction(models.TextChoices):
     CREDIT_NOTE_ISSUED = "credit_note.issued"
     PAYMENT_RECORDED = "payment.recorded"
     MILESTONE_PREPAID = "milestone.prepaid"
+    EMAIL_RESENT = "email.resent"

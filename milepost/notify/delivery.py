@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import smtplib
+import socket
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -32,8 +34,48 @@ def _claimable() -> Q:
     )
 
 
+def content(email: OutgoingEmail) -> tuple[str, str, str]:
+    """Subject, text and HTML. Invitations and resets are rendered now, with a fresh link."""
+    from milepost.accounts import emails
+
+    if email.kind == OutgoingEmail.Kind.INVITATION:
+        rendered = emails.invitation_content(email.invitation)
+    elif email.kind == OutgoingEmail.Kind.PASSWORD_RESET:
+        if email.user is None or not email.user.is_active:
+            raise LookupError("The account no longer exists or is inactive.")
+        rendered = emails.password_reset_content(email.user)
+    else:
+        return email.subject, email.text, email.html
+    return rendered.subject, rendered.text, rendered.html
+
+
+def _message(email: OutgoingEmail) -> EmailMultiAlternatives:
+    subject, text, html = content(email)
+    message = EmailMultiAlternatives(
+        subject=subject, body=text, to=[email.to], headers=email.headers
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+#: Errors that say the server cannot be reached at all (refused, timed out, hung up): the rest of
+#: a batch would only wait for the same timeout one by one, so it waits for the next run.
+UNREACHABLE = (
+    TimeoutError,
+    ConnectionError,
+    smtplib.SMTPConnectError,
+    smtplib.SMTPServerDisconnected,
+    socket.gaierror,
+)
+
+
 def send_one(email_id: int) -> str:
     """Claim the email (so two workers never both send it), send it, record the outcome."""
+    return _attempt(email_id)[0]
+
+
+def _attempt(email_id: int) -> tuple[str, bool]:
+    """The outcome, and whether the server could not be reached at all."""
     now = clock.now()
     claimed = OutgoingEmail.objects.filter(
         _claimable(), pk=email_id, next_attempt_at__lte=now
@@ -43,13 +85,10 @@ def send_one(email_id: int) -> str:
         next_attempt_at=now + CLAIM_LEASE,
     )
     if claimed != 1:
-        return "skipped"
-    email = OutgoingEmail.objects.select_related("invoice").get(pk=email_id)
-    message = EmailMultiAlternatives(
-        subject=email.subject, body=email.text, to=[email.to], headers=email.headers
-    )
-    message.attach_alternative(email.html, "text/html")
+        return "skipped", False
+    email = OutgoingEmail.objects.select_related("invoice", "user").get(pk=email_id)
     try:
+        message = _message(email)
         if email.invoice_id:
             from milepost.billing.pdf import invoice_pdf
 
@@ -67,11 +106,11 @@ def send_one(email_id: int) -> str:
         logger.warning(
             "Email %s to %s failed (attempt %s): %s", email.pk, email.to, email.attempts, exc
         )
-        return "failed" if give_up else "retry"
+        return ("failed" if give_up else "retry"), isinstance(exc, UNREACHABLE)
     OutgoingEmail.objects.filter(pk=email.pk).update(
         status=OutgoingEmail.Status.SENT, sent_at=clock.now(), last_error=""
     )
-    return "sent"
+    return "sent", False
 
 
 def send_due(limit: int = 200) -> dict[str, int]:
@@ -83,6 +122,8 @@ def send_due(limit: int = 200) -> dict[str, int]:
         .values_list("pk", flat=True)[:limit]
     )
     for pk in list(due):
-        outcome = send_one(pk)
+        outcome, unreachable = _attempt(pk)
         counts[outcome] = counts.get(outcome, 0) + 1
+        if unreachable:
+            break  # one timeout per run, not one per email
     return counts

@@ -65,7 +65,12 @@ class Preference(models.Model):
 
 
 class OutgoingEmail(models.Model):
-    """An email to send, with its delivery attempts: the outbox the worker drains."""
+    """An email to send, with its delivery attempts: the outbox the worker drains.
+
+    A notification keeps its rendered body. An invitation or a password reset keeps none: its
+    one-time link is minted when the email is sent (``delivery.content``), so no usable token
+    is ever stored here.
+    """
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -73,15 +78,29 @@ class OutgoingEmail(models.Model):
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
 
+    class Kind(models.TextChoices):
+        MESSAGE = "message", _("Notification")
+        INVITATION = "invitation", _("Invitation")
+        PASSWORD_RESET = "password_reset", _("Password reset")
+
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.MESSAGE)
     user = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
     organisation = models.ForeignKey(
         "accounts.Organisation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    category = models.CharField(max_length=20, choices=Category.choices)
+    invitation = models.ForeignKey(
+        "accounts.Invitation",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text=_("The invitation whose link is minted when this email is sent."),
+    )
+    category = models.CharField(max_length=20, choices=Category.choices, blank=True)
     to = models.EmailField()
     subject = models.CharField(max_length=300)
-    text = models.TextField()
-    html = models.TextField()
+    text = models.TextField(blank=True)
+    html = models.TextField(blank=True)
     headers = models.JSONField(default=dict)
     invoice = models.ForeignKey(
         "billing.Invoice",
@@ -100,6 +119,16 @@ class OutgoingEmail(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["status", "next_attempt_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(kind="invitation") | models.Q(invitation__isnull=False),
+                name="outgoing_email_invitation_has_invitation",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="message") | (models.Q(text="") & models.Q(html="")),
+                name="outgoing_email_token_kinds_store_no_body",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.to} ({self.status})"

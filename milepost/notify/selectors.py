@@ -36,3 +36,13 @@ def undelivered_emails(organisation_id: int, limit: int = 20) -> list[OutgoingEm
         .exclude(status=OutgoingEmail.Status.SENT)
         .order_by("-created_at")[:limit]
     )
+
+
+def outgoing_email_get(pk: Any) -> OutgoingEmail:
+    """One email of the outbox; who may act on it is decided by the service (404 or 403)."""
+    from milepost.core.errors import NotFound
+
+    try:
+        return OutgoingEmail.objects.select_related("organisation").get(pk=int(pk))
+    except (OutgoingEmail.DoesNotExist, TypeError, ValueError):
+        raise NotFound("Not found.") from None

@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -16,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from milepost.accounts.models import User
 from milepost.core import clock
-from milepost.core.errors import InvalidInput, NotFound, RuleViolation
+from milepost.core.errors import InvalidInput, NotAllowed, NotFound, RuleViolation
 
 from .models import CalendarFeed, Category, Notification, OutgoingEmail, Preference
 
@@ -81,12 +82,12 @@ def _compose(user, category, title, body, url, organisation, invoice) -> Outgoin
     with translation.override(user.language or settings.LANGUAGE_CODE):
         text = render_to_string("notify/email.txt", context)
         html = render_to_string("notify/email.html", context)
-    return OutgoingEmail.objects.create(
+    return _outgoing(
         user=user,
         organisation=organisation,
         category=category,
         to=user.email,
-        subject=title[:300],
+        subject=title,
         text=text,
         html=html,
         invoice=invoice,
@@ -94,9 +95,43 @@ def _compose(user, category, title, body, url, organisation, invoice) -> Outgoin
             "List-Unsubscribe": f"<{unsubscribe}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
-        created_at=clock.now(),
-        next_attempt_at=clock.now(),
     )
+
+
+def _outgoing(*, subject: str, **fields: Any) -> OutgoingEmail:
+    now = clock.now()
+    return OutgoingEmail.objects.create(
+        subject=subject[:300], created_at=now, next_attempt_at=now, **fields
+    )
+
+
+def email_queue(
+    *,
+    to: str,
+    subject: str,
+    kind: str = OutgoingEmail.Kind.MESSAGE,
+    user: User | None = None,
+    organisation: Any = None,
+    invitation: Any = None,
+    text: str = "",
+    html: str = "",
+) -> OutgoingEmail:
+    """Put one email in the outbox, inside the caller's transaction; it leaves after commit.
+
+    Invitations and password resets pass no body: their link is minted when the email is sent.
+    """
+    email = _outgoing(
+        kind=kind,
+        to=to,
+        subject=subject,
+        user=user,
+        organisation=organisation,
+        invitation=invitation,
+        text=text,
+        html=html,
+    )
+    transaction.on_commit(lambda: _enqueue(email.pk))
+    return email
 
 
 def _enqueue(email_id: int) -> None:
@@ -106,6 +141,42 @@ def _enqueue(email_id: int) -> None:
         deliver_email.enqueue(email_id)
     except Exception:  # the scheduler picks pending emails up anyway
         logger.exception("Could not enqueue email %s", email_id)
+
+
+@transaction.atomic
+def email_resend(*, email: OutgoingEmail, actor: User) -> OutgoingEmail:
+    """Send an email again now, with a fresh series of attempts (an owner's choice).
+
+    An invitation gets a newly minted link when it leaves; the previous one stops working.
+    """
+    from milepost.accounts import permissions
+    from milepost.audit.actions import AuditAction
+    from milepost.audit.services import audit_record
+
+    organisation = email.organisation
+    if organisation is None or not permissions.can_view_organisation(actor, organisation):
+        raise NotFound(_("Not found."))
+    if not permissions.can_manage_organisation(actor, organisation):
+        raise NotAllowed(_("Only an owner can resend emails."))
+    now = clock.now()
+    in_flight = Q(status=OutgoingEmail.Status.SENDING, next_attempt_at__gt=now)
+    moved = (
+        OutgoingEmail.objects.filter(pk=email.pk)
+        .exclude(in_flight)
+        .update(status=OutgoingEmail.Status.PENDING, attempts=0, next_attempt_at=now)
+    )
+    if moved != 1:
+        raise RuleViolation(_("This email is being sent right now."), code="state_conflict")
+    audit_record(
+        organisation=organisation,
+        actor=actor,
+        action=AuditAction.EMAIL_RESENT,
+        target=email,
+        data={"to": email.to, "subject": email.subject, "kind": email.kind},
+    )
+    transaction.on_commit(lambda: _enqueue(email.pk))
+    email.refresh_from_db()
+    return email
 
 
 # --- Reading ------------------------------------------------------------------------------------

@@ -38,6 +38,13 @@ class LoginForm(auth_forms.AuthenticationForm):
     }
 
 
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's form; the email goes through the outbox, its link minted when it is sent."""
+
+    def save(self, **kwargs):
+        services.password_reset_request(email=self.cleaned_data["email"])
+
+
 class SetPasswordForm(auth_forms.SetPasswordForm):
     """Django's form, saving through the service so the change is audited."""
 

@@ -29,9 +29,10 @@ urlpatterns = [
         auth.PasswordResetView.as_view(success_url=reverse_lazy("web:password_reset_done")),
         name="password_reset",
     ),
+    # Milepost's reset pages live under web/: the admin's registration/ templates would win.
     path(
         "password-reset/sent/",
-        auth_views.PasswordResetDoneView.as_view(),
+        auth_views.PasswordResetDoneView.as_view(template_name="web/password_reset_done.html"),
         name="password_reset_done",
     ),
     path(
@@ -43,7 +44,9 @@ urlpatterns = [
     ),
     path(
         "password-reset/done/",
-        auth_views.PasswordResetCompleteView.as_view(),
+        auth_views.PasswordResetCompleteView.as_view(
+            template_name="web/password_reset_complete.html"
+        ),
         name="password_reset_complete",
     ),
     path("invitation/<str:token>/", auth.invitation, name="invitation"),
@@ -91,6 +94,7 @@ urlpatterns = [
     ),
     path("settings/notifications/", notifications.preferences, name="notification_preferences"),
     path("settings/calendar/", notifications.calendar_token, name="calendar_token"),
+    path("settings/emails/<int:pk>/resend/", notifications.email_resend, name="email_resend"),
     path("unsubscribe/<str:token>/", notify_views.unsubscribe, name="unsubscribe"),
     path("invoices/", invoices.invoice_list, name="invoices"),
     path("invoices/<int:pk>/", invoices.invoice_detail, name="invoice_detail"),

@@ -8,15 +8,9 @@ SMTP backend, which talks to the server started here.
 from __future__ import annotations
 
 import datetime as dt
-import email
-import email.policy
 import re
-import socket
-import threading
-from dataclasses import dataclass, field
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.urls import reverse
 
@@ -28,93 +22,12 @@ from milepost.plans.models import ProjectStatus
 from .conftest import SITE_URL, START, at
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@dataclass
-class Received:
-    """One message as the SMTP server got it."""
-
-    mail_from: str
-    rcpt_tos: list[str]
-    message: email.message.EmailMessage
-
-    def header(self, name: str) -> str:
-        # Django folds long headers onto a continuation line ("Subject:\n =?utf-8?q?…", or a
-        # long List-Unsubscribe URL); the stdlib parser keeps the fold's space in front.
-        return str(self.message[name]).strip()
-
-    @property
-    def subject(self) -> str:
-        return self.header("Subject")
-
-    def part(self, subtype: str) -> str:
-        body = self.message.get_body(preferencelist=(subtype,))
-        assert body is not None, f"no text/{subtype} part"
-        assert body.get_content_type() == f"text/{subtype}"
-        return body.get_content()
-
-
-@dataclass
-class Collector:
-    """An aiosmtpd handler that keeps every message it is given."""
-
-    received: list[Received] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    async def handle_DATA(self, server, session, envelope):
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        with self.lock:
-            self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message))
-        return "250 Message accepted for delivery"
-
-
-class SmtpServer:
-    """A loopback SMTP server that a test can stop and start again on the same port."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.collector = Collector()
-        self.controller: Controller | None = None
-
-    def start(self) -> None:
-        assert self.controller is None
-        self.controller = Controller(self.collector, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-
-    def stop(self) -> None:
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
-
-    def messages(self, subject: str = "") -> list[Received]:
-        with self.collector.lock:
-            return [r for r in self.collector.received if subject in r.subject]
-
-    def clear(self) -> None:
-        with self.collector.lock:
-            self.collector.received.clear()
-
-
 @pytest.fixture
-def smtp(settings):
-    server = SmtpServer()
-    server.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = server.port
-    settings.EMAIL_USE_TLS = False
-    settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = ""
-    settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_TIMEOUT = 10
-    try:
-        yield server
-    finally:
-        server.stop()
+def sent(smtp, flow):
+    """The draft project, the viewer's invitation (queued by the fixture) sent and forgotten."""
+    assert delivery.send_due() == {"sent": 1}
+    smtp.clear()
+    return flow
 
 
 @pytest.fixture
@@ -207,17 +120,17 @@ def test_invoice_email_carries_the_pdf(live, smtp, django_capture_on_commit_call
 
 
 def test_server_down_keeps_the_email_and_retries_later(
-    flow, smtp, django_capture_on_commit_callbacks
+    sent, smtp, django_capture_on_commit_callbacks
 ):
     smtp.clear()
     smtp.stop()
     proposed_at = at(START - dt.timedelta(days=14))
     with clock.frozen(proposed_at), django_capture_on_commit_callbacks(execute=True):
-        flow.propose()
+        sent.propose()
 
-    assert flow.project.status == ProjectStatus.PROPOSED  # the action is not undone
+    assert sent.project.status == ProjectStatus.PROPOSED  # the action is not undone
     pending = OutgoingEmail.objects.get(category=Category.PLAN)
-    assert pending.to == flow.approver.email
+    assert pending.to == sent.approver.email
     assert pending.status == OutgoingEmail.Status.PENDING
     assert pending.attempts == 1
     assert pending.last_error  # e.g. "ConnectionRefusedError: [Errno 111] Connection refused"
@@ -238,7 +151,7 @@ def test_server_down_keeps_the_email_and_retries_later(
     assert pending.last_error == ""
     assert pending.sent_at is not None
     received = smtp.messages()
-    assert [r.rcpt_tos for r in received] == [[flow.approver.email]]
+    assert [r.rcpt_tos for r in received] == [[sent.approver.email]]
     assert received[0].subject == pending.subject
     # Sent once: running the delivery again sends nothing more.
     with clock.frozen(pending.next_attempt_at + dt.timedelta(hours=1)):
@@ -247,12 +160,12 @@ def test_server_down_keeps_the_email_and_retries_later(
 
 
 def test_gives_up_after_max_attempts_and_shows_it_to_the_owner(
-    flow, smtp, client, django_capture_on_commit_callbacks
+    sent, smtp, client, django_capture_on_commit_callbacks
 ):
     smtp.stop()
     now = at(START - dt.timedelta(days=14))
     with clock.frozen(now), django_capture_on_commit_callbacks(execute=True):
-        flow.propose()
+        sent.propose()
     outbox = OutgoingEmail.objects.get(category=Category.PLAN)
     delays = []
     for attempt in range(2, settings.EMAIL_MAX_ATTEMPTS + 1):
@@ -281,7 +194,7 @@ def test_gives_up_after_max_attempts_and_shows_it_to_the_owner(
     outbox.refresh_from_db()
     assert outbox.attempts == settings.EMAIL_MAX_ATTEMPTS
 
-    client.force_login(flow.owner)
+    client.force_login(sent.owner)
     page = client.get("/settings/")
     assert page.status_code == 200
     html = page.content.decode()
@@ -291,15 +204,15 @@ def test_gives_up_after_max_attempts_and_shows_it_to_the_owner(
     assert outbox.to in section
     assert "Failed" in section
 
-    client.force_login(flow.member)
+    client.force_login(sent.member)
     assert "Emails not delivered yet" not in client.get("/settings/").content.decode()
 
 
-def test_email_of_a_worker_that_died_mid_send_is_sent_later(flow, smtp, monkeypatch):
+def test_email_of_a_worker_that_died_mid_send_is_sent_later(sent, smtp, monkeypatch):
     """The process is killed between claiming the email and recording the outcome."""
     proposed_at = at(START - dt.timedelta(days=14))
     with clock.frozen(proposed_at):
-        flow.propose()  # no on-commit here: the email waits in the outbox
+        sent.propose()  # no on-commit here: the email waits in the outbox
     outbox = OutgoingEmail.objects.get(category=Category.PLAN)
     smtp.clear()
 
@@ -323,4 +236,4 @@ def test_email_of_a_worker_that_died_mid_send_is_sent_later(flow, smtp, monkeypa
     outbox.refresh_from_db()
     assert outbox.status == OutgoingEmail.Status.SENT
     assert outbox.attempts == 2
-    assert [r.rcpt_tos for r in smtp.messages()] == [[flow.approver.email]]
+    assert [r.rcpt_tos for r in smtp.messages()] == [[sent.approver.email]]

@@ -20,7 +20,7 @@ from milepost.accounts.middleware import SESSION_KEY
 from milepost.accounts.permissions import roles_of
 from milepost.core.errors import ApplicationError, InvalidInput
 
-from ..forms import InvitationForm, LoginForm, SetPasswordForm, apply_errors
+from ..forms import InvitationForm, LoginForm, PasswordResetForm, SetPasswordForm, apply_errors
 
 
 def rate_limited(request, exception):
@@ -41,18 +41,15 @@ class LoginView(auth_views.LoginView):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
-    email_template_name = "registration/password_reset_email.txt"
-    html_email_template_name = "registration/password_reset_email.html"
-    subject_template_name = "registration/password_reset_subject.txt"
+    """The same answer for every address; the email goes through the outbox (the form's save)."""
 
-    def form_valid(self, form):
-        # Django's form looks addresses up case-sensitively; ours are stored lower-case.
-        form.cleaned_data["email"] = form.cleaned_data["email"].strip().lower()
-        return super().form_valid(form)
+    form_class = PasswordResetForm
+    template_name = "web/password_reset_form.html"
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     form_class = SetPasswordForm
+    template_name = "web/password_reset_confirm.html"
 
 
 def invitation(request, token: str):

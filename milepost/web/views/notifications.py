@@ -8,6 +8,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from milepost.core.errors import RuleViolation
 from milepost.notify import selectors, services
 from milepost.notify.models import Category
 
@@ -62,3 +63,17 @@ def calendar_token(request):
     services.calendar_token_replace(user=request.user, actor=request.user)
     messages.success(request, _("Your calendar has a new address; the old one no longer works."))
     return redirect("/settings/#calendar")
+
+
+@require_POST
+@login_required
+def email_resend(request, pk: int):
+    """An owner sends an undelivered email again (an invitation with a fresh link)."""
+    email = selectors.outgoing_email_get(pk)
+    try:
+        services.email_resend(email=email, actor=request.user)
+    except RuleViolation as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The email to %(to)s is on its way again.") % {"to": email.to})
+    return redirect("/settings/#undelivered")

@@ -81,7 +81,8 @@ def project_create(request):
     )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        client = next((c for c in clients if c.pk == data.pop("client")), None)
+        client_id = data.pop("client")  # taken out once, before the search over the clients
+        client = next((c for c in clients if c.pk == client_id), None)
         try:
             project = services.project_create(
                 organisation=organisation,
