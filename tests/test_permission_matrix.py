@@ -996,3 +996,31 @@ def test_permission_matrix(row: Row, role: str, matrix_world, client):
     if not row.api and response.status_code == 200 and "html" in response.get("Content-Type", ""):
         unlisted = _post_targets(response.content.decode(), url) - POSTED
         assert not unlisted, f"{url} as {role} has forms posting to {sorted(unlisted)}: add rows"
+
+
+REFUSED_BLANK = [
+    pytest.param(row, role, id=f"POST {row.name} blank as {role}")
+    for row in WEB_ROWS
+    if row.method == "post" and row.data is not None
+    for role in ROLES
+    if row.expect[role] in (LOGIN, 403, 404)
+]
+
+
+@pytest.mark.parametrize(("row", "role"), REFUSED_BLANK)
+def test_a_refused_role_is_refused_before_its_input_is_read(
+    row: Row, role: str, matrix_world, client
+):
+    """An empty form from someone who may not submit it gets the refusal, not field errors."""
+    world = matrix_world
+    user = None if role == "anonymous" else world.user(role)
+    url = reverse(row.name, args=row.args(world) if row.args else None)
+    if user is not None:
+        client.force_login(user)
+    before = _snapshot()
+    response = client.post(url, {})
+    wanted = row.expect[role]
+    assert response.status_code == (302 if wanted == LOGIN else wanted), (
+        f"POST {url} (empty) as {role}: expected {wanted}, got {response.status_code}"
+    )
+    assert not _changed(before, _snapshot())
