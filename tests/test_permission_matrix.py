@@ -994,8 +994,24 @@ def test_permission_matrix(row: Row, role: str, matrix_world, client):
                 f"{row.method.upper()} {url} as {role} answered {wanted} but changed nothing"
             )
     if not row.api and response.status_code == 200 and "html" in response.get("Content-Type", ""):
-        unlisted = _post_targets(response.content.decode(), url) - POSTED
+        targets = _post_targets(response.content.decode(), url)
+        unlisted = targets - POSTED
         assert not unlisted, f"{url} as {role} has forms posting to {sorted(unlisted)}: add rows"
+        refused = {name for name in targets if _refuses(name, role)}
+        assert not refused, (
+            f"{url} offers {role} forms their role may not submit: {sorted(refused)}"
+        )
+
+
+def _refuses(name: str, role: str) -> bool:
+    """Every POST row of ``name`` refuses ``role`` (403/404): a form they should not be shown.
+
+    The outsider is refused the rows' objects (another agency's), not the forms: not judged."""
+    return role != "outsider" and all(
+        row.expect[role] in (403, 404)
+        for row in WEB_ROWS
+        if row.name == name and row.method == "post"
+    )
 
 
 REFUSED_BLANK = [

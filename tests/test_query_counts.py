@@ -104,8 +104,8 @@ def _grow(world, units: int, offset: int = 0) -> None:
     """Per unit, everything the organisation's lists show: a client with two contacts (and the
     world's contact, who speaks for one more client), a member, a template, an API token, a
     draft project, an active project with an approved milestone (its invoice voided, issued
-    again and part-paid, open support requests, a comment) and one in review, and an active project whose first
-    milestone is in progress (late on ``MEASURED_ON``)."""
+    again and part-paid, open support requests, a comment) and one in review, and an active
+    project whose first milestone is in progress (late on ``MEASURED_ON``)."""
     for i in range(offset, offset + units):
         client = ClientFactory(organisation=world.organisation, name=f"Client {i:02}")
         ContactFactory.create_batch(2, client=client)
