@@ -1,19 +1,25 @@
-"""Every URL and every kind of user → the expected status.
+"""Every URL and every kind of user → the expected status, and for every form what a submit does.
 
-A URL pattern without a row here fails ``test_every_url_has_a_row``, so new endpoints must
-declare who may reach them. Statuses follow PRODUCT.md: invisible → 404, visible but not
-allowed → 403, anonymous → 302 to the login page (web) or 401 (API).
+A URL pattern without a row here fails ``test_every_url_has_a_row``; a web page that is not
+declared GET-only needs a POST row (``test_every_web_url_declares_its_post_side``), and a form
+rendered on any page must post to a URL with a POST row (checked on every page the matrix opens).
+Statuses follow PRODUCT.md: invisible → 404, visible but not allowed → 403, anonymous → the
+login page (web) or 401 (API). A refused POST changes nothing in the database; an allowed one
+changes something (unless its row says it only touches the session).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
+from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from rest_framework.test import APIClient
 
 from milepost.accounts import services
@@ -22,40 +28,56 @@ from milepost.billing.models import Invoice
 from milepost.core import clock
 from milepost.notify.models import OutgoingEmail
 from milepost.plans import services as plans
-from milepost.plans.models import Milestone
+from milepost.plans.models import Milestone, PlanTemplate
 from milepost.reviews import services as reviews
 from milepost.reviews.models import Attachment, SupportRequest
 
-ROLES = ("anonymous", "owner", "manager", "member", "contact", "outsider")
+from .factories import PASSWORD, ContactFactory
+
+# approver and viewer are contacts of the client, given that access to every project here.
+ROLES = ("anonymous", "owner", "manager", "member", "approver", "viewer", "outsider")
 AGENCY = {"owner", "manager", "member"}
 # Django's admin has its own staff-only permission system and is tested by Django.
 EXCLUDED_NAMESPACES = {"admin"}
+# Anonymous visitors of a page that needs a login: 302 to the login page, with ?next=.
+LOGIN = "login"
 
 
 @dataclass
 class Row:
     name: str
     method: str
-    expect: dict[str, int]
+    expect: dict[str, int | str]
     args: Any = None  # callable(world) -> list of URL args
     data: Any = None  # callable(world, role) -> request body
     api: bool = False
+    # For a write: True = an allowed request changes the database; False = no request to this
+    # row may change it; None = an allowed request may or may not (it only touches the session).
+    changes: bool | None = True
     extra: dict = field(default_factory=dict)
 
 
-def expect(default: int, **overrides: int) -> dict[str, int]:
-    statuses = dict.fromkeys(ROLES, default)
+def expect(default: int, **overrides: int | str) -> dict[str, int | str]:
+    statuses: dict[str, int | str] = dict.fromkeys(ROLES, default)
     statuses.update(overrides)
     return statuses
 
 
-def web(default: int, **overrides: int) -> dict[str, int]:
+def web(default: int, **overrides: int) -> dict[str, int | str]:
     """Logged-in users get ``default``; anonymous users are sent to log in."""
-    return expect(default, anonymous=302, **overrides)
+    return expect(default, anonymous=LOGIN, **overrides)
 
 
-def api(default: int, **overrides: int) -> dict[str, int]:
+def api(default: int, **overrides: int) -> dict[str, int | str]:
     return expect(default, anonymous=401, **overrides)
+
+
+@pytest.fixture
+def matrix_world(world):
+    """The shared world, its client contact as ``approver``, and a second contact as ``viewer``."""
+    world.approver = world.contact
+    world.viewer = ContactFactory(client=world.client).user
+    return world
 
 
 def client_id(w):
@@ -97,12 +119,18 @@ def undelivered_email(w):
     return [email.pk]
 
 
+NEW_PASSWORD = "a-new-long-passphrase-2027"
+
+
 def new_client(w, role):
     return {"name": f"New client for {role}", "country": "FR"}
 
 
-def _project(w, *, proposed: bool = False):
-    """A project from the website-cms template; the client contact is its approver."""
+def _project(w, *, proposed: bool = False, revised: bool = False):
+    """A project from the website-cms template, with the client's approver and viewer.
+
+    ``revised``: proposed once, then withdrawn to draft. Client contacts keep seeing such a draft
+    (the version last proposed), so their rows test their role, not draft visibility."""
     project = plans.project_create(
         organisation=w.organisation,
         client=w.client,
@@ -116,13 +144,17 @@ def _project(w, *, proposed: bool = False):
     plans.project_access_grant(
         project=project, email=w.contact.email, role="approver", actor=w.owner
     )
-    if proposed:
+    plans.project_access_grant(project=project, email=w.viewer.email, role="viewer", actor=w.owner)
+    if proposed or revised:
         plans.plan_propose(project=project, actor=w.owner)
+    if revised:
+        plans.plan_withdraw(project=project, actor=w.owner)
     return project
 
 
 def draft(w):
-    return [_project(w).pk]
+    """A draft that was proposed once (see ``_project``)."""
+    return [_project(w, revised=True).pk]
 
 
 def proposed(w):
@@ -130,7 +162,7 @@ def proposed(w):
 
 
 def draft_milestone(w):
-    project = _project(w)
+    project = _project(w, revised=True)
     return [project.pk, project.milestones.order_by("position").first().pk]
 
 
@@ -141,6 +173,35 @@ def milestone_only(w):
 def org_template(w):
     project = _project(w)
     return [plans.template_save_from_project(project=project, name="Ours", actor=w.owner).pk]
+
+
+def template_form(w, role):
+    template = PlanTemplate.objects.get(organisation=w.organisation, name="Ours")
+    data = {
+        "name": "Ours, revised",
+        "description": "",
+        "ms-TOTAL_FORMS": str(len(template.milestones)),
+        "ms-INITIAL_FORMS": str(len(template.milestones)),
+    }
+    for i, milestone in enumerate(template.milestones):
+        data[f"ms-{i}-title"] = milestone["title"]
+        data[f"ms-{i}-share"] = str(milestone["share"])
+        data[f"ms-{i}-duration_days"] = str(milestone["duration_days"] + 1)
+    return data
+
+
+def organisation_form(w, role):
+    return {
+        "name": "Renamed agency",
+        "country": "DE",
+        "default_currency": "EUR",
+        "tax_rate": "19.00",
+        "payment_terms_days": "30",
+        "invoice_prefix": "INV",
+        "auto_approve_days": "14",
+        "default_revision_quota": "2",
+        "default_support_window_days": "14",
+    }
 
 
 def new_project(w, role):
@@ -258,36 +319,81 @@ def owners_calendar(w):
     return [calendar_feed_of(w.owner).token]
 
 
-ONLY_OWNER = {"manager": 404, "member": 404, "contact": 404, "outsider": 404}
+ONLY_OWNER = {"manager": 404, "member": 404, "approver": 404, "viewer": 404, "outsider": 404}
 
 
 # Who may do what on a project: the agency's managers edit; its members only read; the
-# client's approver answers proposals; a user of another organisation sees nothing.
-EDIT = {"member": 403, "contact": 403, "outsider": 404}
-ANSWER = {"owner": 403, "manager": 403, "member": 403, "outsider": 404}
+# client's approver answers proposals; its viewer reads and comments; a user of another
+# organisation sees nothing.
+EDIT = {"member": 403, "approver": 403, "viewer": 403, "outsider": 404}
+ANSWER = {"owner": 403, "manager": 403, "member": 403, "viewer": 403, "outsider": 404}
 SEE = {"outsider": 404}
-AGENCY_ACTS = {"contact": 403, "outsider": 404}
-CLIENT_ACTS = {"owner": 403, "manager": 403, "member": 403, "outsider": 404}
+AGENCY_ACTS = {"approver": 403, "viewer": 403, "outsider": 404}
+CLIENT_ACTS = ANSWER
+# Pages of the agency's workspace: client contacts get 404.
+NO_CONTACTS = {"approver": 404, "viewer": 404}
 
 
-ROWS = [
+WEB_ROWS = [
     Row("healthz", "get", expect(200)),
+    # --- Signing in, out, password reset, invitations -------------------------------------------
     Row("web:login", "get", expect(302, anonymous=200)),
-    Row("web:logout", "post", expect(302)),
+    Row(
+        "web:login",
+        "post",
+        expect(302),  # anonymous: logged in; everyone else is already
+        data=lambda w, r: {"username": w.owner.email, "password": PASSWORD},
+        changes=None,
+    ),
+    Row("web:logout", "post", expect(302), changes=None),
     Row("web:password_reset", "get", expect(200)),
+    Row(
+        "web:password_reset",
+        "post",
+        expect(302),
+        # An address without an account: a known one is the password-reset test's business.
+        data=lambda w, r: {"email": "nobody-here@example.com"},
+        changes=None,
+    ),
     Row("web:password_reset_done", "get", expect(200)),
     Row("web:password_reset_confirm", "get", expect(200), args=lambda w: ["MQ", "bad-token"]),
+    Row(
+        "web:password_reset_confirm",
+        "post",
+        expect(200),  # the page says the link is invalid
+        args=lambda w: ["MQ", "bad-token"],
+        data=lambda w, r: {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+        changes=False,
+    ),
     Row("web:password_reset_complete", "get", expect(200)),
     Row("web:invitation", "get", expect(200), args=fresh_invitation),
-    Row("web:switch_organisation", "post", web(302), data=lambda w, r: {"organisation": "1"}),
+    Row(
+        "web:invitation",
+        "post",
+        expect(302),  # the link is the credential, whoever is logged in
+        args=fresh_invitation,
+        data=lambda w, r: {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+    ),
+    Row(
+        "web:switch_organisation",
+        "post",
+        web(302),
+        data=lambda w, r: {"organisation": "1"},
+        changes=None,
+    ),
+    # --- Projects ---------------------------------------------------------------------------------
     Row("web:dashboard", "get", web(200)),
     Row("web:projects", "get", web(200)),
-    Row("web:project_new", "get", web(200, member=403, contact=404)),
+    Row("web:project_new", "get", web(200, member=403, **NO_CONTACTS)),
     Row(
-        "web:project_new", "post", web(302, member=403, contact=404, outsider=400), data=new_project
+        "web:project_new",
+        "post",
+        web(302, member=403, **NO_CONTACTS, outsider=400),  # the client is not theirs
+        data=new_project,
     ),
     Row("web:project_detail", "get", web(200, **SEE), args=proposed),
     Row("web:project_print", "get", web(200, **SEE), args=proposed),
+    Row("web:project_proposal_pdf", "get", web(200, **SEE), args=proposed),
     Row("web:project_propose", "post", web(302, **EDIT), args=draft),
     Row("web:project_withdraw", "post", web(302, **EDIT), args=proposed),
     Row("web:project_accept", "post", web(302, **ANSWER), args=proposed),
@@ -312,6 +418,7 @@ ROWS = [
         args=draft,
         data=lambda w, r: {"name": "Saved"},
     ),
+    # --- The plan editor --------------------------------------------------------------------------
     Row("web:plan_editor", "get", web(200, **EDIT), args=draft),
     Row(
         "web:project_settings",
@@ -336,6 +443,8 @@ ROWS = [
         data=lambda w, r: {"direction": "down"},
     ),
     Row("web:milestone_remove", "get", web(200, **EDIT), args=draft_milestone),
+    Row("web:milestone_remove", "post", web(302, **EDIT), args=draft_milestone),
+    # --- The review cycle -------------------------------------------------------------------------
     Row("web:attachment", "get", web(200, **SEE), args=a_file),
     Row("web:milestone_detail", "get", web(200, **SEE), args=at("in_review")),
     Row("web:milestone_start", "post", web(302, **AGENCY_ACTS), args=at("planned")),
@@ -401,6 +510,7 @@ ROWS = [
         args=at("in_progress"),
         data=lambda w, r: {"body": "Looks **good**"},
     ),
+    # --- Billing ----------------------------------------------------------------------------------
     Row("web:invoices", "get", web(200)),
     Row("web:invoice_detail", "get", web(200, **SEE), args=an_invoice),
     Row("web:invoice_pdf", "get", web(200, **SEE), args=an_invoice),
@@ -413,75 +523,164 @@ ROWS = [
     ),
     Row("web:invoice_void", "get", web(200, **EDIT), args=an_invoice),
     Row(
+        "web:invoice_void",
+        "post",
+        web(302, **EDIT),
+        args=an_invoice,
+        data=lambda w, r: {"reason": "Wrong address"},
+    ),
+    Row(
         "web:invoice_checkout",
         "post",
-        web(302, owner=403, manager=403, member=403, outsider=404),
+        # The approver is sent back with "card payment is off" (no Stripe keys here).
+        web(302, owner=403, manager=403, member=403, viewer=403, outsider=404),
         args=an_invoice,
+        changes=False,
     ),
-    Row("web:project_proposal_pdf", "get", web(200, **SEE), args=draft),
-    Row("stripe_webhook", "post", expect(404)),
+    Row("stripe_webhook", "post", expect(404), changes=False),
+    # --- Notifications and the calendar -----------------------------------------------------------
     Row("web:notifications", "get", web(200)),
     Row("web:notification_open", "get", web(302, **ONLY_OWNER), args=owners_notification),
-    Row("web:notifications_read_all", "post", web(302)),
+    Row("web:notifications_read_all", "post", web(302), changes=None),
     Row("web:notification_preferences", "post", web(302), data=lambda w, r: {"plan": "on"}),
     Row("web:calendar_token", "post", web(302)),
     Row(
         "web:email_resend",
         "post",
-        web(302, manager=403, member=403, contact=404, outsider=404),
+        web(302, manager=403, member=403, outsider=404, **NO_CONTACTS),
         args=undelivered_email,
     ),
     Row("web:unsubscribe", "get", expect(200), args=owners_unsubscribe_link),
+    Row("web:unsubscribe", "post", expect(200), args=owners_unsubscribe_link),
     Row("calendar_feed", "get", expect(200), args=owners_calendar),
-    Row("web:templates", "get", web(200, contact=404)),
+    # --- Templates --------------------------------------------------------------------------------
+    Row("web:templates", "get", web(200, **NO_CONTACTS)),
     Row(
         "web:template_edit",
         "get",
-        web(200, member=403, contact=404, outsider=404),
+        web(200, member=403, **NO_CONTACTS, outsider=404),
         args=org_template,
+    ),
+    Row(
+        "web:template_edit",
+        "post",
+        web(302, member=403, **NO_CONTACTS, outsider=404),
+        args=org_template,
+        data=template_form,
     ),
     Row(
         "web:template_delete",
         "get",
-        web(200, member=403, contact=404, outsider=404),
+        web(200, member=403, **NO_CONTACTS, outsider=404),
         args=org_template,
     ),
-    Row("web:clients", "get", web(200, contact=404)),
-    Row("web:clients", "post", web(302, member=403, contact=404), data=new_client),
-    Row("web:client_detail", "get", web(200, contact=404, outsider=404), args=client_id),
+    Row(
+        "web:template_delete",
+        "post",
+        web(302, member=403, **NO_CONTACTS, outsider=404),
+        args=org_template,
+    ),
+    # --- Clients ----------------------------------------------------------------------------------
+    Row("web:clients", "get", web(200, **NO_CONTACTS)),
+    Row("web:clients", "post", web(302, member=403, **NO_CONTACTS), data=new_client),
+    Row("web:client_detail", "get", web(200, **NO_CONTACTS, outsider=404), args=client_id),
     Row(
         "web:client_detail",
         "post",
-        web(302, member=403, contact=404, outsider=404),
+        web(302, member=403, **NO_CONTACTS, outsider=404),
         args=client_id,
         data=lambda w, r: {"email": f"{r}-invitee@example.com", "name": "Invitee"},
     ),
     Row(
         "web:client_edit",
         "get",
-        web(200, member=403, contact=404, outsider=404),
+        web(200, member=403, **NO_CONTACTS, outsider=404),
         args=client_id,
     ),
-    Row("web:members", "get", web(200, contact=404)),
+    Row(
+        "web:client_edit",
+        "post",
+        web(302, member=403, **NO_CONTACTS, outsider=404),
+        args=client_id,
+        data=lambda w, r: {"name": "Acme Shop Ltd", "country": "IE", "vat_id": "IE999"},
+    ),
+    # --- Members ----------------------------------------------------------------------------------
+    Row("web:members", "get", web(200, **NO_CONTACTS)),
+    Row(
+        "web:members",
+        "post",
+        web(302, manager=403, member=403, **NO_CONTACTS),  # the outsider, into their own agency
+        data=lambda w, r: {"email": f"{r}-colleague@example.com", "role": "member"},
+    ),
     Row(
         "web:member_role",
         "post",
-        web(302, manager=403, member=403, contact=404, outsider=404),
+        web(302, manager=403, member=403, **NO_CONTACTS, outsider=404),
         args=member_membership,
         data=lambda w, r: {"role": "manager"},
     ),
     Row(
         "web:member_remove",
         "get",
-        web(200, manager=403, member=403, contact=404, outsider=404),
+        web(200, manager=403, member=403, **NO_CONTACTS, outsider=404),
         args=member_membership,
     ),
+    Row(
+        "web:member_remove",
+        "post",
+        web(302, manager=403, member=403, **NO_CONTACTS, outsider=404),
+        args=member_membership,
+    ),
+    # --- Settings ---------------------------------------------------------------------------------
     Row("web:settings", "get", web(200)),
     Row("web:settings_profile", "post", web(302), data=lambda w, r: {"name": "New Name"}),
     Row("web:settings_password", "get", web(200)),
-    Row("web:settings_organisation", "get", web(200, manager=403, member=403, contact=404)),
+    Row(
+        "web:settings_password",
+        "post",
+        web(302),
+        data=lambda w, r: {
+            "old_password": PASSWORD,
+            "new_password1": NEW_PASSWORD,
+            "new_password2": NEW_PASSWORD,
+        },
+    ),
+    Row("web:settings_organisation", "get", web(200, manager=403, member=403, **NO_CONTACTS)),
+    Row(
+        "web:settings_organisation",
+        "post",
+        web(302, manager=403, member=403, **NO_CONTACTS),  # the outsider, their own agency
+        data=organisation_form,
+    ),
     Row("web:token_create", "post", web(200), data=lambda w, r: {"name": "laptop"}),
     Row("web:token_revoke", "get", web(404, owner=200), args=owner_token),
+    Row("web:token_revoke", "post", web(404, owner=302), args=owner_token),
+]
+
+# Web pages that take no POST: what they show posts elsewhere (every rendered form is checked).
+GET_ONLY = {
+    "healthz",
+    "calendar_feed",
+    "web:password_reset_done",
+    "web:password_reset_complete",
+    "web:dashboard",
+    "web:projects",
+    "web:project_detail",
+    "web:project_print",
+    "web:project_proposal_pdf",
+    "web:plan_editor",
+    "web:attachment",
+    "web:milestone_detail",
+    "web:invoices",
+    "web:invoice_detail",
+    "web:invoice_pdf",
+    "web:notifications",
+    "web:notification_open",
+    "web:templates",
+    "web:settings",
+}
+
+API_ROWS = [
     Row("api:me", "get", api(200), api=True),
     Row("api:schema", "get", expect(200), api=True),
     Row("api:docs", "get", expect(200), api=True),
@@ -489,15 +688,17 @@ ROWS = [
     Row(
         "api:client-list",
         "post",
-        api(201, member=403, contact=403),
+        api(201, member=403, approver=403, viewer=403),
         data=new_client,
         api=True,
     ),
-    Row("api:client-detail", "get", api(200, contact=404, outsider=404), args=client_id, api=True),
+    Row(
+        "api:client-detail", "get", api(200, **NO_CONTACTS, outsider=404), args=client_id, api=True
+    ),
     Row(
         "api:client-detail",
         "patch",
-        api(200, member=403, contact=404, outsider=404),
+        api(200, member=403, **NO_CONTACTS, outsider=404),
         args=client_id,
         data=lambda w, r: {"vat_id": "IE999"},
         api=True,
@@ -507,7 +708,7 @@ ROWS = [
     Row(
         "api:project-list",
         "post",
-        api(201, member=403, contact=403, outsider=400),
+        api(201, member=403, approver=403, viewer=403, outsider=400),
         data=new_project,
         api=True,
     ),
@@ -637,7 +838,7 @@ ROWS = [
     Row(
         "api:notification-read", "post", api(200, **ONLY_OWNER), args=owners_notification, api=True
     ),
-    Row("api:notification-read-all", "post", api(200), api=True),
+    Row("api:notification-read-all", "post", api(200), api=True, changes=None),
     Row("api:notification-settings", "get", api(200), api=True),
     Row(
         "api:notification-settings", "patch", api(200), api=True, data=lambda w, r: {"plan": False}
@@ -665,19 +866,22 @@ ROWS = [
     Row(
         "api:invoice-checkout",
         "post",
-        api(409, owner=403, manager=403, member=403, outsider=404),
+        api(409, owner=403, manager=403, member=403, viewer=403, outsider=404),
         args=an_invoice,
         api=True,
     ),
     Row(
         "api:client-contacts",
         "post",
-        api(201, member=403, contact=404, outsider=404),
+        api(201, member=403, **NO_CONTACTS, outsider=404),
         args=client_id,
         data=lambda w, r: {"email": f"{r}-contact@example.com"},
         api=True,
     ),
 ]
+
+
+ROWS = WEB_ROWS + API_ROWS
 
 
 def _url_names(patterns, namespace: str | None = None) -> set[str]:
@@ -695,9 +899,72 @@ def _url_names(patterns, namespace: str | None = None) -> set[str]:
     return names
 
 
+def _web_url_names() -> set[str]:
+    return {name for name in _url_names(get_resolver().url_patterns) if not name.startswith("api:")}
+
+
+POSTED = {row.name for row in WEB_ROWS if row.method == "post"}
+
+
 def test_every_url_has_a_row():
     missing = _url_names(get_resolver().url_patterns) - {row.name for row in ROWS}
     assert not missing, f"Add these URLs to the permission matrix: {sorted(missing)}"
+
+
+def test_every_web_url_declares_its_post_side():
+    """A web URL has POST rows (one case per role), or is declared GET-only."""
+    undeclared = _web_url_names() - POSTED - GET_ONLY
+    assert not undeclared, f"Add POST rows (or declare GET-only): {sorted(undeclared)}"
+    both = POSTED & GET_ONLY
+    assert not both, f"Declared GET-only but with POST rows: {sorted(both)}"
+    gone = GET_ONLY - _web_url_names()
+    assert not gone, f"Declared GET-only but not in the URLconf: {sorted(gone)}"
+
+
+FORM = re.compile(r"<form\b([^>]*)>", re.IGNORECASE)
+ATTRIBUTE = re.compile(r"""([a-z-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
+
+
+def _post_targets(html: str, page: str) -> set[str]:
+    """The URL names the page's POST forms submit to (a form without action posts to the page)."""
+    targets = set()
+    for match in FORM.finditer(html):
+        attributes = {
+            name.lower(): double or single for name, double, single in ATTRIBUTE.findall(match[1])
+        }
+        if attributes.get("method", "get").lower() != "post":
+            continue
+        found = resolve(urlsplit(attributes.get("action") or page).path)
+        targets.add(found.view_name)
+    return targets
+
+
+def test_the_form_scan_finds_every_form_of_the_settings_page(matrix_world, client):
+    client.force_login(matrix_world.owner)
+    page = reverse("web:settings")
+    assert _post_targets(client.get(page).content.decode(), page) == {
+        "web:logout",
+        "web:settings_profile",
+        "web:settings_password",
+        "web:token_create",
+        "web:notification_preferences",
+        "web:calendar_token",
+        "web:settings_organisation",
+    }
+
+
+def _snapshot() -> dict[str, list[tuple]]:
+    """Every row of every Milepost table (sessions and the cache are not Milepost's data)."""
+    return {
+        model._meta.label: list(model._base_manager.order_by("pk").values_list())
+        for config in apps.get_app_configs()
+        if config.name.startswith("milepost.")
+        for model in config.get_models()
+    }
+
+
+def _changed(before: dict, after: dict) -> list[str]:
+    return sorted(label for label in before if before[label] != after[label])
 
 
 CASES = [
@@ -708,7 +975,8 @@ CASES = [
 
 
 @pytest.mark.parametrize(("row", "role"), CASES)
-def test_permission_matrix(row: Row, role: str, world, client):
+def test_permission_matrix(row: Row, role: str, matrix_world, client):
+    world = matrix_world
     user = None if role == "anonymous" else world.user(role)
     url = reverse(row.name, args=row.args(world) if row.args else None)
     data = row.data(world, role) if row.data else None
@@ -716,14 +984,80 @@ def test_permission_matrix(row: Row, role: str, world, client):
         http = APIClient()
         if user is not None:
             http.force_authenticate(user)
+    else:
+        http = client
+        if user is not None:
+            http.force_login(user)
+    before = _snapshot() if row.method != "get" else None
+    if row.api:
         response = getattr(http, row.method)(url, data, format="json")
     else:
-        if user is not None:
-            client.force_login(user)
-        response = getattr(client, row.method)(url, data or {})
-    assert response.status_code == row.expect[role], (
-        f"{row.method.upper()} {url} as {role}: expected {row.expect[role]}, "
-        f"got {response.status_code}"
+        response = getattr(http, row.method)(url, data or {})
+    wanted = row.expect[role]
+    status = 302 if wanted == LOGIN else wanted
+    assert response.status_code == status, (
+        f"{row.method.upper()} {url} as {role}: expected {wanted}, got {response.status_code}"
     )
+    if wanted == LOGIN:
+        assert response["Location"].startswith(reverse("web:login") + "?next="), response[
+            "Location"
+        ]
     if row.api and response.status_code >= 400:
         assert set(response.json()["error"]) == {"code", "message", "details"}
+    if before is not None:
+        changed = _changed(before, _snapshot())
+        if wanted == LOGIN or response.status_code >= 400 or row.changes is False:
+            assert not changed, (
+                f"{row.method.upper()} {url} as {role} was refused but changed {changed}"
+            )
+        elif row.changes:
+            assert changed, (
+                f"{row.method.upper()} {url} as {role} answered {wanted} but changed nothing"
+            )
+    if not row.api and response.status_code == 200 and "html" in response.get("Content-Type", ""):
+        targets = _post_targets(response.content.decode(), url)
+        unlisted = targets - POSTED
+        assert not unlisted, f"{url} as {role} has forms posting to {sorted(unlisted)}: add rows"
+        refused = {name for name in targets if _refuses(name, role)}
+        assert not refused, (
+            f"{url} offers {role} forms their role may not submit: {sorted(refused)}"
+        )
+
+
+def _refuses(name: str, role: str) -> bool:
+    """Every POST row of ``name`` refuses ``role`` (403/404): a form they should not be shown.
+
+    The outsider is refused the rows' objects (another agency's), not the forms: not judged."""
+    return role != "outsider" and all(
+        row.expect[role] in (403, 404)
+        for row in WEB_ROWS
+        if row.name == name and row.method == "post"
+    )
+
+
+REFUSED_BLANK = [
+    pytest.param(row, role, id=f"POST {row.name} blank as {role}")
+    for row in WEB_ROWS
+    if row.method == "post" and row.data is not None
+    for role in ROLES
+    if row.expect[role] in (LOGIN, 403, 404)
+]
+
+
+@pytest.mark.parametrize(("row", "role"), REFUSED_BLANK)
+def test_a_refused_role_is_refused_before_its_input_is_read(
+    row: Row, role: str, matrix_world, client
+):
+    """An empty form from someone who may not submit it gets the refusal, not field errors."""
+    world = matrix_world
+    user = None if role == "anonymous" else world.user(role)
+    url = reverse(row.name, args=row.args(world) if row.args else None)
+    if user is not None:
+        client.force_login(user)
+    before = _snapshot()
+    response = client.post(url, {})
+    wanted = row.expect[role]
+    assert response.status_code == (302 if wanted == LOGIN else wanted), (
+        f"POST {url} (empty) as {role}: expected {wanted}, got {response.status_code}"
+    )
+    assert not _changed(before, _snapshot())

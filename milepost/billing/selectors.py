@@ -51,7 +51,10 @@ def invoices_visible_to(
         )
     elif status:
         invoices = invoices.filter(status=status)
-    return invoices.select_related("project__client").order_by("-issue_date", "-id")
+    # A credit note shows the number of the invoice it cancels.
+    return invoices.select_related("project__client", "credit_note_for").order_by(
+        "-issue_date", "-id"
+    )
 
 
 def totals(invoices: QuerySet[Invoice]) -> list[dict[str, Any]]:

@@ -17,7 +17,7 @@ from milepost.accounts import selectors as account_selectors
 from milepost.billing import selectors, services
 from milepost.billing.stripe import checkout_create, payments_enabled
 from milepost.core import clock
-from milepost.core.errors import InvalidInput, RuleViolation
+from milepost.core.errors import InvalidInput, NotAllowed, RuleViolation
 
 from ..billing_forms import InvoiceFilterForm, PaymentForm, VoidForm
 from ..forms import apply_errors
@@ -148,6 +148,8 @@ def invoice_pdf(request, pk: int):
 @login_required
 def payment_record(request, pk: int):
     invoice = selectors.invoice_get(request.user, pk)
+    if not permissions.can_manage_billing(request.user, invoice.project):
+        raise NotAllowed(_("Only owners and managers can do this."))
     form = PaymentForm(request.POST)
     if form.is_valid():
         try:

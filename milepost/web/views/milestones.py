@@ -12,6 +12,12 @@ from milepost.core.errors import InvalidInput, RuleViolation
 from milepost.core.pagination import feed_page
 from milepost.plans import selectors as plan_selectors
 from milepost.reviews import policy, selectors, services
+from milepost.reviews.services.common import (
+    require_agency,
+    require_approver,
+    require_manager,
+    require_visible,
+)
 
 from ..forms import apply_errors
 from ..review_forms import (
@@ -96,12 +102,15 @@ def _act(
     call,
     success: str,
     *,
+    allowed,
     prefix: str | None = None,
     bound_name: str | None = None,
 ):
-    """Validate the posted form, call the service, and on a refusal show the page again with
-    everything the user typed and the reason next to the form."""
+    """Check the role (404/403 before the form is read), validate the posted form, call the
+    service, and on a refusal show the page again with everything the user typed and the
+    reason next to the form."""
     milestone = _milestone(request, pk)
+    allowed(request.user, milestone)
     form_class = FORMS.get(form_name) or VerdictForm
     form = form_class(request.POST, request.FILES, prefix=prefix)
     if form.is_valid():
@@ -147,6 +156,7 @@ def milestone_deliver(request, pk: int):
             files=d["files"],
         ),
         _("Delivered. The client has been asked to review it."),
+        allowed=require_agency,
     )
 
 
@@ -169,6 +179,7 @@ def deliverable_verdict(request, pk: int, deliverable_id: int):
         "verdict",
         call,
         _("Test result saved."),
+        allowed=require_approver,
         prefix=f"v{deliverable_id}",
         bound_name=f"verdict_{deliverable_id}",
     )
@@ -185,6 +196,7 @@ def milestone_request_changes(request, pk: int):
             milestone=m, actor=request.user, feedback=d["feedback"], files=d["files"]
         ),
         _("Changes requested. The agency will deliver a new version."),
+        allowed=require_approver,
     )
 
 
@@ -202,6 +214,7 @@ def milestone_approve(request, pk: int):
             accept_open_items=d["accept_open_items"],
         ),
         _("Milestone approved. Thank you! Its support window is now open."),
+        allowed=require_approver,
     )
 
 
@@ -216,6 +229,7 @@ def milestone_grant_revision(request, pk: int):
             milestone=m, actor=request.user, reason=d["reason"]
         ),
         _("One extra revision granted."),
+        allowed=require_manager,
     )
 
 
@@ -230,6 +244,7 @@ def support_request_file(request, pk: int):
             milestone=m, actor=request.user, description=d["description"], files=d["files"]
         ),
         _("Support request sent to the agency."),
+        allowed=require_approver,
     )
 
 
@@ -266,4 +281,5 @@ def comment_add(request, pk: int):
             milestone=m, actor=request.user, body=d["body"], files=d["files"]
         ),
         _("Comment added."),
+        allowed=require_visible,
     )

@@ -17,6 +17,7 @@ from milepost.core.errors import InvalidInput, RuleViolation
 from milepost.core.pagination import feed_page
 from milepost.plans import selectors, services
 from milepost.plans.models import MilestoneStatus, ProjectStatus
+from milepost.plans.services.common import require
 from milepost.reviews import policy
 
 from ..forms import apply_errors
@@ -212,10 +213,14 @@ def project_accept(request, pk: int):
     )
 
 
-def _project_form(request, pk: int, form_class, form_name: str, call, success, **extra):
-    """Post one form of the project page: success → back to the page with a message; a refusal
-    → the page again with the form as typed and the reason beside it."""
+def _project_form(
+    request, pk: int, form_class, form_name: str, call, success, *, allowed, refusal, **extra
+):
+    """Post one form of the project page: a role that may not → 403 before the form is read;
+    success → back to the page with a message; a refusal → the page again with the form as
+    typed and the reason beside it."""
     project = selectors.project_get(request.user, pk)
+    require(request.user, project, allowed, refusal)
     form = form_class(request.POST)
     if form.is_valid():
         try:
@@ -243,6 +248,8 @@ def project_decline(request, pk: int):
         "decline_form",
         lambda project, data: services.plan_decline(project=project, actor=request.user, **data),
         lambda _result: _("You declined the plan. The agency has your reasons."),
+        allowed=permissions.can_answer_plan,
+        refusal=_("Only the client's approvers can decline the plan."),
         show_decline=True,
     )
 
@@ -262,6 +269,8 @@ def project_access(request, pk: int):
             _("%(email)s can now see the project as %(role)s.")
             % {"email": access.user.email, "role": access.get_role_display().lower()}
         ),
+        allowed=permissions.can_manage_project_access,
+        refusal=_("Only owners and managers can give access to a project."),
     )
 
 
@@ -277,4 +286,8 @@ def project_save_template(request, pk: int):
             project=project, actor=request.user, **data
         ),
         lambda template: _("Saved as the template “%(name)s”.") % {"name": template.name},
+        allowed=lambda user, project: permissions.can_manage_templates(
+            user, project.organisation_id
+        ),
+        refusal=_("Only owners and managers can save templates."),
     )
