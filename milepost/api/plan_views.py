@@ -112,10 +112,11 @@ class ProjectViewSet(viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["get", "post"])
     def milestones(self, request, pk=None):
-        """List the plan's milestones, or add one to a draft plan."""
+        """List the plan's milestones (paginated), or add one to a draft plan."""
         project = selectors.project_get(request.user, pk)
         if request.method == "GET":
-            return Response(s.MilestoneSerializer(project.milestones.all(), many=True).data)
+            page = self.paginate_queryset(list(project.milestones.all()))
+            return self.get_paginated_response(s.MilestoneSerializer(page, many=True).data)
         data = validated(s.MilestoneInputSerializer, request.data)
         data["deliverables"] = [dict(d) for d in data.get("deliverables", [])]
         milestone = services.milestone_add(project=project, actor=request.user, **data)
@@ -156,10 +157,10 @@ class ProjectViewSet(viewsets.GenericViewSet):
     @extend_schema(responses={200: s.PlanVersionSerializer(many=True), **ERRORS})
     @action(detail=True, methods=["get"], url_path="plan-versions")
     def plan_versions(self, request, pk=None):
-        """Every accepted version of the plan, baseline first."""
+        """Every accepted version of the plan, baseline first (paginated)."""
         project = selectors.project_get(request.user, pk)
-        versions = selectors.plan_versions(project)
-        return Response(s.PlanVersionSerializer(versions, many=True).data)
+        page = self.paginate_queryset(selectors.plan_versions(project))
+        return self.get_paginated_response(s.PlanVersionSerializer(page, many=True).data)
 
     @extend_schema(responses={200: s.EventSerializer(many=True), **ERRORS})
     @action(detail=True, methods=["get"])
