@@ -8,6 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from milepost.billing import selectors, services
@@ -18,6 +19,7 @@ from milepost.core.errors import InvalidInput
 from . import roles
 from .filters import id_filter, id_param
 from .plan_serializers import MoneyField
+from .renderers import PDFRenderer
 from .serializers import ErrorSerializer
 from .views import validated
 
@@ -139,8 +141,13 @@ class InvoiceViewSet(viewsets.GenericViewSet):
     def retrieve(self, request, pk=None):
         return Response(InvoiceDetailSerializer(selectors.invoice_get(request.user, pk)).data)
 
-    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY, **ERRORS})
-    @action(detail=True, methods=["get"])
+    @extend_schema(
+        responses={
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+            **{(code, "application/json"): ErrorSerializer for code in (401, 404)},
+        }
+    )
+    @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, PDFRenderer])
     def pdf(self, request, pk=None):
         """The invoice as a Factur-X (EN 16931) PDF/A-3 with its XML embedded."""
         from milepost.billing.pdf import invoice_pdf

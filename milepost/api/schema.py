@@ -18,7 +18,8 @@ DESCRIPTIONS = {
     "413": "The request body is too large.",
     "415": "The request body is in a format this operation does not take.",
 }
-PAGING = {"page", "page_size"}
+#: Parameters whose bad values answer 404 (a page past the end, an unknown ``?format=``).
+PAGING = {"page", "page_size", "format"}
 
 
 def _error(status: str) -> dict[str, Any]:
