@@ -111,9 +111,11 @@ class ProjectViewSet(viewsets.GenericViewSet):
         access = services.project_access_grant(project=project, actor=request.user, **data)
         return Response(s.AccessSerializer(access).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(methods=["GET"], responses={200: s.MilestoneSerializer(many=True), **ERRORS})
     @extend_schema(
+        methods=["POST"],
         request=s.MilestoneInputSerializer,
-        responses={200: s.MilestoneSerializer(many=True), 201: s.MilestoneSerializer, **ERRORS},
+        responses={201: s.MilestoneSerializer, **ERRORS},
     )
     @action(detail=True, methods=["get", "post"])
     def milestones(self, request, pk=None):

@@ -114,12 +114,14 @@ class MilestoneReviewActions:
         )
         return Response(_milestone_json(request.user, pk))
 
+    @extend_schema(methods=["GET"], responses={200: s.EntrySerializer(many=True), **ERRORS})
     @extend_schema(
+        methods=["POST"],
         request={
             "multipart/form-data": s.CommentInputSerializer,
             "application/json": s.CommentInputSerializer,
         },
-        responses={200: s.EntrySerializer(many=True), 201: s.EntrySerializer, **ERRORS},
+        responses={201: s.EntrySerializer, **ERRORS},
     )
     @action(detail=True, methods=["get", "post"], parser_classes=UPLOAD_PARSERS)
     def comments(self, request, pk=None):
@@ -151,15 +153,15 @@ class MilestoneReviewActions:
         )
 
     @extend_schema(
+        methods=["GET"], responses={200: s.SupportRequestSerializer(many=True), **ERRORS}
+    )
+    @extend_schema(
+        methods=["POST"],
         request={
             "multipart/form-data": s.SupportInputSerializer,
             "application/json": s.SupportInputSerializer,
         },
-        responses={
-            200: s.SupportRequestSerializer(many=True),
-            201: s.SupportRequestSerializer,
-            **ERRORS,
-        },
+        responses={201: s.SupportRequestSerializer, **ERRORS},
     )
     @action(
         detail=True,

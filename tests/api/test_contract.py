@@ -447,3 +447,16 @@ def test_the_strict_check_catches_an_undeclared_field_and_a_relative_uri(demo, c
     assert extra and "secret" in extra[0]
     relative = contract.problems("GET", "/api/v1/me/", Fake({**good, "calendar_url": "/c.ics"}))
     assert relative and "uri" in relative[0]
+
+
+def test_reads_and_writes_of_one_address_are_described_apart(contract):
+    """A list that also takes POST: the GET is a page and creates nothing, the POST is not paged."""
+    for operation in contract.operations():
+        method, template = operation.split(" ", 1)
+        described = contract.operation(method, template)
+        query = {p["name"] for p in described.get("parameters", []) if p["in"] == "query"}
+        if method == "GET":
+            assert "201" not in described["responses"], operation
+            assert "requestBody" not in described, operation
+        else:
+            assert not query & {"page", "page_size"}, operation
