@@ -246,6 +246,10 @@ SPECTACULAR_SETTINGS = {
         "EntryKindEnum": "milepost.reviews.models.Entry.Kind",
     },
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "milepost.api.schema.add_common_errors",
+    ],
 }
 
 # --- Security -----------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from milepost.billing import selectors, services
@@ -15,7 +16,10 @@ from milepost.billing.models import Invoice, InvoiceStatus, Payment, PaymentMeth
 from milepost.billing.stripe import checkout_create
 from milepost.core.errors import InvalidInput
 
+from . import roles
+from .filters import id_filter, id_param
 from .plan_serializers import MoneyField
+from .renderers import PDFRenderer
 from .serializers import ErrorSerializer
 from .views import validated
 
@@ -39,7 +43,11 @@ class InvoiceSerializer(serializers.ModelSerializer):
     outstanding = serializers.SerializerMethodField()
     overdue = serializers.BooleanField(source="is_overdue", read_only=True)
     credit_note_for = serializers.CharField(
-        source="credit_note_for.number", default=None, read_only=True
+        source="credit_note_for.number",
+        default=None,
+        read_only=True,
+        allow_null=True,
+        help_text="For a credit note: the number of the invoice it cancels.",
     )
 
     class Meta:
@@ -114,7 +122,7 @@ class InvoiceViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("project", int),
+            id_filter("project", "Only this project's invoices."),
             OpenApiParameter("status", str, enum=STATUS_FILTERS),
         ]
     )
@@ -124,7 +132,7 @@ class InvoiceViewSet(viewsets.GenericViewSet):
         if status_filter and status_filter not in STATUS_FILTERS:
             raise InvalidInput(_("Unknown status."), details={"status": [_("Unknown status.")]})
         invoices = selectors.invoices_visible_to(
-            request.user, project_id=params.get("project"), status=status_filter
+            request.user, project_id=id_param(request, "project"), status=status_filter
         )
         page = self.paginate_queryset(invoices)
         return self.get_paginated_response(InvoiceSerializer(page, many=True).data)
@@ -133,8 +141,13 @@ class InvoiceViewSet(viewsets.GenericViewSet):
     def retrieve(self, request, pk=None):
         return Response(InvoiceDetailSerializer(selectors.invoice_get(request.user, pk)).data)
 
-    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY, **ERRORS})
-    @action(detail=True, methods=["get"])
+    @extend_schema(
+        responses={
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+            **{(code, "application/json"): ErrorSerializer for code in (401, 404)},
+        }
+    )
+    @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, PDFRenderer])
     def pdf(self, request, pk=None):
         """The invoice as a Factur-X (EN 16931) PDF/A-3 with its XML embedded."""
         from milepost.billing.pdf import invoice_pdf
@@ -151,6 +164,7 @@ class InvoiceViewSet(viewsets.GenericViewSet):
     def payments(self, request, pk=None):
         """Record a payment (owners and managers): at most what is outstanding."""
         invoice = selectors.invoice_get(request.user, pk)
+        roles.billing_managers(request.user, invoice.project)
         data = validated(PaymentInputSerializer, request.data)
         services.payment_record(invoice=invoice, actor=request.user, **data)
         return Response(
@@ -163,6 +177,7 @@ class InvoiceViewSet(viewsets.GenericViewSet):
     def void(self, request, pk=None):
         """Void an unpaid invoice; answers with the credit note that cancels it."""
         invoice = selectors.invoice_get(request.user, pk)
+        roles.billing_managers(request.user, invoice.project)
         data = validated(VoidInputSerializer, request.data)
         note = services.invoice_void(
             invoice=invoice,

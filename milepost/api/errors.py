@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -29,8 +30,18 @@ def _flatten(detail) -> dict:
     return {"non_field_errors": [str(detail)]}
 
 
+def _answer_in_json(context) -> None:
+    """Errors are JSON even where the client asked for another type (the invoice PDF)."""
+    request = context.get("request")
+    if request is not None and not isinstance(
+        getattr(request, "accepted_renderer", None), JSONRenderer
+    ):
+        request.accepted_renderer, request.accepted_media_type = JSONRenderer(), "application/json"
+
+
 def exception_handler(exc, context):
     """Turn service refusals and DRF/Django errors into the documented JSON."""
+    _answer_in_json(context)
     if isinstance(exc, ApplicationError):
         return Response(exc.as_dict(), status=exc.status)
     if isinstance(exc, RequestDataTooBig):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -49,6 +50,27 @@ def _date(value) -> str | None:
     return None if value is None else value.isoformat()
 
 
+def _datetime(value) -> str | None:
+    """As DRF's DateTimeField renders it: ISO 8601 in the current time zone, UTC as ``Z``."""
+    if value is None:
+        return None
+    text = timezone.localtime(value).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def approved_by(m: Any) -> str | None:
+    """Who approved the milestone: their email, ``"system"`` when automatic, None when not yet.
+
+    ``m`` is a model instance or a light row carrying ``approved_by_email`` (the selectors
+    annotate it, so no user is loaded per milestone)."""
+    if m.approved_at is None:
+        return None
+    if m.approved_by_id is None:
+        return "system"
+    email = getattr(m, "approved_by_email", None)
+    return email if email is not None else m.approved_by.email
+
+
 # A page of projects carries hundreds of milestones and deliverables, and DRF's field-by-field
 # rendering costs most of the request. The three serializers below declare their fields for
 # validation and the OpenAPI schema as usual, and render with plain dictionaries. A test
@@ -68,6 +90,18 @@ class MilestoneSerializer(serializers.ModelSerializer):
     project = serializers.IntegerField(source="project_id", read_only=True)
     budget = MoneyField(currency_from="project.currency")
     deliverables = DeliverableSerializer(many=True, read_only=True)
+    revisions_left = serializers.IntegerField(read_only=True)
+    review_started_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    auto_approve_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="When the review approves itself."
+    )
+    approved_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    approved_by = serializers.SerializerMethodField(
+        help_text='The approver\'s email, or "system" when approved automatically.'
+    )
+    support_window_ends = serializers.DateTimeField(
+        source="support_ends_at", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Milestone
@@ -85,8 +119,18 @@ class MilestoneSerializer(serializers.ModelSerializer):
             "support_window_days",
             "billing_trigger",
             "status",
+            "revisions_left",
+            "review_started_at",
+            "auto_approve_at",
+            "approved_at",
+            "approved_by",
+            "support_window_ends",
             "deliverables",
         ]
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_approved_by(self, m: Milestone) -> str | None:
+        return approved_by(m)
 
     def to_representation(self, m: Milestone) -> dict:
         return milestone_json(m, m.project.currency)
@@ -173,6 +217,12 @@ def milestone_json(m: Any, currency: str) -> dict:
         "support_window_days": m.support_window_days,
         "billing_trigger": m.billing_trigger,
         "status": m.status,
+        "revisions_left": m.revisions_left,
+        "review_started_at": _datetime(m.review_started_at),
+        "auto_approve_at": _datetime(m.auto_approve_at),
+        "approved_at": _datetime(m.approved_at),
+        "approved_by": approved_by(m),
+        "support_window_ends": _datetime(m.support_ends_at),
         "deliverables": [
             {"id": d.id, "title": d.title, "acceptance_criteria": d.acceptance_criteria}
             for d in deliverables

@@ -16,6 +16,8 @@ from milepost.plans import selectors, services
 from milepost.plans.models import Milestone, ProjectStatus
 
 from . import plan_serializers as s
+from . import roles
+from .filters import id_filter, id_param
 from .review_views import MilestoneReviewActions
 from .serializers import ErrorSerializer
 from .views import validated
@@ -46,13 +48,13 @@ class ProjectViewSet(viewsets.GenericViewSet):
         if status_filter and status_filter not in ProjectStatus.values:
             raise InvalidInput(_("Unknown status."), details={"status": [_("Unknown status.")]})
         return selectors.projects_visible_to(
-            self.request.user, status=status_filter, client_id=params.get("client")
+            self.request.user, status=status_filter, client_id=id_param(self.request, "client")
         )
 
     @extend_schema(
         parameters=[
             OpenApiParameter("status", str, enum=ProjectStatus.values),
-            OpenApiParameter("client", int),
+            id_filter("client", "Only this client's projects."),
         ]
     )
     def list(self, request):
@@ -65,6 +67,7 @@ class ProjectViewSet(viewsets.GenericViewSet):
     )
     def create(self, request):
         """Create a draft project from a template (`template`), a list of `milestones`, or blank."""
+        roles.managers_anywhere(request.user)
         data = validated(s.ProjectCreateSerializer, request.data)
         client = Client.objects.filter(
             pk=data.pop("client"), organisation_id__in=list(roles_of(request.user))
@@ -93,6 +96,7 @@ class ProjectViewSet(viewsets.GenericViewSet):
     @extend_schema(request=s.ProjectPatchSerializer, responses={200: s.ProjectSerializer, **ERRORS})
     def partial_update(self, request, pk=None):
         project = selectors.project_get(request.user, pk)
+        roles.managers(request.user, project)
         data = validated(s.ProjectPatchSerializer, request.data)
         services.project_update(project=project, actor=request.user, **data)
         return Response(_project_json(request.user, pk))
@@ -102,20 +106,25 @@ class ProjectViewSet(viewsets.GenericViewSet):
     def access(self, request, pk=None):
         """Give a client contact access as `approver` or `viewer` (invites them when new)."""
         project = selectors.project_get(request.user, pk)
+        roles.managers(request.user, project)
         data = validated(s.AccessInputSerializer, request.data)
         access = services.project_access_grant(project=project, actor=request.user, **data)
         return Response(s.AccessSerializer(access).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(methods=["GET"], responses={200: s.MilestoneSerializer(many=True), **ERRORS})
     @extend_schema(
+        methods=["POST"],
         request=s.MilestoneInputSerializer,
-        responses={200: s.MilestoneSerializer(many=True), 201: s.MilestoneSerializer, **ERRORS},
+        responses={201: s.MilestoneSerializer, **ERRORS},
     )
     @action(detail=True, methods=["get", "post"])
     def milestones(self, request, pk=None):
-        """List the plan's milestones, or add one to a draft plan."""
+        """List the plan's milestones (paginated), or add one to a draft plan."""
         project = selectors.project_get(request.user, pk)
         if request.method == "GET":
-            return Response(s.MilestoneSerializer(project.milestones.all(), many=True).data)
+            page = self.paginate_queryset(list(project.milestones.all()))
+            return self.get_paginated_response(s.MilestoneSerializer(page, many=True).data)
+        roles.managers(request.user, project)
         data = validated(s.MilestoneInputSerializer, request.data)
         data["deliverables"] = [dict(d) for d in data.get("deliverables", [])]
         milestone = services.milestone_add(project=project, actor=request.user, **data)
@@ -150,16 +159,20 @@ class ProjectViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def decline(self, request, pk=None):
         """Decline the proposed plan with a reason; it returns to draft."""
+        project = selectors.project_get(request.user, pk)
+        roles.approvers(request.user, project)
         data = validated(s.DeclineSerializer, request.data)
-        return self._step(request, pk, services.plan_decline, reason=data["reason"])
+        services.plan_decline(project=project, actor=request.user, reason=data["reason"])
+        forget_project_roles(request.user)
+        return Response(_project_json(request.user, pk))
 
     @extend_schema(responses={200: s.PlanVersionSerializer(many=True), **ERRORS})
     @action(detail=True, methods=["get"], url_path="plan-versions")
     def plan_versions(self, request, pk=None):
-        """Every accepted version of the plan, baseline first."""
+        """Every accepted version of the plan, baseline first (paginated)."""
         project = selectors.project_get(request.user, pk)
-        versions = selectors.plan_versions(project)
-        return Response(s.PlanVersionSerializer(versions, many=True).data)
+        page = self.paginate_queryset(selectors.plan_versions(project))
+        return self.get_paginated_response(s.PlanVersionSerializer(page, many=True).data)
 
     @extend_schema(responses={200: s.EventSerializer(many=True), **ERRORS})
     @action(detail=True, methods=["get"])
@@ -185,6 +198,7 @@ class MilestoneViewSet(MilestoneReviewActions, viewsets.GenericViewSet):
     def partial_update(self, request, pk=None):
         """Change a milestone of a draft plan; `deliverables` replaces the list."""
         milestone = selectors.milestone_get(request.user, pk)
+        roles.managers(request.user, milestone.project)
         data = validated(s.MilestonePatchSerializer, request.data)
         if "deliverables" in data:
             data["deliverables"] = [dict(d) for d in data["deliverables"]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -19,7 +20,10 @@ class AttachmentSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, attachment) -> str:
-        return reverse("web:attachment", args=[attachment.pk])
+        """The download address, absolute: on the host the request came to (else SITE_URL)."""
+        path = reverse("web:attachment", args=[attachment.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else settings.SITE_URL + path
 
 
 class VerdictSerializer(serializers.ModelSerializer):
@@ -63,7 +67,7 @@ class DeliverySerializer(serializers.ModelSerializer):
             if e.kind == Entry.Kind.DELIVERY
             for a in e.attachments.all()
         ]
-        return AttachmentSerializer(files, many=True).data
+        return AttachmentSerializer(files, many=True, context=self.context).data
 
 
 class EntrySerializer(serializers.ModelSerializer):

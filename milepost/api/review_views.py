@@ -14,6 +14,7 @@ from milepost.reviews import selectors, services
 
 from . import plan_serializers as ps
 from . import review_serializers as s
+from . import roles
 from .parsers import JSONParser
 from .serializers import ErrorSerializer
 from .views import validated
@@ -49,6 +50,7 @@ class MilestoneReviewActions:
     def deliver(self, request, pk=None):
         """Deliver a new version for review: `notes`, optional `preview_url`, `files`."""
         milestone = plan_selectors.milestone_get(request.user, pk)
+        roles.agency(request.user, milestone.project)
         data = validated(s.DeliverInputSerializer, request.data)
         delivery = services.milestone_deliver(
             milestone=milestone,
@@ -58,7 +60,10 @@ class MilestoneReviewActions:
             files=_files(request),
         )
         delivery = selectors.deliveries_of(milestone).get(pk=delivery.pk)
-        return Response(s.DeliverySerializer(delivery).data, status=status.HTTP_201_CREATED)
+        return Response(
+            s.DeliverySerializer(delivery, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED,
+        )
 
     @extend_schema(
         request={
@@ -73,6 +78,7 @@ class MilestoneReviewActions:
     def request_changes(self, request, pk=None):
         """Ask for changes in writing (uses one revision; 409 `revision_quota_exhausted`)."""
         milestone = plan_selectors.milestone_get(request.user, pk)
+        roles.approvers(request.user, milestone.project)
         data = validated(s.FeedbackInputSerializer, request.data)
         services.milestone_request_changes(
             milestone=milestone,
@@ -89,6 +95,7 @@ class MilestoneReviewActions:
     def approve(self, request, pk=None):
         """Approve the delivery under review; open items need `accept_open_items: true`."""
         milestone = plan_selectors.milestone_get(request.user, pk)
+        roles.approvers(request.user, milestone.project)
         data = validated(s.ApproveInputSerializer, request.data)
         services.milestone_approve(milestone=milestone, actor=request.user, **data)
         return Response(_milestone_json(request.user, pk))
@@ -100,18 +107,21 @@ class MilestoneReviewActions:
     def grant_revision(self, request, pk=None):
         """Give one extra revision, with a `reason` (owners and managers)."""
         milestone = plan_selectors.milestone_get(request.user, pk)
+        roles.managers(request.user, milestone.project)
         data = validated(s.ReasonInputSerializer, request.data)
         services.milestone_grant_revision(
             milestone=milestone, actor=request.user, reason=data["reason"]
         )
         return Response(_milestone_json(request.user, pk))
 
+    @extend_schema(methods=["GET"], responses={200: s.EntrySerializer(many=True), **ERRORS})
     @extend_schema(
+        methods=["POST"],
         request={
             "multipart/form-data": s.CommentInputSerializer,
             "application/json": s.CommentInputSerializer,
         },
-        responses={200: s.EntrySerializer(many=True), 201: s.EntrySerializer, **ERRORS},
+        responses={201: s.EntrySerializer, **ERRORS},
     )
     @action(detail=True, methods=["get", "post"], parser_classes=UPLOAD_PARSERS)
     def comments(self, request, pk=None):
@@ -119,13 +129,18 @@ class MilestoneReviewActions:
         milestone = plan_selectors.milestone_get(request.user, pk)
         if request.method == "GET":
             page = self.paginate_queryset(selectors.thread_of(milestone))
-            return self.get_paginated_response(s.EntrySerializer(page, many=True).data)
+            return self.get_paginated_response(
+                s.EntrySerializer(page, many=True, context=self.get_serializer_context()).data
+            )
         data = validated(s.CommentInputSerializer, request.data)
         entry = services.comment_add(
             milestone=milestone, actor=request.user, body=data["body"], files=_files(request)
         )
         entry = selectors.thread_of(milestone).get(pk=entry.pk)
-        return Response(s.EntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+        return Response(
+            s.EntrySerializer(entry, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED,
+        )
 
     @extend_schema(responses={200: s.DeliverySerializer(many=True), **ERRORS})
     @action(detail=True, methods=["get"])
@@ -133,18 +148,20 @@ class MilestoneReviewActions:
         """Every delivery, newest first, with files and the client's verdicts."""
         milestone = plan_selectors.milestone_get(request.user, pk)
         page = self.paginate_queryset(selectors.deliveries_of(milestone))
-        return self.get_paginated_response(s.DeliverySerializer(page, many=True).data)
+        return self.get_paginated_response(
+            s.DeliverySerializer(page, many=True, context=self.get_serializer_context()).data
+        )
 
     @extend_schema(
+        methods=["GET"], responses={200: s.SupportRequestSerializer(many=True), **ERRORS}
+    )
+    @extend_schema(
+        methods=["POST"],
         request={
             "multipart/form-data": s.SupportInputSerializer,
             "application/json": s.SupportInputSerializer,
         },
-        responses={
-            200: s.SupportRequestSerializer(many=True),
-            201: s.SupportRequestSerializer,
-            **ERRORS,
-        },
+        responses={201: s.SupportRequestSerializer, **ERRORS},
     )
     @action(
         detail=True,
@@ -158,6 +175,7 @@ class MilestoneReviewActions:
         if request.method == "GET":
             page = self.paginate_queryset(selectors.support_requests_of(milestone))
             return self.get_paginated_response(s.SupportRequestSerializer(page, many=True).data)
+        roles.approvers(request.user, milestone.project)
         data = validated(s.SupportInputSerializer, request.data)
         created = services.support_request_file(
             milestone=milestone,
@@ -174,6 +192,7 @@ class VerdictView(APIView):
     def post(self, request, pk):
         """Mark a deliverable of the delivery under review `passed` or `failed`, with a note."""
         deliverable = selectors.deliverable_get(request.user, pk)
+        roles.approvers(request.user, deliverable.milestone.project)
         data = validated(s.VerdictInputSerializer, request.data)
         verdict = services.deliverable_verdict(deliverable=deliverable, actor=request.user, **data)
         return Response(s.VerdictSerializer(verdict).data)
@@ -186,6 +205,7 @@ class ResolveView(APIView):
     def post(self, request, pk):
         """Mark a support request resolved (the agency's team)."""
         support_request = selectors.support_request_get(request.user, pk)
+        roles.agency(request.user, support_request.milestone.project)
         data = validated(s.ResolveInputSerializer, request.data)
         resolved = services.support_request_resolve(
             request=support_request, actor=request.user, **data

@@ -14,6 +14,7 @@ from milepost.accounts.permissions import roles_of
 from milepost.core.errors import InvalidInput, NotAllowed
 from milepost.notify.services import calendar_url
 
+from . import roles
 from . import serializers as s
 
 ERRORS = {
@@ -70,6 +71,7 @@ class ClientViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         request=s.ClientWriteSerializer, responses={201: s.ClientDetailSerializer, **ERRORS}
     )
     def create(self, request):
+        roles.managers_anywhere(request.user)
         data = validated(s.ClientWriteSerializer, request.data)
         organisation = self._organisation(data.pop("organisation", None))
         client = services.client_create(organisation=organisation, actor=request.user, **data)
@@ -81,6 +83,7 @@ class ClientViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     )
     def partial_update(self, request, pk=None):
         client = selectors.client_get(request.user, pk)
+        roles.client_managers(request.user, client.organisation_id)
         data = validated(s.ClientPatchSerializer, request.data)
         services.client_update(client=client, actor=request.user, **data)
         client = selectors.client_get(request.user, pk)
@@ -93,6 +96,7 @@ class ClientViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def contacts(self, request, pk=None):
         """Invite a contact by email; they get a one-time link to set a password."""
         client = selectors.client_get(request.user, pk)
+        roles.client_managers(request.user, client.organisation_id)
         data = validated(s.ContactInviteSerializer, request.data)
         contact = services.contact_invite(client=client, actor=request.user, **data)
         return Response(s.ContactSerializer(contact).data, status=status.HTTP_201_CREATED)

@@ -179,10 +179,20 @@ class StripeEvent(models.Model):
 
     event_id = models.CharField(max_length=255, unique=True)
     type = models.CharField(max_length=100)
+    #: The agency the event names (its owners see it when it was ignored), if it exists.
+    organisation = models.ForeignKey(
+        "accounts.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     invoice = models.ForeignKey(
         Invoice, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     outcome = models.CharField(max_length=100)
+    #: Why an ignored event booked nothing ("amount does not match what is outstanding").
+    reason = models.CharField(max_length=300, blank=True)
     received_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:

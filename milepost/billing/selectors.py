@@ -13,7 +13,7 @@ from milepost.core import clock
 from milepost.core.errors import NotFound
 from milepost.core.money import normalise
 
-from .models import Invoice, InvoiceKind, InvoiceStatus
+from .models import Invoice, InvoiceKind, InvoiceStatus, StripeEvent
 
 UNPAID = (InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID)
 
@@ -160,3 +160,13 @@ def _pk(value: Any) -> int:
         return int(value)
     except (TypeError, ValueError):
         raise NotFound("Not found.") from None
+
+
+def ignored_stripe_events(organisation_id: int, limit: int = 20) -> list[StripeEvent]:
+    """Stripe events that booked nothing (a mismatch), newest first: the owners check them."""
+    return list(
+        StripeEvent.objects.filter(organisation_id=organisation_id, outcome="ignored")
+        .select_related("invoice")
+        .only("event_id", "type", "reason", "received_at", "invoice__number")
+        .order_by("-received_at", "-id")[:limit]
+    )

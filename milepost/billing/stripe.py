@@ -17,9 +17,9 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from milepost.accounts import permissions
-from milepost.accounts.models import User
+from milepost.accounts.models import Organisation, User
 from milepost.core import clock
-from milepost.core.errors import InvalidInput, NotAllowed, NotFound, RuleViolation
+from milepost.core.errors import ApplicationError, InvalidInput, NotAllowed, NotFound, RuleViolation
 from milepost.core.money import from_minor, to_minor
 
 from .models import Invoice, InvoiceKind, InvoiceStatus, PaymentMethod, StripeEvent
@@ -72,12 +72,24 @@ def checkout_create(*, invoice: Invoice, actor: User, success_url: str, cancel_u
 class WebhookResult:
     status: int
     outcome: str
+    reason: str = ""
+
+
+def _refuse_future_timestamp(signature: str) -> None:
+    """The tolerance holds both ways: Stripe's library only refuses timestamps too old, so a
+    signature dated years ahead would stay valid until then."""
+    latest = clock.now().timestamp() + settings.STRIPE_WEBHOOK_TOLERANCE
+    for item in signature.split(","):
+        key, _sep, value = item.strip().partition("=")
+        if key == "t" and value.isdigit() and int(value) > latest:
+            raise InvalidInput(_("The webhook signature is not valid."), code="invalid_signature")
 
 
 def webhook_handle(*, payload: bytes, signature: str) -> WebhookResult:
     """Verify and process one webhook delivery. Each event id is processed once."""
     if not payments_enabled():
         raise NotFound(_("Card payments are not set up."))
+    _refuse_future_timestamp(signature)
     try:
         event = stripe.Webhook.construct_event(
             payload,
@@ -103,31 +115,53 @@ def _process(event) -> WebhookResult:
     except IntegrityError:
         return WebhookResult(200, "duplicate")
     if kind != "checkout.session.completed":
-        StripeEvent.objects.filter(pk=record.pk).update(outcome="ignored")
-        return WebhookResult(200, "ignored")
+        return _ignore(record, "Milepost does not handle this type of event.")
     session = event["data"]["object"]
     if hasattr(session, "to_dict"):  # a StripeObject is no dict (no .get) since stripe 15
         session = session.to_dict()
     metadata = session.get("metadata") or {}
+    organisation_id = _int(metadata.get("organisation"))
     invoice = Invoice.objects.filter(
-        pk=_int(metadata.get("invoice")), organisation_id=_int(metadata.get("organisation"))
+        pk=_int(metadata.get("invoice")), organisation_id=organisation_id
     ).first()
+    if not Organisation.objects.filter(pk=organisation_id).exists():
+        organisation_id = None
     problem = _mismatch(invoice, session)
     if problem:
-        # Raising rolls the transaction back: nothing is recorded, not even the event id.
-        logger.warning("Stripe event %s refused: %s", event_id, problem)
-        raise RuleViolation(problem, code="payment_mismatch")
+        return _ignore(record, problem, organisation_id=organisation_id, invoice=invoice)
     amount = from_minor(int(session["amount_total"]), invoice.currency)
-    _apply_payment(
-        invoice,
-        amount=amount,
-        date=clock.today(),
-        method=PaymentMethod.CARD,
-        reference=str(session.get("payment_intent") or session.get("id") or event_id),
-        actor=None,
+    try:
+        with transaction.atomic():  # the invoice row is locked and checked again
+            _apply_payment(
+                invoice,
+                amount=amount,
+                date=clock.today(),
+                method=PaymentMethod.CARD,
+                reference=str(session.get("payment_intent") or session.get("id") or event_id),
+                actor=None,
+            )
+    except ApplicationError as error:  # paid or voided since the check above
+        return _ignore(record, error.message, organisation_id=organisation_id, invoice=invoice)
+    StripeEvent.objects.filter(pk=record.pk).update(
+        outcome="payment recorded", invoice=invoice, organisation_id=organisation_id
     )
-    StripeEvent.objects.filter(pk=record.pk).update(outcome="payment recorded", invoice=invoice)
     return WebhookResult(200, "payment recorded")
+
+
+def _ignore(
+    record: StripeEvent,
+    reason: str,
+    *,
+    organisation_id: int | None = None,
+    invoice: Invoice | None = None,
+) -> WebhookResult:
+    """Acknowledge an event that books nothing (so Stripe stops retrying it) and keep why; the
+    organisation's owners see it in Settings."""
+    logger.warning("Stripe event %s ignored: %s", record.event_id, reason)
+    StripeEvent.objects.filter(pk=record.pk).update(
+        outcome="ignored", reason=reason[:300], organisation_id=organisation_id, invoice=invoice
+    )
+    return WebhookResult(200, "ignored", reason)
 
 
 def _mismatch(invoice: Invoice | None, session) -> str:

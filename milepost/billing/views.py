@@ -1,6 +1,8 @@
 """The Stripe webhook endpoint (no session, no CSRF: the signature is the authentication)."""
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -14,11 +16,20 @@ from .stripe import webhook_handle
 @require_POST
 def stripe_webhook(request):
     try:
+        payload = request.body
+    except RequestDataTooBig:
+        return JsonResponse(
+            error_body("payload_too_large", _("The request body is too large.")), status=413
+        )
+    try:
         result = webhook_handle(
-            payload=request.body, signature=request.headers.get("Stripe-Signature", "")
+            payload=payload, signature=request.headers.get("Stripe-Signature", "")
         )
     except ApplicationError as error:
         return JsonResponse(
             error_body(error.code, error.message, error.details), status=error.status
         )
-    return JsonResponse({"received": True, "outcome": result.outcome}, status=result.status)
+    body = {"received": True, "outcome": result.outcome}
+    if result.reason:
+        body["reason"] = result.reason
+    return JsonResponse(body, status=result.status)

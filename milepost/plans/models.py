@@ -114,6 +114,14 @@ MILESTONE_FIELDS = (
 )
 
 
+def auto_approve_deadline(status: str, review_started_at, days: int):
+    """When a review started at ``review_started_at`` approves itself (None: not in review, or
+    auto-approval off)."""
+    if status != MilestoneStatus.IN_REVIEW or not review_started_at or not days:
+        return None
+    return review_started_at + timedelta(days=days)
+
+
 class Milestone(models.Model):
     """One self-contained stage: scope, budget, dates, revisions, support window."""
 
@@ -189,10 +197,9 @@ class Milestone(models.Model):
     @property
     def auto_approve_at(self):
         """When the review is approved by itself, if the client does not answer (or None)."""
-        days = self.project.auto_approve_days
-        if self.status != MilestoneStatus.IN_REVIEW or not self.review_started_at or not days:
-            return None
-        return self.review_started_at + timedelta(days=days)
+        return auto_approve_deadline(
+            self.status, self.review_started_at, self.project.auto_approve_days
+        )
 
     @property
     def support_open(self) -> bool:

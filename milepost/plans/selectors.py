@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import (
     Count,
     DecimalField,
+    F,
     OuterRef,
     Prefetch,
     Q,
@@ -40,6 +41,7 @@ from .models import (
     PlanVersion,
     Project,
     ProjectAccess,
+    auto_approve_deadline,
 )
 
 DONE = (MilestoneStatus.APPROVED, MilestoneStatus.CLOSED)
@@ -126,10 +128,16 @@ def project_counts_by_status(organisation_id: int) -> dict[str, int]:
     return dict(rows)
 
 
+#: Milestones read for the API carry who approved them without loading the user.
+APPROVER_EMAIL = {"approved_by_email": F("approved_by__email")}
+
+
 def _plan_prefetch() -> Prefetch:
     return Prefetch(
         "milestones",
-        queryset=Milestone.objects.order_by("position").prefetch_related(_deliverables_prefetch()),
+        queryset=Milestone.objects.order_by("position")
+        .annotate(**APPROVER_EMAIL)
+        .prefetch_related(_deliverables_prefetch()),
     )
 
 
@@ -139,6 +147,21 @@ def _deliverables_prefetch() -> Prefetch:
 
 #: What a plan row carries: every field the plan's JSON and tables show.
 PLAN_FIELDS = ("id", "project_id", "position", "revisions_used", "status", *MILESTONE_FIELDS)
+#: ... and the review cycle's state, as the API's milestone JSON shows it.
+CYCLE_FIELDS = ("review_started_at", "approved_at", "approved_by_id", "support_ends_at")
+CYCLE_JOINS = {**APPROVER_EMAIL, "auto_approve_days": F("project__auto_approve_days")}
+
+
+def _plan_row(row: dict[str, Any]) -> SimpleNamespace:
+    """A light milestone row with the properties the model has (``revisions_left``,
+    ``auto_approve_at``)."""
+    days = row.pop("auto_approve_days")
+    return SimpleNamespace(
+        **row,
+        deliverables=[],
+        revisions_left=max(row["revision_quota"] - row["revisions_used"], 0),
+        auto_approve_at=auto_approve_deadline(row["status"], row["review_started_at"], days),
+    )
 
 
 def plans_of(project_ids: list[int]) -> dict[int, list[SimpleNamespace]]:
@@ -147,10 +170,10 @@ def plans_of(project_ids: list[int]) -> dict[int, list[SimpleNamespace]]:
     of rows with ``id``, ``title``, ``acceptance_criteria``). Two queries, no model instances;
     visibility is the caller's business (pass only ids the user may see)."""
     milestones = {
-        row["id"]: SimpleNamespace(**row, deliverables=[])
+        row["id"]: _plan_row(row)
         for row in Milestone.objects.filter(project_id__in=project_ids)
         .order_by("project_id", "position")
-        .values(*PLAN_FIELDS)
+        .values(*PLAN_FIELDS, *CYCLE_FIELDS, **CYCLE_JOINS)
     }
     deliverables = (
         Deliverable.objects.filter(milestone_id__in=list(milestones))
@@ -191,7 +214,11 @@ def _reuse_organisation(user: Any, project: Project) -> None:
 
 def milestone_get(user: Any, milestone_id: Any) -> Milestone:
     """One milestone of a visible project, with its project and deliverables, or NotFound."""
-    milestones = Milestone.objects.filter(pk=_pk(milestone_id)).select_related("project__client")
+    milestones = (
+        Milestone.objects.filter(pk=_pk(milestone_id))
+        .select_related("project__client")
+        .annotate(**APPROVER_EMAIL)
+    )
     if not roles_of(user):
         milestones = milestones.select_related("project__organisation")
     milestone = milestones.first()

@@ -325,9 +325,11 @@ def foreign_invoice(money):
         ("unpaid", "the session is not paid"),
     ],
 )
-def test_an_event_that_does_not_match_the_invoice_records_nothing(
+def test_an_event_that_does_not_match_the_invoice_is_acknowledged_and_ignored(
     stripe_keys, invoice, foreign_invoice, change, problem
 ):
+    """2xx, so Stripe stops retrying it for days; recorded as ignored with the reason, and no
+    payment is booked."""
     kwargs = {
         "other-organisation": {"organisation": foreign_invoice.organisation_id},
         "foreign-invoice": {"invoice_id": foreign_invoice.pk},
@@ -348,25 +350,77 @@ def test_an_event_that_does_not_match_the_invoice_records_nothing(
 
     response = post(body, signature(body))
 
-    assert response.status_code == 409, response.content
-    error = response.json()["error"]
-    assert error["code"] == "payment_mismatch"
-    assert error["message"] == problem
-    assert money_rows() == before  # no payment, no event id, no audit
+    assert response.status_code == 200, response.content
+    assert response.json() == {"received": True, "outcome": "ignored", "reason": problem}
+    assert money_rows() == {**before, "stripe_events": before["stripe_events"] + 1}
     assert (invoice_state(invoice), invoice_state(foreign_invoice)) == states
+    event = StripeEvent.objects.get(event_id=f"evt_test_{invoice.pk}")
+    assert (event.outcome, event.reason) == ("ignored", problem)
+    # Stripe's retry of the same event is a duplicate, still acknowledged and still unpaid.
+    again = post(body, signature(body))
+    assert (again.status_code, again.json()["outcome"]) == (200, "duplicate")
+    assert invoice_state(invoice) == states[0]
     # A correct delivery afterwards is still booked.
     good = completed(invoice, event_id="evt_good")
     assert post(good, signature(good)).status_code == 200
     assert reload_invoice(invoice).status == InvoiceStatus.PAID
 
 
-def test_an_event_for_a_void_invoice_records_nothing(stripe_keys, money, invoice):
+def test_an_ignored_event_belongs_to_the_invoices_organisation(stripe_keys, invoice):
+    body = completed(invoice, amount=100)
+    post(body, signature(body))
+    event = StripeEvent.objects.get()
+    assert (event.organisation_id, event.invoice_id) == (invoice.organisation_id, invoice.pk)
+
+
+def test_an_event_naming_another_agencys_invoice_is_not_linked_to_it(
+    stripe_keys, invoice, foreign_invoice
+):
+    body = completed(invoice, invoice_id=foreign_invoice.pk)
+    post(body, signature(body))
+    event = StripeEvent.objects.get()
+    assert (event.organisation_id, event.invoice_id) == (invoice.organisation_id, None)
+
+
+def test_an_event_for_a_void_invoice_is_ignored(stripe_keys, money, invoice):
     body = completed(invoice)
     money.void(invoice)
     before = money_rows()
     response = post(body, signature(body))
-    assert response.status_code == 409
-    assert response.json()["error"]["code"] == "payment_mismatch"
+    assert response.status_code == 200
+    assert response.json()["outcome"] == "ignored"
+    assert money_rows() == {**before, "stripe_events": before["stripe_events"] + 1}
+    assert Payment.objects.count() == 0
+
+
+@pytest.mark.parametrize("ahead", [301, 3600, 86400 * 365])
+def test_a_timestamp_too_far_in_the_future_is_refused(stripe_keys, invoice, ahead):
+    """The tolerance holds both ways: a signature dated ahead cannot be replayed for years."""
+    body = completed(invoice)
+    before, state = money_rows(), invoice_state(invoice)
+    response = post(body, signature(body, timestamp=int(time.time()) + ahead))
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["code"] == "invalid_signature"
+    assert (money_rows(), invoice_state(invoice)) == (before, state)
+
+
+def test_a_timestamp_slightly_ahead_is_accepted(stripe_keys, invoice):
+    """Clocks drift: a few minutes ahead, within the tolerance, is fine."""
+    body = completed(invoice)
+    response = post(body, signature(body, timestamp=int(time.time()) + 240))
+    assert response.status_code == 200, response.content
+
+
+def test_a_body_over_the_limit_is_a_json_413(stripe_keys, settings, invoice):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    event = json.loads(completed(invoice))
+    event["data"]["object"]["padding"] = "x" * 20_000
+    body = json.dumps(event).encode()
+    before = money_rows()
+    response = post(body, signature(body))
+    assert response.status_code == 413
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["error"]["code"] == "payload_too_large"
     assert money_rows() == before
 
 
@@ -517,3 +571,34 @@ def test_nothing_to_pay_no_checkout(stripe_keys, money, sessions):
             )
         assert refused.value.code == "invalid_transition"
     assert sessions == []
+
+
+# --- owners see what was ignored ------------------------------------------------------------------
+
+
+def _settings_page(user) -> str:
+    client = Client()
+    client.force_login(user)
+    response = client.get("/settings/")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_owners_see_ignored_events_with_the_reason_in_settings(
+    stripe_keys, money, invoice, foreign_invoice
+):
+    body = completed(invoice, amount=100, event_id="evt_short_amount")
+    post(body, signature(body))
+    good = completed(invoice, event_id="evt_booked")
+    post(good, signature(good))
+    page = _settings_page(fresh(money.world.owner))
+    assert "evt_short_amount" in page
+    assert "amount does not match what is outstanding" in page
+    assert invoice.number in page
+    assert "evt_booked" not in page  # booked events are not a problem to look at
+    for other in (money.world.manager, money.world.outsider):
+        assert "evt_short_amount" not in _settings_page(fresh(other))
+
+
+def test_settings_show_no_stripe_section_without_ignored_events(stripe_keys, money):
+    assert 'id="stripe-ignored"' not in _settings_page(fresh(money.world.owner))

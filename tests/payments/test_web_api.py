@@ -92,7 +92,10 @@ def test_list_refuses_an_unknown_status_and_hides_unknown_projects(money, books,
     response = api.get(LIST, {"status": "lost"})
     assert response.status_code == 400
     assert "status" in response.json()["error"]["details"]
-    assert api.get(LIST, {"project": "abc"}).status_code == 404
+    for bad in ("abc", "0", str(2**63)):  # not an id: a 400 naming the filter, like status
+        response = api.get(LIST, {"project": bad})
+        assert response.status_code == 400
+        assert "project" in response.json()["error"]["details"]
     assert numbers(api.get(LIST, {"project": 987654})) == []
 
 

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from milepost.accounts import permissions, selectors, services
+from milepost.billing import selectors as billing_selectors
 from milepost.core.errors import ApplicationError, InvalidInput
 from milepost.notify import selectors as notify_selectors
 from milepost.notify import services as notify_services
@@ -34,6 +35,8 @@ def _page(request, status=200, **forms):
         if can_edit_org
         else None,
     }
+    if can_edit_org:
+        context["stripe_ignored"] = billing_selectors.ignored_stripe_events(organisation.pk)
     prefs = notify_services.preferences_of(user)
     context["prefs_form"] = PreferencesForm(initial=prefs)
     context["calendar_url"] = notify_services.calendar_url(user)

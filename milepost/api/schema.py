@@ -1,0 +1,55 @@
+"""The OpenAPI document: the error answers every operation can give, declared once.
+
+Views declare the errors of their own rules (403 for a role, 409 for a business rule). What any
+operation answers whatever it does is added here, so no operation leaves one undocumented:
+401 without valid credentials, 404 for an unknown id or a page past the end, 400 for a filter
+or body that is not valid, 413 for a body over the limit and 415 for a body in another format.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+ERROR_REF = {"$ref": "#/components/schemas/Error"}
+DESCRIPTIONS = {
+    "400": "Malformed request or invalid field; `details` names the fields.",
+    "401": "Not authenticated.",
+    "404": "Not found, or not visible to you.",
+    "413": "The request body is too large.",
+    "415": "The request body is in a format this operation does not take.",
+}
+#: Parameters whose bad values answer 404 (a page past the end, an unknown ``?format=``).
+PAGING = {"page", "page_size", "format"}
+
+
+def _error(status: str) -> dict[str, Any]:
+    return {
+        "description": DESCRIPTIONS[status],
+        "content": {"application/json": {"schema": ERROR_REF}},
+    }
+
+
+def _statuses(operation: dict[str, Any]) -> list[str]:
+    parameters = operation.get("parameters", [])
+    query = {p["name"] for p in parameters if p.get("in") == "query"}
+    statuses = ["401"]
+    if any(p.get("in") == "path" for p in parameters) or PAGING & query:
+        statuses.append("404")
+    if query - PAGING or "requestBody" in operation:
+        statuses.append("400")
+    if "requestBody" in operation:
+        statuses += ["413", "415"]
+    return statuses
+
+
+def add_common_errors(result: dict[str, Any], generator, request, public) -> dict[str, Any]:
+    """drf-spectacular postprocessing hook (SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"])."""
+    for item in result.get("paths", {}).values():
+        for method, operation in item.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            responses = operation.setdefault("responses", {})
+            for status in _statuses(operation):
+                responses.setdefault(status, _error(status))
+            operation["responses"] = dict(sorted(responses.items()))
+    return result

@@ -1,0 +1,108 @@
+"""The demo agency (``seed_demo``) with one of everything the API can show, for tests that drive
+every operation: the contract test, the role-first test and the Schemathesis run."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+
+from milepost.accounts.models import Client, User
+from milepost.accounts.services import api_token_create
+from milepost.billing.models import Invoice
+from milepost.notify.models import Notification
+from milepost.plans.models import Deliverable, Milestone, Project
+from milepost.reviews import services as reviews
+
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+
+EMAILS = {
+    "owner": "owner@northwind.example",
+    "manager": "manager@northwind.example",
+    "member": "dev@northwind.example",
+    "approver": "approver@acme.example",
+    "viewer": "viewer@acme.example",
+    "outsider": "owner@other.example",
+}
+
+
+@dataclass(frozen=True)
+class Demo:
+    """Ids of the demo's objects, one per state the API can show."""
+
+    client: int
+    active: int  # accepted plan: m1 approved (invoice issued), m2 in review, m3 to m5 planned
+    proposed: int
+    draft: int
+    approved: int  # milestone 1 of ``active``, in its support window
+    in_review: int  # milestone 2 of ``active``: delivery v2 with a file, a comment with a file
+    planned: int  # milestone 3 of ``active``
+    draft_milestone: int
+    deliverable: int  # of ``in_review``
+    support_request: int  # open, on ``approved``
+    invoice: int  # issued for ``approved``, unpaid
+    notification: int  # the owner's
+    tokens: dict[str, str]  # role → a raw API token (read-write)
+
+    @staticmethod
+    def user(role: str) -> User:
+        """The demo user with ``role`` (owner, manager, member, approver, viewer, outsider),
+        freshly loaded so no roles are cached."""
+        return User.objects.get(email=EMAILS[role])
+
+
+def _milestone(pk: int) -> Milestone:
+    return Milestone.objects.select_related("project", "project__organisation").get(pk=pk)
+
+
+def _png(name: str) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, PNG + b"\x00" * 64, content_type="image/png")
+
+
+def build_demo() -> Demo:
+    """Load the demo data and add what it lacks: a support request, files on a delivery and on
+    a comment. Call it with the database open for writing."""
+    call_command("seed_demo", stdout=io.StringIO())
+    active = Project.objects.get(name="Acme web shop relaunch")
+    first, second, third = Milestone.objects.filter(project=active).order_by("position")[:3]
+    approver, member = Demo.user("approver"), Demo.user("member")
+    request = reviews.support_request_file(
+        milestone=_milestone(first.pk), actor=approver, description="The footer link is dead."
+    )
+    reviews.milestone_request_changes(
+        milestone=_milestone(second.pk), actor=Demo.user("approver"), feedback="Add the sizes."
+    )
+    reviews.milestone_deliver(
+        milestone=_milestone(second.pk),
+        actor=member,
+        notes="Sizes added; screenshot attached.",
+        files=[_png("sizes.png")],
+    )
+    reviews.comment_add(
+        milestone=_milestone(second.pk),
+        actor=Demo.user("approver"),
+        body="Here is what I see on my phone.",
+        files=[_png("phone.png")],
+    )
+    draft = Project.objects.get(name="Acme loyalty programme")
+    owner = Demo.user("owner")
+    return Demo(
+        client=Client.objects.get(name="Acme Shop").pk,
+        active=active.pk,
+        proposed=Project.objects.get(name="Acme mobile app").pk,
+        draft=draft.pk,
+        approved=first.pk,
+        in_review=second.pk,
+        planned=third.pk,
+        draft_milestone=Milestone.objects.filter(project=draft).order_by("position").first().pk,
+        deliverable=Deliverable.objects.filter(milestone=second).order_by("position").first().pk,
+        support_request=request.pk,
+        invoice=Invoice.objects.get(milestone=first).pk,
+        notification=Notification.objects.filter(user=owner).order_by("-id").first().pk,
+        tokens={
+            role: api_token_create(user=user, name="Tests", actor=user)[1]
+            for role, user in ((role, Demo.user(role)) for role in EMAILS)
+        },
+    )

@@ -1,0 +1,105 @@
+"""The role is checked before the body: someone whose role does not allow an action hears 403,
+never which of their fields were wrong (issue 10, item 12). Every write operation of the API is
+listed here by who may call it, and the schema proves the lists complete."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+from milepost.audit.models import AuditEvent
+
+from .contract import Contract, fetch_schema
+from .helpers import assert_error
+
+pytestmark = pytest.mark.django_db
+
+BAD = {"name": "", "email": 7, "status": "?", "amount": [], "title": "", "budget": {}}
+
+#: Agency-only writes: (operation, the demo object whose id goes in the path, an invalid body).
+#: Contacts of the client see every one of these objects but the client record.
+AGENCY_ONLY = [
+    ("POST /api/v1/clients/", None, BAD),
+    ("PATCH /api/v1/clients/{id}/", "client", BAD),
+    ("POST /api/v1/clients/{id}/contacts/", "client", BAD),
+    ("POST /api/v1/projects/", None, BAD),
+    ("PATCH /api/v1/projects/{id}/", "active", {"auto_approve_days": "soon"}),
+    ("POST /api/v1/projects/{id}/access/", "active", BAD),
+    ("POST /api/v1/projects/{id}/milestones/", "active", BAD),
+    ("POST /api/v1/projects/{id}/propose/", "active", BAD),
+    ("POST /api/v1/projects/{id}/withdraw/", "proposed", BAD),
+    ("PATCH /api/v1/milestones/{id}/", "planned", {"planned_due": "soon"}),
+    ("DELETE /api/v1/milestones/{id}/", "planned", None),
+    ("POST /api/v1/milestones/{id}/start/", "planned", BAD),
+    ("POST /api/v1/milestones/{id}/deliver/", "in_review", {"preview_url": 5}),
+    ("POST /api/v1/milestones/{id}/grant-revision/", "in_review", {"reason": []}),
+    ("POST /api/v1/support-requests/{id}/resolve/", "support_request", {"resolution": []}),
+    ("POST /api/v1/invoices/{id}/payments/", "invoice", BAD),
+    ("POST /api/v1/invoices/{id}/void/", "invoice", {"reissue": "later"}),
+]
+
+#: The client approver's writes, refused to the agency's owner whatever the body.
+CLIENT_ONLY = [
+    ("POST /api/v1/projects/{id}/accept/", "proposed", BAD),
+    ("POST /api/v1/projects/{id}/decline/", "proposed", {"reason": []}),
+    ("POST /api/v1/milestones/{id}/request-changes/", "in_review", {"feedback": []}),
+    ("POST /api/v1/milestones/{id}/approve/", "in_review", {"accept_open_items": "maybe"}),
+    ("POST /api/v1/milestones/{id}/support-requests/", "approved", {"description": []}),
+    ("POST /api/v1/deliverables/{id}/verdict/", "deliverable", {"status": "?"}),
+    ("POST /api/v1/invoices/{id}/checkout/", "invoice", BAD),
+]
+
+#: Writes anyone who sees the object may make (their own settings, comments, notifications).
+ANYONE = [
+    "PATCH /api/v1/me/notification-settings/",
+    "POST /api/v1/me/calendar-token/",
+    "POST /api/v1/milestones/{id}/comments/",
+    "POST /api/v1/notifications/{id}/read/",
+    "POST /api/v1/notifications/read-all/",
+]
+
+
+def _call(demo, who: str, operation: str, target: str | None, body):
+    method, template = operation.split(" ", 1)
+    path = template.replace("{id}", str(getattr(demo, target))) if target else template
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {demo.tokens[who]}")
+    return getattr(client, method.lower())(path, body, format="json")
+
+
+@pytest.mark.parametrize(("operation", "target", "body"), AGENCY_ONLY)
+@pytest.mark.parametrize("who", ["approver", "viewer"])
+def test_a_client_contact_sending_anything_to_an_agency_action_gets_403(
+    demo, who, operation, target, body
+):
+    """Clients are the agency's records, which contacts do not see at all: 404 there."""
+    before = AuditEvent.objects.count()
+    expected = (404, "not_found") if target == "client" else (403, "permission_denied")
+    assert_error(_call(demo, who, operation, target, body), *expected)
+    assert AuditEvent.objects.count() == before
+
+
+#: What every agency member may do; the rest of AGENCY_ONLY is for owners and managers.
+MEMBERS_TOO = ("/start/", "/deliver/", "/resolve/")
+MANAGERS_ONLY = [op for op in AGENCY_ONLY if not op[0].endswith(MEMBERS_TOO)]
+
+
+@pytest.mark.parametrize(("operation", "target", "body"), MANAGERS_ONLY)
+def test_a_member_sending_anything_to_a_managers_action_gets_403(demo, operation, target, body):
+    assert_error(_call(demo, "member", operation, target, body), 403, "permission_denied")
+
+
+@pytest.mark.parametrize(("operation", "target", "body"), CLIENT_ONLY)
+@pytest.mark.parametrize("who", ["owner", "member", "viewer"])
+def test_anyone_but_an_approver_sending_anything_to_a_clients_action_gets_403(
+    demo, who, operation, target, body
+):
+    assert_error(_call(demo, who, operation, target, body), 403, "permission_denied")
+
+
+def test_every_write_operation_is_listed_by_who_may_call_it(db):
+    schema = Contract(fetch_schema())
+    writes = {op for op in schema.operations() if not op.startswith("GET ")}
+    listed = [op for op, _t, _b in AGENCY_ONLY + CLIENT_ONLY] + ANYONE
+    assert len(listed) == len(set(listed))
+    assert writes == set(listed)
