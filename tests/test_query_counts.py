@@ -144,7 +144,7 @@ LISTS = [
     ("web", "/", "contact", 8),
     ("web", "/clients/", "owner", 6),
     ("web", "/members/", "owner", 5),
-    ("web", "/settings/", "owner", 8),
+    ("web", "/settings/", "owner", 9),
     ("web", "/projects/", "owner", 7),
     ("web", "/projects/", "contact", 7),
     ("web", "/templates/", "owner", 5),
