@@ -86,6 +86,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "milepost.accounts.middleware.CurrentOrganisationMiddleware",
     "milepost.web.middleware.DomainErrorMiddleware",
+    "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
 ROOT_URLCONF = "milepost.urls"
@@ -163,8 +164,18 @@ LOGIN_REDIRECT_URL = "web:dashboard"
 LOGOUT_REDIRECT_URL = "web:login"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
 INVITATION_DAYS = 7
+# Login and password reset are throttled per account (the email, as login spells it) and, more
+# loosely, per client address; over a limit they answer 429 (milepost/web/throttle.py).
 LOGIN_RATE = env.str("LOGIN_RATE", default="10/m")
+LOGIN_ADDRESS_RATE = env.str("LOGIN_ADDRESS_RATE", default="50/m")
+PASSWORD_RESET_RATE = env.str("PASSWORD_RESET_RATE", default="5/h")
+PASSWORD_RESET_ADDRESS_RATE = env.str("PASSWORD_RESET_ADDRESS_RATE", default="20/h")
 RATELIMIT_VIEW = "milepost.web.views.auth.rate_limited"
+# The client's address is the socket's peer unless proxies are trusted: with n TLS proxies in
+# front, each appending to TRUSTED_PROXY_HEADER, the n-th entry from the right is the client.
+# Never trust the header without a proxy that sets it: anyone can send X-Forwarded-For.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+TRUSTED_PROXY_HEADER = env.str("TRUSTED_PROXY_HEADER", default="X-Forwarded-For")
 
 # --- Internationalisation -----------------------------------------------------------------------
 LANGUAGE_CODE = "en"
