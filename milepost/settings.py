@@ -83,6 +83,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "milepost.web.middleware.RequestSizeLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "milepost.accounts.middleware.CurrentOrganisationMiddleware",
     "milepost.web.middleware.DomainErrorMiddleware",
@@ -203,7 +204,7 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = not PRODUCTION
-# Requests larger than this are refused (413 in the API); uploads get their own limit later.
+# Bodies other than uploads larger than this are refused with 413 (uploads: MAX_REQUEST_MB).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
 
 # --- Email --------------------------------------------------------------------------------------
@@ -276,6 +277,17 @@ LOGGING = {
 # --- Uploads ------------------------------------------------------------------------------------
 MAX_UPLOAD_MB = env.int("MAX_UPLOAD_MB", default=25)
 MAX_FILES_PER_UPLOAD = 10
+# A multipart body larger than this is refused from its Content-Length, before it is read
+# (web/middleware.RequestSizeLimitMiddleware); by default the most files one form can carry.
+MAX_REQUEST_MB = env.int("MAX_REQUEST_MB", default=MAX_UPLOAD_MB * MAX_FILES_PER_UPLOAD + 1)
+# What the files of one project may take in all (deliveries, comments, support requests).
+PROJECT_STORAGE_QUOTA_MB = env.int("PROJECT_STORAGE_QUOTA_MB", default=2048)
+# The first handler parses uploads so that a file Django would drop ("..") is refused by name.
+FILE_UPLOAD_HANDLERS = [
+    "milepost.core.uploads.NamingUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # --- Card payments (Stripe): off until both keys are set -----------------------------------------
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")

@@ -20,6 +20,8 @@ from .views import validated
 
 ERRORS = {code: ErrorSerializer for code in (400, 401, 403, 404, 409)}
 UPLOAD_PARSERS = [MultiPartParser, FormParser, JSONParser]
+#: Uploads may also be refused as too large (413) before they are read.
+UPLOAD_ERRORS = {**ERRORS, 413: ErrorSerializer}
 
 
 def _files(request) -> list:
@@ -43,7 +45,7 @@ class MilestoneReviewActions:
 
     @extend_schema(
         request={"multipart/form-data": s.DeliverInputSerializer},
-        responses={201: s.DeliverySerializer, **ERRORS},
+        responses={201: s.DeliverySerializer, **UPLOAD_ERRORS},
     )
     @action(detail=True, methods=["post"], parser_classes=UPLOAD_PARSERS)
     def deliver(self, request, pk=None):
@@ -65,7 +67,7 @@ class MilestoneReviewActions:
             "multipart/form-data": s.FeedbackInputSerializer,
             "application/json": s.FeedbackInputSerializer,
         },
-        responses={200: ps.MilestoneSerializer, **ERRORS},
+        responses={200: ps.MilestoneSerializer, **UPLOAD_ERRORS},
     )
     @action(
         detail=True, methods=["post"], url_path="request-changes", parser_classes=UPLOAD_PARSERS
@@ -111,7 +113,7 @@ class MilestoneReviewActions:
             "multipart/form-data": s.CommentInputSerializer,
             "application/json": s.CommentInputSerializer,
         },
-        responses={200: s.EntrySerializer(many=True), 201: s.EntrySerializer, **ERRORS},
+        responses={200: s.EntrySerializer(many=True), 201: s.EntrySerializer, **UPLOAD_ERRORS},
     )
     @action(detail=True, methods=["get", "post"], parser_classes=UPLOAD_PARSERS)
     def comments(self, request, pk=None):
@@ -143,7 +145,7 @@ class MilestoneReviewActions:
         responses={
             200: s.SupportRequestSerializer(many=True),
             201: s.SupportRequestSerializer,
-            **ERRORS,
+            **UPLOAD_ERRORS,
         },
     )
     @action(
