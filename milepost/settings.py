@@ -300,4 +300,8 @@ TASKS = {
     "default": {"BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")}
 }
 SCHEDULER_INTERVAL_SECONDS = env.int("SCHEDULER_INTERVAL_SECONDS", default=60)
+# A task row RUNNING longer than this was left by a worker that died: it is queued again (at
+# worker start and by the scheduler), or failed once this many workers have claimed it.
+TASK_LEASE_SECONDS = env.int("TASK_LEASE_SECONDS", default=300)
+TASK_MAX_ATTEMPTS = env.int("TASK_MAX_ATTEMPTS", default=3)
 EMAIL_MAX_ATTEMPTS = 6
