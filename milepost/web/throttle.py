@@ -56,7 +56,8 @@ PASSWORD_RESET = (
 def too_many_attempts(request: HttpRequest, retry_after: int = 60) -> HttpResponse:
     retry_after = max(1, retry_after)
     minutes = -(-retry_after // 60)
-    response = render(request, "web/rate_limited.html", {"minutes": minutes}, status=429)
+    wait = {"minutes": minutes} if minutes < 90 else {"hours": round(minutes / 60)}
+    response = render(request, "web/rate_limited.html", wait, status=429)
     response["Retry-After"] = str(retry_after)
     return response
 
