@@ -86,9 +86,11 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "milepost.web.middleware.RequestSizeLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "milepost.accounts.middleware.CurrentOrganisationMiddleware",
     "milepost.web.middleware.DomainErrorMiddleware",
+    "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
 ROOT_URLCONF = "milepost.urls"
@@ -166,8 +168,18 @@ LOGIN_REDIRECT_URL = "web:dashboard"
 LOGOUT_REDIRECT_URL = "web:login"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
 INVITATION_DAYS = 7
+# Login and password reset are throttled per account (the email, as login spells it) and, more
+# loosely, per client address; over a limit they answer 429 (milepost/web/throttle.py).
 LOGIN_RATE = env.str("LOGIN_RATE", default="10/m")
+LOGIN_ADDRESS_RATE = env.str("LOGIN_ADDRESS_RATE", default="50/m")
+PASSWORD_RESET_RATE = env.str("PASSWORD_RESET_RATE", default="5/h")
+PASSWORD_RESET_ADDRESS_RATE = env.str("PASSWORD_RESET_ADDRESS_RATE", default="20/h")
 RATELIMIT_VIEW = "milepost.web.views.auth.rate_limited"
+# The client's address is the socket's peer unless proxies are trusted: with n TLS proxies in
+# front, each appending to TRUSTED_PROXY_HEADER, the n-th entry from the right is the client.
+# Never trust the header without a proxy that sets it: anyone can send X-Forwarded-For.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+TRUSTED_PROXY_HEADER = env.str("TRUSTED_PROXY_HEADER", default="X-Forwarded-For")
 
 # --- Internationalisation -----------------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -195,7 +207,7 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = not PRODUCTION
-# Requests larger than this are refused (413 in the API); uploads get their own limit later.
+# Bodies other than uploads larger than this are refused with 413 (uploads: MAX_REQUEST_MB).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
 
 # --- Email --------------------------------------------------------------------------------------
@@ -276,6 +288,17 @@ LOGGING = {
 # --- Uploads ------------------------------------------------------------------------------------
 MAX_UPLOAD_MB = env.int("MAX_UPLOAD_MB", default=25)
 MAX_FILES_PER_UPLOAD = 10
+# A multipart body larger than this is refused from its Content-Length, before it is read
+# (web/middleware.RequestSizeLimitMiddleware); by default the most files one form can carry.
+MAX_REQUEST_MB = env.int("MAX_REQUEST_MB", default=MAX_UPLOAD_MB * MAX_FILES_PER_UPLOAD + 1)
+# What the files of one project may take in all (deliveries, comments, support requests).
+PROJECT_STORAGE_QUOTA_MB = env.int("PROJECT_STORAGE_QUOTA_MB", default=2048)
+# The first handler parses uploads so that a file Django would drop ("..") is refused by name.
+FILE_UPLOAD_HANDLERS = [
+    "milepost.core.uploads.NamingUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # --- Card payments (Stripe): off until both keys are set -----------------------------------------
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
@@ -288,4 +311,8 @@ TASKS = {
     "default": {"BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")}
 }
 SCHEDULER_INTERVAL_SECONDS = env.int("SCHEDULER_INTERVAL_SECONDS", default=60)
+# A task row RUNNING longer than this was left by a worker that died: it is queued again (at
+# worker start and by the scheduler), or failed once this many workers have claimed it.
+TASK_LEASE_SECONDS = env.int("TASK_LEASE_SECONDS", default=300)
+TASK_MAX_ATTEMPTS = env.int("TASK_MAX_ATTEMPTS", default=3)
 EMAIL_MAX_ATTEMPTS = 6

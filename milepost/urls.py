@@ -4,9 +4,12 @@ from django.urls import include, path
 from milepost.billing.views import stripe_webhook
 from milepost.core.views import healthz
 from milepost.notify.views import calendar_feed
+from milepost.web.throttle import LOGIN, throttle
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    # The admin's own login form counts against the same limits as the app's.
+    path("admin/login/", throttle(*LOGIN)(admin.site.login)),
     path("admin/", admin.site.urls),
     path("api/v1/", include("milepost.api.urls")),
     path("webhooks/stripe/", stripe_webhook, name="stripe_webhook"),

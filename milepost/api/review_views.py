@@ -21,6 +21,8 @@ from .views import validated
 
 ERRORS = {code: ErrorSerializer for code in (400, 401, 403, 404, 409)}
 UPLOAD_PARSERS = [MultiPartParser, FormParser, JSONParser]
+#: Uploads may also be refused as too large (413) before they are read.
+UPLOAD_ERRORS = {**ERRORS, 413: ErrorSerializer}
 
 
 def _files(request) -> list:
@@ -44,7 +46,7 @@ class MilestoneReviewActions:
 
     @extend_schema(
         request={"multipart/form-data": s.DeliverInputSerializer},
-        responses={201: s.DeliverySerializer, **ERRORS},
+        responses={201: s.DeliverySerializer, **UPLOAD_ERRORS},
     )
     @action(detail=True, methods=["post"], parser_classes=UPLOAD_PARSERS)
     def deliver(self, request, pk=None):
@@ -70,7 +72,7 @@ class MilestoneReviewActions:
             "multipart/form-data": s.FeedbackInputSerializer,
             "application/json": s.FeedbackInputSerializer,
         },
-        responses={200: ps.MilestoneSerializer, **ERRORS},
+        responses={200: ps.MilestoneSerializer, **UPLOAD_ERRORS},
     )
     @action(
         detail=True, methods=["post"], url_path="request-changes", parser_classes=UPLOAD_PARSERS
@@ -121,7 +123,7 @@ class MilestoneReviewActions:
             "multipart/form-data": s.CommentInputSerializer,
             "application/json": s.CommentInputSerializer,
         },
-        responses={201: s.EntrySerializer, **ERRORS},
+        responses={201: s.EntrySerializer, **UPLOAD_ERRORS},
     )
     @action(detail=True, methods=["get", "post"], parser_classes=UPLOAD_PARSERS)
     def comments(self, request, pk=None):
@@ -161,7 +163,7 @@ class MilestoneReviewActions:
             "multipart/form-data": s.SupportInputSerializer,
             "application/json": s.SupportInputSerializer,
         },
-        responses={201: s.SupportRequestSerializer, **ERRORS},
+        responses={201: s.SupportRequestSerializer, **UPLOAD_ERRORS},
     )
     @action(
         detail=True,

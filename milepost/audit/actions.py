@@ -16,6 +16,7 @@ class AuditAction(models.TextChoices):
     PASSWORD_CHANGED = "user.password_changed"
     API_TOKEN_CREATED = "api_token.created"
     API_TOKEN_REVOKED = "api_token.revoked"
+    CALENDAR_TOKEN_REPLACED = "calendar_token.replaced"
     PROJECT_CREATED = "project.created"
     PROJECT_UPDATED = "project.updated"
     PROJECT_ACCESS_GRANTED = "project_access.granted"

@@ -73,16 +73,36 @@ def normalise(amount: Decimal, currency: str) -> Decimal:
     return Decimal(amount).quantize(quantum(currency))
 
 
-def split(total: Decimal, shares: Sequence[Decimal | int], currency: str) -> list[Decimal]:
+def split(
+    total: Decimal,
+    shares: Sequence[Decimal | int],
+    currency: str,
+    *,
+    at_least_one_unit: bool = False,
+) -> list[Decimal]:
     """Split ``total`` by ``shares`` with the largest-remainder method, in minor units.
 
     The parts always add up to the total exactly, and each is within one minor unit of its exact
     share. Ties go to the earlier part.
+
+    With ``at_least_one_unit``, every part with a positive share gets at least one minor unit
+    whenever the total has one for each of them (0.05 EUR over five parts: 0.01 each): parts
+    whose share is below one unit get exactly one, and the rest is split among the others.
+    When every share is at least one unit already, the answer is the same as without it.
     """
     weights = [Decimal(s) for s in shares]
     if not weights or any(w < 0 for w in weights) or sum(weights) <= 0:
         raise MoneyError("Shares must be non-negative and add up to more than zero.")
     units = to_minor(normalise(total, currency), currency)
+    lifted: set[int] = set()
+    if at_least_one_unit and units >= sum(1 for w in weights if w > 0):
+        lifted = _parts_below_one_unit(units, weights)
+    free = [0 if i in lifted else w for i, w in enumerate(weights)]
+    parts = _largest_remainder(units - len(lifted), free)
+    return [from_minor(u + (i in lifted), currency) for i, u in enumerate(parts)]
+
+
+def _largest_remainder(units: int, weights: list[Decimal]) -> list[int]:
     weight_sum = sum(weights)
     exact = [Decimal(units) * w / weight_sum for w in weights]
     floors = [int(e.to_integral_value(rounding=ROUND_FLOOR)) for e in exact]
@@ -90,7 +110,24 @@ def split(total: Decimal, shares: Sequence[Decimal | int], currency: str) -> lis
     order = sorted(range(len(exact)), key=lambda i: (-(exact[i] - floors[i]), i))
     for i in order[:left]:
         floors[i] += 1
-    return [from_minor(u, currency) for u in floors]
+    return floors
+
+
+def _parts_below_one_unit(units: int, weights: list[Decimal]) -> set[int]:
+    """The positive parts to lift to one unit, until each other part's share is at least one.
+
+    Needs ``units`` >= the number of positive weights; then some positive part always stays
+    free (their shares add up to what is left, at least one unit each), so the loop ends.
+    """
+    lifted: set[int] = set()
+    while True:
+        free = [i for i, w in enumerate(weights) if w > 0 and i not in lifted]
+        left = units - len(lifted)
+        weight_sum = sum(weights[i] for i in free)
+        below = {i for i in free if left * weights[i] < weight_sum}
+        if not below:
+            return lifted
+        lifted |= below
 
 
 @lru_cache(maxsize=4096)

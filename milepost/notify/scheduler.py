@@ -13,6 +13,7 @@ from milepost.core import clock
 from milepost.reviews.services import run_due_work
 
 from . import delivery, reminders
+from .recovery import recover_stalled_tasks
 
 logger = logging.getLogger(__name__)
 
@@ -29,4 +30,5 @@ def tick(now: dt.datetime | None = None) -> dict[str, int]:
         "support_reminders": reminders.support_window_reminders(now),
     }
     report.update({f"emails_{k}": v for k, v in delivery.send_due().items()})
+    report.update({f"tasks_{k}": v for k, v in recover_stalled_tasks().items()})
     return report

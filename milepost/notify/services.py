@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Iterable
 from typing import Any
@@ -16,6 +17,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from milepost.accounts.models import User
+from milepost.audit.actions import AuditAction
+from milepost.audit.services import audit_record
 from milepost.core import clock
 from milepost.core.errors import InvalidInput, NotAllowed, NotFound, RuleViolation
 
@@ -267,9 +270,25 @@ def calendar_token_replace(*, user: User, actor: User) -> CalendarFeed:
     from .models import new_calendar_token
 
     feed = calendar_feed_of(user)
+    before = _fingerprint(feed.token)
     feed.token = new_calendar_token()
     feed.save(update_fields=["token"])
+    audit_record(
+        organisation=None,
+        actor=actor,
+        action=AuditAction.CALENDAR_TOKEN_REPLACED,
+        target=feed,
+        data={
+            "before": {"token_fingerprint": before},
+            "after": {"token_fingerprint": _fingerprint(feed.token)},
+        },
+    )
     return feed
+
+
+def _fingerprint(token: str) -> str:
+    """Tells two addresses apart in the audit log without writing the secret into it."""
+    return hashlib.sha256(token.encode()).hexdigest()[:12]
 
 
 def calendar_url(user: User) -> str:

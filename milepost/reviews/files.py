@@ -62,7 +62,9 @@ def _refuse(field: str, message: str) -> InvalidInput:
 def check_upload(upload: UploadedFile, field: str = "files") -> CheckedFile:
     """Return the file with a safe name and its real type, or refuse it with a clear reason."""
     raw_name = upload.name or ""
-    if "/" in raw_name or "\\" in raw_name or raw_name in {"", ".", ".."}:
+    if raw_name.strip() in {"", ".", ".."}:
+        raise _refuse(field, _("“%(name)s” is not a file name.") % {"name": raw_name})
+    if "/" in raw_name or "\\" in raw_name:
         raise _refuse(
             field, _("“%(name)s”: a file name cannot contain folders.") % {"name": raw_name}
         )

@@ -1,6 +1,11 @@
+from django.conf import settings
+from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
+from milepost.api.errors import error_body
 from milepost.core.errors import NotAllowed, NotFound
+from milepost.core.uploads import format_size
 
 from .views.errors import not_found
 
@@ -20,3 +25,51 @@ class DomainErrorMiddleware:
         if isinstance(exception, NotAllowed):
             return render(request, "web/403.html", {"message": exception.message}, status=403)
         return None
+
+
+class RequestSizeLimitMiddleware:
+    """Refuse a body that is too large from its ``Content-Length``, before a byte is read.
+
+    Multipart bodies (uploads) may carry ``MAX_REQUEST_MB``; any other body
+    ``DATA_UPLOAD_MAX_MEMORY_SIZE``. Runs before CSRF and the views, which would read the body.
+    The API and webhooks answer JSON, pages a page.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0  # Django reads an unparsable length as none
+        content_type = request.META.get("CONTENT_TYPE", "")
+        if content_type.startswith("multipart/"):
+            limit = settings.MAX_REQUEST_MB * 1024 * 1024
+        else:
+            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if limit is not None and length > limit:
+            return too_large(request, length, limit)
+        return self.get_response(request)
+
+
+def too_large(request, length: int, limit: int):
+    if request.content_type.startswith("multipart/"):
+        message = _(
+            "The upload is too large: %(sent)s sent, at most %(limit)s at once (%(file)s MB a "
+            "file, up to %(files)s files)."
+        ) % {
+            "sent": format_size(length),
+            "limit": format_size(limit),
+            "file": settings.MAX_UPLOAD_MB,
+            "files": settings.MAX_FILES_PER_UPLOAD,
+        }
+    else:
+        message = _("The request is too large: %(sent)s sent, at most %(limit)s.") % {
+            "sent": format_size(length),
+            "limit": format_size(limit),
+        }
+    if request.path.startswith(("/api/", "/webhooks/")):
+        details = {"limit_bytes": limit, "sent_bytes": length}
+        return JsonResponse(error_body("payload_too_large", message, details), status=413)
+    return render(request, "web/413.html", {"message": message}, status=413)

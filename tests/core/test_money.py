@@ -15,6 +15,7 @@ from milepost.core.money import (
     minor_digits,
     normalise,
     parse_amount,
+    quantum,
     split,
     to_minor,
 )
@@ -268,3 +269,65 @@ def test_parse_amount_round_trips_every_valid_amount(units, currency):
     amount = from_minor(units, currency)
     assert parse_amount(str(amount), currency) == amount
     assert parse_amount(amount, currency) == amount
+
+
+# --- split with at least one minor unit per part -------------------------------------------------
+
+
+def test_split_five_cents_over_the_website_template_gives_one_cent_each():
+    parts = split(Decimal("0.05"), [20, 25, 30, 15, 10], "EUR", at_least_one_unit=True)
+    assert parts == [Decimal("0.01")] * 5
+
+
+def test_split_at_least_one_unit_changes_nothing_when_every_share_is_big_enough():
+    shares = [20, 25, 30, 15, 10]
+    for total, currency in (("1000001", "JPY"), ("10000.00", "EUR"), ("7.777", "BHD")):
+        assert split(Decimal(total), shares, currency, at_least_one_unit=True) == split(
+            Decimal(total), shares, currency
+        )
+
+
+def test_split_at_least_one_unit_leaves_zero_shares_at_zero():
+    parts = split(Decimal("0.03"), [0, 1, 1000, 0, 1], "EUR", at_least_one_unit=True)
+    assert parts == [Decimal(x) for x in ("0.00", "0.01", "0.01", "0.00", "0.01")]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    data=st.data(),
+    shares=shares_lists,
+    currency=st.sampled_from(["EUR", "JPY", "BHD"]),
+)
+def test_split_gives_every_positive_share_a_minor_unit_whenever_the_total_allows(
+    data, shares, currency
+):
+    positive = sum(1 for s in shares if s > 0)
+    units = data.draw(
+        st.one_of(
+            st.integers(min_value=positive, max_value=positive + 50),
+            st.integers(min_value=positive, max_value=10**12),
+        )
+    )
+    total = from_minor(units, currency)
+    parts = split(total, shares, currency, at_least_one_unit=True)
+
+    assert sum(parts) == total
+    assert all(p.as_tuple().exponent == -minor_digits(currency) for p in parts)
+    weight_sum = sum(Fraction(s) for s in shares)
+    exact = [Fraction(units) * Fraction(s) / weight_sum for s in shares]
+    for part, s in zip(parts, shares, strict=True):
+        if s > 0:
+            assert part >= quantum(currency)
+        else:
+            assert part == 0
+    if all(e >= 1 for e, s in zip(exact, shares, strict=True) if s > 0):
+        # No share needed lifting: the plain largest-remainder answer, within one unit of exact.
+        assert parts == split(total, shares, currency)
+        assert all(
+            abs(Fraction(to_minor(p, currency)) - e) < 1 for p, e in zip(parts, exact, strict=True)
+        )
+    else:
+        # Only parts that would have been below one unit are lifted, and lifted to exactly one.
+        for part, e, s in zip(parts, exact, shares, strict=True):
+            if s > 0 and e < 1:
+                assert to_minor(part, currency) == 1

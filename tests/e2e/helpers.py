@@ -107,7 +107,7 @@ def bell_count(page: Page) -> int:
 
 
 def forget_login_attempts() -> None:
-    """Empty the cache that holds the login rate limit (10 a minute per IP by default).
+    """Empty the cache that holds the login rate limits (per account, and per address).
 
     Every browser logs in from 127.0.0.1, so a run of several journeys would otherwise reach
     the limit; the journeys that log in often call this before and after they run.

@@ -149,9 +149,33 @@ def test_template_split_of_one_million_and_one_yen(world):
     assert budgets == [Decimal(x) for x in ("200000", "250000", "300001", "150000", "100000")]
 
 
-@pytest.mark.parametrize("total", ["0.01", "0.04", "0.05"])
+@pytest.mark.parametrize(
+    ("currency", "total", "expected"),
+    [
+        ("EUR", "0.05", ["0.01"] * 5),
+        ("EUR", "0.06", ["0.01", "0.01", "0.02", "0.01", "0.01"]),
+        ("JPY", "5", ["1"] * 5),
+        ("BHD", "0.005", ["0.001"] * 5),
+    ],
+)
+def test_a_total_with_one_minor_unit_per_milestone_is_shared(world, currency, total, expected):
+    project = services.project_create(
+        organisation=world.organisation,
+        client=world.client,
+        actor=world.owner,
+        name="Shop",
+        currency=currency,
+        total_budget=total,
+        start_date=START,
+        template="website-cms",
+    )
+    budgets = [m.amount for m in project.milestones.order_by("position")]
+    assert budgets == [Decimal(x) for x in expected]
+
+
+@pytest.mark.parametrize("total", ["0.01", "0.04"])
 def test_a_total_too_small_for_the_template_is_refused(world, row_counts, total):
-    # 0.05 would be one cent each, but the largest-remainder split leaves the last one at zero.
+    # Five milestones need at least five cents: one each.
     before = row_counts()
     with pytest.raises(InvalidInput) as exc:
         services.project_create(

@@ -117,8 +117,8 @@ def _template_milestones(
             details={"template": [_("Unknown template.")]},
         )
     items = definition["milestones"]
-    budgets = split(total, [item["share"] for item in items], currency)
-    if any(budget <= 0 for budget in budgets):
+    budgets = split(total, [item["share"] for item in items], currency, at_least_one_unit=True)
+    if any(budget <= 0 for budget in budgets):  # fewer minor units than milestones
         message = _("The total is too small to share among %(n)s milestones.") % {"n": len(items)}
         raise InvalidInput(message, details={"total_budget": [message]})
     years = range(start.year, start.year + 3)

@@ -6,12 +6,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.db.models import F
+from django.db.models import F, Sum
 from django.utils.translation import gettext as _
 
 from milepost.accounts import permissions
 from milepost.core.errors import InvalidInput, NotAllowed, NotFound, RuleViolation
-from milepost.plans.models import Milestone, MilestoneStatus
+from milepost.core.uploads import format_size
+from milepost.plans.models import Milestone, MilestoneStatus, Project
 
 from ..files import CheckedFile, check_upload
 from ..lifecycle import TransitionRefused, next_state
@@ -98,14 +99,62 @@ def quota_exhausted() -> RuleViolation:
     )
 
 
-def check_files(files: Iterable[Any] | None) -> list[CheckedFile]:
+def check_files(files: Iterable[Any] | None, *, milestone: Milestone) -> list[CheckedFile]:
+    """Check every file, refusing the whole batch with each refused file named; then the
+    project's storage quota."""
     files = list(files or [])
     if len(files) > settings.MAX_FILES_PER_UPLOAD:
         raise InvalidInput(
             _("At most %(n)s files at once.") % {"n": settings.MAX_FILES_PER_UPLOAD},
             details={"files": [_("Too many files.")]},
         )
-    return [check_upload(f) for f in files]
+    checked, refusals = [], []
+    for upload in files:
+        try:
+            checked.append(check_upload(upload))
+        except InvalidInput as error:
+            refusals.append(error.message)
+    if len(refusals) == 1:
+        raise InvalidInput(refusals[0], details={"files": refusals})
+    if refusals:
+        message = _("%(n)s files were refused: %(reasons)s") % {
+            "n": len(refusals),
+            "reasons": " ".join(refusals),
+        }
+        raise InvalidInput(message, details={"files": refusals})
+    if checked:
+        require_storage_room(milestone, sum(c.size for c in checked))
+    return checked
+
+
+def require_storage_room(milestone: Milestone, adding: int) -> None:
+    """Refuse files that would take the project past ``PROJECT_STORAGE_QUOTA_MB``.
+
+    The project row is locked first, so two uploads at once cannot both take the last room.
+    """
+    Project.objects.select_for_update().filter(pk=milestone.project_id).values_list("pk").first()
+    quota = settings.PROJECT_STORAGE_QUOTA_MB * 1024 * 1024
+    used = (
+        Attachment.objects.filter(milestone__project_id=milestone.project_id).aggregate(
+            used=Sum("size")
+        )["used"]
+        or 0
+    )
+    if used + adding <= quota:
+        return
+    raise RuleViolation(
+        _(
+            "These files (%(adding)s) would take the project past its storage quota of "
+            "%(quota)s: %(used)s is used. Remove files you no longer need, or ask the agency."
+        )
+        % {
+            "adding": format_size(adding),
+            "quota": format_size(quota),
+            "used": format_size(used),
+        },
+        code="storage_quota_exceeded",
+        details={"quota_bytes": quota, "used_bytes": used, "adding_bytes": adding},
+    )
 
 
 def add_entry(

@@ -185,7 +185,7 @@ def milestone_deliver(
                 errors["preview_url"] = [_("At most %(n)s characters.") % {"n": limit}]
     if errors:
         raise InvalidInput(_("Please correct the highlighted fields."), details=errors)
-    checked = check_files(files)
+    checked = check_files(files, milestone=milestone)
     before = milestone.status
     now = clock.now()
     move(milestone, Action.DELIVER, review_started_at=now)
@@ -284,7 +284,7 @@ def milestone_request_changes(
     require_approver(actor, milestone)
     target_state(milestone, Action.REQUEST_CHANGES)
     text = _required_text(feedback, "feedback", _("Write what should change."))
-    checked = check_files(files)
+    checked = check_files(files, milestone=milestone)
     fresh = Milestone.objects.get(pk=milestone.pk)
     if fresh.status == milestone.status and fresh.revisions_used >= fresh.revision_quota:
         raise quota_exhausted()

@@ -44,7 +44,7 @@ def support_request_file(
     """The approver asks for a small fix during the support window; uses one revision."""
     require_approver(actor, milestone)
     text = _required_text(description, "description", _("Describe the fix you need."))
-    checked = check_files(files)
+    checked = check_files(files, milestone=milestone)
     fresh = Milestone.objects.get(pk=milestone.pk)
     refusal = support_window_refusal(fresh)
     if refusal is not None:

@@ -28,5 +28,5 @@ def comment_add(
         raise InvalidInput(
             _("At most 20,000 characters."), details={"body": [_("At most 20,000 characters.")]}
         )
-    checked = check_files(files)
+    checked = check_files(files, milestone=milestone)
     return add_entry(milestone, Entry.Kind.COMMENT, author=actor, body=text, files=checked)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -13,7 +12,6 @@ from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django_ratelimit.decorators import ratelimit
 
 from milepost.accounts import services
 from milepost.accounts.middleware import SESSION_KEY
@@ -21,16 +19,15 @@ from milepost.accounts.permissions import roles_of
 from milepost.core.errors import ApplicationError, InvalidInput
 
 from ..forms import InvitationForm, LoginForm, PasswordResetForm, SetPasswordForm, apply_errors
+from ..throttle import LOGIN, PASSWORD_RESET, throttle, too_many_attempts
 
 
 def rate_limited(request, exception):
-    return render(request, "web/rate_limited.html", status=429)
+    """django-ratelimit's answer (``RATELIMIT_VIEW``) when a ``@ratelimit`` view is over."""
+    return too_many_attempts(request)
 
 
-@method_decorator(ratelimit(key="ip", rate=settings.LOGIN_RATE, method="POST"), name="post")
-@method_decorator(
-    ratelimit(key="post:username", rate=settings.LOGIN_RATE, method="POST"), name="post"
-)
+@method_decorator(throttle(*LOGIN), name="post")
 class LoginView(auth_views.LoginView):
     form_class = LoginForm
     template_name = "registration/login.html"
@@ -40,6 +37,7 @@ class LoginView(auth_views.LoginView):
         return {"username": self.request.GET.get("email", "")}
 
 
+@method_decorator(throttle(*PASSWORD_RESET), name="post")
 class PasswordResetView(auth_views.PasswordResetView):
     """The same answer for every address; the email goes through the outbox (the form's save)."""
 

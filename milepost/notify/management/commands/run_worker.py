@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
+from milepost.notify.recovery import recover_stalled_tasks
 from milepost.notify.scheduler import tick
 
 logger = logging.getLogger(__name__)
@@ -38,6 +39,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, no_scheduler=False, **options):
+        # Rows a killed worker left RUNNING (the scheduler also looks every interval).
+        recovered = recover_stalled_tasks()
+        self.stdout.write(
+            f"Tasks left running by a stopped worker: requeued {recovered['requeued']}, "
+            f"failed {recovered['failed']}."
+        )
         stop = threading.Event()
         if not no_scheduler:
             thread = threading.Thread(
