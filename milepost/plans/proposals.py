@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 from django.db.models import Model, OuterRef, QuerySet, Subquery
@@ -105,41 +106,57 @@ def _cached(model: type[Model], rows: list) -> QuerySet:
     return queryset
 
 
-def show_proposal(project: Project, proposal: PlanProposal | None) -> Project:
-    """Make ``project`` (in memory, never saved) look as it was proposed: its fields, and its
-    milestones and deliverables as unsaved rows in the prefetch cache. ``project.shown_proposal``
-    says which proposal it shows. Without a proposal the project is left as it is."""
-    if proposal is None:
-        return project
-    data = proposal.snapshot
-    for key, parse in PROJECT_FIELDS.items():
-        if key in data["project"]:
-            setattr(project, key, parse(data["project"][key]))
-    milestones = []
-    for item in data["milestones"]:
-        milestone = Milestone(
+def _rows(project: Project, data: dict[str, Any]) -> list[SimpleNamespace]:
+    """The proposed milestones as light rows (the attributes of ``selectors.plans_of``)."""
+    return [
+        SimpleNamespace(
             id=item["id"],
-            project=project,
+            project_id=project.pk,
             position=item["position"],
             status=MilestoneStatus.PLANNED,
             revisions_used=0,
-            **{key: parse(item[key]) for key, parse in MILESTONE_FIELDS.items() if key in item},
+            **{key: parse(item[key]) for key, parse in MILESTONE_FIELDS.items()},
+            deliverables=[
+                SimpleNamespace(
+                    id=d["id"],
+                    position=d["position"],
+                    title=d["title"],
+                    acceptance_criteria=d["acceptance_criteria"],
+                )
+                for d in item["deliverables"]
+            ],
         )
-        deliverables = [
-            Deliverable(
-                id=d.get("id"),
-                milestone=milestone,
-                position=d.get("position", i),
-                title=d["title"],
-                acceptance_criteria=d["acceptance_criteria"],
-            )
-            for i, d in enumerate(item["deliverables"], start=1)
-        ]
+        for item in data["milestones"]
+    ]
+
+
+def _instances(project: Project, rows: list[SimpleNamespace]) -> list[Milestone]:
+    """The same milestones as unsaved model instances, their deliverables prefetched."""
+    milestones = []
+    for row in rows:
+        fields = {key: getattr(row, key) for key in ("id", "position", *MILESTONE_FIELDS)}
+        milestone = Milestone(project=project, status=row.status, revisions_used=0, **fields)
+        deliverables = [Deliverable(milestone=milestone, **vars(d)) for d in row.deliverables]
         milestone._prefetched_objects_cache = {"deliverables": _cached(Deliverable, deliverables)}
         milestones.append(milestone)
-    project._prefetched_objects_cache = {"milestones": _cached(Milestone, milestones)}
-    # What list pages annotate, taken from the proposal (nothing is approved in a draft).
-    first = milestones[0] if milestones else None
+    return milestones
+
+
+def show_proposal(project: Project, proposal: PlanProposal, *, instances: bool = True) -> Project:
+    """Make ``project`` (in memory, never saved) look as it was proposed: its fields, what list
+    pages annotate, ``proposed_plan`` (light rows, enough for lists and the API) and, with
+    ``instances``, its milestones and deliverables as unsaved rows in the prefetch cache, for
+    pages that read ``project.milestones.all()``. ``project.shown_proposal`` says which one."""
+    data = proposal.snapshot
+    for key, parse in PROJECT_FIELDS.items():
+        setattr(project, key, parse(data["project"][key]))
+    rows = _rows(project, data)
+    project.proposed_plan = rows
+    if instances:
+        milestones = _instances(project, rows)
+        project._prefetched_objects_cache = {"milestones": _cached(Milestone, milestones)}
+    # Nothing is approved in a draft; what comes next is the first milestone.
+    first = rows[0] if rows else None
     project.next_title = first.title if first else None
     project.next_due = first.planned_due if first else None
     project.next_budget = first.budget if first else None

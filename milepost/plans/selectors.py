@@ -95,7 +95,8 @@ def as_seen_by(user: Any, projects: list[Project]) -> list[Project]:
     if revised:
         proposals = latest_proposals([p.pk for p in revised])
         for project in revised:
-            show_proposal(project, proposals.get(project.pk))
+            if project.pk in proposals:
+                show_proposal(project, proposals[project.pk], instances=False)
     return projects
 
 
@@ -186,7 +187,7 @@ def plans_of(project_ids: list[int]) -> dict[int, list[SimpleNamespace]]:
 def plans_as_seen(projects: list[Project]) -> dict[int, list[Any]]:
     """``plans_of`` for rows passed through :func:`as_seen_by`: those showing a proposal keep
     its milestones."""
-    shown = {p.pk: list(p.milestones.all()) for p in projects if hasattr(p, "shown_proposal")}
+    shown = {p.pk: p.proposed_plan for p in projects if hasattr(p, "shown_proposal")}
     plans = plans_of([p.pk for p in projects if p.pk not in shown])
     plans.update(shown)
     return plans
