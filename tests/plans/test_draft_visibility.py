@@ -310,6 +310,12 @@ def test_web_never_proposed_is_404_for_contacts(world, project, approver, viewer
         assert listing.status_code == 200
         assert b"Acme webshop" not in listing.content
         assert b"Acme webshop" not in client.get("/").content
+    client.force_login(world.manager)
+    page = client.get(f"/projects/{project.pk}/").content.decode()
+    assert "They see the project once you propose the plan" in page
+    services.plan_propose(project=project, actor=world.manager)
+    page = client.get(f"/projects/{project.pk}/").content.decode()
+    assert "They see the project once you propose the plan" not in page
 
 
 def test_web_back_in_draft_shows_the_last_proposal_being_revised(world, revised, approver, client):
