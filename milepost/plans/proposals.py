@@ -115,6 +115,13 @@ def _rows(project: Project, data: dict[str, Any]) -> list[SimpleNamespace]:
             position=item["position"],
             status=MilestoneStatus.PLANNED,
             revisions_used=0,
+            revisions_left=item["revision_quota"],
+            # A proposed plan has no review cycle yet (the milestone JSON shows these).
+            review_started_at=None,
+            auto_approve_at=None,
+            approved_at=None,
+            approved_by_id=None,
+            support_ends_at=None,
             **{key: parse(item[key]) for key, parse in MILESTONE_FIELDS.items()},
             deliverables=[
                 SimpleNamespace(
