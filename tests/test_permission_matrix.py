@@ -332,6 +332,9 @@ AGENCY_ACTS = {"approver": 403, "viewer": 403, "outsider": 404}
 CLIENT_ACTS = ANSWER
 # Pages of the agency's workspace: client contacts get 404.
 NO_CONTACTS = {"approver": 404, "viewer": 404}
+# Single milestones of a plan back in draft: contacts see only the last proposal, as a whole.
+REVISED_SEE = {**SEE, **NO_CONTACTS}
+REVISED_EDIT = {**EDIT, **NO_CONTACTS}
 
 
 WEB_ROWS = [
@@ -756,16 +759,16 @@ API_ROWS = [
     ),
     Row("api:project-plan-versions", "get", api(200, **SEE), args=proposed, api=True),
     Row("api:project-events", "get", api(200, **SEE), args=proposed, api=True),
-    Row("api:milestone-detail", "get", api(200, **SEE), args=milestone_only, api=True),
+    Row("api:milestone-detail", "get", api(200, **REVISED_SEE), args=milestone_only, api=True),
     Row(
         "api:milestone-detail",
         "patch",
-        api(200, **EDIT),
+        api(200, **REVISED_EDIT),
         args=milestone_only,
         api=True,
         data=lambda w, r: {"title": "Renamed"},
     ),
-    Row("api:milestone-detail", "delete", api(204, **EDIT), args=milestone_only, api=True),
+    Row("api:milestone-detail", "delete", api(204, **REVISED_EDIT), args=milestone_only, api=True),
     Row("api:milestone-start", "post", api(200, **AGENCY_ACTS), args=at("planned"), api=True),
     Row(
         "api:milestone-deliver",

@@ -82,14 +82,22 @@ def can_manage_clients(user: Any, organisation: Organisation | int) -> bool:
 
 
 def project_roles_of(user: Any) -> dict[int, str]:
-    """Map project id → access role ("approver"/"viewer") for a client contact (cached)."""
+    """Map project id → access role ("approver"/"viewer") for a client contact (cached).
+
+    Only projects proposed at least once: until its first proposal a project is the agency's
+    alone, so its contacts do not see it anywhere (404), whatever access they were given.
+    """
     if not getattr(user, "is_authenticated", False):
         return {}
     cached = getattr(user, "_milepost_project_roles", None)
     if cached is None:
         from milepost.plans.models import ProjectAccess
 
-        cached = dict(ProjectAccess.objects.filter(user=user).values_list("project_id", "role"))
+        cached = dict(
+            ProjectAccess.objects.filter(
+                user=user, project__first_proposed_at__isnull=False
+            ).values_list("project_id", "role")
+        )
         user._milepost_project_roles = cached
     return cached
 
@@ -108,6 +116,18 @@ def can_view_project(user: Any, project: Any) -> bool:
 
 def is_agency_side(user: Any, project: Any) -> bool:
     return role_in(user, project.organisation_id) is not None
+
+
+def sees_last_proposal(user: Any, project: Any) -> bool:
+    """A client contact looking at a plan back in draft (declined or withdrawn): they see the
+    version last proposed to them, not the edits in progress, nor the agency's edit history."""
+    return project.being_revised and not is_agency_side(user, project)
+
+
+def can_view_milestones(user: Any, project: Any) -> bool:
+    """Single milestones (their pages, deliverables, threads and files) of a visible project;
+    not while a contact sees only the last proposal (the plan as a whole, on the project)."""
+    return can_view_project(user, project) and not sees_last_proposal(user, project)
 
 
 def can_edit_plan(user: Any, project: Any) -> bool:

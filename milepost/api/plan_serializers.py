@@ -139,6 +139,14 @@ class MilestoneSerializer(serializers.ModelSerializer):
 class ProjectSerializer(serializers.ModelSerializer):
     total_budget = MoneyField()
     allocated_budget = serializers.SerializerMethodField()
+    being_revised = serializers.BooleanField(
+        read_only=True,
+        help_text=(
+            "True while the plan is back in draft after a proposal (declined or withdrawn). "
+            "A client contact then gets the plan as last proposed to them (fields and "
+            "milestones), not the agency's edits in progress."
+        ),
+    )
     milestones = MilestoneSerializer(many=True, read_only=True)
 
     class Meta:
@@ -153,6 +161,7 @@ class ProjectSerializer(serializers.ModelSerializer):
             "total_budget",
             "allocated_budget",
             "status",
+            "being_revised",
             "start_date",
             "plan_version",
             "sequential_gating",
@@ -188,6 +197,7 @@ def project_json(p: Project, milestones: Iterable[Any]) -> dict:
         "total_budget": _money(p.total_budget, currency),
         "allocated_budget": _money(sum((m.budget for m in milestones), start=0), currency),
         "status": p.status,
+        "being_revised": p.being_revised,
         "start_date": _date(p.start_date),
         "plan_version": p.plan_version,
         "sequential_gating": p.sequential_gating,

@@ -58,8 +58,8 @@ class ProjectViewSet(viewsets.GenericViewSet):
         ]
     )
     def list(self, request):
-        page = self.paginate_queryset(self.get_queryset())
-        plans = selectors.plans_of([project.pk for project in page])
+        page = selectors.as_seen_by(request.user, self.paginate_queryset(self.get_queryset()))
+        plans = selectors.plans_as_seen(page)
         return self.get_paginated_response([s.project_json(p, plans[p.pk]) for p in page])
 
     @extend_schema(
@@ -179,7 +179,7 @@ class ProjectViewSet(viewsets.GenericViewSet):
     def events(self, request, pk=None):
         """The project's audit events, newest first (paginated)."""
         project = selectors.project_get(request.user, pk)
-        page = self.paginate_queryset(selectors.project_events(project))
+        page = self.paginate_queryset(selectors.project_events(project, request.user))
         return self.get_paginated_response(s.EventSerializer(page, many=True).data)
 
 

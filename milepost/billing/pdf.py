@@ -165,6 +165,8 @@ def proposal_html(project) -> str:
         "project": project,
         "milestones": milestones,
         "allocated_budget": sum((m.budget for m in milestones), start=0),
+        # A contact's copy of a plan being revised (plans.proposals.show_proposal) says so.
+        "shows_proposal": hasattr(project, "shown_proposal"),
     }
     language = getattr(project.client, "language", "") or settings.LANGUAGE_CODE
     with override(_language(language)):

@@ -76,6 +76,9 @@ class Project(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     proposed_at = models.DateTimeField(null=True, blank=True)
+    # Set by the first proposal and never cleared: from then on the client's contacts see the
+    # project (before, it is the agency's alone).
+    first_proposed_at = models.DateTimeField(null=True, blank=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
     accepted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -99,6 +102,11 @@ class Project(models.Model):
     @property
     def total(self) -> Decimal:
         return normalise(self.total_budget, self.currency)
+
+    @property
+    def being_revised(self) -> bool:
+        """Back in draft after a proposal (declined or withdrawn): the client sees the last one."""
+        return self.status == ProjectStatus.DRAFT and self.first_proposed_at is not None
 
 
 #: The fields of a milestone that a plan edit sets (the editor's form, the API's input).
@@ -273,6 +281,32 @@ class PlanVersion(models.Model):
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise RuntimeError("Plan versions are immutable.")
+        super().save(*args, **kwargs)
+
+
+class PlanProposal(models.Model):
+    """What was proposed to the client, as it stood: the plan they see while it is revised."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="proposals")
+    number = models.PositiveIntegerField()
+    snapshot = models.JSONField()
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    proposed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["project", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "number"], name="plan_proposal_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} proposal {self.number}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise RuntimeError("Plan proposals are immutable.")
         super().save(*args, **kwargs)
 
 

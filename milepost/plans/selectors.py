@@ -22,11 +22,15 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from milepost.accounts.permissions import (
+    can_view_milestones,
     can_view_project,
+    is_agency_side,
     organisations_of,
     project_roles_of,
     roles_of,
+    sees_last_proposal,
 )
+from milepost.audit.actions import AuditAction
 from milepost.audit.models import AuditEvent
 from milepost.core.errors import NotFound
 
@@ -43,6 +47,7 @@ from .models import (
     ProjectAccess,
     auto_approve_deadline,
 )
+from .proposals import latest_proposals, show_proposal
 
 DONE = (MilestoneStatus.APPROVED, MilestoneStatus.CLOSED)
 
@@ -67,7 +72,9 @@ def projects_visible_to(
 ) -> QuerySet[Project]:
     """Projects the user may see, with their client, newest first.
 
-    Add what a page shows with :func:`with_next_milestone` and :func:`with_approved_budget`.
+    Add what a page shows with :func:`with_next_milestone` and :func:`with_approved_budget`,
+    and pass the rows through :func:`as_seen_by`. Client contacts see a project from its first
+    proposal on (``accounts.permissions.project_roles_of``).
     """
     if organisation_id is not None and organisation_id in roles_of(user):
         # Members see every project of their organisation: no need for the wider test.
@@ -81,6 +88,18 @@ def projects_visible_to(
     if client_id:
         projects = projects.filter(client_id=_pk(client_id))
     return projects.select_related("client").order_by("-created_at", "-id")
+
+
+def as_seen_by(user: Any, projects: list[Project]) -> list[Project]:
+    """The rows of a list as ``user`` may see them: to a client contact, a project back in draft
+    shows the version last proposed (one query for all such rows, none when there are none)."""
+    revised = [p for p in projects if sees_last_proposal(user, p)]
+    if revised:
+        proposals = latest_proposals([p.pk for p in revised])
+        for project in revised:
+            if project.pk in proposals:
+                show_proposal(project, proposals[project.pk], instances=False)
+    return projects
 
 
 def with_next_milestone(projects: QuerySet[Project], *, budget: bool = False) -> QuerySet[Project]:
@@ -188,11 +207,21 @@ def plans_of(project_ids: list[int]) -> dict[int, list[SimpleNamespace]]:
     return plans
 
 
+def plans_as_seen(projects: list[Project]) -> dict[int, list[Any]]:
+    """``plans_of`` for rows passed through :func:`as_seen_by`: those showing a proposal keep
+    its milestones."""
+    shown = {p.pk: p.proposed_plan for p in projects if hasattr(p, "shown_proposal")}
+    plans = plans_of([p.pk for p in projects if p.pk not in shown])
+    plans.update(shown)
+    return plans
+
+
 def project_get(user: Any, project_id: Any) -> Project:
     """One visible project with its milestones and deliverables, or NotFound.
 
     The row is read first and checked with ``can_view_project`` (roles are cached on the user),
-    so the plan is only loaded for people who may see it.
+    so the plan is only loaded for people who may see it. A client contact looking at a plan
+    back in draft gets the project as last proposed (``proposals.show_proposal``).
     """
     projects = Project.objects.filter(pk=_pk(project_id)).select_related("client", "accepted_by")
     if not roles_of(user):
@@ -201,6 +230,10 @@ def project_get(user: Any, project_id: Any) -> Project:
     if project is None or not can_view_project(user, project):
         raise NotFound("Project not found.")
     _reuse_organisation(user, project)
+    if sees_last_proposal(user, project):
+        proposal = latest_proposals([project.pk]).get(project.pk)
+        if proposal is not None:
+            return show_proposal(project, proposal)
     prefetch_related_objects([project], _plan_prefetch())
     return project
 
@@ -222,20 +255,34 @@ def milestone_get(user: Any, milestone_id: Any) -> Milestone:
     if not roles_of(user):
         milestones = milestones.select_related("project__organisation")
     milestone = milestones.first()
-    if milestone is None or not can_view_project(user, milestone.project):
+    if milestone is None or not can_view_milestones(user, milestone.project):
         raise NotFound("Milestone not found.")
     _reuse_organisation(user, milestone.project)
     prefetch_related_objects([milestone], _deliverables_prefetch())
     return milestone
 
 
-def project_events(project: Project) -> QuerySet[AuditEvent]:
-    """The project's activity, newest first."""
-    return (
-        AuditEvent.objects.filter(project_id=project.pk)
-        .select_related("actor")
-        .order_by("-sequence")
-    )
+#: How the agency drafts a plan: its own business, never shown to the client's contacts.
+DRAFTING = (
+    AuditAction.PROJECT_CREATED,
+    AuditAction.PROJECT_UPDATED,
+    AuditAction.MILESTONE_ADDED,
+    AuditAction.MILESTONE_UPDATED,
+    AuditAction.MILESTONE_REMOVED,
+    AuditAction.MILESTONE_MOVED,
+)
+
+
+def project_events(project: Project, user: Any) -> QuerySet[AuditEvent]:
+    """The project's activity as ``user`` may see it, newest first: client contacts do not see
+    how the agency drafted the plan before it was accepted (they see proposals and answers)."""
+    events = AuditEvent.objects.filter(project_id=project.pk)
+    if not is_agency_side(user, project):
+        drafting = Q(action__in=DRAFTING)
+        if project.accepted_at is not None:
+            drafting &= Q(created_at__lte=project.accepted_at)
+        events = events.exclude(drafting)
+    return events.select_related("actor").order_by("-sequence")
 
 
 def plan_versions(project: Project) -> QuerySet[PlanVersion]:

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
-from milepost.accounts.permissions import can_view_project
+from milepost.accounts.permissions import can_view_milestones
 from milepost.core.errors import NotFound
 from milepost.plans.models import Deliverable
 
@@ -56,7 +56,7 @@ def deliverable_get(user: Any, deliverable_id: Any) -> Deliverable:
         .select_related("milestone", "milestone__project", "milestone__project__organisation")
         .first()
     )
-    if deliverable is None or not can_view_project(user, deliverable.milestone.project):
+    if deliverable is None or not can_view_milestones(user, deliverable.milestone.project):
         raise NotFound("Deliverable not found.")
     return deliverable
 
@@ -67,7 +67,7 @@ def support_request_get(user: Any, request_id: Any) -> SupportRequest:
         .select_related("milestone", "milestone__project", "milestone__project__organisation")
         .first()
     )
-    if request is None or not can_view_project(user, request.milestone.project):
+    if request is None or not can_view_milestones(user, request.milestone.project):
         raise NotFound("Support request not found.")
     return request
 
@@ -78,7 +78,7 @@ def attachment_get(user: Any, attachment_id: Any) -> Attachment:
         .select_related("milestone__project")
         .first()
     )
-    if attachment is None or not can_view_project(user, attachment.milestone.project):
+    if attachment is None or not can_view_milestones(user, attachment.milestone.project):
         raise NotFound("File not found.")
     return attachment
 

@@ -41,14 +41,17 @@ def test_agency_members_see_every_project_of_their_organisation(world, three_pro
 
 
 def test_a_contact_sees_only_the_projects_they_were_given(world, three_projects):
-    _shop, app, _other = three_projects
+    shop, app, _other = three_projects
+    assert names(selectors.projects_visible_to(fresh(world.contact))) == []  # not proposed yet
+    services.plan_propose(project=shop, actor=world.manager)
     contact = fresh(world.contact)
     assert names(selectors.projects_visible_to(contact)) == ["Webshop"]
 
+    # Access to a draft never proposed shows nothing: it is the agency's alone.
     services.project_access_grant(
         project=app, email=world.contact.email, role="approver", actor=world.owner
     )
-    assert names(selectors.projects_visible_to(fresh(world.contact))) == ["App", "Webshop"]
+    assert names(selectors.projects_visible_to(fresh(world.contact))) == ["Webshop"]
 
     # Another contact of the same client, without access, sees nothing.
     colleague = ContactFactory(client=world.client).user
@@ -159,6 +162,7 @@ def test_annotations_approved_and_next(world, make_project):
 
 
 def test_approved_budget_is_not_multiplied_by_access_rows(world, project, approver):
+    services.plan_propose(project=project, actor=world.manager)
     Milestone.objects.filter(project=project).update(status=MilestoneStatus.APPROVED)
     for i in range(3):
         services.project_access_grant(
@@ -183,6 +187,7 @@ def test_members_see_their_organisations_projects_only(world, project):
 
 
 def test_project_get_for_members_and_contacts_with_access(world, project, approver):
+    services.plan_propose(project=project, actor=world.manager)
     for user in (fresh(world.member), approver):
         got = selectors.project_get(user, project.pk)
         assert got.pk == project.pk
@@ -206,7 +211,8 @@ def test_project_get_is_not_found_for_those_who_may_not_see_it(world, project):
 
 def test_milestone_get_for_members_and_contacts_with_access(world, project, approver, viewer):
     milestone = project.milestones.get(position=2)
-    for user in (approver, viewer, fresh(world.member)):
+    services.plan_propose(project=project, actor=world.manager)
+    for user in (fresh(approver), fresh(viewer), fresh(world.member)):
         got = selectors.milestone_get(user, milestone.pk)
         assert got == milestone
         assert [d.title for d in got.deliverables.all()] == ["Staging site", "Admin"]

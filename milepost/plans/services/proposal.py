@@ -12,7 +12,8 @@ from milepost.audit.services import audit_record
 from milepost.core import clock, events
 from milepost.core.errors import InvalidInput, RuleViolation
 
-from ..models import PlanVersion, Project, ProjectStatus
+from ..models import PlanProposal, PlanVersion, Project, ProjectStatus
+from ..proposals import proposal_snapshot
 from ..rules import Problem, validate_plan
 from .common import lock_project, require, snapshot, specs
 
@@ -61,7 +62,18 @@ def plan_propose(*, project: Project, actor: User) -> Project:
             code="plan_invalid",
             details={"problems": [p.as_dict() for p in problems]},
         )
-    _transition(project, ProjectStatus.DRAFT, ProjectStatus.PROPOSED, proposed_at=clock.now())
+    now = clock.now()
+    first = {} if project.first_proposed_at else {"first_proposed_at": now}
+    _transition(project, ProjectStatus.DRAFT, ProjectStatus.PROPOSED, proposed_at=now, **first)
+    # What the client is shown, kept as it stands: they see it again while it is revised.
+    last = project.proposals.order_by("-number").values_list("number", flat=True).first()
+    proposal = PlanProposal.objects.create(
+        project=project,
+        number=(last or 0) + 1,
+        snapshot=proposal_snapshot(project),
+        proposed_by=actor,
+        proposed_at=now,
+    )
     audit_record(
         organisation=project.organisation,
         actor=actor,
@@ -72,6 +84,7 @@ def plan_propose(*, project: Project, actor: User) -> Project:
             "before": {"status": "draft"},
             "after": {"status": "proposed"},
             "total_budget": str(project.total),
+            "proposal": proposal.number,
         },
     )
     events.emit("plan.proposed", organisation_id=project.organisation_id, project=project.pk)

@@ -21,7 +21,7 @@ from ..models import Attachment, Entry
 
 
 def require_visible(user: Any, milestone: Milestone) -> None:
-    if not permissions.can_view_project(user, milestone.project):
+    if not permissions.can_view_milestones(user, milestone.project):
         raise NotFound(_("Milestone not found."))
 
 

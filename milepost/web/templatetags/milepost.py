@@ -58,6 +58,8 @@ def label(obj, field: str) -> str:
 @register.filter
 def status_badge(obj):
     """A coloured badge with the status of a project, milestone or invoice."""
+    if getattr(obj, "being_revised", False):  # a project back in draft after a proposal
+        return format_html('<span class="badge status-draft">{}</span>', _("Being revised"))
     return format_html('<span class="badge status-{}">{}</span>', obj.status, label(obj, "status"))
 
 

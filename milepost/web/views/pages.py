@@ -23,7 +23,7 @@ def dashboard(request):
     context = {
         "recent_projects": projects.filter(
             status__in=[ProjectStatus.DRAFT, ProjectStatus.PROPOSED, ProjectStatus.ACTIVE]
-        ).only("name", "status", "client__name")[:8],
+        ).only("name", "status", "first_proposed_at", "client__name")[:8],
         "by_status": [
             (label, by_status.get(value, 0))
             for value, label in ProjectStatus.choices
@@ -38,10 +38,13 @@ def dashboard(request):
 
 def _client_dashboard(request):
     roles = project_roles_of(request.user)
-    projects = list(
-        plan_selectors.with_next_milestone(
-            plan_selectors.projects_visible_to(request.user), budget=True
-        ).select_related("organisation")[:50]
+    projects = plan_selectors.as_seen_by(
+        request.user,
+        list(
+            plan_selectors.with_next_milestone(
+                plan_selectors.projects_visible_to(request.user), budget=True
+            ).select_related("organisation")[:50]
+        ),
     )
     waiting = [
         p for p in projects if p.status == ProjectStatus.PROPOSED and roles.get(p.pk) == "approver"

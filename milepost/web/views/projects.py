@@ -52,6 +52,7 @@ def project_list(request):
     )
     projects = selectors.with_approved_budget(selectors.with_next_milestone(projects))
     page = Paginator(projects, 20).get_page(request.GET.get("page"))
+    page.object_list = selectors.as_seen_by(request.user, list(page.object_list))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -127,11 +128,12 @@ def _glance(project) -> dict:
 
 def project_context(request, project, **extra) -> dict:
     user = request.user
-    events = feed_page(selectors.project_events(project), request.GET.get("page"), 20)
+    events = feed_page(selectors.project_events(project, user), request.GET.get("page"), 20)
     context = {
         "project": project,
         "events": events,
         "is_agency": permissions.is_agency_side(user, project),
+        "shows_proposal": permissions.sees_last_proposal(user, project),
         "can_edit": permissions.can_edit_plan(user, project),
         "can_answer": project.status == ProjectStatus.PROPOSED
         and permissions.can_answer_plan(user, project),
@@ -167,7 +169,12 @@ def project_proposal_pdf(request, pk: int):
 @login_required
 def project_print(request, pk: int):
     project = selectors.project_get(request.user, pk)
-    return render(request, "web/project_print.html", {"project": project, **_glance(project)})
+    context = {
+        "project": project,
+        "shows_proposal": permissions.sees_last_proposal(request.user, project),
+        **_glance(project),
+    }
+    return render(request, "web/project_print.html", context)
 
 
 def _step(request, pk: int, service, success: str, **kwargs):

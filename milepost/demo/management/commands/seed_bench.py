@@ -255,6 +255,7 @@ def _seed_projects(orgs, clients, contacts, memberships, rng: random.Random) -> 
                     start_date=start,
                     status=status,
                     plan_version=1 if status in ("active", "completed") else 0,
+                    first_proposed_at=None if status == "draft" else now - dt.timedelta(days=n),
                     tax_rate=Decimal("19.00"),
                     created_at=now - dt.timedelta(days=n),
                 )
