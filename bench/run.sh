@@ -28,7 +28,7 @@ if ! command -v wrk >/dev/null; then
 fi
 
 # A production-like configuration, on its own database and var/ directory.
-export MILEPOST_ENV=production DEBUG=false ALLOWED_HOSTS=127.0.0.1
+export MILEPOST_ENV=production DEBUG=false ALLOWED_HOSTS=127.0.0.1 SITE_URL="${SITE_URL:-http://127.0.0.1}"
 export SECURE_SSL_REDIRECT=false SESSION_COOKIE_SECURE=false CSRF_COOKIE_SECURE=false
 export MILEPOST_VAR_DIR="$BENCH_DIR" LOG_LEVEL=WARNING
 SECRET_KEY=$("$BIN/python" -c 'import secrets, string

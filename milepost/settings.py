@@ -50,7 +50,14 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Links in emails and the calendar address start with SITE_URL. Unset, they point where
 # `make run` serves (PORT, 8000 by default), so a server on another port links to itself.
 _PORT = env.int("PORT", default=8000)
-SITE_URL = env.str("SITE_URL", default=f"http://127.0.0.1:{_PORT}").rstrip("/")
+SITE_URL = env.str("SITE_URL", default="" if PRODUCTION else f"http://127.0.0.1:{_PORT}").rstrip(
+    "/"
+)
+if not SITE_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured(
+        "SITE_URL must be set to the public address, e.g. https://milepost.example.com: "
+        "links in emails and calendar addresses start with it."
+    )
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -29,6 +29,7 @@ PRODUCTION = {
     "MILEPOST_ENV": "production",
     "SECRET_KEY": "k" * 20 + "x9Q!p2#Lm8@vR4$tZ7^wB1&nC5*yD0(eF3)gH6" + "j" * 10,
     "ALLOWED_HOSTS": "milepost.example.com",
+    "SITE_URL": "https://milepost.example.com",
 }
 
 
@@ -45,6 +46,22 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
     result = _manage("check", env=env, tmp_path=tmp_path)
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_refuses_to_start_without_a_site_url(tmp_path):
+    """Links in emails would otherwise point to 127.0.0.1, where no client can follow them."""
+    env = {k: v for k, v in PRODUCTION.items() if k != "SITE_URL"}
+    result = _manage("check", env={**env, "PORT": "8000"}, tmp_path=tmp_path)
+    assert result.returncode != 0
+    assert "SITE_URL must be set" in result.stderr
+
+
+def test_production_refuses_a_site_url_that_is_not_an_address(tmp_path):
+    result = _manage(
+        "check", env={**PRODUCTION, "SITE_URL": "milepost.example.com"}, tmp_path=tmp_path
+    )
+    assert result.returncode != 0
+    assert "SITE_URL must be set" in result.stderr
 
 
 def test_development_generates_a_secret_key_once(tmp_path):
