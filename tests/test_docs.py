@@ -1,0 +1,32 @@
+"""The README documents what the code reads: every environment variable has a row."""
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# env.str("NAME", ...), env.int(\n "NAME", ...), environ.Env().str("NAME", ...)
+READS = re.compile(r"\b(?:env|Env\(\))\.\w+\(\s*\"([A-Z][A-Z0-9_]+)\"")
+
+
+def variables_read() -> set[str]:
+    names: set[str] = set()
+    for path in (ROOT / "milepost").rglob("*.py"):
+        names |= set(READS.findall(path.read_text()))
+    return names
+
+
+def test_the_finder_sees_variables_read_over_several_lines():
+    assert {"DB_PREPARED_STATEMENTS", "MILEPOST_VAR_DIR", "EMAIL_TIMEOUT"} <= variables_read()
+
+
+def test_every_environment_variable_is_in_the_readme_configuration_table():
+    readme = (ROOT / "README.md").read_text()
+    # The first column of each table row names one or more variables.
+    rows = {
+        name
+        for line in readme.splitlines()
+        if line.startswith("| `")
+        for name in re.findall(r"`([A-Z][A-Z0-9_]+)`", line.split("|")[1])
+    }
+    missing = sorted(variables_read() - rows)
+    assert not missing, f"read by the code but not in the README's configuration table: {missing}"
