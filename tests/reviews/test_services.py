@@ -288,7 +288,9 @@ def test_deliver_refuses_a_name_with_folders(started, settings, name):
 
 def test_deliver_refuses_too_many_files(started, settings):
     files = [pdf(f"f{i}.pdf") for i in range(settings.MAX_FILES_PER_UPLOAD + 1)]
-    assert_refused_without_change(started, InvalidInput, "files", settings, files=files)
+    error = assert_refused_without_change(started, InvalidInput, "files", settings, files=files)
+    # The field's own message says how many were sent and what the limit is.
+    assert error.details["files"] == ["11 files sent; at most 10 at once."]
 
 
 def test_deliver_in_the_wrong_state_is_an_invalid_transition(cycle):
@@ -726,7 +728,23 @@ def test_approve_with_open_items_needs_confirmation(in_review):
         )
     ]
     assert open_items[0]["note"] == "Broken"
+    assert error.message.startswith("3 deliverables have not passed.")
     assert snapshot(in_review.m(1)) == before
+
+
+def test_approve_with_one_open_item_says_so_in_the_singular(in_review):
+    first, *others = in_review.deliverables(1)
+    for d in others:
+        reviews.deliverable_verdict(deliverable=d, actor=in_review.approver, status="passed")
+    error = refused(
+        RuleViolation,
+        "open_items_not_confirmed",
+        reviews.milestone_approve,
+        milestone=in_review.m(1),
+        actor=in_review.approver,
+    )
+    assert error.message.startswith("1 deliverable has not passed.")
+    assert "an open item: it becomes a support request" in error.message
 
 
 def test_approve_with_open_items_confirmed_turns_them_into_support_requests(in_review):

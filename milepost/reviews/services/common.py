@@ -106,7 +106,12 @@ def check_files(files: Iterable[Any] | None, *, milestone: Milestone) -> list[Ch
     if len(files) > settings.MAX_FILES_PER_UPLOAD:
         raise InvalidInput(
             _("At most %(n)s files at once.") % {"n": settings.MAX_FILES_PER_UPLOAD},
-            details={"files": [_("Too many files.")]},
+            details={
+                "files": [
+                    _("%(sent)s files sent; at most %(n)s at once.")
+                    % {"sent": len(files), "n": settings.MAX_FILES_PER_UPLOAD}
+                ]
+            },
         )
     checked, refusals = [], []
     for upload in files:

@@ -10,6 +10,7 @@ from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from milepost.accounts.models import User
 from milepost.audit.actions import AuditAction
@@ -375,9 +376,12 @@ def _approve(
     open_items = [row for row in items if row["status"] != "passed"]
     if open_items and not accept_open_items:
         raise RuleViolation(
-            _(
-                "%(n)s deliverable(s) have not passed. Confirm that you approve with open items: "
-                "they become support requests."
+            ngettext(
+                "%(n)s deliverable has not passed. Confirm that you approve with an open item: "
+                "it becomes a support request.",
+                "%(n)s deliverables have not passed. Confirm that you approve with open items: "
+                "they become support requests.",
+                len(open_items),
             )
             % {"n": len(open_items)},
             code="open_items_not_confirmed",
