@@ -733,7 +733,7 @@ def test_approve_with_open_items_needs_confirmation(in_review):
 
 
 def test_approve_with_one_open_item_says_so_in_the_singular(in_review):
-    first, *others = in_review.deliverables(1)
+    _untested, *others = in_review.deliverables(1)
     for d in others:
         reviews.deliverable_verdict(deliverable=d, actor=in_review.approver, status="passed")
     error = refused(
