@@ -136,15 +136,31 @@ class MilestoneSerializer(serializers.ModelSerializer):
         return milestone_json(m, m.project.currency)
 
 
+#: What a client contact may get as null while the plan is being revised: the fields the version
+#: last proposed to them did not record (``plans.proposals.show_proposal``).
+WITHHELD = (
+    "currency",
+    "start_date",
+    "sequential_gating",
+    "pay_before_next",
+    "auto_approve_days",
+    "default_revision_quota",
+    "default_support_window_days",
+    "payment_terms_days",
+)
+WITHHELD_HELP = "Null for a client contact while being revised, if the proposal did not record it."
+
+
 class ProjectSerializer(serializers.ModelSerializer):
-    total_budget = MoneyField()
-    allocated_budget = serializers.SerializerMethodField()
+    total_budget = MoneyField(allow_null=True, help_text=WITHHELD_HELP)
+    allocated_budget = serializers.SerializerMethodField(help_text=WITHHELD_HELP)
     being_revised = serializers.BooleanField(
         read_only=True,
         help_text=(
             "True while the plan is back in draft after a proposal (declined or withdrawn). "
             "A client contact then gets the plan as last proposed to them (fields and "
-            "milestones), not the agency's edits in progress."
+            "milestones), not the agency's edits in progress; what that proposal did not "
+            "record is null, and its milestones are empty when none are known."
         ),
     )
     milestones = MilestoneSerializer(many=True, read_only=True)
@@ -172,11 +188,11 @@ class ProjectSerializer(serializers.ModelSerializer):
             "payment_terms_days",
             "milestones",
         ]
+        extra_kwargs = {key: {"allow_null": True, "help_text": WITHHELD_HELP} for key in WITHHELD}
 
-    @extend_schema_field(OpenApiTypes.STR)
-    def get_allocated_budget(self, project: Project) -> str:
-        total = sum((m.budget for m in project.milestones.all()), start=0)
-        return str(normalise(total, project.currency))
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_allocated_budget(self, project: Project) -> str | None:
+        return project_json(project, project.milestones.all())["allocated_budget"]
 
     def to_representation(self, p: Project) -> dict:
         return project_json(p, p.milestones.all())
@@ -187,6 +203,9 @@ def project_json(p: Project, milestones: Iterable[Any]) -> dict:
     light rows of ``plans.selectors.plans_of`` (same attributes, ``deliverables`` a list)."""
     currency = p.currency
     plan = [milestone_json(m, currency) for m in milestones]
+    # A contact's copy of a plan being revised with no milestone known shows no allocation.
+    withheld = getattr(p, "plan_withheld", False)
+    allocated = None if withheld else sum((m.budget for m in milestones), start=0)
     return {
         "id": p.pk,
         "name": p.name,
@@ -195,7 +214,7 @@ def project_json(p: Project, milestones: Iterable[Any]) -> dict:
         "organisation": p.organisation_id,
         "currency": currency,
         "total_budget": _money(p.total_budget, currency),
-        "allocated_budget": _money(sum((m.budget for m in milestones), start=0), currency),
+        "allocated_budget": _money(allocated, currency),
         "status": p.status,
         "being_revised": p.being_revised,
         "start_date": _date(p.start_date),

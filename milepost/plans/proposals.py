@@ -9,6 +9,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from django.db.models import Model, OuterRef, QuerySet, Subquery
+from django.utils.translation import gettext as _
 
 from milepost.core.money import normalise
 
@@ -149,16 +150,30 @@ def _instances(project: Project, rows: list[SimpleNamespace]) -> list[Milestone]
     return milestones
 
 
-def show_proposal(project: Project, proposal: PlanProposal, *, instances: bool = True) -> Project:
+def show_proposal(
+    project: Project, proposal: PlanProposal | None, *, instances: bool = True
+) -> Project:
     """Make ``project`` (in memory, never saved) look as it was proposed: its fields, what list
     pages annotate, ``proposed_plan`` (light rows, enough for lists and the API) and, with
     ``instances``, its milestones and deliverables as unsaved rows in the prefetch cache, for
-    pages that read ``project.milestones.all()``. ``project.shown_proposal`` says which one."""
-    data = proposal.snapshot
+    pages that read ``project.milestones.all()``. ``project.shown_proposal`` says which one.
+
+    Fails closed: a field the proposal did not record (a backfilled one keeps only what the
+    audit trail proves), or every field when no proposal is kept, is ``None`` (the name reads
+    "Project 12"), never the edits in progress; ``project.plan_withheld`` is then true when no
+    milestone is known.
+    """
+    data = proposal.snapshot if proposal is not None else {"project": {}, "milestones": []}
+    recorded = data["project"]
     for key, parse in PROJECT_FIELDS.items():
-        setattr(project, key, parse(data["project"][key]))
+        value = recorded.get(key)
+        setattr(project, key, None if value is None else parse(value))
+    if not project.name:
+        project.name = _("Project %(number)s") % {"number": project.pk}
+    project.summary = project.summary or ""
     rows = _rows(project, data)
     project.proposed_plan = rows
+    project.plan_withheld = not rows
     if instances:
         milestones = _instances(project, rows)
         project._prefetched_objects_cache = {"milestones": _cached(Milestone, milestones)}

@@ -92,13 +92,14 @@ def projects_visible_to(
 
 def as_seen_by(user: Any, projects: list[Project]) -> list[Project]:
     """The rows of a list as ``user`` may see them: to a client contact, a project back in draft
-    shows the version last proposed (one query for all such rows, none when there are none)."""
+    shows the version last proposed, or no plan when none is kept (one query for all such rows,
+    none when there are none)."""
     revised = [p for p in projects if sees_last_proposal(user, p)]
     if revised:
         proposals = latest_proposals([p.pk for p in revised])
         for project in revised:
-            if project.pk in proposals:
-                show_proposal(project, proposals[project.pk], instances=False)
+            # No proposal kept: the project shows no plan, never the edits in progress.
+            show_proposal(project, proposals.get(project.pk), instances=False)
     return projects
 
 
@@ -231,9 +232,8 @@ def project_get(user: Any, project_id: Any) -> Project:
         raise NotFound("Project not found.")
     _reuse_organisation(user, project)
     if sees_last_proposal(user, project):
-        proposal = latest_proposals([project.pk]).get(project.pk)
-        if proposal is not None:
-            return show_proposal(project, proposal)
+        # Fails closed: with no proposal kept, no plan at all (``show_proposal``).
+        return show_proposal(project, latest_proposals([project.pk]).get(project.pk))
     prefetch_related_objects([project], _plan_prefetch())
     return project
 

@@ -405,3 +405,81 @@ def test_contact_project_page_being_revised_stays_constant(world, revised, appro
     html = client.get(path).content.decode()
     assert "Extra deliverable 2" in html  # the page now shows the larger proposal
     assert _queries(client, path) == before
+
+
+# --- Fail closed: no proposal kept ----------------------------------------------------------------
+
+WITHHELD = "The plan is being revised; the new version will appear here when it is proposed."
+#: What the agency changed after taking the plan back: none of it may reach a contact.
+LIVE = ("Acme webshop v2", "12,000", "12000", "Build and launch", "8,000", "8000", "2026-05-04")
+
+
+@pytest.fixture
+def revised_unkept(world, revised):
+    """Back in draft, but the proposals are missing (lost rows, a partial restore)."""
+    services.project_update(
+        project=revised, actor=world.manager, start_date="2026-05-04", payment_terms_days=45
+    )
+    PlanProposal.objects.filter(project=revised).delete()
+    return Project.objects.get(pk=revised.pk)
+
+
+def _no_live_values(text: str) -> None:
+    for value in LIVE:
+        assert value not in text, value
+
+
+def test_without_a_kept_proposal_the_contact_sees_no_plan(world, revised_unkept, approver):
+    seen = selectors.project_get(fresh(approver), revised_unkept.pk)
+    assert seen.being_revised and seen.plan_withheld
+    assert list(seen.milestones.all()) == []
+    assert seen.total_budget is None and seen.start_date is None
+    assert seen.payment_terms_days is None
+    assert seen.name != "Acme webshop v2"
+    rows = selectors.as_seen_by(
+        fresh(approver),
+        list(selectors.with_next_milestone(selectors.projects_visible_to(fresh(approver)))),
+    )
+    assert [(p.plan_withheld, p.total_budget, p.next_title, p.next_due) for p in rows] == [
+        (True, None, None, None)
+    ]
+    assert rows[0].name != "Acme webshop v2"
+    # The agency still works on its edits.
+    mine = selectors.project_get(fresh(world.manager), revised_unkept.pk)
+    assert mine.total_budget == Decimal("12000.00") and len(list(mine.milestones.all())) == 2
+
+
+def test_web_without_a_kept_proposal_shows_being_revised_and_no_plan(
+    world, revised_unkept, approver, client
+):
+    client.force_login(approver)
+    html = client.get(f"/projects/{revised_unkept.pk}/").content.decode()
+    assert "is revising this plan" in html
+    assert WITHHELD in html
+    assert "Discovery" not in html  # no milestones at all
+    _no_live_values(html)
+    printable = client.get(f"/projects/{revised_unkept.pk}/print/").content.decode()
+    assert WITHHELD in printable and "Discovery" not in printable
+    _no_live_values(printable)
+    assert client.get(f"/projects/{revised_unkept.pk}/plan.pdf").status_code == 200
+    for path in ("/projects/", "/"):
+        listing = client.get(path).content.decode()
+        assert "being revised" in listing.lower(), path
+        assert "Discovery" not in listing, path
+        _no_live_values(listing)
+
+
+def test_api_without_a_kept_proposal_gives_no_live_values(world, revised_unkept, approver, api_as):
+    api = api_as(fresh(approver))
+    detail = api.get(f"/api/v1/projects/{revised_unkept.pk}/").json()
+    assert detail["being_revised"] is True
+    assert detail["milestones"] == []
+    assert detail["total_budget"] is None and detail["allocated_budget"] is None
+    assert detail["start_date"] is None and detail["payment_terms_days"] is None
+    assert detail["name"] != "Acme webshop v2"
+    _no_live_values(str(detail))
+    assert api.get("/api/v1/projects/").json()["results"] == [detail]
+    milestones = api.get(f"/api/v1/projects/{revised_unkept.pk}/milestones/").json()
+    if isinstance(milestones, dict):  # a page
+        milestones = milestones["results"]
+    assert milestones == []

@@ -4,10 +4,13 @@
   status is past draft) gets ``first_proposed_at``: the first such event, else the best date the
   row has. A draft never proposed keeps none: it is the agency's alone.
 - A project that is proposed now, or back in draft after a proposal, gets one ``PlanProposal``
-  numbered like its last proposal in the audit trail. The trail keeps the proposed total, not the
-  plan, so the snapshot is the plan as it stands at the upgrade (marked ``"backfilled": true``):
-  for a proposed project that is what the client was shown (the plan is locked); for one already
-  back in draft it holds the edits made before the upgrade, and hides every edit made after.
+  numbered like its last proposal in the audit trail, marked ``"backfilled": true``. For a
+  proposed project the snapshot is the plan as it stands: the plan is locked, so that is what the
+  client was shown. For one back in draft the plan may hold edits made since, so the snapshot
+  keeps only what the trail proves was proposed: the project's fields as ``project.created`` and
+  the ``project.updated`` events before the last ``plan.proposed`` set them, the total that event
+  recorded, and no milestones (the trail does not keep the plan). The client then sees the plan
+  "being revised" until it is proposed again, never an edit in progress.
 """
 
 from django.conf import settings
@@ -39,6 +42,10 @@ MILESTONE_FIELDS = (
     "support_window_days",
     "billing_trigger",
 )
+
+
+#: The events that show what a proposal held.
+TRAIL = ("project.created", "project.updated", "plan.proposed")
 
 
 def _json(value):
@@ -78,6 +85,26 @@ def _snapshot(project, Milestone):
     }
 
 
+def _as_proposed(trail):
+    """What the audit trail proves the last proposal showed (``trail``: the project's created,
+    updated and proposed events, in order): fields set before it, the total it recorded."""
+    last = max((i for i, e in enumerate(trail) if e["action"] == "plan.proposed"), default=-1)
+    data = {}
+    for event in trail[:last]:
+        after = (event["data"] or {}).get("after") or {}
+        data.update({key: after[key] for key in PROJECT_FIELDS if after.get(key) is not None})
+    if last >= 0 and trail[last]["data"].get("total_budget") is not None:
+        data["total_budget"] = trail[last]["data"]["total_budget"]
+    if "total_budget" in data and "currency" in data:
+        data["total_budget"] = str(normalise(data["total_budget"], data["currency"]))
+    return {"backfilled": True, "project": data, "milestones": []}
+
+
+def _trail(project, AuditEvent):
+    events = AuditEvent.objects.filter(project_id=project.pk, action__in=TRAIL)
+    return list(events.order_by("created_at", "sequence").values("action", "data"))
+
+
 def backfill(apps, schema_editor):
     Project = apps.get_model("plans", "Project")
     Milestone = apps.get_model("plans", "Milestone")
@@ -109,7 +136,9 @@ def backfill(apps, schema_editor):
         PlanProposal.objects.create(
             project_id=project.pk,
             number=max(len(history), 1),
-            snapshot=_snapshot(project, Milestone),
+            snapshot=_snapshot(project, Milestone)
+            if project.status == "proposed"
+            else _as_proposed(_trail(project, AuditEvent)),
             proposed_by_id=last.get("actor_id") if last.get("actor_id") in users else None,
             proposed_at=project.proposed_at or last.get("created_at") or first,
         )

@@ -121,7 +121,10 @@ def _glance(project) -> dict:
         "next_payment": next_payment,
         "approved_budget": sum((m.budget for m in done), start=0),
         "allocated_budget": sum((m.budget for m in milestones), start=0),
-        "paid": billing_selectors.project_money(project, invoices)["paid"],
+        # A contact's copy of a plan being revised may not know its currency: nothing is paid.
+        "paid": billing_selectors.project_money(project, invoices)["paid"]
+        if project.currency
+        else 0,
         "invoices": invoices,
     }
 
