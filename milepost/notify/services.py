@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from milepost.accounts import permissions
 from milepost.accounts.models import User
 from milepost.audit.actions import AuditAction
 from milepost.audit.services import audit_record
@@ -154,8 +155,6 @@ def email_resend(*, email: OutgoingEmail, actor: User) -> OutgoingEmail:
     Only one that failed or is still waiting is sent again: an invitation gets a newly minted link
     when it leaves and the previous one stops working, so a delivered one stays as it is.
     """
-    from milepost.accounts import permissions
-
     organisation = email.organisation
     if organisation is None or not permissions.can_view_organisation(actor, organisation):
         raise NotFound(_("Not found."))
