@@ -97,7 +97,6 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "milepost.accounts.middleware.CurrentOrganisationMiddleware",
     "milepost.web.middleware.DomainErrorMiddleware",
-    "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
 ROOT_URLCONF = "milepost.urls"
@@ -181,7 +180,6 @@ LOGIN_RATE = env.str("LOGIN_RATE", default="10/m")
 LOGIN_ADDRESS_RATE = env.str("LOGIN_ADDRESS_RATE", default="50/m")
 PASSWORD_RESET_RATE = env.str("PASSWORD_RESET_RATE", default="5/h")
 PASSWORD_RESET_ADDRESS_RATE = env.str("PASSWORD_RESET_ADDRESS_RATE", default="20/h")
-RATELIMIT_VIEW = "milepost.web.views.auth.rate_limited"
 # The client's address is the socket's peer unless proxies are trusted: with n TLS proxies in
 # front, each appending to TRUSTED_PROXY_HEADER, the n-th entry from the right is the client.
 # Never trust the header without a proxy that sets it: anyone can send X-Forwarded-For.

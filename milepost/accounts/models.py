@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from decimal import Decimal
 
 from django.conf import settings
@@ -35,8 +36,9 @@ class UserManager(BaseUserManager["User"]):
 
 
 def normalize_email(email: str) -> str:
-    """Lower-case and strip an address so that logins are case-insensitive."""
-    return (email or "").strip().lower()
+    """An address as it is stored and looked up: NFKC (as Django's login form reads a username),
+    stripped and lower-cased, so that look-alike spellings are one account, one counter."""
+    return unicodedata.normalize("NFKC", email or "").strip().lower()
 
 
 def hash_token(raw: str) -> str:

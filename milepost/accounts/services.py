@@ -591,16 +591,14 @@ def _home_organisation(user: User) -> Organisation | None:
 
 @transaction.atomic
 def password_reset_request(*, email: str) -> int:
-    """Queue a reset link for the active account with this address (any case), if there is one.
+    """Queue a reset link for the active account with this address (normalised), if there is one.
 
     The answer to the person asking is the same either way; the link is minted when the email is
     sent. Accounts without a password (an invitation not yet accepted) get none, as in Django.
     """
     address = normalize_email(str(email or ""))
     users = [
-        u
-        for u in User.objects.filter(email__iexact=address, is_active=True)
-        if u.has_usable_password()
+        u for u in User.objects.filter(email=address, is_active=True) if u.has_usable_password()
     ]
     for user in users:
         email_queue(

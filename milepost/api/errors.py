@@ -10,6 +10,9 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from milepost.core.errors import ApplicationError
+from milepost.core.request_size import data_too_big_body
+
+from .exceptions import PayloadTooLarge
 
 
 def error_body(code: str, message: str, details: dict | None = None) -> dict:
@@ -44,9 +47,11 @@ def exception_handler(exc, context):
     _answer_in_json(context)
     if isinstance(exc, ApplicationError):
         return Response(exc.as_dict(), status=exc.status)
+    if isinstance(exc, PayloadTooLarge):
+        return Response(exc.body, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     if isinstance(exc, RequestDataTooBig):
         return Response(
-            error_body("payload_too_large", "The request body is too large."),
+            data_too_big_body(context.get("request")),
             status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
         )
     if isinstance(exc, Http404):

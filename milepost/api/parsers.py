@@ -4,6 +4,8 @@ from django.conf import settings
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 
+from milepost.core.request_size import content_length, too_large_body
+
 from .exceptions import PayloadTooLarge
 
 
@@ -14,12 +16,12 @@ class JSONParser(parsers.JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         request = (parser_context or {}).get("request")
-        length = request.META.get("CONTENT_LENGTH") if request is not None else None
-        if length and str(length).isdigit() and int(length) > limit:
-            raise PayloadTooLarge()
+        length = content_length(request) if request is not None else None
+        if length is not None and length > limit:
+            raise PayloadTooLarge(too_large_body(limit=limit, sent=length))
         raw = stream.read(limit + 1) if stream is not None else b""
         if len(raw) > limit:
-            raise PayloadTooLarge()
+            raise PayloadTooLarge(too_large_body(limit=limit, sent=None))
         try:
             return super().parse(io.BytesIO(raw), media_type, parser_context)
         except ParseError:

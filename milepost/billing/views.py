@@ -2,12 +2,12 @@
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
-from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from milepost.api.errors import error_body
 from milepost.core.errors import ApplicationError
+from milepost.core.request_size import data_too_big_body
 
 from .stripe import webhook_handle
 
@@ -18,9 +18,7 @@ def stripe_webhook(request):
     try:
         payload = request.body
     except RequestDataTooBig:
-        return JsonResponse(
-            error_body("payload_too_large", _("The request body is too large.")), status=413
-        )
+        return JsonResponse(data_too_big_body(request), status=413)
     try:
         result = webhook_handle(
             payload=payload, signature=request.headers.get("Stripe-Signature", "")

@@ -34,6 +34,10 @@ def _claimable() -> Q:
     )
 
 
+class Undeliverable(LookupError):
+    """The email can never be sent (its account is gone or inactive): it fails at once."""
+
+
 def content(email: OutgoingEmail) -> tuple[str, str, str]:
     """Subject, text and HTML. Invitations and resets are rendered now, with a fresh link."""
     from milepost.accounts import emails
@@ -42,11 +46,20 @@ def content(email: OutgoingEmail) -> tuple[str, str, str]:
         rendered = emails.invitation_content(email.invitation)
     elif email.kind == OutgoingEmail.Kind.PASSWORD_RESET:
         if email.user is None or not email.user.is_active:
-            raise LookupError("The account no longer exists or is inactive.")
+            raise Undeliverable("The account no longer exists or is inactive.")
         rendered = emails.password_reset_content(email.user)
     else:
         return email.subject, email.text, email.html
     return rendered.subject, rendered.text, rendered.html
+
+
+def recipient(email: OutgoingEmail) -> str:
+    """Where it goes: an invitation or a reset to the person's address now, not when queued."""
+    if email.kind == OutgoingEmail.Kind.INVITATION:
+        return email.invitation.user.email
+    if email.kind == OutgoingEmail.Kind.PASSWORD_RESET and email.user is not None:
+        return email.user.email
+    return email.to
 
 
 def _message(email: OutgoingEmail) -> EmailMultiAlternatives:
@@ -86,7 +99,10 @@ def _attempt(email_id: int) -> tuple[str, bool]:
     )
     if claimed != 1:
         return "skipped", False
-    email = OutgoingEmail.objects.select_related("invoice", "user").get(pk=email_id)
+    email = OutgoingEmail.objects.select_related("invoice", "user", "invitation__user").get(
+        pk=email_id
+    )
+    email.to = recipient(email)  # kept on the row, so the outbox shows where it went
     try:
         message = _message(email)
         if email.invoice_id:
@@ -96,9 +112,16 @@ def _attempt(email_id: int) -> tuple[str, bool]:
                 f"{email.invoice.number}.pdf", invoice_pdf(email.invoice), "application/pdf"
             )
         message.send()
+    except Undeliverable as exc:  # no retry can help
+        OutgoingEmail.objects.filter(pk=email.pk).update(
+            to=email.to, status=OutgoingEmail.Status.FAILED, last_error=str(exc)
+        )
+        logger.warning("Email %s to %s cannot be sent: %s", email.pk, email.to, exc)
+        return "failed", False
     except Exception as exc:  # any transport error: retry later, never lose the email
         give_up = email.attempts >= settings.EMAIL_MAX_ATTEMPTS
         OutgoingEmail.objects.filter(pk=email.pk).update(
+            to=email.to,
             status=OutgoingEmail.Status.FAILED if give_up else OutgoingEmail.Status.PENDING,
             next_attempt_at=clock.now() + backoff(email.attempts),
             last_error=f"{type(exc).__name__}: {exc}"[:2000],
@@ -108,7 +131,7 @@ def _attempt(email_id: int) -> tuple[str, bool]:
         )
         return ("failed" if give_up else "retry"), isinstance(exc, UNREACHABLE)
     OutgoingEmail.objects.filter(pk=email.pk).update(
-        status=OutgoingEmail.Status.SENT, sent_at=clock.now(), last_error=""
+        to=email.to, status=OutgoingEmail.Status.SENT, sent_at=clock.now(), last_error=""
     )
     return "sent", False
 

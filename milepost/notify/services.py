@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 from collections.abc import Iterable
@@ -16,6 +17,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from milepost.accounts import permissions
 from milepost.accounts.models import User
 from milepost.audit.actions import AuditAction
 from milepost.audit.services import audit_record
@@ -148,28 +150,27 @@ def _enqueue(email_id: int) -> None:
 
 @transaction.atomic
 def email_resend(*, email: OutgoingEmail, actor: User) -> OutgoingEmail:
-    """Send an email again now, with a fresh series of attempts (an owner's choice).
+    """Send an undelivered email again now, with a fresh series of attempts (an owner's choice).
 
-    An invitation gets a newly minted link when it leaves; the previous one stops working.
+    Only one that failed or is still waiting is sent again: an invitation gets a newly minted link
+    when it leaves and the previous one stops working, so a delivered one stays as it is.
     """
-    from milepost.accounts import permissions
-    from milepost.audit.actions import AuditAction
-    from milepost.audit.services import audit_record
-
     organisation = email.organisation
     if organisation is None or not permissions.can_view_organisation(actor, organisation):
         raise NotFound(_("Not found."))
     if not permissions.can_manage_organisation(actor, organisation):
         raise NotAllowed(_("Only an owner can resend emails."))
     now = clock.now()
-    in_flight = Q(status=OutgoingEmail.Status.SENDING, next_attempt_at__gt=now)
-    moved = (
-        OutgoingEmail.objects.filter(pk=email.pk)
-        .exclude(in_flight)
-        .update(status=OutgoingEmail.Status.PENDING, attempts=0, next_attempt_at=now)
+    moved = OutgoingEmail.objects.filter(_resendable(now), pk=email.pk).update(
+        status=OutgoingEmail.Status.PENDING, attempts=0, next_attempt_at=now
     )
     if moved != 1:
-        raise RuleViolation(_("This email is being sent right now."), code="state_conflict")
+        email.refresh_from_db()
+        if email.status == OutgoingEmail.Status.SENT:
+            message = _("This email was already delivered; it is not sent again.")
+        else:
+            message = _("This email is being sent right now.")
+        raise RuleViolation(message, code="state_conflict")
     audit_record(
         organisation=organisation,
         actor=actor,
@@ -180,6 +181,14 @@ def email_resend(*, email: OutgoingEmail, actor: User) -> OutgoingEmail:
     transaction.on_commit(lambda: _enqueue(email.pk))
     email.refresh_from_db()
     return email
+
+
+def _resendable(now: dt.datetime) -> Q:
+    """Failed, waiting for its next attempt, or claimed by a worker that died (lease over)."""
+    Status = OutgoingEmail.Status
+    return Q(status__in=[Status.FAILED, Status.PENDING]) | Q(
+        status=Status.SENDING, next_attempt_at__lte=now
+    )
 
 
 # --- Reading ------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from django.contrib.auth import forms as auth_forms
 from django.utils.translation import gettext_lazy as _
 
 from milepost.accounts import services
-from milepost.accounts.models import Role
+from milepost.accounts.models import Role, normalize_email
 from milepost.core.errors import InvalidInput
 
 
@@ -27,8 +27,15 @@ def apply_errors(
         form.add_error(None, error.message)
 
 
+class AccountEmailField(forms.EmailField):
+    """An email field that reads the address the way accounts store it (``normalize_email``)."""
+
+    def to_python(self, value):
+        return normalize_email(super().to_python(value))
+
+
 class LoginForm(auth_forms.AuthenticationForm):
-    username = forms.EmailField(
+    username = AccountEmailField(
         label=_("Email"),
         widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
     )
@@ -40,6 +47,10 @@ class LoginForm(auth_forms.AuthenticationForm):
 
 class PasswordResetForm(auth_forms.PasswordResetForm):
     """Django's form; the email goes through the outbox, its link minted when it is sent."""
+
+    email = AccountEmailField(
+        label=_("Email"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
 
     def save(self, **kwargs):
         services.password_reset_request(email=self.cleaned_data["email"])

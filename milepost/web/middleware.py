@@ -1,11 +1,9 @@
 from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import render
-from django.utils.translation import gettext as _
 
-from milepost.api.errors import error_body
 from milepost.core.errors import NotAllowed, NotFound
-from milepost.core.uploads import format_size
+from milepost.core.request_size import too_large_body
 
 from .views.errors import not_found
 
@@ -54,22 +52,8 @@ class RequestSizeLimitMiddleware:
 
 
 def too_large(request, length: int, limit: int):
-    if request.content_type.startswith("multipart/"):
-        message = _(
-            "The upload is too large: %(sent)s sent, at most %(limit)s at once (%(file)s MB a "
-            "file, up to %(files)s files)."
-        ) % {
-            "sent": format_size(length),
-            "limit": format_size(limit),
-            "file": settings.MAX_UPLOAD_MB,
-            "files": settings.MAX_FILES_PER_UPLOAD,
-        }
-    else:
-        message = _("The request is too large: %(sent)s sent, at most %(limit)s.") % {
-            "sent": format_size(length),
-            "limit": format_size(limit),
-        }
+    upload = request.content_type.startswith("multipart/")
+    body = too_large_body(limit=limit, sent=length, part="upload" if upload else "request")
     if request.path.startswith(("/api/", "/webhooks/")):
-        details = {"limit_bytes": limit, "sent_bytes": length}
-        return JsonResponse(error_body("payload_too_large", message, details), status=413)
-    return render(request, "web/413.html", {"message": message}, status=413)
+        return JsonResponse(body, status=413)
+    return render(request, "web/413.html", {"message": body["error"]["message"]}, status=413)

@@ -14,11 +14,11 @@ from milepost.accounts import services
 from milepost.accounts.models import Contact, Invitation, hash_token
 from milepost.audit.actions import AuditAction
 from milepost.audit.models import AuditEvent
-from milepost.core.errors import NotAllowed, NotFound
+from milepost.core.errors import NotAllowed, NotFound, RuleViolation
 from milepost.notify import delivery
 from milepost.notify import services as notify
 from milepost.notify.models import OutgoingEmail
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, UserFactory
 
 from ..smtp import SilentServer, SmtpServer, StallingServer, use_server
 
@@ -169,22 +169,131 @@ def test_server_down_then_the_owner_resends_from_settings(world, client, on_comm
     assert (event.actor_id, event.target_id) == (world.owner.pk, str(email.pk))
 
 
-def test_a_resend_mints_a_new_link_and_the_old_one_stops_working(world, smtp, on_commit):
+def test_a_resend_mints_a_new_link_and_the_old_one_stops_working(world, on_commit):
+    server = SmtpServer()  # not started: the first attempt mints a link, then fails
+    from django.conf import settings as django_settings
+
+    use_server(django_settings, server.port)
     with on_commit():
         services.contact_invite(client=world.client, email=INVITEE, actor=world.owner)
-    first = re.search(INVITATION_LINK, smtp.wait_for(INVITEE).part("plain")).group(1)
-    smtp.clear()
     email = OutgoingEmail.objects.get(to=INVITEE)
+    first_hash = Invitation.objects.get(user__email=INVITEE).token_hash
 
-    with on_commit():
-        notify.email_resend(email=email, actor=world.owner)
-    second = re.search(INVITATION_LINK, smtp.wait_for(INVITEE).part("plain")).group(1)
+    server.start()
+    try:
+        with on_commit():
+            notify.email_resend(email=email, actor=world.owner)
+        second = re.search(INVITATION_LINK, server.wait_for(INVITEE).part("plain")).group(1)
+    finally:
+        server.stop()
 
-    assert first != second
-    with pytest.raises(NotFound):
-        services.invitation_lookup(first)
+    invitation = Invitation.objects.get(user__email=INVITEE)
+    assert invitation.token_hash == hash_token(second) != first_hash
     user = services.invitation_accept(raw_token=second, password="plum-lantern-orbit-42")
     assert user.email == INVITEE
+
+
+def test_a_delivered_email_is_not_sent_again(world, client, smtp, on_commit):
+    """A resend would mint a new link and kill the one the person already has."""
+    with on_commit():
+        services.contact_invite(client=world.client, email=INVITEE, actor=world.owner)
+    link = re.search(INVITATION_LINK, smtp.wait_for(INVITEE).part("plain")).group(1)
+    smtp.clear()
+    email = OutgoingEmail.objects.get(to=INVITEE)
+    before = row_text(email)
+
+    with on_commit(), pytest.raises(RuleViolation) as refused:
+        notify.email_resend(email=email, actor=world.owner)
+    assert (refused.value.status, refused.value.code) == (409, "state_conflict")
+    assert "already delivered" in refused.value.message
+
+    client.force_login(world.owner)
+    with on_commit():
+        response = client.post(reverse("web:email_resend", args=[email.pk]), follow=True)
+    assert "already delivered" in response.content.decode()
+
+    email.refresh_from_db()
+    assert row_text(email) == before
+    assert not AuditEvent.objects.filter(action=AuditAction.EMAIL_RESENT).exists()
+    time.sleep(0.3)
+    assert smtp.messages() == []
+    assert services.invitation_lookup(link).user.email == INVITEE  # the link still works
+
+
+def admin_edit(client, user, email: str = "", active: bool = True) -> None:
+    """What a staff member does in the admin: change a person's address, or deactivate them."""
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    fields = {"email": email or user.email, "name": user.name, "language": user.language}
+    response = client.post(
+        reverse("admin:accounts_user_change", args=[user.pk]),
+        {**fields, "is_active": "on"} if active else fields,
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    client.logout()
+
+
+def test_an_invitation_goes_to_the_address_the_person_has_when_it_is_sent(world, client, on_commit):
+    server = SmtpServer()
+    from django.conf import settings as django_settings
+
+    use_server(django_settings, server.port)
+    with on_commit():
+        services.contact_invite(client=world.client, email=INVITEE, actor=world.owner)
+    email = OutgoingEmail.objects.get(to=INVITEE)
+    admin_edit(client, email.invitation.user, "ivy.new@acme.example")
+
+    server.start()
+    try:
+        with on_commit():
+            notify.email_resend(email=email, actor=world.owner)
+        received = server.wait_for("ivy.new@acme.example")
+        assert [m.to for m in server.messages()] == ["ivy.new@acme.example"]
+    finally:
+        server.stop()
+    assert "/invitation/" in received.part("plain")
+    email.refresh_from_db()
+    assert (email.to, email.status) == ("ivy.new@acme.example", OutgoingEmail.Status.SENT)
+
+
+def test_a_password_reset_goes_to_the_address_the_person_has_when_it_is_sent(
+    world, client, settings, on_commit
+):
+    server = SmtpServer()
+    use_server(settings, server.port)
+    with on_commit():
+        services.password_reset_request(email=world.member.email)
+    email = OutgoingEmail.objects.get(kind=OutgoingEmail.Kind.PASSWORD_RESET)
+    admin_edit(client, world.member, "member.new@example.com")
+
+    server.start()
+    try:
+        with on_commit():
+            notify.email_resend(email=email, actor=world.owner)
+        server.wait_for("member.new@example.com")
+        assert [m.to for m in server.messages()] == ["member.new@example.com"]
+    finally:
+        server.stop()
+
+
+def test_a_reset_for_an_account_made_inactive_fails_at_once(
+    world, client, smtp, settings, on_commit
+):
+    settings.EMAIL_MAX_ATTEMPTS = 6
+    server = SmtpServer()
+    use_server(settings, server.port)  # down: the first attempt waits for a retry
+    with on_commit():
+        services.password_reset_request(email=world.member.email)
+    email = OutgoingEmail.objects.get(kind=OutgoingEmail.Kind.PASSWORD_RESET)
+    assert (email.status, email.attempts) == (OutgoingEmail.Status.PENDING, 1)
+    admin_edit(client, world.member, active=False)
+
+    use_server(settings, smtp.port)
+    with on_commit():
+        notify.email_resend(email=email, actor=world.owner)
+    email.refresh_from_db()
+    assert (email.status, email.attempts) == (OutgoingEmail.Status.FAILED, 1)
+    assert email.last_error == "The account no longer exists or is inactive."
+    assert smtp.messages() == []
 
 
 def test_only_the_owner_may_resend(world, on_commit):

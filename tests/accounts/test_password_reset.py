@@ -8,6 +8,8 @@ import re
 import pytest
 from django.core import mail
 
+from milepost.accounts.models import normalize_email
+from milepost.accounts.services import password_reset_request
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -86,3 +88,18 @@ def test_the_link_in_the_email_sets_a_new_password_once(client, person, settings
 
     again = client.get(path, follow=True)
     assert "This link is not valid any more" in again.content.decode()
+
+
+def test_an_address_is_normalised_the_way_login_reads_it():
+    assert normalize_email(" \uff32ita.Reset@EXAMPLE.com ") == "rita.reset@example.com"
+    assert normalize_email("ro\u017fa@example.com") == "rosa@example.com"  # long s is an s
+    assert normalize_email("r\u0131ta@example.com") == "r\u0131ta@example.com"  # dotless i is not
+
+
+def test_reset_finds_the_account_by_its_normalised_address(person):
+    assert password_reset_request(email="\uff32ITA.reset@example.com") == 1  # full-width R
+
+
+def test_reset_finds_no_account_for_a_look_alike_address(person):
+    # On PostgreSQL, UPPER of a dotless i is 'I': a case-insensitive match would find Rita.
+    assert password_reset_request(email="r\u0131ta.reset@example.com") == 0

@@ -76,6 +76,22 @@ def test_the_api_names_every_refused_file_and_saves_nothing(cycle, api_as):
     assert not Entry.objects.filter(kind="comment").exists()
 
 
+def test_form_fields_over_the_limit_in_an_upload_are_the_same_413(cycle, api_as, settings):
+    """An upload may be large; its text fields may not (Django's limit, not the middleware's)."""
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    body = multipart({"body": "x" * 4096}, [("fine.pdf", PDF)])
+    response = api_as(cycle.viewer).generic(
+        "POST", f"/api/v1/milestones/{cycle.m(1).pk}/comments/", body, content_type=CONTENT_TYPE
+    )
+    assert response.status_code == 413
+    assert response.json()["error"] == {
+        "code": "payload_too_large",
+        "message": "The form fields are too large: at most 1 KB besides the files.",
+        "details": {"limit_bytes": 1024, "sent_bytes": None},
+    }
+    assert not Entry.objects.filter(kind="comment").exists()
+
+
 def test_a_file_input_left_empty_is_not_a_refused_file(cycle):
     browser = Client()
     browser.force_login(cycle.viewer)

@@ -117,6 +117,24 @@ def test_the_admin_login_shares_the_account_limit(rates):
     assert throttled.status_code == 429
 
 
+FULL_WIDTH_ANN = "\uff41\uff4e\uff4e@example.com"  # full-width "ann": NFKC makes it "ann"
+
+
+def test_a_full_width_spelling_counts_against_the_same_account(rates):
+    user = UserFactory(email="ann@example.com", is_staff=True)
+    log_in(Client(REMOTE_ADDR="10.0.0.1"), FULL_WIDTH_ANN)
+    log_in(Client(REMOTE_ADDR="10.0.0.2"), user.email)
+    wrong = Client(REMOTE_ADDR="10.0.0.3").post(
+        "/admin/login/", {"username": FULL_WIDTH_ANN, "password": "nope"}
+    )
+    assert wrong.status_code == 200
+    for path in (LOGIN, "/admin/login/"):
+        right = Client(REMOTE_ADDR="10.0.0.4").post(
+            path, {"username": FULL_WIDTH_ANN, "password": PASSWORD}
+        )
+        assert right.status_code == 429
+
+
 # --- the client's address ------------------------------------------------------------------------
 
 
@@ -184,3 +202,11 @@ def test_password_reset_is_throttled_per_address(rates):
     answers = [reset(client, f"person{n}@example.com").status_code for n in range(6)]
     assert answers == [302] * 5 + [429]
     assert reset(Client(REMOTE_ADDR="198.51.100.8"), "person9@example.com").status_code == 302
+
+
+def test_a_look_alike_reset_address_counts_with_the_real_one(rates):
+    UserFactory(email="ann@example.com")
+    assert reset(Client(REMOTE_ADDR="10.0.0.1"), FULL_WIDTH_ANN).status_code == 302
+    assert reset(Client(REMOTE_ADDR="10.0.0.2"), "ann@example.com").status_code == 302
+    assert reset(Client(REMOTE_ADDR="10.0.0.3"), FULL_WIDTH_ANN).status_code == 429
+    assert reset(Client(REMOTE_ADDR="10.0.0.4"), "ann@example.com").status_code == 429

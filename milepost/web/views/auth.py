@@ -19,12 +19,7 @@ from milepost.accounts.permissions import roles_of
 from milepost.core.errors import ApplicationError, InvalidInput
 
 from ..forms import InvitationForm, LoginForm, PasswordResetForm, SetPasswordForm, apply_errors
-from ..throttle import LOGIN, PASSWORD_RESET, throttle, too_many_attempts
-
-
-def rate_limited(request, exception):
-    """django-ratelimit's answer (``RATELIMIT_VIEW``) when a ``@ratelimit`` view is over."""
-    return too_many_attempts(request)
+from ..throttle import LOGIN, PASSWORD_RESET, throttle
 
 
 @method_decorator(throttle(*LOGIN), name="post")
