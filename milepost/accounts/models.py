@@ -70,6 +70,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self) -> str:
         return self.email
 
+    def clean(self) -> None:
+        """Store the address as login reads it (the admin's forms call this)."""
+        super().clean()
+        self.email = normalize_email(self.email)
+
     def get_full_name(self) -> str:
         return self.name or self.email
 

@@ -570,3 +570,16 @@ def test_member_of_two_organisations_acts_in_each_with_its_own_role(world):
     services.client_create(organisation=world.other_organisation, actor=member, name="Theirs")
     with pytest.raises(NotAllowed):
         services.client_create(organisation=world.organisation, actor=member, name="Ours")
+
+
+def test_an_address_typed_in_mixed_case_in_a_form_is_stored_as_login_reads_it(world, password):
+    """The admin's change form cleans the model: a mixed-case address must still log in."""
+    from django.contrib.auth import authenticate
+
+    user = world.contact
+    user.email = "Ivy@Acme.Example"
+    user.full_clean()
+    user.save()
+    user.refresh_from_db()
+    assert user.email == "ivy@acme.example"
+    assert authenticate(username="IVY@acme.example", password=password) == user
