@@ -600,5 +600,7 @@ def test_owners_see_ignored_events_with_the_reason_in_settings(
         assert "evt_short_amount" not in _settings_page(fresh(other))
 
 
-def test_settings_show_no_stripe_section_without_ignored_events(stripe_keys, money):
-    assert 'id="stripe-ignored"' not in _settings_page(fresh(money.world.owner))
+def test_settings_say_no_card_payment_was_left_unbooked(stripe_keys, money):
+    page = _settings_page(fresh(money.world.owner))
+    assert 'id="stripe-ignored"' in page
+    assert "None. When Stripe reports a payment that does not match an open invoice" in page
