@@ -165,6 +165,11 @@ def can_manage_billing(user: Any, project: Any) -> bool:
     return role_in(user, project.organisation_id) in MANAGING_ROLES
 
 
+def can_manage_invoicing(user: Any, organisation: Organisation | int) -> bool:
+    """Be told what the organisation's or a client's invoices lack: owners and managers."""
+    return role_in(user, organisation) in MANAGING_ROLES
+
+
 def can_pay(user: Any, project: Any) -> bool:
     """Pay by card: the client's approvers."""
     return project_roles_of(user).get(project.pk) == "approver"

@@ -31,20 +31,23 @@ BG-22 totals                  BT-106 = BT-109 = ``net``, BT-110 = ``tax``, BT-11
 ============================  =================================================================
 
 The schema cannot check EN 16931's business rules (the Schematron does, which needs an XSLT 2
-processor). :func:`problems` lists the rules this invoice's data cannot satisfy, such as a
-missing seller VAT id, so the interface can warn before anyone relies on the e-invoice.
+processor). :func:`party_problems` lists the rules the parties' data cannot satisfy, such as a
+missing seller VAT id: :func:`invoice_problems` applies it to an issued invoice's snapshots, and
+``billing.selectors.organisation_einvoice_problems`` / ``client_einvoice_problems`` to the
+organisation and a client before any invoice exists, so people are warned before it matters.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 
 from babel import Locale
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import override
+from django.utils.translation import gettext_lazy, override
 from lxml import etree
 
 from milepost.plans.models import BillingTrigger
@@ -155,9 +158,10 @@ def split_address(address: str, country: str = "") -> dict[str, str]:
 
 def vat_category(invoice: Invoice) -> tuple[str, str, str]:
     """(UNCL 5305 category, exemption reason text, VATEX exemption reason code)."""
-    if invoice.reverse_charge:
+    category = tax_category(invoice.reverse_charge, invoice.tax_rate)
+    if category == "AE":
         return "AE", invoice.tax_note or REVERSE_CHARGE_NOTE, VATEX_REVERSE_CHARGE
-    if invoice.tax_rate > 0:
+    if category == "S":
         return "S", "", ""
     return "E", invoice.tax_note or DEFAULT_EXEMPTION, ""
 
@@ -187,29 +191,107 @@ def _description(invoice: Invoice) -> str:
     return "\n\n".join(part for part in parts if part)
 
 
-def problems(invoice: Invoice) -> list[str]:
+@dataclass(frozen=True)
+class Problem:
+    """One EN 16931 rule the data cannot satisfy: which rules, whose data, which field, why."""
+
+    rules: str  # "BR-S-02, BR-CO-26": for tests and logs, not for people
+    party: str  # "seller", "buyer" or "invoice"
+    field: str  # "address", "vat_id", "country", "amounts"
+    message: str  # a sentence for people
+
+    def __str__(self) -> str:
+        return f"{self.rules}: {self.message}"
+
+    @property
+    def missing(self) -> str:
+        """What is missing, as a short noun for a list: "a postal address"."""
+        return str(_MISSING.get(self.field, self.message))
+
+
+_MISSING = {
+    "address": gettext_lazy("a postal address"),
+    "vat_id": gettext_lazy("a VAT id"),
+    "country": gettext_lazy("a country"),
+}
+
+
+def tax_category(reverse_charge: bool, rate: Decimal) -> str:
+    """UNCL 5305: AE for reverse charge, S with a rate above 0, E (exempt) otherwise."""
+    if reverse_charge:
+        return "AE"
+    return "S" if Decimal(rate) > 0 else "E"
+
+
+def party_problems(seller: dict | None, buyer: dict | None, category: str) -> list[Problem]:
+    """EN 16931 rules the parties' data breaks for an invoice of VAT ``category``.
+
+    ``seller`` and ``buyer`` are invoice snapshots (``billing.services.seller_snapshot`` /
+    ``buyer_snapshot``); a party given as None is not checked, so the organisation or a client
+    can be checked alone before any invoice exists.
+    """
+    found: list[Problem] = []
+    if seller is not None:
+        if not (seller.get("address") or "").strip():
+            found.append(
+                Problem("BR-08", "seller", "address", _("The seller's postal address is missing."))
+            )
+        if not _country(seller):
+            found.append(
+                Problem("BR-09", "seller", "country", _("The seller's country is missing."))
+            )
+        if not _compact(seller.get("vat_id", "")):
+            # BR-CO-26: without a VAT id (or another identifier) the buyer cannot tell who sold.
+            found.append(
+                Problem(
+                    f"BR-{category}-02, BR-CO-26",
+                    "seller",
+                    "vat_id",
+                    _("The seller's VAT id is missing."),
+                )
+            )
+    if buyer is not None:
+        if not (buyer.get("address") or "").strip():
+            found.append(
+                Problem("BR-10", "buyer", "address", _("The buyer's postal address is missing."))
+            )
+        if not _country(buyer):
+            found.append(Problem("BR-11", "buyer", "country", _("The buyer's country is missing.")))
+        if category == "AE" and not _compact(buyer.get("vat_id", "")):
+            found.append(
+                Problem(
+                    "BR-AE-02",
+                    "buyer",
+                    "vat_id",
+                    _("Reverse charge needs the buyer's VAT id, which is missing."),
+                )
+            )
+    return found
+
+
+def invoice_problems(invoice: Invoice) -> list[Problem]:
     """EN 16931 business rules this invoice's data breaks (the schema alone does not see them).
 
     An empty list means the data has everything the rules we can foresee ask for.
     """
-    found = []
-    seller, buyer = invoice.seller or {}, invoice.buyer or {}
     category, _reason, _code = vat_category(invoice)
-    if not _country(seller):
-        found.append("BR-09: the seller's country is missing.")
-    if not _country(buyer):
-        found.append("BR-11: the buyer's country is missing.")
-    if not (seller.get("address") or "").strip():
-        found.append("BR-08: the seller's postal address is missing.")
-    if not (buyer.get("address") or "").strip():
-        found.append("BR-10: the buyer's postal address is missing.")
-    if not seller.get("vat_id"):
-        found.append(f"BR-{category}-02: the seller's VAT id is missing.")
-    if category == "AE" and not buyer.get("vat_id"):
-        found.append("BR-AE-02: reverse charge needs the buyer's VAT id.")
+    found = party_problems(invoice.seller or {}, invoice.buyer or {}, category)
     if invoice.amount("net").as_tuple().exponent < -2:
-        found.append(f"BR-DEC: EN 16931 amounts have at most 2 decimals ({invoice.currency}).")
+        found.append(
+            Problem(
+                "BR-DEC",
+                "invoice",
+                "amounts",
+                _("EN 16931 amounts have at most 2 decimals (%(currency)s has more).")
+                % {"currency": invoice.currency},
+            )
+        )
     return found
+
+
+def problems(invoice: Invoice) -> list[str]:
+    """:func:`invoice_problems` as ``"BR-…: message"`` lines, for logs and tests."""
+    return [str(problem) for problem in invoice_problems(invoice)]
 
 
 # --- the document ------------------------------------------------------------------------------

@@ -13,7 +13,9 @@ from milepost.core import clock
 from milepost.core.errors import NotFound
 from milepost.core.money import normalise
 
+from .einvoice import Problem, party_problems, tax_category
 from .models import Invoice, InvoiceKind, InvoiceStatus, StripeEvent
+from .services import buyer_snapshot, seller_snapshot
 
 UNPAID = (InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID)
 
@@ -170,3 +172,20 @@ def ignored_stripe_events(organisation_id: int, limit: int = 20) -> list[StripeE
         .only("event_id", "type", "reason", "received_at", "invoice__number")
         .order_by("-received_at", "-id")[:limit]
     )
+
+
+def organisation_einvoice_problems(organisation: Any) -> list[Problem]:
+    """What the organisation's invoices would lack as EN 16931 e-invoices, before any exists.
+
+    The same rules as an issued invoice's (``einvoice.invoice_problems``), applied to the
+    seller snapshot the next invoice would take. No query: the loaded organisation is enough.
+    """
+    category = tax_category(False, organisation.tax_rate)
+    return party_problems(seller_snapshot(organisation), None, category)
+
+
+def client_einvoice_problems(client: Any) -> list[Problem]:
+    """What invoices to ``client`` would lack as EN 16931 e-invoices (the buyer's side only)."""
+    # The buyer's rules only tell reverse charge (AE) apart, so the rate is not read here.
+    category = tax_category(client.reverse_charge, Decimal(1))
+    return party_problems(None, buyer_snapshot(client), category)

@@ -20,6 +20,7 @@ from milepost.core.errors import InvalidInput, NotAllowed, NotFound, RuleViolati
 from milepost.core.money import MoneyError, normalise, parse_amount
 from milepost.plans.models import Milestone, MilestoneStatus
 
+from .einvoice import problems as einvoice_problems
 from .models import (
     Invoice,
     InvoiceKind,
@@ -174,6 +175,9 @@ def invoice_issue(*, milestone: Milestone, trigger: str, actor: User | None = No
     events.emit(
         "invoice.issued", organisation_id=organisation.pk, invoice=invoice.pk, project=project.pk
     )
+    found = einvoice_problems(invoice)
+    if found:  # issued all the same (approval never fails for this); the pages say what to fix
+        logger.warning("Invoice %s is not a valid EN 16931 e-invoice: %s", number, " ".join(found))
     return invoice
 
 

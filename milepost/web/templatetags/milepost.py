@@ -64,6 +64,15 @@ def status_badge(obj):
 
 
 @register.filter
+def missing_list(problems) -> str:
+    """What e-invoice problems say is missing: "a postal address and a VAT id"."""
+    items = list(dict.fromkeys(problem.missing for problem in problems))
+    if len(items) < 2:
+        return "".join(items)
+    return _("%(items)s and %(last)s") % {"items": ", ".join(items[:-1]), "last": items[-1]}
+
+
+@register.filter
 def percent(part, whole):
     """Share of ``whole`` as a whole-number percentage (0 when whole is 0)."""
     try:

@@ -35,6 +35,9 @@ def _page(request, status=200, **forms):
         if can_edit_org
         else None,
     }
+    if organisation is not None and permissions.can_manage_invoicing(user, organisation):
+        problems = billing_selectors.organisation_einvoice_problems(organisation)
+        context["einvoice_problems"] = problems
     if can_edit_org:
         context["stripe_ignored"] = billing_selectors.ignored_stripe_events(organisation.pk)
     prefs = notify_services.preferences_of(user)

@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from milepost.accounts import permissions, selectors, services
+from milepost.billing.selectors import client_einvoice_problems
 from milepost.core.errors import InvalidInput
 
 from ..forms import ClientForm, InviteForm, apply_errors
@@ -63,7 +64,12 @@ def client_detail(request, pk: int):
     return render(
         request,
         "web/client_detail.html",
-        {"client": client, "invite_form": invite_form, "can_manage": can_manage},
+        {
+            "client": client,
+            "invite_form": invite_form,
+            "can_manage": can_manage,
+            "einvoice_problems": client_einvoice_problems(client) if can_manage else [],
+        },
         status=400 if invite_form is not None and invite_form.errors else 200,
     )
 
@@ -86,6 +92,6 @@ def client_edit(request, pk: int):
     return render(
         request,
         "web/client_edit.html",
-        {"client": client, "form": form},
+        {"client": client, "form": form, "einvoice_problems": client_einvoice_problems(client)},
         status=400 if form.errors else 200,
     )

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from milepost.accounts import permissions
 from milepost.accounts import selectors as account_selectors
 from milepost.billing import selectors, services
+from milepost.billing.einvoice import invoice_problems
 from milepost.billing.stripe import checkout_create, payments_enabled
 from milepost.core import clock
 from milepost.core.errors import InvalidInput, NotAllowed, RuleViolation
@@ -116,9 +117,11 @@ def _csv(invoices):
 
 
 def _page(request, invoice, status=200, **forms):
+    can_manage = permissions.can_manage_billing(request.user, invoice.project)
     context = {
         "invoice": invoice,
-        "can_manage": permissions.can_manage_billing(request.user, invoice.project),
+        "can_manage": can_manage,
+        "einvoice_problems": invoice_problems(invoice) if can_manage else [],
         "can_pay": permissions.can_pay(request.user, invoice.project)
         and payments_enabled()
         and invoice.outstanding > 0,

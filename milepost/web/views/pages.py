@@ -4,7 +4,8 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from milepost.accounts import selectors
-from milepost.accounts.permissions import project_roles_of
+from milepost.accounts.permissions import can_manage_invoicing, project_roles_of
+from milepost.billing.selectors import organisation_einvoice_problems
 from milepost.plans import selectors as plan_selectors
 from milepost.plans.models import ProjectStatus
 from milepost.reviews import selectors as review_selectors
@@ -31,6 +32,9 @@ def dashboard(request):
         ],
         "client_count": counts["clients"],
         "member_count": counts["members"],
+        "einvoice_problems": organisation_einvoice_problems(organisation)
+        if can_manage_invoicing(request.user, organisation)
+        else [],
         **review_selectors.agency_queues(organisation.pk),
     }
     return render(request, "web/dashboard.html", context)

@@ -1,11 +1,13 @@
 """Create an organisation and its first owner from the command line (first install)."""
 
 import getpass
+import re
 
 from django.core.management.base import BaseCommand, CommandError
 
 from milepost.accounts import services
 from milepost.accounts.models import User, normalize_email
+from milepost.billing.selectors import organisation_einvoice_problems
 from milepost.core.errors import ApplicationError
 
 
@@ -17,6 +19,16 @@ class Command(BaseCommand):
         parser.add_argument("owner_email")
         parser.add_argument("--country", default="DE", help="ISO 3166 code (default DE).")
         parser.add_argument("--currency", default="EUR", help="ISO 4217 code (default EUR).")
+        parser.add_argument(
+            "--legal-name", default="", help="The name on invoices, e.g. 'Northwind Studio GmbH'."
+        )
+        parser.add_argument(
+            "--address",
+            default="",
+            help="Postal address for invoices; lines separated by commas or newlines, "
+            "e.g. 'Torstraße 19, 10119 Berlin'.",
+        )
+        parser.add_argument("--vat-id", default="", help="VAT id, e.g. DE123456789.")
 
     def handle(self, *args, name, owner_email, country, currency, **options):
         email = normalize_email(owner_email)
@@ -34,7 +46,13 @@ class Command(BaseCommand):
         try:
             services.clean_email(email)
             org = services.organisation_create(
-                name=name, owner=owner, country=country.upper(), default_currency=currency.upper()
+                name=name,
+                owner=owner,
+                country=country.upper(),
+                default_currency=currency.upper(),
+                legal_name=options["legal_name"].strip(),
+                address=_address(options["address"]),
+                vat_id=re.sub(r"\s", "", options["vat_id"]).upper(),
             )
         except ApplicationError as error:
             raise CommandError(error.message) from None
@@ -43,3 +61,24 @@ class Command(BaseCommand):
                 f"Organisation {org.name} (id {org.pk}) created; {email} is its owner."
             )
         )
+        missing = [problem.missing for problem in organisation_einvoice_problems(org)]
+        if missing:
+            self.stdout.write(
+                self.style.WARNING(
+                    "Its invoices will not be valid EN 16931 e-invoices until it has "
+                    f"{_and(missing)}: add them with --address and --vat-id when creating it, "
+                    "or in Settings → Organisation. Invoices are issued all the same."
+                )
+            )
+        else:
+            self.stdout.write("It has what a valid EN 16931 e-invoice needs.")
+
+
+def _address(text: str) -> str:
+    """One line per part: 'Torstraße 19, 10119 Berlin' is stored as two lines."""
+    parts = re.split(r"[,\n]", text) if "\n" not in text else text.splitlines()
+    return "\n".join(part.strip() for part in parts if part.strip())
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
