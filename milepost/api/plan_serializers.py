@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from milepost.core.money import normalise
+from milepost.plans import proposals
 from milepost.plans.models import (
     AccessRole,
     BillingTrigger,
@@ -138,15 +139,12 @@ class MilestoneSerializer(serializers.ModelSerializer):
 
 #: What a client contact may get as null while the plan is being revised: the fields the version
 #: last proposed to them did not record (``plans.proposals.show_proposal``).
-WITHHELD = (
-    "currency",
-    "start_date",
-    "sequential_gating",
-    "pay_before_next",
-    "auto_approve_days",
-    "default_revision_quota",
-    "default_support_window_days",
-    "payment_terms_days",
+#: Every field a proposal records, but the name and summary (never null) and the total (declared
+#: above) and what the API does not show (the tax rate).
+WITHHELD = tuple(
+    key
+    for key in proposals.PROJECT_FIELDS
+    if key not in {"name", "summary", "total_budget", "tax_rate"}
 )
 WITHHELD_HELP = "Null for a client contact while being revised, if the proposal did not record it."
 
