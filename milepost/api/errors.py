@@ -1,4 +1,4 @@
-"""Every API error has one shape, ``core.errors.error_body``: {"error": {code, message, details}}."""
+"""Every API error has one shape, `core.errors.error_body`: {"error": {code, message, details}}."""
 
 from __future__ import annotations
 
