@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "milepost.core",
     "milepost.accounts",
     "milepost.audit",
+    "milepost.mail",
     "milepost.plans",
     "milepost.reviews",
     "milepost.billing",

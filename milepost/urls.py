@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from milepost.billing.views import stripe_webhook
+from milepost.api.webhooks import stripe_webhook
 from milepost.core.views import healthz
 from milepost.notify.views import calendar_feed
 from milepost.web.throttle import LOGIN, throttle

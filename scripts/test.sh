@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Run every check: lint, Django checks, migrations, then the test suite on SQLite and PostgreSQL.
+# Run every check: lint, layers, Django checks, migrations, then the tests on SQLite and PostgreSQL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -30,6 +30,8 @@ fi
 
 echo "==> ruff check"
 $BIN/ruff check .
+echo "==> import-linter"
+$BIN/lint-imports --no-logo
 echo "==> manage.py check"
 $BIN/python manage.py check --fail-level WARNING
 echo "==> makemigrations --check"

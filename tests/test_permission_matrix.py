@@ -26,7 +26,7 @@ from milepost.accounts import services
 from milepost.accounts.models import Invitation, Membership
 from milepost.billing.models import Invoice
 from milepost.core import clock
-from milepost.notify.models import OutgoingEmail
+from milepost.mail.models import OutgoingEmail
 from milepost.plans import services as plans
 from milepost.plans.models import Milestone, PlanTemplate
 from milepost.reviews import services as reviews

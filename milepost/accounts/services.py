@@ -23,8 +23,8 @@ from milepost.audit.services import audit_record, diff
 from milepost.core import clock
 from milepost.core.errors import InvalidInput, NotAllowed, NotFound, RuleViolation
 from milepost.core.locale import is_country, is_currency
-from milepost.notify.models import OutgoingEmail
-from milepost.notify.services import email_queue
+from milepost.mail.models import OutgoingEmail
+from milepost.mail.services import email_queue
 
 from . import emails, permissions
 from .models import (

@@ -1,22 +1,18 @@
-"""Every API error has one shape: {"error": {"code", "message", "details"}}."""
+"""Every API error has one shape, `core.errors.error_body`: {"error": {code, message, details}}."""
 
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
-from django.http import Http404, JsonResponse
+from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from milepost.core.errors import ApplicationError
+from milepost.core.errors import ApplicationError, error_body
 from milepost.core.request_size import data_too_big_body
 
 from .exceptions import PayloadTooLarge
-
-
-def error_body(code: str, message: str, details: dict | None = None) -> dict:
-    return {"error": {"code": code, "message": message, "details": details or {}}}
 
 
 def _flatten(detail) -> dict:
@@ -77,11 +73,3 @@ def exception_handler(exc, context):
         body = error_body("error", str(exc))
     response.data = body
     return response
-
-
-def json_not_found(request, exception=None):
-    return JsonResponse(error_body("not_found", "Not found."), status=404)
-
-
-def json_server_error(request):
-    return JsonResponse(error_body("server_error", "Something went wrong on our side."), status=500)

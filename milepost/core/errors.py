@@ -1,12 +1,18 @@
-"""Errors raised by services; the API and the web turn them into responses.
+"""Errors raised by services, and the one JSON shape every error answer has.
 
 Every refusal carries a stable ``code`` (documented in PRODUCT.md, "Errors") and a message a
-person can read. HTTP status follows the kind of refusal, not the code.
+person can read. HTTP status follows the kind of refusal, not the code. The API, the webhooks and
+the JSON 404/500 all answer with ``error_body``: ``{"error": {"code", "message", "details"}}``.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+
+def error_body(code: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The one error shape: ``{"error": {"code", "message", "details"}}``."""
+    return {"error": {"code": code, "message": message, "details": details or {}}}
 
 
 class ApplicationError(Exception):
@@ -24,7 +30,7 @@ class ApplicationError(Exception):
         self.details = details or {}
 
     def as_dict(self) -> dict[str, Any]:
-        return {"error": {"code": self.code, "message": self.message, "details": self.details}}
+        return error_body(self.code, self.message, self.details)
 
 
 class InvalidInput(ApplicationError):

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
+from .errors import error_body
 from .uploads import format_size
 
 
@@ -31,7 +32,7 @@ def too_large_body(
     else:
         message = _("The request is too large: %(sent)s sent, at most %(limit)s.") % sizes
     details = {"limit_bytes": limit, "sent_bytes": sent}
-    return {"error": {"code": "payload_too_large", "message": message, "details": details}}
+    return error_body("payload_too_large", message, details)
 
 
 def content_length(request: HttpRequest) -> int | None:

@@ -7,6 +7,9 @@ class NotifyConfig(AppConfig):
     verbose_name = "Notifications"
 
     def ready(self) -> None:
-        from . import handlers
+        from milepost.mail.services import sender_set
+
+        from . import handlers, tasks
 
         handlers.connect()
+        sender_set(tasks.deliver_email.enqueue)  # the outbox hands each committed email here

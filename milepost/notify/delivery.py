@@ -1,4 +1,4 @@
-"""Sending what is in the outbox, with retries and backoff; failures stay visible."""
+"""Sending what is in the outbox (mail), with retries and backoff; failures stay visible."""
 
 from __future__ import annotations
 
@@ -12,8 +12,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db.models import F, Q
 
 from milepost.core import clock
-
-from .models import OutgoingEmail
+from milepost.mail.models import OutgoingEmail
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,9 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from .models import Notification, OutgoingEmail
+from milepost.mail.models import OutgoingEmail
+
+from .models import Notification
 
 
 def notifications_of(user: Any, *, unread: bool = False) -> QuerySet[Notification]:

@@ -1,10 +1,9 @@
-"""Telling people: in-app notifications, emails through the outbox, preferences, unsubscribe."""
+"""Telling people: in-app notifications, emails through the outbox (mail), resend, preferences."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import logging
 from collections.abc import Iterable
 from typing import Any
 
@@ -23,10 +22,11 @@ from milepost.audit.actions import AuditAction
 from milepost.audit.services import audit_record
 from milepost.core import clock
 from milepost.core.errors import InvalidInput, NotAllowed, NotFound, RuleViolation
+from milepost.mail.models import OutgoingEmail
+from milepost.mail.services import email_queue, send_soon
 
-from .models import CalendarFeed, Category, Notification, OutgoingEmail, Preference
+from .models import CalendarFeed, Category, Notification, Preference
 
-logger = logging.getLogger(__name__)
 UNSUBSCRIBE_SALT = "milepost.notify.unsubscribe"
 
 
@@ -65,9 +65,8 @@ def notify(
                 created_at=clock.now(),
             )
         )
-        if wants_email(user, category):
-            email = _compose(user, category, title, body, url, organisation, invoice)
-            transaction.on_commit(lambda pk=email.pk: _enqueue(pk))
+        if wants_email(user, category):  # queued now, sent after commit
+            _compose(user, category, title, body, url, organisation, invoice)
     return created
 
 
@@ -87,7 +86,7 @@ def _compose(user, category, title, body, url, organisation, invoice) -> Outgoin
     with translation.override(user.language or settings.LANGUAGE_CODE):
         text = render_to_string("notify/email.txt", context)
         html = render_to_string("notify/email.html", context)
-    return _outgoing(
+    return email_queue(
         user=user,
         organisation=organisation,
         category=category,
@@ -101,51 +100,6 @@ def _compose(user, category, title, body, url, organisation, invoice) -> Outgoin
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
     )
-
-
-def _outgoing(*, subject: str, **fields: Any) -> OutgoingEmail:
-    now = clock.now()
-    return OutgoingEmail.objects.create(
-        subject=subject[:300], created_at=now, next_attempt_at=now, **fields
-    )
-
-
-def email_queue(
-    *,
-    to: str,
-    subject: str,
-    kind: str = OutgoingEmail.Kind.MESSAGE,
-    user: User | None = None,
-    organisation: Any = None,
-    invitation: Any = None,
-    text: str = "",
-    html: str = "",
-) -> OutgoingEmail:
-    """Put one email in the outbox, inside the caller's transaction; it leaves after commit.
-
-    Invitations and password resets pass no body: their link is minted when the email is sent.
-    """
-    email = _outgoing(
-        kind=kind,
-        to=to,
-        subject=subject,
-        user=user,
-        organisation=organisation,
-        invitation=invitation,
-        text=text,
-        html=html,
-    )
-    transaction.on_commit(lambda: _enqueue(email.pk))
-    return email
-
-
-def _enqueue(email_id: int) -> None:
-    from .tasks import deliver_email
-
-    try:
-        deliver_email.enqueue(email_id)
-    except Exception:  # the scheduler picks pending emails up anyway
-        logger.exception("Could not enqueue email %s", email_id)
 
 
 @transaction.atomic
@@ -178,7 +132,7 @@ def email_resend(*, email: OutgoingEmail, actor: User) -> OutgoingEmail:
         target=email,
         data={"to": email.to, "subject": email.subject, "kind": email.kind},
     )
-    transaction.on_commit(lambda: _enqueue(email.pk))
+    transaction.on_commit(lambda: send_soon(email.pk))
     email.refresh_from_db()
     return email
 

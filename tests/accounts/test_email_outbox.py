@@ -15,9 +15,9 @@ from milepost.accounts.models import Contact, Invitation, hash_token
 from milepost.audit.actions import AuditAction
 from milepost.audit.models import AuditEvent
 from milepost.core.errors import NotAllowed, NotFound, RuleViolation
+from milepost.mail.models import OutgoingEmail
 from milepost.notify import delivery
 from milepost.notify import services as notify
-from milepost.notify.models import OutgoingEmail
 from tests.factories import PASSWORD, UserFactory
 
 from ..smtp import SilentServer, SmtpServer, StallingServer, use_server

@@ -10,7 +10,7 @@ from django.test import Client, RequestFactory
 from django.urls import resolve
 
 from milepost.accounts.services import api_token_create
-from milepost.billing.views import stripe_webhook
+from milepost.api.webhooks import stripe_webhook
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,8 @@ from milepost.accounts.models import User
 from milepost.billing import services as billing
 from milepost.billing.models import Invoice, InvoiceKind
 from milepost.core import clock
-from milepost.notify.models import Notification, OutgoingEmail, Reminder
+from milepost.mail.models import OutgoingEmail
+from milepost.notify.models import Notification, Reminder
 from milepost.plans import services as plans
 from milepost.plans.models import Milestone, Project
 from milepost.reviews import services as reviews

@@ -12,8 +12,9 @@ from icalendar import Calendar
 
 from milepost.accounts.models import User
 from milepost.core import clock
+from milepost.mail.models import OutgoingEmail
 from milepost.notify import services
-from milepost.notify.models import Category, Notification, OutgoingEmail, Preference
+from milepost.notify.models import Category, Notification, Preference
 from milepost.plans import services as plans
 
 from ..factories import ClientFactory

@@ -19,8 +19,9 @@ from django.db import transaction
 from milepost.accounts.models import User
 from milepost.core import events
 from milepost.core.errors import RuleViolation
+from milepost.mail.models import OutgoingEmail
 from milepost.notify import services
-from milepost.notify.models import Category, Notification, OutgoingEmail
+from milepost.notify.models import Category, Notification
 from milepost.plans import services as plans
 from milepost.plans.models import ProjectStatus
 

@@ -18,7 +18,8 @@ from milepost.audit.actions import AuditAction
 from milepost.audit.models import AuditEvent
 from milepost.billing.models import Invoice, InvoiceKind
 from milepost.core import clock
-from milepost.notify.models import Category, Notification, OutgoingEmail, Reminder
+from milepost.mail.models import OutgoingEmail
+from milepost.notify.models import Category, Notification, Reminder
 from milepost.notify.scheduler import tick
 from milepost.plans.models import MilestoneStatus
 from milepost.reviews.models import Approval

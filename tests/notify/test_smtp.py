@@ -15,8 +15,9 @@ from django.conf import settings
 from django.urls import reverse
 
 from milepost.core import clock
+from milepost.mail.models import OutgoingEmail
 from milepost.notify import delivery
-from milepost.notify.models import Category, OutgoingEmail
+from milepost.notify.models import Category
 from milepost.plans.models import ProjectStatus
 
 from .conftest import SITE_URL, START, at

@@ -1,4 +1,7 @@
-"""Create an organisation and its first owner from the command line (first install)."""
+"""Create an organisation and its first owner from the command line (first install).
+
+It lives in billing, above accounts, because it also says what the invoices still need.
+"""
 
 import getpass
 import re

@@ -5,11 +5,9 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from milepost.api.errors import error_body
-from milepost.core.errors import ApplicationError
+from milepost.billing.stripe import webhook_handle
+from milepost.core.errors import ApplicationError, error_body
 from milepost.core.request_size import data_too_big_body
-
-from .stripe import webhook_handle
 
 
 @csrf_exempt
