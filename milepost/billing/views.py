@@ -8,8 +8,7 @@ from django.views.decorators.http import require_POST
 from milepost.api.errors import error_body
 from milepost.core.errors import ApplicationError
 from milepost.core.request_size import data_too_big_body
-
-from .stripe import webhook_handle
+from milepost.reviews.services import stripe_webhook_handle_and_release
 
 
 @csrf_exempt
@@ -20,7 +19,7 @@ def stripe_webhook(request):
     except RequestDataTooBig:
         return JsonResponse(data_too_big_body(request), status=413)
     try:
-        result = webhook_handle(
+        result = stripe_webhook_handle_and_release(
             payload=payload, signature=request.headers.get("Stripe-Signature", "")
         )
     except ApplicationError as error:
