@@ -17,6 +17,7 @@ from milepost.audit.actions import AuditAction
 from milepost.audit.services import audit_record
 from milepost.core import clock, events
 from milepost.core.errors import InvalidInput, NotAllowed, NotFound, RuleViolation
+from milepost.core.events import EventType
 from milepost.core.money import MoneyError, normalise, parse_amount
 from milepost.plans.models import Milestone
 
@@ -173,7 +174,10 @@ def invoice_issue(*, milestone: Milestone, trigger: str, actor: User | None = No
         },
     )
     events.emit(
-        "invoice.issued", organisation_id=organisation.pk, invoice=invoice.pk, project=project.pk
+        EventType.INVOICE_ISSUED,
+        organisation_id=organisation.pk,
+        invoice=invoice.pk,
+        project=project.pk,
     )
     found = einvoice_problems(invoice)
     if found:  # issued all the same (approval never fails for this); the pages say what to fix
@@ -271,7 +275,7 @@ def _apply_payment(
         },
     )
     events.emit(
-        "payment.received",
+        EventType.PAYMENT_RECEIVED,
         organisation_id=invoice.organisation_id,
         invoice=invoice.pk,
         payment=payment.pk,

@@ -19,6 +19,7 @@ from milepost.billing.selectors import unpaid_invoices_before
 from milepost.billing.services import invoice_issue
 from milepost.core import clock, events
 from milepost.core.errors import InvalidInput, RuleViolation
+from milepost.core.events import EventType
 from milepost.plans.models import (
     BillingTrigger,
     Deliverable,
@@ -133,7 +134,7 @@ def milestone_start(*, milestone: Milestone, actor: User) -> Milestone:
     )
     add_entry(milestone, Entry.Kind.STARTED, author=actor)
     events.emit(
-        "milestone.started",
+        EventType.MILESTONE_STARTED,
         organisation_id=milestone.project.organisation_id,
         milestone=milestone.pk,
         project=milestone.project_id,
@@ -221,7 +222,7 @@ def milestone_deliver(
         files=[c.name for c in checked],
     )
     events.emit(
-        "milestone.delivered",
+        EventType.MILESTONE_DELIVERED,
         organisation_id=milestone.project.organisation_id,
         milestone=milestone.pk,
         delivery=delivery.pk,
@@ -318,7 +319,7 @@ def milestone_request_changes(
         revision_quota=milestone.revision_quota,
     )
     events.emit(
-        "milestone.changes_requested",
+        EventType.MILESTONE_CHANGES_REQUESTED,
         organisation_id=milestone.project.organisation_id,
         milestone=milestone.pk,
         change_request=request.pk,
@@ -439,7 +440,7 @@ def _approve(
         checklist=items,
     )
     events.emit(
-        "milestone.approved",
+        EventType.MILESTONE_APPROVED,
         organisation_id=milestone.project.organisation_id,
         milestone=milestone.pk,
         project=milestone.project_id,
