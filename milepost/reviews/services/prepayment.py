@@ -23,23 +23,21 @@ from milepost.plans.models import BillingTrigger, Milestone, MilestoneStatus
 from .cycle import milestone_prepayment_received
 
 
-def _paid_prepayment(**invoice: Any) -> Exists:
-    return Exists(
-        Invoice.objects.filter(
-            milestone=OuterRef("pk"),
-            kind=InvoiceKind.INVOICE,
-            trigger=BillingTrigger.ON_START,
-            status=InvoiceStatus.PAID,
-            **invoice,
-        )
+def prepaid_but_waiting(*, invoice: Invoice | None = None) -> QuerySet[Milestone]:
+    """Milestones awaiting their prepayment although their on-start invoice (``invoice``, when
+    given) is paid."""
+    paid = Invoice.objects.filter(
+        milestone=OuterRef("pk"),
+        kind=InvoiceKind.INVOICE,
+        trigger=BillingTrigger.ON_START,
+        status=InvoiceStatus.PAID,
     )
-
-
-def prepaid_but_waiting(**invoice: Any) -> QuerySet[Milestone]:
-    """Milestones awaiting their prepayment although their on-start invoice is paid."""
+    waiting = Milestone.objects.filter(status=MilestoneStatus.AWAITING_PREPAYMENT)
+    if invoice is not None:
+        paid = paid.filter(pk=invoice.pk)
+        waiting = waiting.filter(pk=invoice.milestone_id)
     return (
-        Milestone.objects.filter(status=MilestoneStatus.AWAITING_PREPAYMENT)
-        .filter(_paid_prepayment(**invoice))
+        waiting.filter(Exists(paid))
         .select_related("project", "project__organisation")
         .order_by("pk")
     )
@@ -57,7 +55,7 @@ def milestone_release_prepaid(*, invoice: Invoice) -> Milestone | None:
         InvoiceStatus.PAID,
     ):
         return None  # as the caller sees it: saves a query on every other payment
-    milestone = prepaid_but_waiting(pk=invoice.pk).filter(pk=invoice.milestone_id).first()
+    milestone = prepaid_but_waiting(invoice=invoice).first()
     if milestone is None:
         return None
     return milestone_prepayment_received(milestone=milestone)

@@ -47,7 +47,9 @@ def run_due_work(now: dt.datetime | None = None) -> TickReport:
         try:
             milestone_prepayment_received(milestone=milestone)
             report.released += 1
-            logger.warning("Released milestone %s: its prepayment was paid.", milestone.pk)
+            logger.warning(
+                "Milestone %s still waited for its paid prepayment: released.", milestone.pk
+            )
         except RuleViolation as exc:
             logger.info("Skipped releasing milestone %s: %s", milestone.pk, exc.code)
     for milestone in _due_reviews(now):
