@@ -15,6 +15,7 @@ from milepost.billing import selectors, services
 from milepost.billing.models import Invoice, InvoiceStatus, Payment, PaymentMethod
 from milepost.billing.stripe import checkout_create
 from milepost.core.errors import InvalidInput
+from milepost.reviews import services as reviews
 
 from . import roles
 from .filters import id_filter, id_param
@@ -166,7 +167,7 @@ class InvoiceViewSet(viewsets.GenericViewSet):
         invoice = selectors.invoice_get(request.user, pk)
         roles.billing_managers(request.user, invoice.project)
         data = validated(PaymentInputSerializer, request.data)
-        services.payment_record(invoice=invoice, actor=request.user, **data)
+        reviews.payment_record_and_release(invoice=invoice, actor=request.user, **data)
         return Response(
             InvoiceDetailSerializer(selectors.invoice_get(request.user, pk)).data,
             status=status.HTTP_201_CREATED,

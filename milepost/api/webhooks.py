@@ -5,9 +5,9 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from milepost.billing.stripe import webhook_handle
 from milepost.core.errors import ApplicationError, error_body
 from milepost.core.request_size import data_too_big_body
+from milepost.reviews.services import stripe_webhook_handle_and_release
 
 
 @csrf_exempt
@@ -18,7 +18,7 @@ def stripe_webhook(request):
     except RequestDataTooBig:
         return JsonResponse(data_too_big_body(request), status=413)
     try:
-        result = webhook_handle(
+        result = stripe_webhook_handle_and_release(
             payload=payload, signature=request.headers.get("Stripe-Signature", "")
         )
     except ApplicationError as error:

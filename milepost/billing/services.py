@@ -17,8 +17,9 @@ from milepost.audit.actions import AuditAction
 from milepost.audit.services import audit_record
 from milepost.core import clock, events
 from milepost.core.errors import InvalidInput, NotAllowed, NotFound, RuleViolation
+from milepost.core.events import EventType
 from milepost.core.money import MoneyError, normalise, parse_amount
-from milepost.plans.models import Milestone, MilestoneStatus
+from milepost.plans.models import Milestone
 
 from .einvoice import problems as einvoice_problems
 from .models import (
@@ -173,7 +174,10 @@ def invoice_issue(*, milestone: Milestone, trigger: str, actor: User | None = No
         },
     )
     events.emit(
-        "invoice.issued", organisation_id=organisation.pk, invoice=invoice.pk, project=project.pk
+        EventType.INVOICE_ISSUED,
+        organisation_id=organisation.pk,
+        invoice=invoice.pk,
+        project=project.pk,
     )
     found = einvoice_problems(invoice)
     if found:  # issued all the same (approval never fails for this); the pages say what to fix
@@ -271,33 +275,23 @@ def _apply_payment(
         },
     )
     events.emit(
-        "payment.received",
+        EventType.PAYMENT_RECEIVED,
         organisation_id=invoice.organisation_id,
         invoice=invoice.pk,
         payment=payment.pk,
     )
-    if invoice.status == InvoiceStatus.PAID:
-        _release_prepaid_milestone(invoice)
     return payment
-
-
-def _release_prepaid_milestone(invoice: Invoice) -> None:
-    milestone = invoice.milestone
-    if invoice.trigger == "on_start" and milestone.status == MilestoneStatus.AWAITING_PREPAYMENT:
-        from milepost.reviews.services import milestone_prepayment_received
-
-        milestone_prepayment_received(
-            milestone=Milestone.objects.select_related("project", "project__organisation").get(
-                pk=milestone.pk
-            )
-        )
 
 
 @transaction.atomic
 def payment_record(
     *, invoice: Invoice, amount: Any, date: Any, method: str, reference: str = "", actor: User
 ) -> Payment:
-    """Record money received (owners and managers): > 0, at most what is outstanding."""
+    """Record money received (owners and managers): > 0, at most what is outstanding.
+
+    Billing knows nothing of the review cycle: a paid prepayment invoice releases its milestone
+    through ``reviews.services.payment_record_and_release``, which the views call.
+    """
     _require_manager(actor, invoice)
     cleaned = _clean_payment(invoice, amount, date, method, reference)
     return _apply_payment(invoice, actor=actor, **cleaned)

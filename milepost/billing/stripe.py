@@ -73,6 +73,7 @@ class WebhookResult:
     status: int
     outcome: str
     reason: str = ""
+    paid: Invoice | None = None  # the invoice a recorded payment went to, as it is now
 
 
 def _refuse_future_timestamp(signature: str) -> None:
@@ -86,7 +87,11 @@ def _refuse_future_timestamp(signature: str) -> None:
 
 
 def webhook_handle(*, payload: bytes, signature: str) -> WebhookResult:
-    """Verify and process one webhook delivery. Each event id is processed once."""
+    """Verify and process one webhook delivery. Each event id is processed once.
+
+    Call it through ``reviews.services.stripe_webhook_handle_and_release``, which releases the
+    milestone a paid prepayment invoice was waiting for in the same transaction.
+    """
     if not payments_enabled():
         raise NotFound(_("Card payments are not set up."))
     _refuse_future_timestamp(signature)
@@ -132,7 +137,7 @@ def _process(event) -> WebhookResult:
     amount = from_minor(int(session["amount_total"]), invoice.currency)
     try:
         with transaction.atomic():  # the invoice row is locked and checked again
-            _apply_payment(
+            payment = _apply_payment(
                 invoice,
                 amount=amount,
                 date=clock.today(),
@@ -145,7 +150,7 @@ def _process(event) -> WebhookResult:
     StripeEvent.objects.filter(pk=record.pk).update(
         outcome="payment recorded", invoice=invoice, organisation_id=organisation_id
     )
-    return WebhookResult(200, "payment recorded")
+    return WebhookResult(200, "payment recorded", paid=payment.invoice)
 
 
 def _ignore(

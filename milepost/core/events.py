@@ -1,13 +1,17 @@
-"""Domain events: record what happened and tell the parts of Milepost that care.
+"""Domain events: record what happened, and tell the notifications.
 
-``emit()`` must run inside the transaction of the change. Handlers run synchronously in that
-transaction; anything slow or external (email) they schedule with ``transaction.on_commit``.
+``emit()`` must run inside the transaction of the change: it writes the event to the outbox
+(``DomainEvent``) and calls the handlers synchronously in that transaction; anything slow or
+external (email) they schedule with ``transaction.on_commit``. The bus is for announcing only: a
+rule of the product (an invoice on approval, a milestone released by its prepayment) is an
+explicit call in the service, never a handler.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from enum import StrEnum
 from typing import Any
 
 from django.db import connection
@@ -15,22 +19,50 @@ from django.db import connection
 from . import clock
 from .models import DomainEvent
 
+
+class EventType(StrEnum):
+    """Every event Milepost emits. The values are stable codes, stored in ``DomainEvent.name``."""
+
+    PLAN_PROPOSED = "plan.proposed"
+    PLAN_ACCEPTED = "plan.accepted"
+    PLAN_DECLINED = "plan.declined"
+    MILESTONE_STARTED = "milestone.started"
+    MILESTONE_DELIVERED = "milestone.delivered"
+    MILESTONE_CHANGES_REQUESTED = "milestone.changes_requested"
+    MILESTONE_APPROVED = "milestone.approved"
+    SUPPORT_REQUEST_FILED = "support_request.filed"
+    INVOICE_ISSUED = "invoice.issued"
+    PAYMENT_RECEIVED = "payment.received"
+
+
 Handler = Callable[[DomainEvent], None]
-_handlers: dict[str, list[Handler]] = defaultdict(list)
+_handlers: dict[EventType, list[Handler]] = defaultdict(list)
 
 
-def subscribe(name: str, handler: Handler) -> None:
-    """Call ``handler(event)`` whenever an event called ``name`` is emitted."""
-    if handler not in _handlers[name]:
-        _handlers[name].append(handler)
+def _require_type(event_type: object) -> EventType:
+    if not isinstance(event_type, EventType):
+        raise TypeError(f"Events are named by EventType, not {event_type!r}.")
+    return event_type
 
 
-def emit(name: str, *, organisation_id: int | None, **payload: Any) -> DomainEvent:
+def subscribe(event_type: EventType, handler: Handler) -> None:
+    """Call ``handler(event)`` whenever an event of ``event_type`` is emitted."""
+    handlers = _handlers[_require_type(event_type)]
+    if handler not in handlers:
+        handlers.append(handler)
+
+
+def emit(event_type: EventType, /, *, organisation_id: int | None, **payload: Any) -> DomainEvent:
+    """Write the event to the outbox and run its handlers, in the transaction of the change."""
+    _require_type(event_type)
     if not connection.in_atomic_block:
         raise RuntimeError("emit() must run inside the transaction of the change.")
     event = DomainEvent.objects.create(
-        name=name, organisation_id=organisation_id, payload=payload, created_at=clock.now()
+        name=event_type.value,
+        organisation_id=organisation_id,
+        payload=payload,
+        created_at=clock.now(),
     )
-    for handler in list(_handlers[name]):
+    for handler in list(_handlers[event_type]):
         handler(event)
     return event

@@ -5,10 +5,13 @@ from django.utils import timezone
 
 
 class DomainEvent(models.Model):
-    """Something that happened in the domain (``milestone.approved``), kept as an outbox.
+    """Something that happened in the domain (``milestone.approved``): the transactional outbox.
 
-    Other parts of Milepost subscribe to these names (billing issues an invoice on approval);
-    subscribers run inside the transaction that emitted the event, so both commit or neither.
+    ``core.events.emit`` writes the row in the transaction of the change it announces, so a
+    rolled-back change leaves no event and a committed one is never lost. Notifications are
+    told synchronously; the outbound webhooks will read this table after commit (decision D24).
+    No rule of the product hangs on an event: services call each other (approval issues its
+    invoice by calling ``invoice_issue``).
     """
 
     name = models.CharField(max_length=64)

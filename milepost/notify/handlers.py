@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from milepost.core import events
+from milepost.core.events import EventType
 from milepost.core.models import DomainEvent
 from milepost.core.money import normalise
 from milepost.plans.models import Milestone, Project
@@ -51,7 +52,7 @@ def plan_proposed(event):
 
 def plan_answered(event):
     p = _project(event)
-    accepted = event.name == "plan.accepted"
+    accepted = event.name == EventType.PLAN_ACCEPTED
     title = (
         _("%(client)s accepted the plan of %(project)s")
         if accepted
@@ -87,12 +88,12 @@ def delivered(event):
 def review_activity(event):
     m = _milestone(event)
     titles = {
-        "milestone.changes_requested": _("%(client)s asked for changes to “%(title)s”"),
-        "milestone.approved": _("%(client)s approved “%(title)s”"),
-        "support_request.filed": _("%(client)s filed a support request on “%(title)s”"),
+        EventType.MILESTONE_CHANGES_REQUESTED: _("%(client)s asked for changes to “%(title)s”"),
+        EventType.MILESTONE_APPROVED: _("%(client)s approved “%(title)s”"),
+        EventType.SUPPORT_REQUEST_FILED: _("%(client)s filed a support request on “%(title)s”"),
     }
     title = titles[event.name] % {"client": m.project.client.name, "title": m.title}
-    if event.name == "milestone.approved" and event.payload.get("automatic"):
+    if event.name == EventType.MILESTONE_APPROVED and event.payload.get("automatic"):
         title = _("“%(title)s” was approved automatically") % {"title": m.title}
     notify(
         users=who.agency_team(m.project.organisation_id),
@@ -148,11 +149,15 @@ def payment_received(event):
 
 
 def connect() -> None:
-    events.subscribe("plan.proposed", plan_proposed)
-    events.subscribe("plan.accepted", plan_answered)
-    events.subscribe("plan.declined", plan_answered)
-    events.subscribe("milestone.delivered", delivered)
-    for name in ("milestone.changes_requested", "milestone.approved", "support_request.filed"):
-        events.subscribe(name, review_activity)
-    events.subscribe("invoice.issued", invoice_issued)
-    events.subscribe("payment.received", payment_received)
+    events.subscribe(EventType.PLAN_PROPOSED, plan_proposed)
+    events.subscribe(EventType.PLAN_ACCEPTED, plan_answered)
+    events.subscribe(EventType.PLAN_DECLINED, plan_answered)
+    events.subscribe(EventType.MILESTONE_DELIVERED, delivered)
+    for event_type in (
+        EventType.MILESTONE_CHANGES_REQUESTED,
+        EventType.MILESTONE_APPROVED,
+        EventType.SUPPORT_REQUEST_FILED,
+    ):
+        events.subscribe(event_type, review_activity)
+    events.subscribe(EventType.INVOICE_ISSUED, invoice_issued)
+    events.subscribe(EventType.PAYMENT_RECEIVED, payment_received)

@@ -24,6 +24,7 @@ def tick(now: dt.datetime | None = None) -> dict[str, int]:
     report = {
         "auto_approved": work.auto_approved,
         "closed": work.closed,
+        "prepayments_released": work.released,
         "review_reminders": reminders.review_reminders(now),
         "due_reminders": reminders.due_reminders(now),
         "invoice_reminders": reminders.invoice_reminders(now),

@@ -1,5 +1,6 @@
 """Money through the real services: projects proposed and accepted, milestones started, delivered
-and approved by the people who would do it, invoices issued by the domain-event handlers.
+and approved by the people who would do it, invoices issued by the approvals and starts, payments
+recorded as the pages and the API record them.
 
 Users are re-fetched before each call (roles are cached on user objects) and milestones are
 re-loaded before each service call, as the next request would load them.
@@ -154,7 +155,7 @@ class Money:
 
     def pay(self, invoice: Invoice, amount=None, actor=None, **kw):
         invoice = reload_invoice(invoice)
-        return billing.payment_record(
+        return reviews.payment_record_and_release(
             invoice=invoice,
             amount=invoice.outstanding if amount is None else amount,
             date=kw.pop("date", clock.today()),

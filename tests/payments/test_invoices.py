@@ -287,6 +287,37 @@ def test_another_database_refusal_is_not_called_already_invoiced(money, monkeypa
     assert not Invoice.objects.exists()
 
 
+def _refuse_invoices(monkeypatch) -> None:
+    def broken(net, rate, currency):  # arithmetic the invoice check constraint refuses
+        return Totals(net=net, tax_rate=rate, tax=Decimal("1.00"), gross=net)
+
+    monkeypatch.setattr(billing, "totals", broken)
+
+
+def test_an_approval_whose_invoice_cannot_be_issued_is_not_approved(money, monkeypatch):
+    """Approval and invoice are one transaction: both commit or neither."""
+    project = money.project()
+    money.to_review(project, 1)
+    audit = AuditEvent.objects.count()
+    _refuse_invoices(monkeypatch)
+    with pytest.raises(IntegrityError):
+        money.approve(project, 1)
+    assert money.m(project, 1).status == MilestoneStatus.IN_REVIEW
+    assert not Invoice.objects.exists()
+    assert AuditEvent.objects.count() == audit
+
+
+def test_a_start_whose_prepayment_invoice_cannot_be_issued_is_not_started(money, monkeypatch):
+    project = money.project(prepare=on_start(1))
+    audit = AuditEvent.objects.count()
+    _refuse_invoices(monkeypatch)
+    with pytest.raises(IntegrityError):
+        money.start(project, 1)
+    assert money.m(project, 1).status == MilestoneStatus.PLANNED
+    assert not Invoice.objects.exists()
+    assert AuditEvent.objects.count() == audit
+
+
 def test_a_milestone_billed_on_approval_is_not_invoiced_when_it_starts(money):
     project = money.project()
     money.start(project, 1)

@@ -52,7 +52,7 @@ def test_voiding_with_reissue_issues_a_new_invoice_that_releases_the_milestone(
         milestone=prepaid_milestone, kind=InvoiceKind.INVOICE, status=InvoiceStatus.ISSUED
     )
     assert replacement.number != first.number
-    billing.payment_record(
+    reviews.payment_record_and_release(
         invoice=replacement,
         amount=replacement.gross,
         date=clock.today(),

@@ -11,6 +11,7 @@ from milepost.audit.actions import AuditAction
 from milepost.audit.services import audit_record
 from milepost.core import clock, events
 from milepost.core.errors import InvalidInput, RuleViolation
+from milepost.core.events import EventType
 
 from ..models import PlanProposal, PlanVersion, Project, ProjectStatus
 from ..proposals import proposal_snapshot
@@ -87,7 +88,9 @@ def plan_propose(*, project: Project, actor: User) -> Project:
             "proposal": proposal.number,
         },
     )
-    events.emit("plan.proposed", organisation_id=project.organisation_id, project=project.pk)
+    events.emit(
+        EventType.PLAN_PROPOSED, organisation_id=project.organisation_id, project=project.pk
+    )
     return project
 
 
@@ -153,7 +156,9 @@ def plan_accept(*, project: Project, actor: User) -> PlanVersion:
             "snapshot": version.snapshot,
         },
     )
-    events.emit("plan.accepted", organisation_id=project.organisation_id, project=project.pk)
+    events.emit(
+        EventType.PLAN_ACCEPTED, organisation_id=project.organisation_id, project=project.pk
+    )
     return version
 
 
@@ -187,7 +192,7 @@ def plan_decline(*, project: Project, reason: str, actor: User) -> Project:
         },
     )
     events.emit(
-        "plan.declined",
+        EventType.PLAN_DECLINED,
         organisation_id=project.organisation_id,
         project=project.pk,
         reason=text[:2000],

@@ -13,6 +13,11 @@ from .cycle import (
     milestone_start,
     start_refusal,
 )
+from .prepayment import (
+    milestone_release_prepaid,
+    payment_record_and_release,
+    stripe_webhook_handle_and_release,
+)
 from .support import (
     milestone_close,
     support_request_file,
@@ -34,10 +39,13 @@ __all__ = [
     "milestone_deliver",
     "milestone_grant_revision",
     "milestone_prepayment_received",
+    "milestone_release_prepaid",
     "milestone_request_changes",
     "milestone_start",
+    "payment_record_and_release",
     "run_due_work",
     "start_refusal",
+    "stripe_webhook_handle_and_release",
     "support_request_file",
     "support_request_resolve",
     "support_window_refusal",

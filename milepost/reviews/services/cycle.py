@@ -15,8 +15,11 @@ from django.utils.translation import ngettext
 from milepost.accounts.models import User
 from milepost.audit.actions import AuditAction
 from milepost.audit.services import audit_record
+from milepost.billing.selectors import unpaid_invoices_before
+from milepost.billing.services import invoice_issue
 from milepost.core import clock, events
 from milepost.core.errors import InvalidInput, RuleViolation
+from milepost.core.events import EventType
 from milepost.plans.models import (
     BillingTrigger,
     Deliverable,
@@ -96,8 +99,6 @@ def start_refusal(milestone: Milestone) -> RuleViolation | None:
                 details={"waiting_for": waiting.pk},
             )
     if project.pay_before_next:
-        from milepost.billing.selectors import unpaid_invoices_before
-
         unpaid = unpaid_invoices_before(milestone)
         if unpaid:
             return RuleViolation(
@@ -113,7 +114,8 @@ def start_refusal(milestone: Milestone) -> RuleViolation | None:
 def milestone_start(*, milestone: Milestone, actor: User) -> Milestone:
     """Begin work on a planned milestone of an active project.
 
-    A milestone billed on start waits in ``awaiting_prepayment`` until its invoice is paid.
+    A milestone billed on start is invoiced now and waits in ``awaiting_prepayment`` until that
+    invoice is paid (``milestone_release_prepaid``).
     """
     require_agency(actor, milestone)
     prepaid = milestone.billing_trigger == BillingTrigger.ON_START
@@ -132,12 +134,14 @@ def milestone_start(*, milestone: Milestone, actor: User) -> Milestone:
     )
     add_entry(milestone, Entry.Kind.STARTED, author=actor)
     events.emit(
-        "milestone.started",
+        EventType.MILESTONE_STARTED,
         organisation_id=milestone.project.organisation_id,
         milestone=milestone.pk,
         project=milestone.project_id,
         awaiting_prepayment=prepaid,
     )
+    if prepaid:
+        invoice_issue(milestone=milestone, trigger=BillingTrigger.ON_START)
     return milestone
 
 
@@ -218,7 +222,7 @@ def milestone_deliver(
         files=[c.name for c in checked],
     )
     events.emit(
-        "milestone.delivered",
+        EventType.MILESTONE_DELIVERED,
         organisation_id=milestone.project.organisation_id,
         milestone=milestone.pk,
         delivery=delivery.pk,
@@ -315,7 +319,7 @@ def milestone_request_changes(
         revision_quota=milestone.revision_quota,
     )
     events.emit(
-        "milestone.changes_requested",
+        EventType.MILESTONE_CHANGES_REQUESTED,
         organisation_id=milestone.project.organisation_id,
         milestone=milestone.pk,
         change_request=request.pk,
@@ -436,13 +440,15 @@ def _approve(
         checklist=items,
     )
     events.emit(
-        "milestone.approved",
+        EventType.MILESTONE_APPROVED,
         organisation_id=milestone.project.organisation_id,
         milestone=milestone.pk,
         project=milestone.project_id,
         approval=approval.pk,
         automatic=actor is None,
     )
+    if milestone.billing_trigger == BillingTrigger.ON_APPROVAL:
+        invoice_issue(milestone=milestone, trigger=BillingTrigger.ON_APPROVAL)
     _complete_project_if_done(milestone.project, actor)
     return approval
 
@@ -470,7 +476,10 @@ def _complete_project_if_done(project: Project, actor: User | None) -> None:
 def milestone_approve(
     *, milestone: Milestone, actor: User, note: str = "", accept_open_items: bool = False
 ) -> Approval:
-    """The approver accepts the delivery under review; the support window opens."""
+    """The approver accepts the delivery under review; the support window opens.
+
+    A milestone billed on approval is invoiced in the same transaction.
+    """
     require_approver(actor, milestone)
     target_state(milestone, Action.APPROVE)
     return _approve(milestone, actor, note=note, accept_open_items=accept_open_items)

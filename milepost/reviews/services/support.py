@@ -9,6 +9,7 @@ from milepost.accounts.models import User
 from milepost.audit.actions import AuditAction
 from milepost.core import clock, events
 from milepost.core.errors import RuleViolation
+from milepost.core.events import EventType
 from milepost.plans.models import Milestone, MilestoneStatus
 
 from ..lifecycle import Action
@@ -66,7 +67,7 @@ def support_request_file(
         revision_quota=fresh.revision_quota,
     )
     events.emit(
-        "support_request.filed",
+        EventType.SUPPORT_REQUEST_FILED,
         organisation_id=fresh.project.organisation_id,
         milestone=fresh.pk,
         support_request=request.pk,

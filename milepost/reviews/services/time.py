@@ -1,4 +1,4 @@
-"""Time-driven work: auto-approval and the end of support windows. Safe to run again."""
+"""Time-driven work: auto-approval, ended support windows, paid prepayments. Safe to run again."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from milepost.core import clock
 from milepost.core.errors import RuleViolation
 from milepost.plans.models import Milestone, MilestoneStatus
 
-from .cycle import milestone_auto_approve
+from .cycle import milestone_auto_approve, milestone_prepayment_received
+from .prepayment import prepaid_but_waiting
 from .support import milestone_close
 
 logger = logging.getLogger(__name__)
@@ -20,6 +21,7 @@ logger = logging.getLogger(__name__)
 class TickReport:
     auto_approved: int = 0
     closed: int = 0
+    released: int = 0
 
 
 def _due_reviews(now: dt.datetime):
@@ -33,13 +35,23 @@ def _due_reviews(now: dt.datetime):
 
 
 def run_due_work(now: dt.datetime | None = None) -> TickReport:
-    """Auto-approve reviews past their period and close ended support windows.
+    """Auto-approve reviews past their period, close ended support windows, and begin the work
+    of milestones whose prepayment is paid but that still wait (a payment that did not release).
 
     Each milestone is its own transaction with a conditional update, so running this twice, or
-    in two processes at once, never approves or closes anything twice.
+    in two processes at once, never approves, closes or releases anything twice.
     """
     now = now or clock.now()
     report = TickReport()
+    for milestone in prepaid_but_waiting():
+        try:
+            milestone_prepayment_received(milestone=milestone)
+            report.released += 1
+            logger.warning(
+                "Milestone %s still waited for its paid prepayment: released.", milestone.pk
+            )
+        except RuleViolation as exc:
+            logger.info("Skipped releasing milestone %s: %s", milestone.pk, exc.code)
     for milestone in _due_reviews(now):
         try:
             milestone_auto_approve(milestone=milestone)

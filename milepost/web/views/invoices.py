@@ -19,6 +19,7 @@ from milepost.billing.einvoice import invoice_problems
 from milepost.billing.stripe import checkout_create, payments_enabled
 from milepost.core import clock
 from milepost.core.errors import InvalidInput, NotAllowed, RuleViolation
+from milepost.reviews import services as reviews
 
 from ..billing_forms import InvoiceFilterForm, PaymentForm, VoidForm
 from ..forms import apply_errors
@@ -156,7 +157,9 @@ def payment_record(request, pk: int):
     form = PaymentForm(request.POST)
     if form.is_valid():
         try:
-            services.payment_record(invoice=invoice, actor=request.user, **form.cleaned_data)
+            reviews.payment_record_and_release(
+                invoice=invoice, actor=request.user, **form.cleaned_data
+            )
         except InvalidInput as error:
             apply_errors(form, error)
         except RuleViolation as error:

@@ -5,8 +5,8 @@ from milepost.notify.scheduler import tick
 
 class Command(BaseCommand):
     help = (
-        "Run all due time-based work once: auto-approvals, support windows, reminders and "
-        "emails waiting to be (re)sent. Safe to run again, or from cron."
+        "Run all due time-based work once: auto-approvals, support windows, paid prepayments, "
+        "reminders and emails waiting to be (re)sent. Safe to run again, or from cron."
     )
 
     def handle(self, *args, **options):

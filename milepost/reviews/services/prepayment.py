@@ -1,0 +1,83 @@
+"""Prepayment: a milestone billed on start begins once its invoice is paid in full.
+
+Billing records payments and knows nothing of the review cycle. Every way money arrives calls
+in here, so the milestone it prepays moves to ``in_progress`` in the payment's own transaction:
+the web page and the API through ``payment_record_and_release``, Stripe through
+``stripe_webhook_handle_and_release``. ``run_due_work`` releases any milestone still waiting on a
+paid invoice (a payment that came another way), so none stays stuck.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef, QuerySet
+
+from milepost.accounts.models import User
+from milepost.billing import services as billing
+from milepost.billing import stripe
+from milepost.billing.models import Invoice, InvoiceKind, InvoiceStatus, Payment
+from milepost.plans.models import BillingTrigger, Milestone, MilestoneStatus
+
+from .cycle import milestone_prepayment_received
+
+
+def prepaid_but_waiting(*, invoice: Invoice | None = None) -> QuerySet[Milestone]:
+    """Milestones awaiting their prepayment although their on-start invoice (``invoice``, when
+    given) is paid."""
+    paid = Invoice.objects.filter(
+        milestone=OuterRef("pk"),
+        kind=InvoiceKind.INVOICE,
+        trigger=BillingTrigger.ON_START,
+        status=InvoiceStatus.PAID,
+    )
+    waiting = Milestone.objects.filter(status=MilestoneStatus.AWAITING_PREPAYMENT)
+    if invoice is not None:
+        paid = paid.filter(pk=invoice.pk)
+        waiting = waiting.filter(pk=invoice.milestone_id)
+    return (
+        waiting.filter(Exists(paid))
+        .select_related("project", "project__organisation")
+        .order_by("pk")
+    )
+
+
+def milestone_release_prepaid(*, invoice: Invoice) -> Milestone | None:
+    """Begin the work that ``invoice`` prepays, if it is a paid on-start invoice ("system").
+
+    Returns the released milestone, or None when there is nothing to release (another kind of
+    invoice, not paid in full yet, or the milestone no longer waits). Safe to call again.
+    """
+    if (invoice.kind, invoice.trigger, invoice.status) != (
+        InvoiceKind.INVOICE,
+        BillingTrigger.ON_START,
+        InvoiceStatus.PAID,
+    ):
+        return None  # as the caller sees it: saves a query on every other payment
+    milestone = prepaid_but_waiting(invoice=invoice).first()
+    if milestone is None:
+        return None
+    return milestone_prepayment_received(milestone=milestone)
+
+
+@transaction.atomic
+def payment_record_and_release(
+    *, invoice: Invoice, amount: Any, date: Any, method: str, reference: str = "", actor: User
+) -> Payment:
+    """Record a payment (``billing.payment_record``); a prepayment paid in full begins the work."""
+    payment = billing.payment_record(
+        invoice=invoice, amount=amount, date=date, method=method, reference=reference, actor=actor
+    )
+    milestone_release_prepaid(invoice=payment.invoice)
+    return payment
+
+
+@transaction.atomic
+def stripe_webhook_handle_and_release(*, payload: bytes, signature: str) -> stripe.WebhookResult:
+    """Process a Stripe webhook (``billing.stripe.webhook_handle``); a card payment that
+    completes a prepayment begins the work, in the same transaction."""
+    result = stripe.webhook_handle(payload=payload, signature=signature)
+    if result.paid is not None:
+        milestone_release_prepaid(invoice=result.paid)
+    return result
