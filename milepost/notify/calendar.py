@@ -14,7 +14,8 @@ from milepost.accounts.permissions import project_roles_of, roles_of
 from milepost.billing.models import Invoice, InvoiceKind
 from milepost.billing.selectors import UNPAID
 from milepost.core import clock
-from milepost.plans.models import Milestone, MilestoneStatus, ProjectStatus
+from milepost.plans.lifecycle.milestone import DONE
+from milepost.plans.models import Milestone, ProjectStatus
 
 HOST = "milepost"
 VISIBLE_PROJECTS = (ProjectStatus.ACTIVE, ProjectStatus.PROPOSED, ProjectStatus.ON_HOLD)
@@ -47,7 +48,7 @@ def feed(user) -> bytes:
     ).select_related("project")
     for m in milestones:
         url = reverse("web:milestone_detail", args=[m.pk])
-        if m.status not in (MilestoneStatus.APPROVED, MilestoneStatus.CLOSED):
+        if m.status not in DONE:
             cal.add_component(
                 _event(
                     f"milestone-{m.pk}-due",

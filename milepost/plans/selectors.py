@@ -35,21 +35,18 @@ from milepost.audit.models import AuditEvent
 from milepost.core.errors import NotFound
 
 from .builtin_templates import BUILTIN_TEMPLATES
+from .lifecycle.milestone import DONE, auto_approve_deadline
 from .models import (
     MILESTONE_FIELDS,
     MONEY,
     Deliverable,
     Milestone,
-    MilestoneStatus,
     PlanTemplate,
     PlanVersion,
     Project,
     ProjectAccess,
-    auto_approve_deadline,
 )
 from .proposals import latest_proposals, show_proposal
-
-DONE = (MilestoneStatus.APPROVED, MilestoneStatus.CLOSED)
 
 
 def _visible(user: Any) -> Q:
@@ -107,7 +104,7 @@ def with_next_milestone(projects: QuerySet[Project], *, budget: bool = False) ->
     """Annotate ``next_title`` and ``next_due`` (and ``next_budget``): the first open milestone."""
     upcoming = (
         Milestone.objects.filter(project=OuterRef("pk"))
-        .exclude(status__in=DONE)
+        .exclude(status__in=list(DONE))
         .order_by("position")
     )
     fields = {
@@ -122,7 +119,7 @@ def with_next_milestone(projects: QuerySet[Project], *, budget: bool = False) ->
 def with_approved_budget(projects: QuerySet[Project]) -> QuerySet[Project]:
     """Annotate ``approved_budget``: the budget of approved and closed milestones."""
     approved = (
-        Milestone.objects.filter(project=OuterRef("pk"), status__in=DONE)
+        Milestone.objects.filter(project=OuterRef("pk"), status__in=list(DONE))
         .order_by()
         .values("project")
         .annotate(total=Sum("budget"))

@@ -86,7 +86,8 @@ def attachment_get(user: Any, attachment_id: Any) -> Attachment:
 def agency_queues(organisation_id: int, *, limit: int = 10) -> dict[str, list]:
     """The agency dashboard: what waits on the client, what waits on us, what is late."""
     from milepost.core import clock
-    from milepost.plans.models import Milestone, MilestoneStatus, ProjectStatus
+    from milepost.plans.lifecycle.milestone import DONE, REVIEWING, WORKING
+    from milepost.plans.models import Milestone, ProjectStatus
 
     base = (
         Milestone.objects.filter(
@@ -100,16 +101,12 @@ def agency_queues(organisation_id: int, *, limit: int = 10) -> dict[str, list]:
         "on_client": list(
             base.select_related("project__client")
             .only("title", "review_started_at", "project__client__name")
-            .filter(status=MilestoneStatus.IN_REVIEW)
+            .filter(status__in=REVIEWING)
             .order_by("review_started_at")[:limit]
         ),
-        "on_us": list(
-            base.filter(
-                status__in=[MilestoneStatus.IN_PROGRESS, MilestoneStatus.CHANGES_REQUESTED]
-            ).order_by("planned_due")[:limit]
-        ),
+        "on_us": list(base.filter(status__in=WORKING).order_by("planned_due")[:limit]),
         "overdue": list(
-            base.exclude(status__in=[MilestoneStatus.APPROVED, MilestoneStatus.CLOSED])
+            base.exclude(status__in=DONE)
             .filter(planned_due__lt=clock.today())
             .order_by("planned_due")[:limit]
         ),

@@ -10,10 +10,11 @@ import holidays as holidays_lib
 from django.utils.translation import gettext as _
 
 from milepost.accounts import permissions
-from milepost.core.errors import InvalidInput, NotAllowed, NotFound, RuleViolation
+from milepost.core.errors import InvalidInput, NotAllowed, NotFound
 from milepost.core.money import MoneyError, normalise, parse_amount
 
-from ..models import MILESTONE_FIELDS, BillingTrigger, Milestone, Project, ProjectStatus
+from ..lifecycle.project import ProjectAction, refusal
+from ..models import MILESTONE_FIELDS, BillingTrigger, Milestone, Project
 from ..rules import MilestoneSpec
 
 
@@ -37,21 +38,10 @@ def lock_project(project: Project) -> Project:
 
 
 def require_draft(project: Project) -> None:
-    """Plans change only while in draft."""
-    if project.status == ProjectStatus.DRAFT:
-        return
-    if project.status == ProjectStatus.PROPOSED:
-        raise RuleViolation(
-            _("The plan is waiting for the client's answer. Withdraw the proposal to edit it."),
-            code="plan_locked",
-        )
-    raise RuleViolation(
-        _(
-            "The plan was accepted and is locked. Scope, budget and dates change only through "
-            "change orders."
-        ),
-        code="plan_locked",
-    )
+    """Plans change only while in draft (``plan_locked`` otherwise: the project lifecycle)."""
+    refused = refusal(project.status, ProjectAction.EDIT_PLAN)
+    if refused is not None:
+        raise refused.error()
 
 
 def parse_date(value: Any) -> dt.date:

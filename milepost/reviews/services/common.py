@@ -12,10 +12,10 @@ from django.utils.translation import gettext as _
 from milepost.accounts import permissions
 from milepost.core.errors import InvalidInput, NotAllowed, NotFound, RuleViolation
 from milepost.core.uploads import format_size
-from milepost.plans.models import Milestone, MilestoneStatus, Project
+from milepost.plans.lifecycle.milestone import TRANSITIONS, MilestoneStatus, quota_refusal, refusal
+from milepost.plans.models import Milestone, Project
 
 from ..files import CheckedFile, check_upload
-from ..lifecycle import TransitionRefused, next_state
 from ..markdown import render
 from ..models import Attachment, Entry
 
@@ -44,17 +44,12 @@ def require_approver(user: Any, milestone: Milestone) -> None:
 
 
 def target_state(milestone: Milestone, action: str) -> str:
-    """The next state from the state the actor saw, or 409 ``invalid_transition``."""
-    try:
-        return next_state(milestone.status, action)
-    except TransitionRefused as exc:
-        label = MilestoneStatus(milestone.status).label.lower()
-        raise RuleViolation(
-            _("This milestone is %(state)s: you cannot %(action)s it now.")
-            % {"state": label, "action": action.replace("_", " ")},
-            code=exc.code,
-            details={"status": str(milestone.status), "action": str(action)},
-        ) from None
+    """The state after ``action`` from the state the actor saw, or the lifecycle's 409
+    (``invalid_transition``, or the action's own refusal)."""
+    refused = refusal(milestone.status, action)
+    if refused is not None:
+        raise refused.error()
+    return TRANSITIONS[MilestoneStatus(milestone.status)][action]
 
 
 def move(
@@ -90,13 +85,8 @@ def use_revision(milestone: Milestone, expected_status: str, **fields: Any) -> b
 
 
 def quota_exhausted() -> RuleViolation:
-    return RuleViolation(
-        _(
-            "No revision is left on this milestone. The agency can grant an extra revision, or "
-            "you can ask for a change order."
-        ),
-        code="revision_quota_exhausted",
-    )
+    """The refusal when no revision is left (someone else may have used the last one)."""
+    return quota_refusal(revisions_left=0).error()
 
 
 def check_files(files: Iterable[Any] | None, *, milestone: Milestone) -> list[CheckedFile]:

@@ -7,10 +7,11 @@ from django.utils.translation import gettext as _
 
 from milepost.accounts.models import User
 from milepost.core.errors import InvalidInput
+from milepost.plans.lifecycle.milestone import MilestoneAction
 from milepost.plans.models import Milestone
 
 from ..models import Entry
-from .common import add_entry, check_files, require_visible
+from .common import add_entry, check_files, require_visible, target_state
 
 
 @transaction.atomic
@@ -19,6 +20,7 @@ def comment_add(
 ) -> Entry:
     """Anyone who sees the project may comment (Markdown, rendered safely)."""
     require_visible(actor, milestone)
+    target_state(milestone, MilestoneAction.COMMENT)
     text = (body or "").strip()
     if not text:
         raise InvalidInput(

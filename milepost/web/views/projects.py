@@ -16,7 +16,8 @@ from milepost.billing import selectors as billing_selectors
 from milepost.core.errors import InvalidInput, RuleViolation
 from milepost.core.pagination import feed_page
 from milepost.plans import selectors, services
-from milepost.plans.models import MilestoneStatus, ProjectStatus
+from milepost.plans.lifecycle.milestone import DONE
+from milepost.plans.models import ProjectStatus
 from milepost.plans.services.common import require
 from milepost.reviews import policy
 
@@ -109,7 +110,7 @@ def project_create(request):
 def _glance(project) -> dict:
     """What the client wants at a glance: what comes next, what it costs, what is paid."""
     milestones = list(project.milestones.all())
-    done = [m for m in milestones if m.status in (MilestoneStatus.APPROVED, MilestoneStatus.CLOSED)]
+    done = [m for m in milestones if m.status in DONE]
     upcoming = [m for m in milestones if m not in done]
     invoices = list(billing_selectors.invoices_visible_to_project(project))
     invoiced = {i.milestone_id for i in invoices if i.kind == "invoice"}
