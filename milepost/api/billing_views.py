@@ -15,6 +15,7 @@ from milepost.billing import selectors, services
 from milepost.billing.models import Invoice, InvoiceStatus, Payment, PaymentMethod
 from milepost.billing.stripe import checkout_create
 from milepost.core.errors import InvalidInput
+from milepost.plans.permissions import InvoiceAction
 
 from . import roles
 from .filters import id_filter, id_param
@@ -164,7 +165,7 @@ class InvoiceViewSet(viewsets.GenericViewSet):
     def payments(self, request, pk=None):
         """Record a payment (owners and managers): at most what is outstanding."""
         invoice = selectors.invoice_get(request.user, pk)
-        roles.billing_managers(request.user, invoice.project)
+        roles.require(request.user, InvoiceAction.MANAGE, invoice)
         data = validated(PaymentInputSerializer, request.data)
         services.payment_record(invoice=invoice, actor=request.user, **data)
         return Response(
@@ -177,7 +178,7 @@ class InvoiceViewSet(viewsets.GenericViewSet):
     def void(self, request, pk=None):
         """Void an unpaid invoice; answers with the credit note that cancels it."""
         invoice = selectors.invoice_get(request.user, pk)
-        roles.billing_managers(request.user, invoice.project)
+        roles.require(request.user, InvoiceAction.MANAGE, invoice)
         data = validated(VoidInputSerializer, request.data)
         note = services.invoice_void(
             invoice=invoice,

@@ -21,15 +21,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from milepost.accounts.permissions import (
-    can_view_milestones,
-    can_view_project,
-    is_agency_side,
-    organisations_of,
-    project_roles_of,
-    roles_of,
-    sees_last_proposal,
-)
+from milepost.accounts.permissions import organisations_of, roles_of
 from milepost.audit.actions import AuditAction
 from milepost.audit.models import AuditEvent
 from milepost.core.errors import NotFound
@@ -46,11 +38,24 @@ from .models import (
     Project,
     ProjectAccess,
 )
+from .permissions import (
+    can_view_milestones,
+    can_view_project,
+    is_agency_side,
+    project_roles_of,
+    sees_last_proposal,
+)
 from .proposals import latest_proposals, show_proposal
 
 
-def _visible(user: Any) -> Q:
-    return Q(organisation_id__in=list(roles_of(user))) | Q(pk__in=list(project_roles_of(user)))
+def visible_to(user: Any, *, organisation: str = "organisation_id", project: str = "pk") -> Q:
+    """The rows whose project ``user`` may see: their agency's, or shared with them as a client
+    contact (``project_roles_of``). The one visibility filter: ``organisation`` and ``project``
+    name the fields of another model's rows (an invoice's ``project_id``, a milestone's
+    ``project__organisation_id``)."""
+    return Q(**{f"{organisation}__in": list(roles_of(user))}) | Q(
+        **{f"{project}__in": list(project_roles_of(user))}
+    )
 
 
 def _pk(value: Any) -> int:
@@ -71,13 +76,13 @@ def projects_visible_to(
 
     Add what a page shows with :func:`with_next_milestone` and :func:`with_approved_budget`,
     and pass the rows through :func:`as_seen_by`. Client contacts see a project from its first
-    proposal on (``accounts.permissions.project_roles_of``).
+    proposal on (``plans.permissions.project_roles_of``).
     """
     if organisation_id is not None and organisation_id in roles_of(user):
         # Members see every project of their organisation: no need for the wider test.
         projects = Project.objects.filter(organisation_id=organisation_id)
     else:
-        projects = Project.objects.filter(_visible(user))
+        projects = Project.objects.filter(visible_to(user))
         if organisation_id is not None:
             projects = projects.filter(organisation_id=organisation_id)
     if status:

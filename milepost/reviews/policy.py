@@ -1,8 +1,8 @@
 """What a user can do on a milestone right now, and why not: for pages to show or disable.
 
 Derived, never decided here: an action is shown when the lifecycle allows it in the milestone's
-state and the user's role may take it; it is disabled with the reason its gate gives (start,
-revisions left, support window).
+state and the user's role may take it (``plans.permissions.ACTIONS``); it is disabled with the
+reason its gate gives (start, revisions left, support window).
 """
 
 from __future__ import annotations
@@ -13,11 +13,8 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from milepost.accounts import permissions
 from milepost.core import clock
-from milepost.plans.lifecycle import Side
 from milepost.plans.lifecycle.milestone import (
-    ACTORS,
     DONE,
     REVIEWING,
     WORKING,
@@ -28,6 +25,7 @@ from milepost.plans.lifecycle.milestone import (
     support_refusal,
 )
 from milepost.plans.models import Milestone
+from milepost.plans.permissions import allowed
 
 from .services.cycle import start_refusal
 
@@ -82,17 +80,11 @@ PAGE_REASONS = {
     ),
 }
 
-_SIDES = {
-    Side.AGENCY: permissions.is_agency_side,
-    Side.MANAGER: permissions.can_edit_plan,
-    Side.APPROVER: permissions.can_answer_plan,
-}
-
 
 def _availability(user: Any, milestone: Milestone, action: MilestoneAction) -> Availability:
     if action not in allowed_actions(milestone.status):
         return HIDDEN
-    if not _SIDES[ACTORS[action]](user, milestone.project):
+    if not allowed(user, action, milestone.project):
         return HIDDEN
     gate = GATES.get(action)
     refusal = gate(milestone) if gate else None

@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from milepost.accounts import permissions
 from milepost.accounts.models import User
 from milepost.audit.actions import AuditAction
 from milepost.audit.services import audit_record
@@ -16,9 +15,10 @@ from milepost.core.errors import InvalidInput, RuleViolation
 from ..lifecycle.milestone import DONE
 from ..lifecycle.project import SOURCES, TRANSITIONS, ProjectAction, conflict, refusal
 from ..models import Milestone, PlanProposal, PlanVersion, Project
+from ..permissions import require
 from ..proposals import proposal_snapshot
 from ..rules import Problem, validate_plan
-from .common import lock_project, require, snapshot, specs
+from .common import lock_project, snapshot, specs
 
 
 def plan_problems(project: Project) -> list[Problem]:
@@ -51,9 +51,7 @@ def _transition(project: Project, action: ProjectAction, **fields) -> None:
 @transaction.atomic
 def plan_propose(*, project: Project, actor: User) -> Project:
     """Send a valid draft plan to the client for acceptance."""
-    require(
-        actor, project, permissions.can_edit_plan, _("Only owners and managers can propose a plan.")
-    )
+    require(actor, ProjectAction.PROPOSE, project)
     project = lock_project(project)
     refused = refusal(project.status, ProjectAction.PROPOSE)
     if refused is not None:
@@ -97,12 +95,7 @@ def plan_propose(*, project: Project, actor: User) -> Project:
 @transaction.atomic
 def plan_withdraw(*, project: Project, actor: User) -> Project:
     """Take a proposed plan back into draft to change it."""
-    require(
-        actor,
-        project,
-        permissions.can_edit_plan,
-        _("Only owners and managers can withdraw a proposal."),
-    )
+    require(actor, ProjectAction.WITHDRAW, project)
     project = lock_project(project)
     _transition(project, ProjectAction.WITHDRAW, proposed_at=None)
     audit_record(
@@ -119,12 +112,7 @@ def plan_withdraw(*, project: Project, actor: User) -> Project:
 @transaction.atomic
 def plan_accept(*, project: Project, actor: User) -> PlanVersion:
     """The client's approver accepts the plan: it becomes baseline v1 and the project starts."""
-    require(
-        actor,
-        project,
-        permissions.can_answer_plan,
-        _("Only the client's approvers can accept the plan."),
-    )
+    require(actor, ProjectAction.ACCEPT, project)
     project = lock_project(project)
     now = clock.now()
     _transition(project, ProjectAction.ACCEPT, accepted_at=now, accepted_by=actor, plan_version=1)
@@ -156,12 +144,7 @@ def plan_accept(*, project: Project, actor: User) -> PlanVersion:
 @transaction.atomic
 def plan_decline(*, project: Project, reason: str, actor: User) -> Project:
     """The client's approver declines, saying why; the plan goes back to draft."""
-    require(
-        actor,
-        project,
-        permissions.can_answer_plan,
-        _("Only the client's approvers can decline the plan."),
-    )
+    require(actor, ProjectAction.DECLINE, project)
     text = (reason or "").strip()
     if not text:
         raise InvalidInput(

@@ -1,4 +1,4 @@
-"""Helpers shared by the review services: who may act, moving the state, the thread."""
+"""Helpers shared by the review services: moving the state, revisions, files, the thread."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ from django.conf import settings
 from django.db.models import F, Sum
 from django.utils.translation import gettext as _
 
-from milepost.accounts import permissions
-from milepost.core.errors import InvalidInput, NotAllowed, NotFound, RuleViolation
+from milepost.core.errors import InvalidInput, RuleViolation
 from milepost.core.uploads import format_size
 from milepost.plans.lifecycle.milestone import TRANSITIONS, MilestoneStatus, quota_refusal, refusal
 from milepost.plans.models import Milestone, Project
@@ -18,29 +17,6 @@ from milepost.plans.models import Milestone, Project
 from ..files import CheckedFile, check_upload
 from ..markdown import render
 from ..models import Attachment, Entry
-
-
-def require_visible(user: Any, milestone: Milestone) -> None:
-    if not permissions.can_view_milestones(user, milestone.project):
-        raise NotFound(_("Milestone not found."))
-
-
-def require_agency(user: Any, milestone: Milestone) -> None:
-    require_visible(user, milestone)
-    if not permissions.is_agency_side(user, milestone.project):
-        raise NotAllowed(_("Only the agency's team can do this."))
-
-
-def require_manager(user: Any, milestone: Milestone) -> None:
-    require_visible(user, milestone)
-    if not permissions.can_edit_plan(user, milestone.project):
-        raise NotAllowed(_("Only owners and managers can do this."))
-
-
-def require_approver(user: Any, milestone: Milestone) -> None:
-    require_visible(user, milestone)
-    if not permissions.can_answer_plan(user, milestone.project):
-        raise NotAllowed(_("Only the client's approvers can do this."))
 
 
 def target_state(milestone: Milestone, action: str) -> str:

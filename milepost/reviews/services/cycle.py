@@ -20,6 +20,7 @@ from milepost.core.errors import InvalidInput, RuleViolation
 from milepost.plans.lifecycle import milestone as lifecycle
 from milepost.plans.lifecycle.milestone import MilestoneAction as Action
 from milepost.plans.models import BillingTrigger, Deliverable, Milestone, ProjectStatus
+from milepost.plans.permissions import require
 from milepost.plans.services import project_complete
 
 from ..models import (
@@ -36,9 +37,6 @@ from .common import (
     check_files,
     move,
     quota_exhausted,
-    require_agency,
-    require_approver,
-    require_manager,
     target_state,
     use_revision,
 )
@@ -107,7 +105,7 @@ def milestone_start(*, milestone: Milestone, actor: User) -> Milestone:
 
     A milestone billed on start waits in ``awaiting_prepayment`` until its invoice is paid.
     """
-    require_agency(actor, milestone)
+    require(actor, Action.START, milestone)
     prepaid = milestone.billing_trigger == BillingTrigger.ON_START
     action = Action.START_WITH_PREPAYMENT if prepaid else Action.START
     target_state(milestone, action)
@@ -161,7 +159,7 @@ def milestone_deliver(
     files: list | None = None,
 ) -> Delivery:
     """Hand a new version (v1, v2, …) to the client for review."""
-    require_agency(actor, milestone)
+    require(actor, Action.DELIVER, milestone)
     target_state(milestone, Action.DELIVER)
     errors: dict[str, list[str]] = {}
     if not (notes or "").strip():
@@ -228,7 +226,7 @@ def deliverable_verdict(
 ) -> Verdict:
     """The approver marks one deliverable of the delivery under review passed or failed."""
     milestone = deliverable.milestone
-    require_approver(actor, milestone)
+    require(actor, Action.VERDICT, milestone)
     if status not in Verdict.Status.values:
         raise InvalidInput(
             _("Choose passed or failed."), details={"status": [_("Choose passed or failed.")]}
@@ -270,7 +268,7 @@ def milestone_request_changes(
     *, milestone: Milestone, actor: User, feedback: str, files: list | None = None
 ) -> ChangeRequest:
     """The approver asks for changes, in writing; this uses one revision."""
-    require_approver(actor, milestone)
+    require(actor, Action.REQUEST_CHANGES, milestone)
     target = target_state(milestone, Action.REQUEST_CHANGES)
     text = _required_text(feedback, "feedback", _("Write what should change."))
     checked = check_files(files, milestone=milestone)
@@ -314,7 +312,7 @@ def milestone_request_changes(
 @transaction.atomic
 def milestone_grant_revision(*, milestone: Milestone, actor: User, reason: str) -> RevisionGrant:
     """Give one extra revision, saying why (owners and managers)."""
-    require_manager(actor, milestone)
+    require(actor, Action.GRANT_REVISION, milestone)
     text = _required_text(reason, "reason", _("Say why the extra revision is granted."))
     updated = Milestone.objects.filter(
         pk=milestone.pk, status__in=lifecycle.SOURCES[Action.GRANT_REVISION]
@@ -438,7 +436,7 @@ def milestone_approve(
     *, milestone: Milestone, actor: User, note: str = "", accept_open_items: bool = False
 ) -> Approval:
     """The approver accepts the delivery under review; the support window opens."""
-    require_approver(actor, milestone)
+    require(actor, Action.APPROVE, milestone)
     target_state(milestone, Action.APPROVE)
     return _approve(milestone, actor, note=note, accept_open_items=accept_open_items)
 

@@ -13,14 +13,13 @@ from milepost.plans.lifecycle import Refusal
 from milepost.plans.lifecycle import milestone as lifecycle
 from milepost.plans.lifecycle.milestone import MilestoneAction as Action
 from milepost.plans.models import Milestone
+from milepost.plans.permissions import require
 
 from ..models import Entry, SupportRequest
 from .common import (
     add_entry,
     check_files,
     move,
-    require_agency,
-    require_approver,
     target_state,
     use_revision,
 )
@@ -49,7 +48,7 @@ def support_request_file(
     *, milestone: Milestone, actor: User, description: str, files: list | None = None
 ) -> SupportRequest:
     """The approver asks for a small fix during the support window; uses one revision."""
-    require_approver(actor, milestone)
+    require(actor, Action.SUPPORT_REQUEST, milestone)
     text = _required_text(description, "description", _("Describe the fix you need."))
     checked = check_files(files, milestone=milestone)
     fresh = Milestone.objects.get(pk=milestone.pk)
@@ -85,7 +84,7 @@ def support_request_resolve(
 ) -> SupportRequest:
     """The agency marks a support request done."""
     milestone = request.milestone
-    require_agency(actor, milestone)
+    require(actor, Action.RESOLVE, milestone)
     target_state(milestone, Action.RESOLVE)
     now = clock.now()
     text = (resolution or "").strip()

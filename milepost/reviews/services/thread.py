@@ -9,9 +9,10 @@ from milepost.accounts.models import User
 from milepost.core.errors import InvalidInput
 from milepost.plans.lifecycle.milestone import MilestoneAction
 from milepost.plans.models import Milestone
+from milepost.plans.permissions import require
 
 from ..models import Entry
-from .common import add_entry, check_files, require_visible, target_state
+from .common import add_entry, check_files, target_state
 
 
 @transaction.atomic
@@ -19,7 +20,7 @@ def comment_add(
     *, milestone: Milestone, actor: User, body: str, files: list | None = None
 ) -> Entry:
     """Anyone who sees the project may comment (Markdown, rendered safely)."""
-    require_visible(actor, milestone)
+    require(actor, MilestoneAction.COMMENT, milestone)
     target_state(milestone, MilestoneAction.COMMENT)
     text = (body or "").strip()
     if not text:

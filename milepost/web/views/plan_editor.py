@@ -9,12 +9,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from milepost.accounts import permissions
-from milepost.core.errors import InvalidInput, NotAllowed, RuleViolation
+from milepost.core.errors import InvalidInput, RuleViolation
 from milepost.core.money import normalise
 from milepost.plans import selectors, services
 from milepost.plans.lifecycle.project import SOURCES, ProjectAction
 from milepost.plans.models import MILESTONE_FIELDS
+from milepost.plans.permissions import require
 from milepost.plans.rules import allocation_message
 
 from ..forms import apply_errors
@@ -38,8 +38,7 @@ def _milestone_forms(milestone, currency):
 
 def _editable_project(request, pk: int):
     project = selectors.project_get(request.user, pk)
-    if not permissions.can_edit_plan(request.user, project):
-        raise NotAllowed(_("Only owners and managers can edit the plan."))
+    require(request.user, ProjectAction.EDIT_PLAN, project)
     return project
 
 
