@@ -57,7 +57,7 @@ def support_request_file(
         raise refusal.error()
     if not use_revision(fresh, fresh.status):
         fresh.refresh_from_db()  # someone else closed it, or took the last revision
-        raise (_support_refusal(fresh) or lifecycle.quota_refusal(0)).error()
+        raise (_support_refusal(fresh) or lifecycle.quota_refusal(revisions_left=0)).error()
     fresh.refresh_from_db()
     request = SupportRequest.objects.create(milestone=fresh, description=text, filed_by=actor)
     add_entry(fresh, Entry.Kind.SUPPORT, author=actor, body=text, files=checked)
