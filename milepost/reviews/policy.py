@@ -81,8 +81,10 @@ PAGE_REASONS = {
 }
 
 
-def _availability(user: Any, milestone: Milestone, action: MilestoneAction) -> Availability:
-    if action not in allowed_actions(milestone.status):
+def _availability(
+    user: Any, milestone: Milestone, action: MilestoneAction, possible: frozenset
+) -> Availability:
+    if action not in possible:
         return HIDDEN
     if not allowed(user, action, milestone.project):
         return HIDDEN
@@ -95,7 +97,10 @@ def _availability(user: Any, milestone: Milestone, action: MilestoneAction) -> A
 
 def milestone_actions(user: Any, milestone: Milestone) -> dict[str, Availability]:
     """Each action of the milestone page for ``user``: hidden, disabled with a reason, or open."""
-    return {str(action): _availability(user, milestone, action) for action in PAGE_ACTIONS}
+    possible = allowed_actions(milestone.status)
+    return {
+        str(action): _availability(user, milestone, action, possible) for action in PAGE_ACTIONS
+    }
 
 
 def waiting_for(milestone: Milestone) -> tuple[str, Any] | None:
