@@ -102,11 +102,7 @@ def test_a_forbidden_import_breaks_its_contracts(options, graph, importer, impor
         ("milepost.web", "milepost.api"),  # the error shape is core.errors.error_body
         ("milepost.api", "milepost.web"),
         ("milepost.billing", "milepost.reviews"),  # approval calls billing, not the reverse
-        pytest.param(
-            "milepost.accounts",
-            "milepost.plans",
-            marks=pytest.mark.xfail(strict=True, reason="removed on i11-lifecycle"),
-        ),
+        ("milepost.accounts", "milepost.plans"),  # project permissions live in plans
     ],
 )
 def test_no_import_path_leads_upward(graph, importer, imported):

@@ -28,7 +28,13 @@ from milepost.billing.models import Invoice
 from milepost.core import clock
 from milepost.mail.models import OutgoingEmail
 from milepost.plans import services as plans
+from milepost.plans.lifecycle import Side
+from milepost.plans.lifecycle import milestone as milestone_lifecycle
+from milepost.plans.lifecycle import project as project_lifecycle
+from milepost.plans.lifecycle.milestone import MilestoneAction
+from milepost.plans.lifecycle.project import ProjectAction
 from milepost.plans.models import Milestone, PlanTemplate
+from milepost.plans.permissions import ACTIONS, InvoiceAction
 from milepost.reviews import services as reviews
 from milepost.reviews.models import Attachment, SupportRequest
 
@@ -1064,3 +1070,98 @@ def test_a_refused_role_is_refused_before_its_input_is_read(
         f"POST {url} (empty) as {role}: expected {wanted}, got {response.status_code}"
     )
     assert not _changed(before, _snapshot())
+
+
+# --- Every action of the one table (plans.permissions.ACTIONS) has rows, and its rows agree ---
+
+M, P = MilestoneAction, ProjectAction
+
+#: The matrix rows (URL name, method) through which a person takes each action of the table.
+ACTION_ROWS: dict[str, list[tuple[str, str]]] = {
+    M.START: [("web:milestone_start", "post"), ("api:milestone-start", "post")],
+    # The same button and endpoint: the milestone's billing trigger chooses the action.
+    M.START_WITH_PREPAYMENT: [("web:milestone_start", "post"), ("api:milestone-start", "post")],
+    M.DELIVER: [("web:milestone_deliver", "post"), ("api:milestone-deliver", "post")],
+    M.VERDICT: [("web:deliverable_verdict", "post"), ("api:verdict", "post")],
+    M.REQUEST_CHANGES: [
+        ("web:milestone_request_changes", "post"),
+        ("api:milestone-request-changes", "post"),
+    ],
+    M.APPROVE: [("web:milestone_approve", "post"), ("api:milestone-approve", "post")],
+    M.GRANT_REVISION: [
+        ("web:milestone_grant_revision", "post"),
+        ("api:milestone-grant-revision", "post"),
+    ],
+    M.SUPPORT_REQUEST: [
+        ("web:support_request_file", "post"),
+        ("api:milestone-support-requests", "post"),
+    ],
+    M.RESOLVE: [("web:support_request_resolve", "post"), ("api:support-request-resolve", "post")],
+    M.COMMENT: [("web:comment_add", "post"), ("api:milestone-comments", "post")],
+    P.PROPOSE: [("web:project_propose", "post"), ("api:project-propose", "post")],
+    P.WITHDRAW: [("web:project_withdraw", "post"), ("api:project-withdraw", "post")],
+    P.ACCEPT: [("web:project_accept", "post"), ("api:project-accept", "post")],
+    P.DECLINE: [("web:project_decline", "post"), ("api:project-decline", "post")],
+    P.EDIT_PLAN: [
+        ("web:plan_editor", "get"),
+        ("web:milestone_add", "post"),
+        ("web:milestone_edit", "post"),
+        ("web:milestone_move", "post"),
+        ("web:milestone_remove", "get"),
+        ("web:milestone_remove", "post"),
+        ("api:project-milestones", "post"),
+        ("api:milestone-detail", "patch"),
+        ("api:milestone-detail", "delete"),
+    ],
+    P.UPDATE: [("web:project_settings", "post"), ("api:project-detail", "patch")],
+    P.GRANT_ACCESS: [("web:project_access", "post"), ("api:project-access", "post")],
+    P.SAVE_TEMPLATE: [("web:project_save_template", "post")],
+    InvoiceAction.MANAGE: [
+        ("web:payment_record", "post"),
+        ("web:invoice_void", "get"),
+        ("web:invoice_void", "post"),
+        ("api:invoice-payments", "post"),
+        ("api:invoice-void", "post"),
+    ],
+    InvoiceAction.PAY: [("web:invoice_checkout", "post"), ("api:invoice-checkout", "post")],
+}
+
+#: Who each side is among the matrix's roles (the outsider belongs to another agency).
+SIDE_ROLES = {
+    Side.AGENCY: {"owner", "manager", "member"},
+    Side.MANAGER: {"owner", "manager"},
+    Side.APPROVER: {"approver"},
+    Side.ANYONE: {"owner", "manager", "member", "approver", "viewer"},
+}
+
+
+def test_every_action_of_the_table_has_rows():
+    assert set(ACTION_ROWS) == set(ACTIONS)
+    declared = {(row.name, row.method) for row in ROWS}
+    for action, rows in ACTION_ROWS.items():
+        assert rows, action
+        assert set(rows) <= declared, f"{action}: rows not in the matrix {set(rows) - declared}"
+
+
+def test_the_table_holds_every_action_a_person_takes():
+    people = {a for a, side in milestone_lifecycle.ACTORS.items() if side is not Side.SYSTEM}
+    people |= {a for a, side in project_lifecycle.ACTORS.items() if side is not Side.SYSTEM}
+    assert people | set(InvoiceAction) == set(ACTIONS)
+    assert len({str(a) for a in ACTIONS}) == len(ACTIONS)  # no two actions share a name
+    assert set(SIDE_ROLES) == {rule.side for rule in ACTIONS.values()}
+
+
+@pytest.mark.parametrize("action", list(ACTION_ROWS), ids=str)
+def test_the_rows_of_an_action_refuse_exactly_the_roles_its_side_leaves_out(action):
+    side = ACTIONS[action].side
+    for name, method in ACTION_ROWS[action]:
+        for row in ROWS:
+            if (row.name, row.method) != (name, method):
+                continue
+            assert row.expect["outsider"] == 404, f"{name}: another agency sees nothing"
+            for role in set(ROLES) - {"anonymous", "outsider"}:
+                refused = row.expect[role] in (403, 404)
+                assert refused == (role not in SIDE_ROLES[side]), (
+                    f"{method.upper()} {name} as {role}: {row.expect[role]}, but {action} is "
+                    f"the {side}'s"
+                )

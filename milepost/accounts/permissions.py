@@ -1,4 +1,7 @@
-"""Who may do what. Every view, API endpoint and service asks here, and nowhere else.
+"""Who may do what in an organisation: its settings, members, clients, templates, invoicing.
+
+A project's own checks (who sees it, who may act on it, its milestones and invoices) are
+``plans.permissions``, beside project access.
 
 Roles are loaded once per user object, with the organisations, and cached on it, so a page asks
 the database once.
@@ -78,74 +81,11 @@ def can_manage_clients(user: Any, organisation: Organisation | int) -> bool:
     return role_in(user, organisation) in MANAGING_ROLES
 
 
-# --- Projects ------------------------------------------------------------------------------------
-
-
-def project_roles_of(user: Any) -> dict[int, str]:
-    """Map project id → access role ("approver"/"viewer") for a client contact (cached).
-
-    Only projects proposed at least once: until its first proposal a project is the agency's
-    alone, so its contacts do not see it anywhere (404), whatever access they were given.
-    """
-    if not getattr(user, "is_authenticated", False):
-        return {}
-    cached = getattr(user, "_milepost_project_roles", None)
-    if cached is None:
-        from milepost.plans.models import ProjectAccess
-
-        cached = dict(
-            ProjectAccess.objects.filter(
-                user=user, project__first_proposed_at__isnull=False
-            ).values_list("project_id", "role")
-        )
-        user._milepost_project_roles = cached
-    return cached
-
-
-def forget_project_roles(user: Any) -> None:
-    if hasattr(user, "_milepost_project_roles"):
-        del user._milepost_project_roles
-
-
-def can_view_project(user: Any, project: Any) -> bool:
-    """Agency members of the project's organisation, and contacts given access to it."""
-    return role_in(user, project.organisation_id) is not None or project.pk in project_roles_of(
-        user
-    )
-
-
-def is_agency_side(user: Any, project: Any) -> bool:
-    return role_in(user, project.organisation_id) is not None
-
-
-def sees_last_proposal(user: Any, project: Any) -> bool:
-    """A client contact looking at a plan back in draft (declined or withdrawn): they see the
-    version last proposed to them, not the edits in progress, nor the agency's edit history."""
-    return project.being_revised and not is_agency_side(user, project)
-
-
-def can_view_milestones(user: Any, project: Any) -> bool:
-    """Single milestones (their pages, deliverables, threads and files) of a visible project;
-    not while a contact sees only the last proposal (the plan as a whole, on the project)."""
-    return can_view_project(user, project) and not sees_last_proposal(user, project)
-
-
-def can_edit_plan(user: Any, project: Any) -> bool:
-    """Plans and budgets: owners and managers."""
-    return role_in(user, project.organisation_id) in MANAGING_ROLES
+# --- Plans (organisation-wide; a project's own checks are plans.permissions) ----------------------
 
 
 def can_create_project(user: Any, organisation: Organisation | int) -> bool:
     return role_in(user, organisation) in MANAGING_ROLES
-
-
-def can_manage_project_access(user: Any, project: Any) -> bool:
-    return role_in(user, project.organisation_id) in MANAGING_ROLES
-
-
-def can_answer_plan(user: Any, project: Any) -> bool:
-    """Accept or decline a proposed plan: the client's approvers on this project."""
-    return project_roles_of(user).get(project.pk) == "approver"
 
 
 def can_manage_templates(user: Any, organisation: Organisation | int) -> bool:
@@ -160,16 +100,6 @@ def can_view_invoices_of(user: Any, organisation: Organisation | int) -> bool:
     return role_in(user, organisation) is not None
 
 
-def can_manage_billing(user: Any, project: Any) -> bool:
-    """Record payments, void invoices: owners and managers."""
-    return role_in(user, project.organisation_id) in MANAGING_ROLES
-
-
 def can_manage_invoicing(user: Any, organisation: Organisation | int) -> bool:
     """Be told what the organisation's or a client's invoices lack: owners and managers."""
     return role_in(user, organisation) in MANAGING_ROLES
-
-
-def can_pay(user: Any, project: Any) -> bool:
-    """Pay by card: the client's approvers."""
-    return project_roles_of(user).get(project.pk) == "approver"

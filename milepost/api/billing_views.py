@@ -15,6 +15,7 @@ from milepost.billing import selectors, services
 from milepost.billing.models import Invoice, InvoiceStatus, Payment, PaymentMethod
 from milepost.billing.stripe import checkout_create
 from milepost.core.errors import InvalidInput
+from milepost.plans.permissions import InvoiceAction
 from milepost.reviews import services as reviews
 
 from . import roles
@@ -165,7 +166,7 @@ class InvoiceViewSet(viewsets.GenericViewSet):
     def payments(self, request, pk=None):
         """Record a payment (owners and managers): at most what is outstanding."""
         invoice = selectors.invoice_get(request.user, pk)
-        roles.billing_managers(request.user, invoice.project)
+        roles.require(request.user, InvoiceAction.MANAGE, invoice)
         data = validated(PaymentInputSerializer, request.data)
         reviews.payment_record_and_release(invoice=invoice, actor=request.user, **data)
         return Response(
@@ -178,7 +179,7 @@ class InvoiceViewSet(viewsets.GenericViewSet):
     def void(self, request, pk=None):
         """Void an unpaid invoice; answers with the credit note that cancels it."""
         invoice = selectors.invoice_get(request.user, pk)
-        roles.billing_managers(request.user, invoice.project)
+        roles.require(request.user, InvoiceAction.MANAGE, invoice)
         data = validated(VoidInputSerializer, request.data)
         note = services.invoice_void(
             invoice=invoice,

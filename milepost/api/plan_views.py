@@ -10,10 +10,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from milepost.accounts.models import Client
-from milepost.accounts.permissions import forget_project_roles, roles_of
+from milepost.accounts.permissions import roles_of
 from milepost.core.errors import InvalidInput, NotAllowed
 from milepost.plans import selectors, services
+from milepost.plans.lifecycle.project import ProjectAction
 from milepost.plans.models import Milestone, ProjectStatus
+from milepost.plans.permissions import forget_project_roles
 
 from . import plan_serializers as s
 from . import roles
@@ -96,7 +98,7 @@ class ProjectViewSet(viewsets.GenericViewSet):
     @extend_schema(request=s.ProjectPatchSerializer, responses={200: s.ProjectSerializer, **ERRORS})
     def partial_update(self, request, pk=None):
         project = selectors.project_get(request.user, pk)
-        roles.managers(request.user, project)
+        roles.require(request.user, ProjectAction.UPDATE, project)
         data = validated(s.ProjectPatchSerializer, request.data)
         services.project_update(project=project, actor=request.user, **data)
         return Response(_project_json(request.user, pk))
@@ -106,7 +108,7 @@ class ProjectViewSet(viewsets.GenericViewSet):
     def access(self, request, pk=None):
         """Give a client contact access as `approver` or `viewer` (invites them when new)."""
         project = selectors.project_get(request.user, pk)
-        roles.managers(request.user, project)
+        roles.require(request.user, ProjectAction.GRANT_ACCESS, project)
         data = validated(s.AccessInputSerializer, request.data)
         access = services.project_access_grant(project=project, actor=request.user, **data)
         return Response(s.AccessSerializer(access).data, status=status.HTTP_201_CREATED)
@@ -124,7 +126,7 @@ class ProjectViewSet(viewsets.GenericViewSet):
         if request.method == "GET":
             page = self.paginate_queryset(list(project.milestones.all()))
             return self.get_paginated_response(s.MilestoneSerializer(page, many=True).data)
-        roles.managers(request.user, project)
+        roles.require(request.user, ProjectAction.EDIT_PLAN, project)
         data = validated(s.MilestoneInputSerializer, request.data)
         data["deliverables"] = [dict(d) for d in data.get("deliverables", [])]
         milestone = services.milestone_add(project=project, actor=request.user, **data)
@@ -160,7 +162,7 @@ class ProjectViewSet(viewsets.GenericViewSet):
     def decline(self, request, pk=None):
         """Decline the proposed plan with a reason; it returns to draft."""
         project = selectors.project_get(request.user, pk)
-        roles.approvers(request.user, project)
+        roles.require(request.user, ProjectAction.DECLINE, project)
         data = validated(s.DeclineSerializer, request.data)
         services.plan_decline(project=project, actor=request.user, reason=data["reason"])
         forget_project_roles(request.user)
@@ -198,7 +200,7 @@ class MilestoneViewSet(MilestoneReviewActions, viewsets.GenericViewSet):
     def partial_update(self, request, pk=None):
         """Change a milestone of a draft plan; `deliverables` replaces the list."""
         milestone = selectors.milestone_get(request.user, pk)
-        roles.managers(request.user, milestone.project)
+        roles.require(request.user, ProjectAction.EDIT_PLAN, milestone.project)
         data = validated(s.MilestonePatchSerializer, request.data)
         if "deliverables" in data:
             data["deliverables"] = [dict(d) for d in data["deliverables"]]

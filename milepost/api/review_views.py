@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from milepost.plans import selectors as plan_selectors
+from milepost.plans.lifecycle.milestone import MilestoneAction
 from milepost.reviews import selectors, services
 
 from . import plan_serializers as ps
@@ -52,7 +53,7 @@ class MilestoneReviewActions:
     def deliver(self, request, pk=None):
         """Deliver a new version for review: `notes`, optional `preview_url`, `files`."""
         milestone = plan_selectors.milestone_get(request.user, pk)
-        roles.agency(request.user, milestone.project)
+        roles.require(request.user, MilestoneAction.DELIVER, milestone)
         data = validated(s.DeliverInputSerializer, request.data)
         delivery = services.milestone_deliver(
             milestone=milestone,
@@ -80,7 +81,7 @@ class MilestoneReviewActions:
     def request_changes(self, request, pk=None):
         """Ask for changes in writing (uses one revision; 409 `revision_quota_exhausted`)."""
         milestone = plan_selectors.milestone_get(request.user, pk)
-        roles.approvers(request.user, milestone.project)
+        roles.require(request.user, MilestoneAction.REQUEST_CHANGES, milestone)
         data = validated(s.FeedbackInputSerializer, request.data)
         services.milestone_request_changes(
             milestone=milestone,
@@ -97,7 +98,7 @@ class MilestoneReviewActions:
     def approve(self, request, pk=None):
         """Approve the delivery under review; open items need `accept_open_items: true`."""
         milestone = plan_selectors.milestone_get(request.user, pk)
-        roles.approvers(request.user, milestone.project)
+        roles.require(request.user, MilestoneAction.APPROVE, milestone)
         data = validated(s.ApproveInputSerializer, request.data)
         services.milestone_approve(milestone=milestone, actor=request.user, **data)
         return Response(_milestone_json(request.user, pk))
@@ -109,7 +110,7 @@ class MilestoneReviewActions:
     def grant_revision(self, request, pk=None):
         """Give one extra revision, with a `reason` (owners and managers)."""
         milestone = plan_selectors.milestone_get(request.user, pk)
-        roles.managers(request.user, milestone.project)
+        roles.require(request.user, MilestoneAction.GRANT_REVISION, milestone)
         data = validated(s.ReasonInputSerializer, request.data)
         services.milestone_grant_revision(
             milestone=milestone, actor=request.user, reason=data["reason"]
@@ -177,7 +178,7 @@ class MilestoneReviewActions:
         if request.method == "GET":
             page = self.paginate_queryset(selectors.support_requests_of(milestone))
             return self.get_paginated_response(s.SupportRequestSerializer(page, many=True).data)
-        roles.approvers(request.user, milestone.project)
+        roles.require(request.user, MilestoneAction.SUPPORT_REQUEST, milestone)
         data = validated(s.SupportInputSerializer, request.data)
         created = services.support_request_file(
             milestone=milestone,
@@ -194,7 +195,7 @@ class VerdictView(APIView):
     def post(self, request, pk):
         """Mark a deliverable of the delivery under review `passed` or `failed`, with a note."""
         deliverable = selectors.deliverable_get(request.user, pk)
-        roles.approvers(request.user, deliverable.milestone.project)
+        roles.require(request.user, MilestoneAction.VERDICT, deliverable.milestone)
         data = validated(s.VerdictInputSerializer, request.data)
         verdict = services.deliverable_verdict(deliverable=deliverable, actor=request.user, **data)
         return Response(s.VerdictSerializer(verdict).data)
@@ -207,7 +208,7 @@ class ResolveView(APIView):
     def post(self, request, pk):
         """Mark a support request resolved (the agency's team)."""
         support_request = selectors.support_request_get(request.user, pk)
-        roles.agency(request.user, support_request.milestone.project)
+        roles.require(request.user, MilestoneAction.RESOLVE, support_request.milestone)
         data = validated(s.ResolveInputSerializer, request.data)
         resolved = services.support_request_resolve(
             request=support_request, actor=request.user, **data

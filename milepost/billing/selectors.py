@@ -6,24 +6,19 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import QuerySet, Sum
 
-from milepost.accounts.permissions import project_roles_of, roles_of
+from milepost.accounts.permissions import roles_of
 from milepost.core import clock
 from milepost.core.errors import NotFound
 from milepost.core.money import normalise
+from milepost.plans.selectors import visible_to
 
 from .einvoice import Problem, party_problems, tax_category
 from .models import Invoice, InvoiceKind, InvoiceStatus, StripeEvent
 from .services import buyer_snapshot, seller_snapshot
 
 UNPAID = (InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID)
-
-
-def _visible(user: Any) -> Q:
-    return Q(organisation_id__in=list(roles_of(user))) | Q(
-        project_id__in=list(project_roles_of(user))
-    )
 
 
 def invoices_visible_to(
@@ -40,7 +35,7 @@ def invoices_visible_to(
         # Members see every invoice of their organisation: no need for the wider test.
         invoices = Invoice.objects.filter(organisation_id=organisation_id)
     else:
-        invoices = Invoice.objects.filter(_visible(user))
+        invoices = Invoice.objects.filter(visible_to(user, project="project_id"))
         if organisation_id is not None:
             invoices = invoices.filter(organisation_id=organisation_id)
     if project_id:
@@ -82,7 +77,7 @@ def totals(invoices: QuerySet[Invoice]) -> list[dict[str, Any]]:
 
 def invoice_get(user: Any, invoice_id: Any) -> Invoice:
     invoice = (
-        Invoice.objects.filter(_visible(user), pk=_pk(invoice_id))
+        Invoice.objects.filter(visible_to(user, project="project_id"), pk=_pk(invoice_id))
         .select_related(
             "project",
             "project__client",

@@ -11,15 +11,15 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from milepost.accounts import permissions
 from milepost.accounts.models import User
 from milepost.audit.actions import AuditAction
 from milepost.audit.services import audit_record
 from milepost.core import clock, events
-from milepost.core.errors import InvalidInput, NotAllowed, NotFound, RuleViolation
+from milepost.core.errors import InvalidInput, RuleViolation
 from milepost.core.events import EventType
 from milepost.core.money import MoneyError, normalise, parse_amount
 from milepost.plans.models import Milestone
+from milepost.plans.permissions import InvoiceAction, require
 
 from .einvoice import problems as einvoice_problems
 from .models import (
@@ -185,13 +185,6 @@ def invoice_issue(*, milestone: Milestone, trigger: str, actor: User | None = No
     return invoice
 
 
-def _require_manager(actor: User, invoice: Invoice) -> None:
-    if not permissions.can_view_project(actor, invoice.project):
-        raise NotFound(_("Invoice not found."))
-    if not permissions.can_manage_billing(actor, invoice.project):
-        raise NotAllowed(_("Only owners and managers can do this."))
-
-
 def _clean_payment(
     invoice: Invoice, amount: Any, date: Any, method: str, reference: str
 ) -> dict[str, Any]:
@@ -292,7 +285,7 @@ def payment_record(
     Billing knows nothing of the review cycle: a paid prepayment invoice releases its milestone
     through ``reviews.services.payment_record_and_release``, which the views call.
     """
-    _require_manager(actor, invoice)
+    require(actor, InvoiceAction.MANAGE, invoice)
     cleaned = _clean_payment(invoice, amount, date, method, reference)
     return _apply_payment(invoice, actor=actor, **cleaned)
 
@@ -306,7 +299,7 @@ def invoice_void(
     With ``reissue`` a corrected invoice for the same milestone and trigger follows at once,
     with the seller's and buyer's details as they are now (a prepaid milestone is never stuck).
     """
-    _require_manager(actor, invoice)
+    require(actor, InvoiceAction.MANAGE, invoice)
     invoice = (
         Invoice.objects.select_for_update(of=("self",))  # the invoice only: see _apply_payment
         .select_related("project", "project__organisation", "organisation")

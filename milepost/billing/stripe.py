@@ -16,11 +16,11 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from milepost.accounts import permissions
 from milepost.accounts.models import Organisation, User
 from milepost.core import clock
-from milepost.core.errors import ApplicationError, InvalidInput, NotAllowed, NotFound, RuleViolation
+from milepost.core.errors import ApplicationError, InvalidInput, NotFound, RuleViolation
 from milepost.core.money import from_minor, to_minor
+from milepost.plans.permissions import InvoiceAction, require
 
 from .models import Invoice, InvoiceKind, InvoiceStatus, PaymentMethod, StripeEvent
 from .services import _apply_payment
@@ -34,10 +34,7 @@ def payments_enabled() -> bool:
 
 def checkout_create(*, invoice: Invoice, actor: User, success_url: str, cancel_url: str) -> str:
     """Open a Stripe Checkout Session for what is outstanding; return its URL."""
-    if not permissions.can_view_project(actor, invoice.project):
-        raise NotFound(_("Invoice not found."))
-    if not permissions.can_pay(actor, invoice.project):
-        raise NotAllowed(_("Only the client's approvers can pay invoices."))
+    require(actor, InvoiceAction.PAY, invoice)
     if not payments_enabled():
         raise RuleViolation(_("Card payments are not set up."), code="payments_not_configured")
     if invoice.kind != InvoiceKind.INVOICE or invoice.status not in (

@@ -5,16 +5,16 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar, Event
 
-from milepost.accounts.permissions import project_roles_of, roles_of
 from milepost.billing.models import Invoice, InvoiceKind
 from milepost.billing.selectors import UNPAID
 from milepost.core import clock
-from milepost.plans.models import Milestone, MilestoneStatus, ProjectStatus
+from milepost.plans.lifecycle.milestone import DONE
+from milepost.plans.models import Milestone, ProjectStatus
+from milepost.plans.selectors import visible_to
 
 HOST = "milepost"
 VISIBLE_PROJECTS = (ProjectStatus.ACTIVE, ProjectStatus.PROPOSED, ProjectStatus.ON_HOLD)
@@ -39,15 +39,13 @@ def feed(user) -> bytes:
     cal.add("prodid", "-//Milepost//Milestones//EN")
     cal.add("version", "2.0")
     cal.add("x-wr-calname", f"Milepost · {user.get_full_name()}")
-    visible = Q(project__organisation_id__in=list(roles_of(user))) | Q(
-        project_id__in=list(project_roles_of(user))
-    )
     milestones = Milestone.objects.filter(
-        visible, project__status__in=VISIBLE_PROJECTS
+        visible_to(user, organisation="project__organisation_id", project="project_id"),
+        project__status__in=VISIBLE_PROJECTS,
     ).select_related("project")
     for m in milestones:
         url = reverse("web:milestone_detail", args=[m.pk])
-        if m.status not in (MilestoneStatus.APPROVED, MilestoneStatus.CLOSED):
+        if m.status not in DONE:
             cal.add_component(
                 _event(
                     f"milestone-{m.pk}-due",
@@ -68,7 +66,9 @@ def feed(user) -> bytes:
                 )
             )
     invoices = Invoice.objects.filter(
-        visible, kind=InvoiceKind.INVOICE, status__in=UNPAID
+        visible_to(user, organisation="project__organisation_id", project="project_id"),
+        kind=InvoiceKind.INVOICE,
+        status__in=UNPAID,
     ).select_related("project")
     for inv in invoices:
         cal.add_component(

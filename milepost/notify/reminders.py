@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from milepost.core import clock
+from milepost.plans.lifecycle.milestone import OPEN, REVIEWING, SOURCES, MilestoneAction
 from milepost.plans.models import Milestone, MilestoneStatus, ProjectStatus
 from milepost.plans.rules import add_working_days, is_working_day
 from milepost.plans.services.common import holidays_for
@@ -39,9 +40,7 @@ def _active_milestones():
 def review_reminders(now: dt.datetime) -> int:
     """Reviews waiting 3 days, and 1 day before auto-approval: client approvers."""
     sent = 0
-    for m in _active_milestones().filter(
-        status=MilestoneStatus.IN_REVIEW, review_started_at__isnull=False
-    ):
+    for m in _active_milestones().filter(status__in=REVIEWING, review_started_at__isnull=False):
         delivery = m.deliveries.order_by("-number").values_list("number", flat=True).first()
         url = reverse("web:milestone_detail", args=[m.pk])
         if now >= m.review_started_at + dt.timedelta(days=3):
@@ -77,14 +76,9 @@ def due_reminders(now: dt.datetime) -> int:
     """Due in 2 working days, or overdue against plan: the agency's team."""
     today = clock.today()
     sent = 0
-    open_states = [
-        MilestoneStatus.PLANNED,
-        MilestoneStatus.AWAITING_PREPAYMENT,
-        MilestoneStatus.IN_PROGRESS,
-        MilestoneStatus.CHANGES_REQUESTED,
-    ]
+    # Not done, and not with the client for review: the agency's to finish.
     for m in _active_milestones().filter(
-        status__in=open_states, planned_due__lte=today + dt.timedelta(days=7)
+        status__in=OPEN - REVIEWING, planned_due__lte=today + dt.timedelta(days=7)
     ):
         url = reverse("web:milestone_detail", args=[m.pk])
         team = who.agency_team(m.project.organisation_id)
@@ -169,7 +163,7 @@ def support_window_reminders(now: dt.datetime) -> int:
     # Approving the last milestone completes the project: its support windows still run.
     for m in Milestone.objects.filter(
         project__status__in=[ProjectStatus.ACTIVE, ProjectStatus.COMPLETED],
-        status=MilestoneStatus.APPROVED,
+        status__in=SOURCES[MilestoneAction.SUPPORT_REQUEST],
         support_ends_at__isnull=False,
         support_ends_at__lte=now + dt.timedelta(days=3),
         support_ends_at__gt=now,

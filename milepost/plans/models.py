@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -12,28 +11,13 @@ from django.utils.translation import gettext_lazy as _
 
 from milepost.core.money import normalise
 
+# The status choices are the lifecycles' states (plans/lifecycle): imported from here too.
+from .lifecycle.milestone import MilestoneStatus, auto_approve_deadline, support_window_open
+from .lifecycle.project import ProjectStatus
+
 # Budgets go up to 999,999,999,999 in the minor unit (12 digits before the point for JPY, 3
 # after for BHD); invoices add tax on top, so columns keep room for 15 digits before the point.
 MONEY = {"max_digits": 18, "decimal_places": 3}
-
-
-class ProjectStatus(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    PROPOSED = "proposed", _("Proposed")
-    ACTIVE = "active", _("Active")
-    COMPLETED = "completed", _("Completed")
-    ON_HOLD = "on_hold", _("On hold")
-    CANCELLED = "cancelled", _("Cancelled")
-
-
-class MilestoneStatus(models.TextChoices):
-    PLANNED = "planned", _("Planned")
-    AWAITING_PREPAYMENT = "awaiting_prepayment", _("Awaiting prepayment")
-    IN_PROGRESS = "in_progress", _("In progress")
-    IN_REVIEW = "in_review", _("In review")
-    CHANGES_REQUESTED = "changes_requested", _("Changes requested")
-    APPROVED = "approved", _("Approved")
-    CLOSED = "closed", _("Closed")
 
 
 class BillingTrigger(models.TextChoices):
@@ -122,14 +106,6 @@ MILESTONE_FIELDS = (
 )
 
 
-def auto_approve_deadline(status: str, review_started_at, days: int):
-    """When a review started at ``review_started_at`` approves itself (None: not in review, or
-    auto-approval off)."""
-    if status != MilestoneStatus.IN_REVIEW or not review_started_at or not days:
-        return None
-    return review_started_at + timedelta(days=days)
-
-
 class Milestone(models.Model):
     """One self-contained stage: scope, budget, dates, revisions, support window."""
 
@@ -213,11 +189,7 @@ class Milestone(models.Model):
     def support_open(self) -> bool:
         from milepost.core import clock
 
-        return (
-            self.status == MilestoneStatus.APPROVED
-            and self.support_ends_at is not None
-            and clock.now() < self.support_ends_at
-        )
+        return support_window_open(self.status, self.support_ends_at, clock.now())
 
 
 class Deliverable(models.Model):

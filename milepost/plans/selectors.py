@@ -21,39 +21,41 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from milepost.accounts.permissions import (
-    can_view_milestones,
-    can_view_project,
-    is_agency_side,
-    organisations_of,
-    project_roles_of,
-    roles_of,
-    sees_last_proposal,
-)
+from milepost.accounts.permissions import organisations_of, roles_of
 from milepost.audit.actions import AuditAction
 from milepost.audit.models import AuditEvent
 from milepost.core.errors import NotFound
 
 from .builtin_templates import BUILTIN_TEMPLATES
+from .lifecycle.milestone import DONE, auto_approve_deadline
 from .models import (
     MILESTONE_FIELDS,
     MONEY,
     Deliverable,
     Milestone,
-    MilestoneStatus,
     PlanTemplate,
     PlanVersion,
     Project,
     ProjectAccess,
-    auto_approve_deadline,
+)
+from .permissions import (
+    can_view_milestones,
+    can_view_project,
+    is_agency_side,
+    project_roles_of,
+    sees_last_proposal,
 )
 from .proposals import latest_proposals, show_proposal
 
-DONE = (MilestoneStatus.APPROVED, MilestoneStatus.CLOSED)
 
-
-def _visible(user: Any) -> Q:
-    return Q(organisation_id__in=list(roles_of(user))) | Q(pk__in=list(project_roles_of(user)))
+def visible_to(user: Any, *, organisation: str = "organisation_id", project: str = "pk") -> Q:
+    """The rows whose project ``user`` may see: their agency's, or shared with them as a client
+    contact (``project_roles_of``). The one visibility filter: ``organisation`` and ``project``
+    name the fields of another model's rows (an invoice's ``project_id``, a milestone's
+    ``project__organisation_id``)."""
+    return Q(**{f"{organisation}__in": list(roles_of(user))}) | Q(
+        **{f"{project}__in": list(project_roles_of(user))}
+    )
 
 
 def _pk(value: Any) -> int:
@@ -74,13 +76,13 @@ def projects_visible_to(
 
     Add what a page shows with :func:`with_next_milestone` and :func:`with_approved_budget`,
     and pass the rows through :func:`as_seen_by`. Client contacts see a project from its first
-    proposal on (``accounts.permissions.project_roles_of``).
+    proposal on (``plans.permissions.project_roles_of``).
     """
     if organisation_id is not None and organisation_id in roles_of(user):
         # Members see every project of their organisation: no need for the wider test.
         projects = Project.objects.filter(organisation_id=organisation_id)
     else:
-        projects = Project.objects.filter(_visible(user))
+        projects = Project.objects.filter(visible_to(user))
         if organisation_id is not None:
             projects = projects.filter(organisation_id=organisation_id)
     if status:
@@ -107,7 +109,7 @@ def with_next_milestone(projects: QuerySet[Project], *, budget: bool = False) ->
     """Annotate ``next_title`` and ``next_due`` (and ``next_budget``): the first open milestone."""
     upcoming = (
         Milestone.objects.filter(project=OuterRef("pk"))
-        .exclude(status__in=DONE)
+        .exclude(status__in=list(DONE))
         .order_by("position")
     )
     fields = {
@@ -122,7 +124,7 @@ def with_next_milestone(projects: QuerySet[Project], *, budget: bool = False) ->
 def with_approved_budget(projects: QuerySet[Project]) -> QuerySet[Project]:
     """Annotate ``approved_budget``: the budget of approved and closed milestones."""
     approved = (
-        Milestone.objects.filter(project=OuterRef("pk"), status__in=DONE)
+        Milestone.objects.filter(project=OuterRef("pk"), status__in=list(DONE))
         .order_by()
         .values("project")
         .annotate(total=Sum("budget"))

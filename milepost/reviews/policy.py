@@ -1,17 +1,32 @@
-"""What a user can do on a milestone right now, and why not: for pages to show or disable."""
+"""What a user can do on a milestone right now, and why not: for pages to show or disable.
+
+Derived, never decided here: an action is shown when the lifecycle allows it in the milestone's
+state and the user's role may take it (``plans.permissions.ACTIONS``); it is disabled with the
+reason its gate gives (start, revisions left, support window).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
-from milepost.accounts import permissions
 from milepost.core import clock
-from milepost.plans.models import Milestone, MilestoneStatus
+from milepost.plans.lifecycle.milestone import (
+    DONE,
+    REVIEWING,
+    WORKING,
+    MilestoneAction,
+    MilestoneStatus,
+    allowed_actions,
+    quota_refusal,
+    support_refusal,
+)
+from milepost.plans.models import Milestone
+from milepost.plans.permissions import allowed
 
-from .lifecycle import DONE, State
 from .services.cycle import start_refusal
 
 
@@ -29,63 +44,71 @@ class Availability:
 
 HIDDEN = Availability(False)
 
+#: The actions the milestone page offers.
+PAGE_ACTIONS = (
+    MilestoneAction.START,
+    MilestoneAction.DELIVER,
+    MilestoneAction.GRANT_REVISION,
+    MilestoneAction.VERDICT,
+    MilestoneAction.REQUEST_CHANGES,
+    MilestoneAction.APPROVE,
+    MilestoneAction.SUPPORT_REQUEST,
+    MilestoneAction.RESOLVE,
+)
+
+#: Why an action the state allows is refused now (None: it is not).
+GATES: dict[MilestoneAction, Callable[[Milestone], Any]] = {
+    MilestoneAction.START: start_refusal,
+    MilestoneAction.REQUEST_CHANGES: lambda m: quota_refusal(m.revisions_left),
+    MilestoneAction.SUPPORT_REQUEST: lambda m: support_refusal(
+        status=m.status,
+        support_ends_at=m.support_ends_at,
+        now=clock.now(),
+        revisions_left=m.revisions_left,
+    ),
+}
+
+#: What the page says for a refusal, where it says more than the service's message.
+PAGE_REASONS = {
+    (MilestoneAction.REQUEST_CHANGES, "revision_quota_exhausted"): _(
+        "No revision is left. Ask the agency for an extra revision, or approve with open "
+        "items and file support requests."
+    ),
+    (MilestoneAction.SUPPORT_REQUEST, "support_window_closed"): _("The support window has ended."),
+    (MilestoneAction.SUPPORT_REQUEST, "revision_quota_exhausted"): _(
+        "No revision is left for support requests."
+    ),
+}
+
+
+def _availability(
+    user: Any, milestone: Milestone, action: MilestoneAction, possible: frozenset
+) -> Availability:
+    if action not in possible:
+        return HIDDEN
+    if not allowed(user, action, milestone.project):
+        return HIDDEN
+    gate = GATES.get(action)
+    refusal = gate(milestone) if gate else None
+    if refusal is None:
+        return Availability(True)
+    return Availability(True, str(PAGE_REASONS.get((action, refusal.code), refusal.message)))
+
 
 def milestone_actions(user: Any, milestone: Milestone) -> dict[str, Availability]:
     """Each action of the milestone page for ``user``: hidden, disabled with a reason, or open."""
-    project = milestone.project
-    agency = permissions.is_agency_side(user, project)
-    approver = permissions.can_answer_plan(user, project)
-    status = milestone.status
-    actions: dict[str, Availability] = dict.fromkeys(
-        (
-            "start",
-            "deliver",
-            "grant_revision",
-            "verdict",
-            "request_changes",
-            "approve",
-            "support_request",
-            "resolve",
-        ),
-        HIDDEN,
-    )
-    if agency:
-        if status == MilestoneStatus.PLANNED:
-            refusal = start_refusal(milestone)
-            actions["start"] = Availability(True, refusal.message if refusal else "")
-        if status in (MilestoneStatus.IN_PROGRESS, MilestoneStatus.CHANGES_REQUESTED):
-            actions["deliver"] = Availability(True)
-        actions["resolve"] = Availability(True)
-        if permissions.can_edit_plan(user, project) and status != MilestoneStatus.CLOSED:
-            actions["grant_revision"] = Availability(True)
-    if approver and status == MilestoneStatus.IN_REVIEW:
-        actions["verdict"] = Availability(True)
-        actions["approve"] = Availability(True)
-        actions["request_changes"] = Availability(
-            True,
-            ""
-            if milestone.revisions_left
-            else _(
-                "No revision is left. Ask the agency for an extra revision, or approve with open "
-                "items and file support requests."
-            ),
-        )
-    if approver and status == MilestoneStatus.APPROVED:
-        reason = ""
-        if not milestone.support_open:
-            reason = _("The support window has ended.")
-        elif not milestone.revisions_left:
-            reason = _("No revision is left for support requests.")
-        actions["support_request"] = Availability(True, reason)
-    return actions
+    possible = allowed_actions(milestone.status)
+    return {
+        str(action): _availability(user, milestone, action, possible) for action in PAGE_ACTIONS
+    }
 
 
 def waiting_for(milestone: Milestone) -> tuple[str, Any] | None:
     """Who the milestone waits for, and since when: ("client", dt) or ("agency", dt)."""
     status = milestone.status
-    if status == MilestoneStatus.IN_REVIEW:
+    if status in REVIEWING:
         return ("client", milestone.review_started_at)
-    if status in (MilestoneStatus.IN_PROGRESS, MilestoneStatus.CHANGES_REQUESTED):
+    if status in WORKING:
         return (
             "agency",
             milestone.started_at
@@ -97,4 +120,4 @@ def waiting_for(milestone: Milestone) -> tuple[str, Any] | None:
 
 def is_overdue(milestone: Milestone) -> bool:
     """Not yet approved after its planned due date."""
-    return State(milestone.status) not in DONE and milestone.planned_due < clock.today()
+    return milestone.status not in DONE and milestone.planned_due < clock.today()

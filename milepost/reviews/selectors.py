@@ -6,9 +6,9 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
-from milepost.accounts.permissions import can_view_milestones
 from milepost.core.errors import NotFound
 from milepost.plans.models import Deliverable
+from milepost.plans.permissions import can_view_milestones
 
 from .models import Attachment, Delivery, Entry, SupportRequest, Verdict
 
@@ -86,7 +86,8 @@ def attachment_get(user: Any, attachment_id: Any) -> Attachment:
 def agency_queues(organisation_id: int, *, limit: int = 10) -> dict[str, list]:
     """The agency dashboard: what waits on the client, what waits on us, what is late."""
     from milepost.core import clock
-    from milepost.plans.models import Milestone, MilestoneStatus, ProjectStatus
+    from milepost.plans.lifecycle.milestone import DONE, REVIEWING, WORKING
+    from milepost.plans.models import Milestone, ProjectStatus
 
     base = (
         Milestone.objects.filter(
@@ -100,16 +101,12 @@ def agency_queues(organisation_id: int, *, limit: int = 10) -> dict[str, list]:
         "on_client": list(
             base.select_related("project__client")
             .only("title", "review_started_at", "project__client__name")
-            .filter(status=MilestoneStatus.IN_REVIEW)
+            .filter(status__in=REVIEWING)
             .order_by("review_started_at")[:limit]
         ),
-        "on_us": list(
-            base.filter(
-                status__in=[MilestoneStatus.IN_PROGRESS, MilestoneStatus.CHANGES_REQUESTED]
-            ).order_by("planned_due")[:limit]
-        ),
+        "on_us": list(base.filter(status__in=WORKING).order_by("planned_due")[:limit]),
         "overdue": list(
-            base.exclude(status__in=[MilestoneStatus.APPROVED, MilestoneStatus.CLOSED])
+            base.exclude(status__in=DONE)
             .filter(planned_due__lt=clock.today())
             .order_by("planned_due")[:limit]
         ),
@@ -127,12 +124,13 @@ def agency_queues(organisation_id: int, *, limit: int = 10) -> dict[str, list]:
 
 def client_queue(user: Any, *, limit: int = 20) -> list:
     """Milestones waiting for this approver's review or approval, oldest first."""
-    from milepost.accounts.permissions import project_roles_of
-    from milepost.plans.models import Milestone, MilestoneStatus
+    from milepost.plans.lifecycle.milestone import REVIEWING
+    from milepost.plans.models import AccessRole, Milestone
+    from milepost.plans.permissions import project_roles_of
 
-    approver_of = [pk for pk, role in project_roles_of(user).items() if role == "approver"]
+    approver_of = [pk for pk, role in project_roles_of(user).items() if role == AccessRole.APPROVER]
     return list(
-        Milestone.objects.filter(project_id__in=approver_of, status=MilestoneStatus.IN_REVIEW)
+        Milestone.objects.filter(project_id__in=approver_of, status__in=REVIEWING)
         .select_related("project", "project__organisation", "project__client")
         .order_by("review_started_at")[:limit]
     )

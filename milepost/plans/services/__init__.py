@@ -2,7 +2,14 @@
 
 from .milestones import milestone_add, milestone_move, milestone_remove, milestone_update
 from .projects import PROJECT_FIELDS, project_access_grant, project_create, project_update
-from .proposal import plan_accept, plan_decline, plan_problems, plan_propose, plan_withdraw
+from .proposal import (
+    plan_accept,
+    plan_decline,
+    plan_problems,
+    plan_propose,
+    plan_withdraw,
+    project_complete,
+)
 from .templates import (
     template_definition,
     template_delete,
@@ -22,6 +29,7 @@ __all__ = [
     "plan_propose",
     "plan_withdraw",
     "project_access_grant",
+    "project_complete",
     "project_create",
     "project_update",
     "template_definition",

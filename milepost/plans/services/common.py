@@ -1,30 +1,19 @@
-"""Helpers shared by the plan services: access checks, locking, field cleaning, snapshots."""
+"""Helpers shared by the plan services: locking, the draft rule, field cleaning, snapshots."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from typing import Any
 
 import holidays as holidays_lib
 from django.utils.translation import gettext as _
 
-from milepost.accounts import permissions
-from milepost.core.errors import InvalidInput, NotAllowed, NotFound, RuleViolation
+from milepost.core.errors import InvalidInput
 from milepost.core.money import MoneyError, normalise, parse_amount
 
-from ..models import MILESTONE_FIELDS, BillingTrigger, Milestone, Project, ProjectStatus
+from ..lifecycle.project import ProjectAction, refusal
+from ..models import MILESTONE_FIELDS, BillingTrigger, Milestone, Project
 from ..rules import MilestoneSpec
-
-
-def require(
-    user: Any, project: Project, allowed: Callable[[Any, Project], bool], message: str
-) -> None:
-    """404 when the project is invisible to the user, 403 when their role does not allow it."""
-    if not permissions.can_view_project(user, project):
-        raise NotFound(_("Project not found."))
-    if not allowed(user, project):
-        raise NotAllowed(message)
 
 
 def lock_project(project: Project) -> Project:
@@ -37,21 +26,10 @@ def lock_project(project: Project) -> Project:
 
 
 def require_draft(project: Project) -> None:
-    """Plans change only while in draft."""
-    if project.status == ProjectStatus.DRAFT:
-        return
-    if project.status == ProjectStatus.PROPOSED:
-        raise RuleViolation(
-            _("The plan is waiting for the client's answer. Withdraw the proposal to edit it."),
-            code="plan_locked",
-        )
-    raise RuleViolation(
-        _(
-            "The plan was accepted and is locked. Scope, budget and dates change only through "
-            "change orders."
-        ),
-        code="plan_locked",
-    )
+    """Plans change only while in draft (``plan_locked`` otherwise: the project lifecycle)."""
+    refused = refusal(project.status, ProjectAction.EDIT_PLAN)
+    if refused is not None:
+        raise refused.error()
 
 
 def parse_date(value: Any) -> dt.date:

@@ -8,19 +8,19 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils.translation import gettext as _
 
-from milepost.accounts import permissions
 from milepost.accounts.models import User
 from milepost.audit.actions import AuditAction
 from milepost.audit.services import audit_record, diff
 from milepost.core.errors import InvalidInput
 
+from ..lifecycle.project import ProjectAction
 from ..models import Deliverable, Milestone, Project
+from ..permissions import require
 from .common import (
     check_dates,
     clean_milestone,
     lock_project,
     milestone_data,
-    require,
     require_draft,
 )
 
@@ -29,9 +29,7 @@ _SHIFT = 1_000_000
 
 
 def _editable(project: Project, actor: User) -> Project:
-    require(
-        actor, project, permissions.can_edit_plan, _("Only owners and managers can edit the plan.")
-    )
+    require(actor, ProjectAction.EDIT_PLAN, project)
     project = lock_project(project)
     require_draft(project)
     return project

@@ -17,7 +17,9 @@ from milepost.core.errors import InvalidInput, NotAllowed, NotFound
 from milepost.core.locale import is_currency
 from milepost.core.money import MoneyError, parse_amount, split
 
+from ..lifecycle.project import ProjectAction
 from ..models import AccessRole, Deliverable, Milestone, Project, ProjectAccess
+from ..permissions import forget_project_roles, require
 from ..rules import schedule
 from .common import (
     check_dates,
@@ -25,7 +27,6 @@ from .common import (
     holidays_for,
     lock_project,
     parse_date,
-    require,
     require_draft,
 )
 from .templates import template_definition
@@ -260,12 +261,7 @@ def project_create(
 @transaction.atomic
 def project_update(*, project: Project, actor: User, **fields: Any) -> Project:
     """Change a project's details; plan-shaping fields only while the plan is a draft."""
-    require(
-        actor,
-        project,
-        permissions.can_edit_plan,
-        _("Only owners and managers can change projects."),
-    )
+    require(actor, ProjectAction.UPDATE, project)
     project = lock_project(project)
     unknown = set(fields) - set(PROJECT_FIELDS)
     if unknown:
@@ -301,12 +297,7 @@ def project_update(*, project: Project, actor: User, **fields: Any) -> Project:
 @transaction.atomic
 def project_access_grant(*, project: Project, email: str, role: str, actor: User) -> ProjectAccess:
     """Give a client contact access to the project (inviting them to the client if new)."""
-    require(
-        actor,
-        project,
-        permissions.can_manage_project_access,
-        _("Only owners and managers can give access to a project."),
-    )
+    require(actor, ProjectAction.GRANT_ACCESS, project)
     address = clean_email(email)
     if role not in AccessRole.values:
         raise InvalidInput(
@@ -322,7 +313,7 @@ def project_access_grant(*, project: Project, email: str, role: str, actor: User
     if not created and access.role != role:
         ProjectAccess.objects.filter(pk=access.pk).update(role=role)
         access.role = role
-    permissions.forget_project_roles(user)
+    forget_project_roles(user)
     if created or before != role:
         audit_record(
             organisation=project.organisation,

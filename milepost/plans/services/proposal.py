@@ -1,11 +1,11 @@
-"""From draft to accepted baseline: propose, withdraw, accept, decline."""
+"""The project's lifecycle: propose, withdraw, accept, decline; completed when every milestone is
+done. The moves and their refusals are ``plans.lifecycle.project``'s."""
 
 from __future__ import annotations
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from milepost.accounts import permissions
 from milepost.accounts.models import User
 from milepost.audit.actions import AuditAction
 from milepost.audit.services import audit_record
@@ -13,10 +13,13 @@ from milepost.core import clock, events
 from milepost.core.errors import InvalidInput, RuleViolation
 from milepost.core.events import EventType
 
-from ..models import PlanProposal, PlanVersion, Project, ProjectStatus
+from ..lifecycle.milestone import DONE
+from ..lifecycle.project import SOURCES, TRANSITIONS, ProjectAction, conflict, refusal
+from ..models import Milestone, PlanProposal, PlanVersion, Project
+from ..permissions import require
 from ..proposals import proposal_snapshot
 from ..rules import Problem, validate_plan
-from .common import lock_project, require, snapshot, specs
+from .common import lock_project, snapshot, specs
 
 
 def plan_problems(project: Project) -> list[Problem]:
@@ -30,18 +33,17 @@ def plan_problems(project: Project) -> list[Problem]:
     )
 
 
-def _transition(project: Project, expected: ProjectStatus, target: ProjectStatus, **fields) -> None:
-    """Move the project's status with a conditional update; 409 if someone moved it first."""
+def _transition(project: Project, action: ProjectAction, **fields) -> None:
+    """Move the project's status by ``action`` with a conditional update on the state it is in;
+    409 when the lifecycle refuses, or someone moved it first."""
+    expected = project.status
+    refused = refusal(expected, action)
+    if refused is not None:
+        raise refused.error()
+    target = TRANSITIONS[expected][action]
     moved = Project.objects.filter(pk=project.pk, status=expected).update(status=target, **fields)
     if moved != 1:
-        raise RuleViolation(
-            _(
-                "The project is no longer %(expected)s: someone else changed it. Reload to see its "
-                "current state."
-            )
-            % {"expected": expected.label.lower()},
-            code="state_conflict",
-        )
+        raise conflict(expected).error()
     project.status = target
     for key, value in fields.items():
         setattr(project, key, value)
@@ -50,12 +52,11 @@ def _transition(project: Project, expected: ProjectStatus, target: ProjectStatus
 @transaction.atomic
 def plan_propose(*, project: Project, actor: User) -> Project:
     """Send a valid draft plan to the client for acceptance."""
-    require(
-        actor, project, permissions.can_edit_plan, _("Only owners and managers can propose a plan.")
-    )
+    require(actor, ProjectAction.PROPOSE, project)
     project = lock_project(project)
-    if project.status != ProjectStatus.DRAFT:
-        raise RuleViolation(_("Only a draft plan can be proposed."), code="state_conflict")
+    refused = refusal(project.status, ProjectAction.PROPOSE)
+    if refused is not None:
+        raise refused.error()
     problems = plan_problems(project)
     if problems:
         raise RuleViolation(
@@ -65,7 +66,7 @@ def plan_propose(*, project: Project, actor: User) -> Project:
         )
     now = clock.now()
     first = {} if project.first_proposed_at else {"first_proposed_at": now}
-    _transition(project, ProjectStatus.DRAFT, ProjectStatus.PROPOSED, proposed_at=now, **first)
+    _transition(project, ProjectAction.PROPOSE, proposed_at=now, **first)
     # What the client is shown, kept as it stands: they see it again while it is revised.
     last = project.proposals.order_by("-number").values_list("number", flat=True).first()
     proposal = PlanProposal.objects.create(
@@ -97,14 +98,9 @@ def plan_propose(*, project: Project, actor: User) -> Project:
 @transaction.atomic
 def plan_withdraw(*, project: Project, actor: User) -> Project:
     """Take a proposed plan back into draft to change it."""
-    require(
-        actor,
-        project,
-        permissions.can_edit_plan,
-        _("Only owners and managers can withdraw a proposal."),
-    )
+    require(actor, ProjectAction.WITHDRAW, project)
     project = lock_project(project)
-    _transition(project, ProjectStatus.PROPOSED, ProjectStatus.DRAFT, proposed_at=None)
+    _transition(project, ProjectAction.WITHDRAW, proposed_at=None)
     audit_record(
         organisation=project.organisation,
         actor=actor,
@@ -119,22 +115,10 @@ def plan_withdraw(*, project: Project, actor: User) -> Project:
 @transaction.atomic
 def plan_accept(*, project: Project, actor: User) -> PlanVersion:
     """The client's approver accepts the plan: it becomes baseline v1 and the project starts."""
-    require(
-        actor,
-        project,
-        permissions.can_answer_plan,
-        _("Only the client's approvers can accept the plan."),
-    )
+    require(actor, ProjectAction.ACCEPT, project)
     project = lock_project(project)
     now = clock.now()
-    _transition(
-        project,
-        ProjectStatus.PROPOSED,
-        ProjectStatus.ACTIVE,
-        accepted_at=now,
-        accepted_by=actor,
-        plan_version=1,
-    )
+    _transition(project, ProjectAction.ACCEPT, accepted_at=now, accepted_by=actor, plan_version=1)
     version = PlanVersion.objects.create(
         project=project,
         version=1,
@@ -165,12 +149,7 @@ def plan_accept(*, project: Project, actor: User) -> PlanVersion:
 @transaction.atomic
 def plan_decline(*, project: Project, reason: str, actor: User) -> Project:
     """The client's approver declines, saying why; the plan goes back to draft."""
-    require(
-        actor,
-        project,
-        permissions.can_answer_plan,
-        _("Only the client's approvers can decline the plan."),
-    )
+    require(actor, ProjectAction.DECLINE, project)
     text = (reason or "").strip()
     if not text:
         raise InvalidInput(
@@ -178,7 +157,7 @@ def plan_decline(*, project: Project, reason: str, actor: User) -> Project:
             details={"reason": [_("This field is required.")]},
         )
     project = lock_project(project)
-    _transition(project, ProjectStatus.PROPOSED, ProjectStatus.DRAFT, proposed_at=None)
+    _transition(project, ProjectAction.DECLINE, proposed_at=None)
     audit_record(
         organisation=project.organisation,
         actor=actor,
@@ -198,3 +177,23 @@ def plan_decline(*, project: Project, reason: str, actor: User) -> Project:
         reason=text[:2000],
     )
     return project
+
+
+def project_complete(*, project: Project, actor: User | None) -> None:
+    """Complete an active project once every milestone is done (the system's ``complete``).
+
+    Called by the approval of a milestone, in its transaction; ``actor`` is the approver (None
+    for an automatic approval)."""
+    if Milestone.objects.filter(project=project).exclude(status__in=list(DONE)).exists():
+        return
+    (active,) = SOURCES[ProjectAction.COMPLETE]
+    completed = TRANSITIONS[active][ProjectAction.COMPLETE]
+    if Project.objects.filter(pk=project.pk, status=active).update(status=completed) == 1:
+        audit_record(
+            organisation=project.organisation,
+            actor=actor,
+            action=AuditAction.PROJECT_COMPLETED,
+            target=project,
+            project=project,
+            data={"before": {"status": "active"}, "after": {"status": "completed"}},
+        )

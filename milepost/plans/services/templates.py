@@ -17,9 +17,11 @@ from milepost.core import clock
 from milepost.core.errors import InvalidInput, NotAllowed, NotFound
 
 from ..builtin_templates import BUILTIN_TEMPLATES
+from ..lifecycle.project import ProjectAction
 from ..models import PlanTemplate, Project
+from ..permissions import require
 from ..rules import is_working_day
-from .common import clean_deliverables, holidays_for, require
+from .common import clean_deliverables, holidays_for
 
 
 def template_definition(organisation: Organisation, slug: str) -> dict[str, Any] | None:
@@ -98,12 +100,7 @@ def template_save_from_project(
     *, project: Project, name: str, actor: User, description: str = ""
 ) -> PlanTemplate:
     """Save a project's plan as one of the organisation's templates (shares and durations)."""
-    require(
-        actor,
-        project,
-        lambda u, p: permissions.can_manage_templates(u, p.organisation_id),
-        _("Only owners and managers can save templates."),
-    )
+    require(actor, ProjectAction.SAVE_TEMPLATE, project)
     label = (name or "").strip()
     if not label:
         raise InvalidInput(

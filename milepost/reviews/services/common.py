@@ -1,4 +1,4 @@
-"""Helpers shared by the review services: who may act, moving the state, the thread."""
+"""Helpers shared by the review services: moving the state, revisions, files, the thread."""
 
 from __future__ import annotations
 
@@ -9,52 +9,23 @@ from django.conf import settings
 from django.db.models import F, Sum
 from django.utils.translation import gettext as _
 
-from milepost.accounts import permissions
-from milepost.core.errors import InvalidInput, NotAllowed, NotFound, RuleViolation
+from milepost.core.errors import InvalidInput, RuleViolation
 from milepost.core.uploads import format_size
-from milepost.plans.models import Milestone, MilestoneStatus, Project
+from milepost.plans.lifecycle.milestone import TRANSITIONS, MilestoneStatus, quota_refusal, refusal
+from milepost.plans.models import Milestone, Project
 
 from ..files import CheckedFile, check_upload
-from ..lifecycle import TransitionRefused, next_state
 from ..markdown import render
 from ..models import Attachment, Entry
 
 
-def require_visible(user: Any, milestone: Milestone) -> None:
-    if not permissions.can_view_milestones(user, milestone.project):
-        raise NotFound(_("Milestone not found."))
-
-
-def require_agency(user: Any, milestone: Milestone) -> None:
-    require_visible(user, milestone)
-    if not permissions.is_agency_side(user, milestone.project):
-        raise NotAllowed(_("Only the agency's team can do this."))
-
-
-def require_manager(user: Any, milestone: Milestone) -> None:
-    require_visible(user, milestone)
-    if not permissions.can_edit_plan(user, milestone.project):
-        raise NotAllowed(_("Only owners and managers can do this."))
-
-
-def require_approver(user: Any, milestone: Milestone) -> None:
-    require_visible(user, milestone)
-    if not permissions.can_answer_plan(user, milestone.project):
-        raise NotAllowed(_("Only the client's approvers can do this."))
-
-
 def target_state(milestone: Milestone, action: str) -> str:
-    """The next state from the state the actor saw, or 409 ``invalid_transition``."""
-    try:
-        return next_state(milestone.status, action)
-    except TransitionRefused as exc:
-        label = MilestoneStatus(milestone.status).label.lower()
-        raise RuleViolation(
-            _("This milestone is %(state)s: you cannot %(action)s it now.")
-            % {"state": label, "action": action.replace("_", " ")},
-            code=exc.code,
-            details={"status": str(milestone.status), "action": str(action)},
-        ) from None
+    """The state after ``action`` from the state the actor saw, or the lifecycle's 409
+    (``invalid_transition``, or the action's own refusal)."""
+    refused = refusal(milestone.status, action)
+    if refused is not None:
+        raise refused.error()
+    return TRANSITIONS[MilestoneStatus(milestone.status)][action]
 
 
 def move(
@@ -90,13 +61,8 @@ def use_revision(milestone: Milestone, expected_status: str, **fields: Any) -> b
 
 
 def quota_exhausted() -> RuleViolation:
-    return RuleViolation(
-        _(
-            "No revision is left on this milestone. The agency can grant an extra revision, or "
-            "you can ask for a change order."
-        ),
-        code="revision_quota_exhausted",
-    )
+    """The refusal when no revision is left (someone else may have used the last one)."""
+    return quota_refusal(revisions_left=0).error()
 
 
 def check_files(files: Iterable[Any] | None, *, milestone: Milestone) -> list[CheckedFile]:

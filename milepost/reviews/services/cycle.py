@@ -20,16 +20,12 @@ from milepost.billing.services import invoice_issue
 from milepost.core import clock, events
 from milepost.core.errors import InvalidInput, RuleViolation
 from milepost.core.events import EventType
-from milepost.plans.models import (
-    BillingTrigger,
-    Deliverable,
-    Milestone,
-    MilestoneStatus,
-    Project,
-    ProjectStatus,
-)
+from milepost.plans.lifecycle import milestone as lifecycle
+from milepost.plans.lifecycle.milestone import MilestoneAction as Action
+from milepost.plans.models import BillingTrigger, Deliverable, Milestone, ProjectStatus
+from milepost.plans.permissions import require
+from milepost.plans.services import project_complete
 
-from ..lifecycle import DONE, Action
 from ..models import (
     Approval,
     ChangeRequest,
@@ -44,9 +40,6 @@ from .common import (
     check_files,
     move,
     quota_exhausted,
-    require_agency,
-    require_approver,
-    require_manager,
     target_state,
     use_revision,
 )
@@ -75,39 +68,36 @@ def _required_text(value: str, field: str, message: str) -> str:
 
 
 def start_refusal(milestone: Milestone) -> RuleViolation | None:
-    """Why the milestone cannot start now (None when it can). Used by services and pages."""
+    """Why the milestone cannot start now (None when it can). Used by services and pages.
+
+    The gates are the lifecycle's (``lifecycle.start_refusal``); what they need from the database
+    is looked up only when it can decide: the project active, the setting on, no refusal yet.
+    """
     project = milestone.project
-    if milestone.status != MilestoneStatus.PLANNED:
+    if milestone.status not in lifecycle.SOURCES[Action.START]:
         return None  # the transition check explains it
-    if project.status != ProjectStatus.ACTIVE:
-        return RuleViolation(
-            _("The project is not active: its plan must be accepted first."),
-            code="project_not_active",
-        )
-    if project.sequential_gating:
-        waiting = (
+    deciding = project.status == ProjectStatus.ACTIVE
+    waiting = None
+    if deciding and project.sequential_gating:
+        first = (
             Milestone.objects.filter(project=project, position__lt=milestone.position)
-            .exclude(status__in=list(DONE))
+            .exclude(status__in=list(lifecycle.DONE))
             .order_by("position")
+            .values("pk", "position", "title")
             .first()
         )
-        if waiting is not None:
-            return RuleViolation(
-                _("Milestone %(n)s (“%(title)s”) must be approved first.")
-                % {"n": waiting.position, "title": waiting.title},
-                code="previous_milestone_not_approved",
-                details={"waiting_for": waiting.pk},
-            )
-    if project.pay_before_next:
+        waiting = lifecycle.Waiting(**first) if first else None
+    unpaid = []
+    if deciding and waiting is None and project.pay_before_next:
         unpaid = unpaid_invoices_before(milestone)
-        if unpaid:
-            return RuleViolation(
-                _("Invoice %(number)s must be paid before this milestone can start.")
-                % {"number": unpaid[0].number},
-                code="payment_required",
-                details={"unpaid_invoices": [i.number for i in unpaid]},
-            )
-    return None
+    refusal = lifecycle.start_refusal(
+        project_status=project.status,
+        sequential_gating=project.sequential_gating,
+        waiting=waiting,
+        pay_before_next=project.pay_before_next,
+        unpaid=[invoice.number for invoice in unpaid],
+    )
+    return refusal.error() if refusal else None
 
 
 @transaction.atomic
@@ -117,7 +107,7 @@ def milestone_start(*, milestone: Milestone, actor: User) -> Milestone:
     A milestone billed on start is invoiced now and waits in ``awaiting_prepayment`` until that
     invoice is paid (``milestone_release_prepaid``).
     """
-    require_agency(actor, milestone)
+    require(actor, Action.START, milestone)
     prepaid = milestone.billing_trigger == BillingTrigger.ON_START
     action = Action.START_WITH_PREPAYMENT if prepaid else Action.START
     target_state(milestone, action)
@@ -173,7 +163,7 @@ def milestone_deliver(
     files: list | None = None,
 ) -> Delivery:
     """Hand a new version (v1, v2, …) to the client for review."""
-    require_agency(actor, milestone)
+    require(actor, Action.DELIVER, milestone)
     target_state(milestone, Action.DELIVER)
     errors: dict[str, list[str]] = {}
     if not (notes or "").strip():
@@ -240,17 +230,13 @@ def deliverable_verdict(
 ) -> Verdict:
     """The approver marks one deliverable of the delivery under review passed or failed."""
     milestone = deliverable.milestone
-    require_approver(actor, milestone)
+    require(actor, Action.VERDICT, milestone)
     if status not in Verdict.Status.values:
         raise InvalidInput(
             _("Choose passed or failed."), details={"status": [_("Choose passed or failed.")]}
         )
     fresh = Milestone.objects.select_for_update().get(pk=milestone.pk)
-    if fresh.status != MilestoneStatus.IN_REVIEW:
-        raise RuleViolation(
-            _("Deliverables are tested while the milestone is in review."),
-            code="invalid_transition",
-        )
+    target_state(fresh, Action.VERDICT)
     delivery = current_delivery(fresh)
     verdict, _created = Verdict.objects.update_or_create(
         deliverable=deliverable,
@@ -286,14 +272,14 @@ def milestone_request_changes(
     *, milestone: Milestone, actor: User, feedback: str, files: list | None = None
 ) -> ChangeRequest:
     """The approver asks for changes, in writing; this uses one revision."""
-    require_approver(actor, milestone)
-    target_state(milestone, Action.REQUEST_CHANGES)
+    require(actor, Action.REQUEST_CHANGES, milestone)
+    target = target_state(milestone, Action.REQUEST_CHANGES)
     text = _required_text(feedback, "feedback", _("Write what should change."))
     checked = check_files(files, milestone=milestone)
     fresh = Milestone.objects.get(pk=milestone.pk)
-    if fresh.status == milestone.status and fresh.revisions_used >= fresh.revision_quota:
+    if fresh.status == milestone.status and lifecycle.quota_refusal(fresh.revisions_left):
         raise quota_exhausted()
-    if not use_revision(milestone, milestone.status, status=MilestoneStatus.CHANGES_REQUESTED):
+    if not use_revision(milestone, milestone.status, status=target):
         fresh.refresh_from_db()
         if fresh.status != milestone.status:
             raise RuleViolation(
@@ -330,15 +316,13 @@ def milestone_request_changes(
 @transaction.atomic
 def milestone_grant_revision(*, milestone: Milestone, actor: User, reason: str) -> RevisionGrant:
     """Give one extra revision, saying why (owners and managers)."""
-    require_manager(actor, milestone)
+    require(actor, Action.GRANT_REVISION, milestone)
     text = _required_text(reason, "reason", _("Say why the extra revision is granted."))
-    updated = (
-        Milestone.objects.filter(pk=milestone.pk)
-        .exclude(status=MilestoneStatus.CLOSED)
-        .update(revision_quota=F("revision_quota") + 1)
-    )
+    updated = Milestone.objects.filter(
+        pk=milestone.pk, status__in=lifecycle.SOURCES[Action.GRANT_REVISION]
+    ).update(revision_quota=F("revision_quota") + 1)
     if updated != 1:
-        raise RuleViolation(_("This milestone is closed."), code="invalid_transition")
+        raise lifecycle.REFUSED_OUTSIDE[Action.GRANT_REVISION].error()
     milestone.refresh_from_db()
     grant = RevisionGrant.objects.create(milestone=milestone, reason=text, granted_by=actor)
     add_entry(milestone, Entry.Kind.GRANT, author=actor, body=text)
@@ -449,27 +433,8 @@ def _approve(
     )
     if milestone.billing_trigger == BillingTrigger.ON_APPROVAL:
         invoice_issue(milestone=milestone, trigger=BillingTrigger.ON_APPROVAL)
-    _complete_project_if_done(milestone.project, actor)
+    project_complete(project=milestone.project, actor=actor)
     return approval
-
-
-def _complete_project_if_done(project: Project, actor: User | None) -> None:
-    if Milestone.objects.filter(project=project).exclude(status__in=list(DONE)).exists():
-        return
-    if (
-        Project.objects.filter(pk=project.pk, status=ProjectStatus.ACTIVE).update(
-            status=ProjectStatus.COMPLETED
-        )
-        == 1
-    ):
-        audit_record(
-            organisation=project.organisation,
-            actor=actor,
-            action=AuditAction.PROJECT_COMPLETED,
-            target=project,
-            project=project,
-            data={"before": {"status": "active"}, "after": {"status": "completed"}},
-        )
 
 
 @transaction.atomic
@@ -480,7 +445,7 @@ def milestone_approve(
 
     A milestone billed on approval is invoiced in the same transaction.
     """
-    require_approver(actor, milestone)
+    require(actor, Action.APPROVE, milestone)
     target_state(milestone, Action.APPROVE)
     return _approve(milestone, actor, note=note, accept_open_items=accept_open_items)
 

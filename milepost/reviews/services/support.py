@@ -10,32 +10,38 @@ from milepost.audit.actions import AuditAction
 from milepost.core import clock, events
 from milepost.core.errors import RuleViolation
 from milepost.core.events import EventType
-from milepost.plans.models import Milestone, MilestoneStatus
+from milepost.plans.lifecycle import Refusal
+from milepost.plans.lifecycle import milestone as lifecycle
+from milepost.plans.lifecycle.milestone import MilestoneAction as Action
+from milepost.plans.models import Milestone
+from milepost.plans.permissions import require
 
-from ..lifecycle import Action
 from ..models import Entry, SupportRequest
 from .common import (
     add_entry,
     check_files,
     move,
-    quota_exhausted,
-    require_agency,
-    require_approver,
+    target_state,
     use_revision,
 )
 from .cycle import _audit, _required_text
 
 
 def support_window_refusal(milestone: Milestone) -> RuleViolation | None:
-    if (
-        milestone.status != MilestoneStatus.APPROVED
-        or milestone.support_ends_at is None
-        or clock.now() >= milestone.support_ends_at
-    ):
-        return RuleViolation(
-            _("The support window of this milestone is closed."), code="support_window_closed"
-        )
-    return None
+    refusal = lifecycle.support_window_refusal(
+        milestone.status, milestone.support_ends_at, clock.now()
+    )
+    return refusal.error() if refusal else None
+
+
+def _support_refusal(milestone: Milestone) -> Refusal | None:
+    """The window, then a revision left (the lifecycle's rule over the milestone's values)."""
+    return lifecycle.support_refusal(
+        status=milestone.status,
+        support_ends_at=milestone.support_ends_at,
+        now=clock.now(),
+        revisions_left=milestone.revisions_left,
+    )
 
 
 @transaction.atomic
@@ -43,18 +49,16 @@ def support_request_file(
     *, milestone: Milestone, actor: User, description: str, files: list | None = None
 ) -> SupportRequest:
     """The approver asks for a small fix during the support window; uses one revision."""
-    require_approver(actor, milestone)
+    require(actor, Action.SUPPORT_REQUEST, milestone)
     text = _required_text(description, "description", _("Describe the fix you need."))
     checked = check_files(files, milestone=milestone)
     fresh = Milestone.objects.get(pk=milestone.pk)
-    refusal = support_window_refusal(fresh)
+    refusal = _support_refusal(fresh)
     if refusal is not None:
-        raise refusal
-    if not use_revision(fresh, MilestoneStatus.APPROVED):
-        fresh.refresh_from_db()
-        if fresh.status != MilestoneStatus.APPROVED:
-            raise support_window_refusal(fresh)
-        raise quota_exhausted()
+        raise refusal.error()
+    if not use_revision(fresh, fresh.status):
+        fresh.refresh_from_db()  # someone else closed it, or took the last revision
+        raise (_support_refusal(fresh) or lifecycle.quota_refusal(revisions_left=0)).error()
     fresh.refresh_from_db()
     request = SupportRequest.objects.create(milestone=fresh, description=text, filed_by=actor)
     add_entry(fresh, Entry.Kind.SUPPORT, author=actor, body=text, files=checked)
@@ -81,7 +85,8 @@ def support_request_resolve(
 ) -> SupportRequest:
     """The agency marks a support request done."""
     milestone = request.milestone
-    require_agency(actor, milestone)
+    require(actor, Action.RESOLVE, milestone)
+    target_state(milestone, Action.RESOLVE)
     now = clock.now()
     text = (resolution or "").strip()
     updated = SupportRequest.objects.filter(
@@ -113,8 +118,9 @@ def support_request_resolve(
 @transaction.atomic
 def milestone_close(*, milestone: Milestone) -> Milestone:
     """End the support window ("system"): the milestone is closed."""
-    if milestone.support_ends_at is None or clock.now() < milestone.support_ends_at:
-        raise RuleViolation(_("The support window is still open."), code="support_window_open")
+    refusal = lifecycle.close_refusal(milestone.support_ends_at, clock.now())
+    if refusal is not None:
+        raise refusal.error()
     move(milestone, Action.CLOSE, closed_at=clock.now())
     add_entry(milestone, Entry.Kind.CLOSED, author=None)
     _audit(

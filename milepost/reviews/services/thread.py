@@ -7,10 +7,12 @@ from django.utils.translation import gettext as _
 
 from milepost.accounts.models import User
 from milepost.core.errors import InvalidInput
+from milepost.plans.lifecycle.milestone import MilestoneAction
 from milepost.plans.models import Milestone
+from milepost.plans.permissions import require
 
 from ..models import Entry
-from .common import add_entry, check_files, require_visible
+from .common import add_entry, check_files, target_state
 
 
 @transaction.atomic
@@ -18,7 +20,8 @@ def comment_add(
     *, milestone: Milestone, actor: User, body: str, files: list | None = None
 ) -> Entry:
     """Anyone who sees the project may comment (Markdown, rendered safely)."""
-    require_visible(actor, milestone)
+    require(actor, MilestoneAction.COMMENT, milestone)
+    target_state(milestone, MilestoneAction.COMMENT)
     text = (body or "").strip()
     if not text:
         raise InvalidInput(

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from milepost.core import clock
 from milepost.core.errors import RuleViolation
-from milepost.plans.models import Milestone, MilestoneStatus
+from milepost.plans.lifecycle.milestone import SOURCES, MilestoneAction
+from milepost.plans.models import Milestone
 
 from .cycle import milestone_auto_approve, milestone_prepayment_received
 from .prepayment import prepaid_but_waiting
@@ -26,7 +27,7 @@ class TickReport:
 
 def _due_reviews(now: dt.datetime):
     candidates = Milestone.objects.filter(
-        status=MilestoneStatus.IN_REVIEW,
+        status__in=SOURCES[MilestoneAction.AUTO_APPROVE],
         project__auto_approve_days__gt=0,
         review_started_at__isnull=False,
     ).select_related("project", "project__organisation")
@@ -59,7 +60,7 @@ def run_due_work(now: dt.datetime | None = None) -> TickReport:
         except RuleViolation as exc:
             logger.info("Skipped auto-approval of milestone %s: %s", milestone.pk, exc.code)
     ended = Milestone.objects.filter(
-        status=MilestoneStatus.APPROVED, support_ends_at__lte=now
+        status__in=SOURCES[MilestoneAction.CLOSE], support_ends_at__lte=now
     ).select_related("project", "project__organisation")
     for milestone in ended:
         try:

@@ -12,13 +12,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from milepost.accounts import permissions
 from milepost.accounts import selectors as account_selectors
 from milepost.billing import selectors, services
 from milepost.billing.einvoice import invoice_problems
 from milepost.billing.stripe import checkout_create, payments_enabled
 from milepost.core import clock
-from milepost.core.errors import InvalidInput, NotAllowed, RuleViolation
+from milepost.core.errors import InvalidInput, RuleViolation
+from milepost.plans import permissions
+from milepost.plans.permissions import InvoiceAction
 from milepost.reviews import services as reviews
 
 from ..billing_forms import InvoiceFilterForm, PaymentForm, VoidForm
@@ -152,8 +153,7 @@ def invoice_pdf(request, pk: int):
 @login_required
 def payment_record(request, pk: int):
     invoice = selectors.invoice_get(request.user, pk)
-    if not permissions.can_manage_billing(request.user, invoice.project):
-        raise NotAllowed(_("Only owners and managers can do this."))
+    permissions.require(request.user, InvoiceAction.MANAGE, invoice)
     form = PaymentForm(request.POST)
     if form.is_valid():
         try:

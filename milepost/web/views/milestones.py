@@ -11,13 +11,9 @@ from django.views.decorators.http import require_POST
 from milepost.core.errors import InvalidInput, RuleViolation
 from milepost.core.pagination import feed_page
 from milepost.plans import selectors as plan_selectors
+from milepost.plans.lifecycle.milestone import MilestoneAction
+from milepost.plans.permissions import require
 from milepost.reviews import policy, selectors, services
-from milepost.reviews.services.common import (
-    require_agency,
-    require_approver,
-    require_manager,
-    require_visible,
-)
 
 from ..forms import apply_errors
 from ..review_forms import (
@@ -102,7 +98,7 @@ def _act(
     call,
     success: str,
     *,
-    allowed,
+    action: MilestoneAction,
     prefix: str | None = None,
     bound_name: str | None = None,
 ):
@@ -110,7 +106,7 @@ def _act(
     service, and on a refusal show the page again with everything the user typed and the
     reason next to the form."""
     milestone = _milestone(request, pk)
-    allowed(request.user, milestone)
+    require(request.user, action, milestone)
     form_class = FORMS.get(form_name) or VerdictForm
     form = form_class(request.POST, request.FILES, prefix=prefix)
     if form.is_valid():
@@ -156,7 +152,7 @@ def milestone_deliver(request, pk: int):
             files=d["files"],
         ),
         _("Delivered. The client has been asked to review it."),
-        allowed=require_agency,
+        action=MilestoneAction.DELIVER,
     )
 
 
@@ -179,7 +175,7 @@ def deliverable_verdict(request, pk: int, deliverable_id: int):
         "verdict",
         call,
         _("Test result saved."),
-        allowed=require_approver,
+        action=MilestoneAction.VERDICT,
         prefix=f"v{deliverable_id}",
         bound_name=f"verdict_{deliverable_id}",
     )
@@ -196,7 +192,7 @@ def milestone_request_changes(request, pk: int):
             milestone=m, actor=request.user, feedback=d["feedback"], files=d["files"]
         ),
         _("Changes requested. The agency will deliver a new version."),
-        allowed=require_approver,
+        action=MilestoneAction.REQUEST_CHANGES,
     )
 
 
@@ -214,7 +210,7 @@ def milestone_approve(request, pk: int):
             accept_open_items=d["accept_open_items"],
         ),
         _("Milestone approved. Thank you! Its support window is now open."),
-        allowed=require_approver,
+        action=MilestoneAction.APPROVE,
     )
 
 
@@ -229,7 +225,7 @@ def milestone_grant_revision(request, pk: int):
             milestone=m, actor=request.user, reason=d["reason"]
         ),
         _("One extra revision granted."),
-        allowed=require_manager,
+        action=MilestoneAction.GRANT_REVISION,
     )
 
 
@@ -244,7 +240,7 @@ def support_request_file(request, pk: int):
             milestone=m, actor=request.user, description=d["description"], files=d["files"]
         ),
         _("Support request sent to the agency."),
-        allowed=require_approver,
+        action=MilestoneAction.SUPPORT_REQUEST,
     )
 
 
@@ -281,5 +277,5 @@ def comment_add(request, pk: int):
             milestone=m, actor=request.user, body=d["body"], files=d["files"]
         ),
         _("Comment added."),
-        allowed=require_visible,
+        action=MilestoneAction.COMMENT,
     )

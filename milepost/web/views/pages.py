@@ -4,10 +4,11 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from milepost.accounts import selectors
-from milepost.accounts.permissions import can_manage_invoicing, project_roles_of
+from milepost.accounts.permissions import can_manage_invoicing
 from milepost.billing.selectors import organisation_einvoice_problems
 from milepost.plans import selectors as plan_selectors
-from milepost.plans.models import ProjectStatus
+from milepost.plans.lifecycle.project import SOURCES, ProjectAction, ProjectStatus
+from milepost.plans.permissions import can_answer_plan
 from milepost.reviews import selectors as review_selectors
 
 
@@ -41,7 +42,6 @@ def dashboard(request):
 
 
 def _client_dashboard(request):
-    roles = project_roles_of(request.user)
     projects = plan_selectors.as_seen_by(
         request.user,
         list(
@@ -51,7 +51,9 @@ def _client_dashboard(request):
         ),
     )
     waiting = [
-        p for p in projects if p.status == ProjectStatus.PROPOSED and roles.get(p.pk) == "approver"
+        p
+        for p in projects
+        if p.status in SOURCES[ProjectAction.ACCEPT] and can_answer_plan(request.user, p)
     ]
     return render(
         request,

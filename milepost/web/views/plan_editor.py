@@ -9,11 +9,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from milepost.accounts import permissions
-from milepost.core.errors import InvalidInput, NotAllowed, RuleViolation
+from milepost.core.errors import InvalidInput, RuleViolation
 from milepost.core.money import normalise
 from milepost.plans import selectors, services
-from milepost.plans.models import MILESTONE_FIELDS, ProjectStatus
+from milepost.plans.lifecycle.project import SOURCES, ProjectAction
+from milepost.plans.models import MILESTONE_FIELDS
+from milepost.plans.permissions import require
 from milepost.plans.rules import allocation_message
 
 from ..forms import apply_errors
@@ -37,8 +38,7 @@ def _milestone_forms(milestone, currency):
 
 def _editable_project(request, pk: int):
     project = selectors.project_get(request.user, pk)
-    if not permissions.can_edit_plan(request.user, project):
-        raise NotAllowed(_("Only owners and managers can edit the plan."))
+    require(request.user, ProjectAction.EDIT_PLAN, project)
     return project
 
 
@@ -47,6 +47,7 @@ def _render(
 ):
     """The editor page; ``bound`` keeps the forms of a refused save exactly as typed."""
     bound = bound or {}
+    editable = project.status in SOURCES[ProjectAction.EDIT_PLAN]
     cards = []
     for milestone in project.milestones.all():
         form, formset = bound.get(milestone.pk) or _milestone_forms(milestone, project.currency)
@@ -81,10 +82,8 @@ def _render(
             "settings_form": settings_form,
             "allocated": allocated,
             "gap_message": allocation_message(project.total_budget, allocated, project.currency),
-            "problems": services.plan_problems(project)
-            if project.status == ProjectStatus.DRAFT
-            else [],
-            "editable": project.status == ProjectStatus.DRAFT,
+            "problems": services.plan_problems(project) if editable else [],
+            "editable": editable,
         },
         status=status,
     )
@@ -200,7 +199,7 @@ def project_settings(request, pk: int):
     form = ProjectSettingsForm(request.POST)
     if form.is_valid():
         data = dict(form.cleaned_data)
-        unchanged_plan = project.status != ProjectStatus.DRAFT
+        unchanged_plan = project.status not in SOURCES[ProjectAction.EDIT_PLAN]
         if unchanged_plan:
             data = {k: data[k] for k in ("name", "summary", "pay_before_next", "auto_approve_days")}
         try:

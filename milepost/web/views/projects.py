@@ -10,14 +10,15 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from milepost.accounts import permissions
 from milepost.accounts import selectors as account_selectors
+from milepost.accounts.permissions import can_create_project
 from milepost.billing import selectors as billing_selectors
 from milepost.core.errors import InvalidInput, RuleViolation
 from milepost.core.pagination import feed_page
-from milepost.plans import selectors, services
-from milepost.plans.models import MilestoneStatus, ProjectStatus
-from milepost.plans.services.common import require
+from milepost.plans import permissions, selectors, services
+from milepost.plans.lifecycle.milestone import DONE
+from milepost.plans.lifecycle.project import SOURCES, ProjectAction
+from milepost.plans.permissions import require
 from milepost.reviews import policy
 
 from ..forms import apply_errors
@@ -63,7 +64,7 @@ def project_list(request):
             "filters": filters,
             "query": query.urlencode(),
             "can_create": organisation is not None
-            and permissions.can_create_project(request.user, organisation),
+            and can_create_project(request.user, organisation),
         },
     )
 
@@ -71,7 +72,7 @@ def project_list(request):
 @agency_required
 def project_create(request):
     organisation = request.organisation
-    if not permissions.can_create_project(request.user, organisation):
+    if not can_create_project(request.user, organisation):
         return render(request, "web/403.html", status=403)
     clients = account_selectors.clients_visible_to(request.user, organisation=organisation)
     templates = selectors.templates_for(request.user, organisation.pk)
@@ -109,7 +110,7 @@ def project_create(request):
 def _glance(project) -> dict:
     """What the client wants at a glance: what comes next, what it costs, what is paid."""
     milestones = list(project.milestones.all())
-    done = [m for m in milestones if m.status in (MilestoneStatus.APPROVED, MilestoneStatus.CLOSED)]
+    done = [m for m in milestones if m.status in DONE]
     upcoming = [m for m in milestones if m not in done]
     invoices = list(billing_selectors.invoices_visible_to_project(project))
     invoiced = {i.milestone_id for i in invoices if i.kind == "invoice"}
@@ -138,7 +139,7 @@ def project_context(request, project, **extra) -> dict:
         "is_agency": permissions.is_agency_side(user, project),
         "shows_proposal": permissions.sees_last_proposal(user, project),
         "can_edit": permissions.can_edit_plan(user, project),
-        "can_answer": project.status == ProjectStatus.PROPOSED
+        "can_answer": project.status in SOURCES[ProjectAction.ACCEPT]
         and permissions.can_answer_plan(user, project),
         "decline_form": DeclineForm(),
         "access_form": AccessForm(),
@@ -147,7 +148,7 @@ def project_context(request, project, **extra) -> dict:
     }
     if context["can_edit"]:
         context["access_list"] = selectors.project_access_list(project)
-        if project.status == ProjectStatus.DRAFT:
+        if project.status in SOURCES[ProjectAction.PROPOSE]:
             context["problems"] = services.plan_problems(project)
     context.update(extra)
     return context
@@ -223,14 +224,12 @@ def project_accept(request, pk: int):
     )
 
 
-def _project_form(
-    request, pk: int, form_class, form_name: str, call, success, *, allowed, refusal, **extra
-):
+def _project_form(request, pk: int, form_class, form_name: str, call, success, *, action, **extra):
     """Post one form of the project page: a role that may not → 403 before the form is read;
     success → back to the page with a message; a refusal → the page again with the form as
     typed and the reason beside it."""
     project = selectors.project_get(request.user, pk)
-    require(request.user, project, allowed, refusal)
+    require(request.user, action, project)
     form = form_class(request.POST)
     if form.is_valid():
         try:
@@ -258,8 +257,7 @@ def project_decline(request, pk: int):
         "decline_form",
         lambda project, data: services.plan_decline(project=project, actor=request.user, **data),
         lambda _result: _("You declined the plan. The agency has your reasons."),
-        allowed=permissions.can_answer_plan,
-        refusal=_("Only the client's approvers can decline the plan."),
+        action=ProjectAction.DECLINE,
         show_decline=True,
     )
 
@@ -279,8 +277,7 @@ def project_access(request, pk: int):
             _("%(email)s can now see the project as %(role)s.")
             % {"email": access.user.email, "role": access.get_role_display().lower()}
         ),
-        allowed=permissions.can_manage_project_access,
-        refusal=_("Only owners and managers can give access to a project."),
+        action=ProjectAction.GRANT_ACCESS,
     )
 
 
@@ -296,8 +293,5 @@ def project_save_template(request, pk: int):
             project=project, actor=request.user, **data
         ),
         lambda template: _("Saved as the template “%(name)s”.") % {"name": template.name},
-        allowed=lambda user, project: permissions.can_manage_templates(
-            user, project.organisation_id
-        ),
-        refusal=_("Only owners and managers can save templates."),
+        action=ProjectAction.SAVE_TEMPLATE,
     )

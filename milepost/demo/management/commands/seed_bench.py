@@ -214,7 +214,7 @@ def _seed_projects(orgs, clients, contacts, memberships, rng: random.Random) -> 
     from milepost.billing.services import buyer_snapshot, invoice_description, seller_snapshot
     from milepost.core.money import split
     from milepost.plans.builtin_templates import WEBSITE_CMS
-    from milepost.plans.models import Deliverable, Milestone, Project, ProjectAccess
+    from milepost.plans.models import AccessRole, Deliverable, Milestone, Project, ProjectAccess
 
     items = WEBSITE_CMS["milestones"]
     now = timezone.now()
@@ -309,7 +309,7 @@ def _seed_projects(orgs, clients, contacts, memberships, rng: random.Random) -> 
     )
     access = ProjectAccess.objects.bulk_create(
         [
-            ProjectAccess(project=p, user_id=approver_of[p.client_id], role="approver")
+            ProjectAccess(project=p, user_id=approver_of[p.client_id], role=AccessRole.APPROVER)
             for p in projects
             if p.client_id in approver_of
         ],

@@ -7,7 +7,7 @@ from milepost.accounts import services
 from milepost.accounts.models import Client, Contact, Membership, Organisation, Role, User
 from milepost.core import clock
 from milepost.plans import services as plans
-from milepost.plans.models import Milestone, Project
+from milepost.plans.models import AccessRole, Milestone, Project
 from milepost.reviews import services as reviews
 
 PASSWORD = "milepost-demo"
@@ -108,10 +108,10 @@ class Command(BaseCommand):
                 summary="A demo project built from the “Website on a CMS” template.",
             )
             plans.project_access_grant(
-                project=project, email=approver.email, role="approver", actor=owner
+                project=project, email=approver.email, role=AccessRole.APPROVER, actor=owner
             )
             plans.project_access_grant(
-                project=project, email=viewer.email, role="viewer", actor=owner
+                project=project, email=viewer.email, role=AccessRole.VIEWER, actor=owner
             )
             if status in ("proposed", "active"):
                 plans.plan_propose(project=project, actor=owner)
