@@ -23,7 +23,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from rest_framework.test import APIClient
 
 from milepost.accounts import services
-from milepost.accounts.models import Invitation, Membership
+from milepost.accounts.models import Invitation, Membership, hash_token
 from milepost.billing.models import Invoice
 from milepost.core import clock
 from milepost.notify.models import OutgoingEmail
@@ -99,7 +99,7 @@ def fresh_invitation(w):
     Invitation.objects.create(
         user=invitee,
         organisation=w.organisation,
-        token_hash=services.hash_token(raw),
+        token_hash=hash_token(raw),
         expires_at=clock.now() + dt.timedelta(days=7),
     )
     return [raw]

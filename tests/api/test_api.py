@@ -10,7 +10,7 @@ from django.core import mail
 from rest_framework.test import APIClient
 
 from milepost.accounts import services
-from milepost.accounts.models import Client, Contact, Invitation, Role, User
+from milepost.accounts.models import Client, Contact, Invitation, Role, User, hash_token
 from milepost.audit.actions import AuditAction
 from milepost.audit.models import AuditEvent
 
@@ -250,7 +250,7 @@ def test_post_contact_invites_and_emails(world, api_as, django_capture_on_commit
     [message] = mail.outbox
     assert message.to == ["buyer@acme.example"]
     invitation = Invitation.objects.get(user__email="buyer@acme.example")
-    assert invitation.token_hash == services.hash_token(token_from_mail(message))
+    assert invitation.token_hash == hash_token(token_from_mail(message))
     assert AuditEvent.objects.filter(action=AuditAction.CONTACT_INVITED).count() == 1
 
 

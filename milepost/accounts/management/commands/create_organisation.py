@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from milepost.accounts import services
 from milepost.accounts.models import User, normalize_email
+from milepost.accounts.services.common import clean_email, clean_password
 from milepost.billing.selectors import organisation_einvoice_problems
 from milepost.core.errors import ApplicationError
 
@@ -37,14 +38,14 @@ class Command(BaseCommand):
             password = getpass.getpass(f"Password for {email}: ")
             owner = User(email=email)
             try:
-                services._clean_password(owner, password)
+                clean_password(owner, password)
             except ApplicationError as error:
                 raise CommandError(
                     " ".join(error.details.get("password", [error.message]))
                 ) from None
             owner = User.objects.create_user(email=email, password=password)
         try:
-            services.clean_email(email)
+            clean_email(email)
             org = services.organisation_create(
                 name=name,
                 owner=owner,
