@@ -605,7 +605,7 @@ WEB_ROWS = [
         "post",
         web(302, member=403, **NO_CONTACTS, outsider=404),
         args=client_id,
-        data=lambda w, r: {"name": "Acme Shop Ltd", "country": "IE", "vat_id": "IE999"},
+        data=lambda w, r: {"name": "Acme Shop Ltd", "country": "IE", "vat_id": "IE6388047V"},
     ),
     # --- Members ----------------------------------------------------------------------------------
     Row("web:members", "get", web(200, **NO_CONTACTS)),
@@ -703,7 +703,7 @@ API_ROWS = [
         "patch",
         api(200, member=403, **NO_CONTACTS, outsider=404),
         args=client_id,
-        data=lambda w, r: {"vat_id": "IE999"},
+        data=lambda w, r: {"vat_id": "IE6388047V"},
         api=True,
     ),
     Row("api:templates", "get", api(200), api=True),

@@ -2,7 +2,22 @@
 
 from rest_framework import serializers
 
+from milepost.accounts import inputs
 from milepost.accounts.models import Client, Contact, Role
+from milepost.core.inputs import Input
+
+
+class DeclaredSerializer(serializers.Serializer):
+    """The types of a declared input's fields, and nothing more (``<app>/inputs.py``).
+
+    Every field is optional and may be blank here: what is required, how long and in which format
+    is checked by the service, which answers 400 with the fields in ``details``. The OpenAPI
+    document shows the declaration (``api/schema.DeclaredInputExtension``).
+    """
+
+    declared: Input
+    #: An update: nothing is required, a required field may only not be emptied.
+    partial_input = False
 
 
 class OrganisationRoleSerializer(serializers.Serializer):
@@ -69,24 +84,28 @@ class ClientDetailSerializer(ClientSerializer):
         ]
 
 
-class ClientWriteSerializer(serializers.Serializer):
+class ClientWriteSerializer(DeclaredSerializer):
+    declared = inputs.CLIENT
+
     organisation = serializers.IntegerField(
         required=False, help_text="Defaults to your organisation when you belong to exactly one."
     )
-    name = serializers.CharField(max_length=200)
+    name = serializers.CharField(required=False, allow_blank=True)
     legal_address = serializers.CharField(required=False, allow_blank=True)
-    vat_id = serializers.CharField(required=False, allow_blank=True, max_length=40)
-    country = serializers.CharField(required=False, allow_blank=True, max_length=2)
+    vat_id = serializers.CharField(required=False, allow_blank=True)
+    country = serializers.CharField(required=False, allow_blank=True)
 
 
 class ClientPatchSerializer(ClientWriteSerializer):
-    name = serializers.CharField(max_length=200, required=False)
+    partial_input = True
     organisation = None
 
 
-class ContactInviteSerializer(serializers.Serializer):
-    email = serializers.CharField(max_length=254)
-    name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+class ContactInviteSerializer(DeclaredSerializer):
+    declared = inputs.INVITATION
+
+    email = serializers.CharField(required=False, allow_blank=True)
+    name = serializers.CharField(required=False, allow_blank=True)
 
 
 class ErrorDetailSerializer(serializers.Serializer):

@@ -65,6 +65,54 @@ def test_organisation_create_refuses_a_blank_name(row_counts):
     assert row_counts() == before
 
 
+# --- organisation_update ------------------------------------------------------------------------
+
+
+def test_organisation_update_stores_bank_details_and_vat_id_compact(world):
+    services.organisation_update(
+        organisation=world.organisation,
+        actor=world.owner,
+        iban="de89 3704 0044 0532 0130 00",
+        bic="coba de ff xxx",
+        vat_id="de 123 456 788",
+    )
+    world.organisation.refresh_from_db()
+    assert (world.organisation.iban, world.organisation.bic, world.organisation.vat_id) == (
+        "DE89370400440532013000",
+        "COBADEFFXXX",
+        "DE123456788",
+    )
+    [event] = events(world.organisation, AuditAction.ORGANISATION_UPDATED)
+    assert event.data["after"]["iban"] == "DE89370400440532013000"
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"iban": "DE89370400440532013001"}, "iban"),
+        ({"bic": "COBADEF"}, "bic"),
+        ({"bic": "COBAXXFF"}, "bic"),
+        ({"vat_id": "DE123456789"}, "vat_id"),
+        ({"name": ""}, "name"),
+        ({"name": "n" * 201}, "name"),
+        ({"invoice_prefix": "PREFIX-TOO-LONG"}, "invoice_prefix"),
+        ({"email": "not-an-address"}, "email"),
+        ({"payment_terms_days": 366}, "payment_terms_days"),
+        ({"tax_rate": "19.005"}, "tax_rate"),
+        ({"country": "Germany"}, "country"),
+        ({"website": "https://example.com"}, "website"),
+    ],
+)
+def test_organisation_update_refuses_bad_input_and_changes_nothing(
+    world, row_counts, fields, field
+):
+    before = row_counts()
+    with pytest.raises(InvalidInput) as exc:
+        services.organisation_update(organisation=world.organisation, actor=world.owner, **fields)
+    assert list(exc.value.details) == [field]
+    assert row_counts() == before
+
+
 # --- member_invite ----------------------------------------------------------------------------
 
 
@@ -319,11 +367,11 @@ def test_owners_and_managers_create_clients(world, role):
         actor=world.user(role),
         name="  Globex  ",
         legal_address="1 Main St\nSpringfield",
-        vat_id=" DE123456789 ",
+        vat_id=" DE123456788 ",
         country="fr",
     )
     client.refresh_from_db()
-    assert (client.name, client.vat_id, client.country) == ("Globex", "DE123456789", "FR")
+    assert (client.name, client.vat_id, client.country) == ("Globex", "DE123456788", "FR")
     assert client.organisation == world.organisation
     [event] = events(world.organisation, AuditAction.CLIENT_CREATED)
     assert event.actor_id == world.user(role).pk
@@ -333,7 +381,7 @@ def test_owners_and_managers_create_clients(world, role):
         "after": {
             "name": "Globex",
             "legal_address": "1 Main St\nSpringfield",
-            "vat_id": "DE123456789",
+            "vat_id": "DE123456788",
             "country": "FR",
         }
     }
@@ -410,15 +458,15 @@ def test_client_name_of_exactly_200_characters_is_fine(world):
 
 def test_client_update_records_only_what_changed(world):
     client = world.client  # Acme Shop, IE
-    services.client_update(client=client, actor=world.manager, country="de", vat_id="DE1")
+    services.client_update(client=client, actor=world.manager, country="de", vat_id="DE123456788")
 
     client.refresh_from_db()
-    assert (client.country, client.vat_id, client.name) == ("DE", "DE1", "Acme Shop")
+    assert (client.country, client.vat_id, client.name) == ("DE", "DE123456788", "Acme Shop")
     [event] = events(world.organisation, AuditAction.CLIENT_UPDATED)
     assert event.actor_id == world.manager.pk
     assert event.data == {
         "before": {"country": "IE", "vat_id": ""},
-        "after": {"country": "DE", "vat_id": "DE1"},
+        "after": {"country": "DE", "vat_id": "DE123456788"},
     }
 
 

@@ -142,11 +142,11 @@ def test_an_unknown_client_is_not_found(world, api_as, path):
 @pytest.mark.parametrize("role", ["owner", "manager"])
 def test_post_creates_a_client_and_audits_it(world, api_as, role):
     response = api_as(world.user(role)).post(
-        CLIENTS, {"name": "Globex", "country": "fr", "vat_id": "FR1"}, format="json"
+        CLIENTS, {"name": "Globex", "country": "fr", "vat_id": "FR40303265045"}, format="json"
     )
     assert response.status_code == 201
     body = response.json()
-    assert (body["name"], body["country"], body["vat_id"]) == ("Globex", "FR", "FR1")
+    assert (body["name"], body["country"], body["vat_id"]) == ("Globex", "FR", "FR40303265045")
     assert body["organisation"] == world.organisation.pk
     assert body["contacts"] == []
     client = Client.objects.get(pk=body["id"])

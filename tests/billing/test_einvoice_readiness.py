@@ -107,12 +107,12 @@ def test_create_organisation_takes_legal_name_address_and_vat_id(monkeypatch):
         "--address",
         "Torstraße 19, 10119 Berlin",
         "--vat-id",
-        "de 123 456 789",
+        "de 123 456 788",
     )
 
     assert organisation.legal_name == "Test Studio GmbH"
     assert organisation.address == "Torstraße 19\n10119 Berlin"
-    assert organisation.vat_id == "DE123456789"
+    assert organisation.vat_id == "DE123456788"
     assert selectors.organisation_einvoice_problems(organisation) == []
     assert "not be valid" not in output
     assert "has what a valid EN 16931 e-invoice needs" in output
@@ -140,7 +140,7 @@ def test_an_organisation_made_by_the_command_issues_an_invoice_that_passes_the_s
     monkeypatch, tmp_path
 ):
     organisation, _output = _create(
-        monkeypatch, "--address", "Torstraße 19, 10119 Berlin", "--vat-id", "DE123456789"
+        monkeypatch, "--address", "Torstraße 19, 10119 Berlin", "--vat-id", "DE123456788"
     )
     invoice = _first_invoice(
         organisation, "Acme", legal_address="3 Grand Canal Square\nDublin 2 D02 X285", country="IE"

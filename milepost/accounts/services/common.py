@@ -6,13 +6,12 @@ from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
 from milepost.core.errors import InvalidInput, NotAllowed, NotFound
 
-from .. import permissions
-from ..models import Organisation, User, normalize_email
+from .. import inputs, permissions
+from ..models import Organisation, User
 
 
 def require(actor: Any, organisation: Organisation, allowed: bool, message: str) -> None:
@@ -24,14 +23,13 @@ def require(actor: Any, organisation: Organisation, allowed: bool, message: str)
 
 
 def clean_email(email: Any, field: str = "email") -> str:
-    address = normalize_email(str(email or ""))
+    """An address outside a declared input (project access, the first-install command)."""
     try:
-        validate_email(address)
-    except ValidationError:
-        raise InvalidInput(
-            _("Enter a valid email address."),
-            details={field: [_("Enter a valid email address.")]},
-        ) from None
+        address = inputs.email(email)
+        if not address:
+            raise ValueError(_("Enter a valid email address."))
+    except ValueError as error:
+        raise InvalidInput(str(error), details={field: [str(error)]}) from None
     return address
 
 

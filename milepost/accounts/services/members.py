@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -10,26 +12,24 @@ from milepost.audit.services import audit_record
 from milepost.core.errors import InvalidInput, RuleViolation
 
 from .. import permissions
+from ..inputs import MEMBER_INVITATION
 from ..models import Membership, Organisation, Role, User
-from .common import clean_email, require
+from .common import require
 from .invitations import send_invitation, user_for_invitation
 
 
 @transaction.atomic
-def member_invite(
-    *, organisation: Organisation, email: str, name: str = "", role: str, actor: User
-) -> Membership:
-    """Add a person to the organisation with ``role`` and email them a link."""
+def member_invite(*, organisation: Organisation, actor: User, **fields: Any) -> Membership:
+    """Add a person (``email``, ``name``) to the organisation with ``role``; email them a link."""
     require(
         actor,
         organisation,
         permissions.can_manage_members(actor, organisation),
         _("Only an owner can invite members."),
     )
-    address = clean_email(email)
-    if role not in Role.values:
-        raise InvalidInput(_("Choose a valid role."), details={"role": [_("Choose a valid role.")]})
-    user, created = user_for_invitation(address, name)
+    cleaned = MEMBER_INVITATION.clean(fields)
+    address, role = cleaned["email"], cleaned["role"]
+    user, created = user_for_invitation(address, cleaned.get("name", ""))
     if Membership.objects.filter(organisation=organisation, user=user).exists():
         raise InvalidInput(
             _("%(email)s is already a member.") % {"email": address},

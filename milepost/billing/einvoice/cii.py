@@ -9,9 +9,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 from lxml import etree
 
+from milepost.core.identifiers import compact_bic, compact_iban, compact_vat_id
+
 from ..models import Invoice, InvoiceKind
 from .address import split_address
-from .terms import compact, delivery_date, due_amount, party_country, vat_category
+from .terms import delivery_date, due_amount, party_country, vat_category
 
 GUIDELINE = "urn:cen.eu:en16931:2017"
 RSM = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
@@ -98,7 +100,7 @@ def _party(b: _Builder, parent, tag: str, party: dict, *, email: str = "") -> No
             if fields.get(key):
                 b.sub(address, f"ram:{name}", fields[key])
         b.sub(address, "ram:CountryID", country)
-    vat_id = compact(party.get("vat_id", ""))
+    vat_id = compact_vat_id(party.get("vat_id", ""))
     if vat_id:
         registration = b.sub(node, "ram:SpecifiedTaxRegistration")
         b.sub(registration, "ram:ID", vat_id, schemeID="VA")
@@ -129,7 +131,7 @@ def _line(b: _Builder, parent, invoice: Invoice, category: str, rate: str) -> No
 
 def _payment_means(b: _Builder, parent, invoice: Invoice) -> None:
     seller = invoice.seller or {}
-    iban = compact(seller.get("iban", ""))
+    iban = compact_iban(seller.get("iban", ""))
     means = b.sub(parent, "ram:SpecifiedTradeSettlementPaymentMeans")
     if not iban:
         b.sub(means, "ram:TypeCode", MEANS_NOT_DEFINED)
@@ -140,7 +142,7 @@ def _payment_means(b: _Builder, parent, invoice: Invoice) -> None:
     b.sub(account, "ram:IBANID", iban)
     if seller.get("account_holder"):
         b.sub(account, "ram:AccountName", seller["account_holder"])
-    bic = compact(seller.get("bic", ""))
+    bic = compact_bic(seller.get("bic", ""))
     if bic:
         institution = b.sub(means, "ram:PayeeSpecifiedCreditorFinancialInstitution")
         b.sub(institution, "ram:BICID", bic)

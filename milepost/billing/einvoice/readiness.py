@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from milepost.core.identifiers import compact_vat_id
+
 from ..models import Invoice
-from .terms import compact, party_country, vat_category
+from .terms import party_country, vat_category
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,7 @@ def party_problems(seller: dict | None, buyer: dict | None, category: str) -> li
             found.append(
                 Problem("BR-09", "seller", "country", _("The seller's country is missing."))
             )
-        if not compact(seller.get("vat_id", "")):
+        if not compact_vat_id(seller.get("vat_id", "")):
             # BR-CO-26: without a VAT id (or another identifier) the buyer cannot tell who sold.
             found.append(
                 Problem(
@@ -75,7 +77,7 @@ def party_problems(seller: dict | None, buyer: dict | None, category: str) -> li
             )
         if not party_country(buyer):
             found.append(Problem("BR-11", "buyer", "country", _("The buyer's country is missing.")))
-        if category == "AE" and not compact(buyer.get("vat_id", "")):
+        if category == "AE" and not compact_vat_id(buyer.get("vat_id", "")):
             found.append(
                 Problem(
                     "BR-AE-02",

@@ -3,11 +3,11 @@ parties' country and identifiers. Pure functions over the invoice and its snapsh
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 
 from django.utils import timezone
 
+from milepost.core.identifiers import compact_vat_id
 from milepost.plans.models import BillingTrigger
 
 from ..models import Invoice, InvoiceKind
@@ -20,17 +20,12 @@ DEFAULT_EXEMPTION = "Exempt from VAT."
 _VAT_PREFIX_COUNTRY = {"EL": "GR", "XI": "GB"}
 
 
-def compact(identifier: str) -> str:
-    """``DE 123 456 789`` → ``DE123456789`` (VAT ids, IBANs and BICs without blanks)."""
-    return re.sub(r"[\s.\-]", "", identifier or "").upper()
-
-
 def party_country(party: dict) -> str:
     """The party's ISO 3166-1 alpha-2 country, or the one its VAT id starts with."""
     country = (party.get("country") or "").strip().upper()
     if len(country) == 2 and country.isalpha():
         return country
-    prefix = compact(party.get("vat_id", ""))[:2]
+    prefix = compact_vat_id(party.get("vat_id", ""))[:2]
     if len(prefix) == 2 and prefix.isalpha():
         return _VAT_PREFIX_COUNTRY.get(prefix, prefix)
     return ""

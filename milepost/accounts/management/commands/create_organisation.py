@@ -11,6 +11,16 @@ from milepost.accounts.services.common import clean_email, clean_password
 from milepost.billing.selectors import organisation_einvoice_problems
 from milepost.core.errors import ApplicationError
 
+#: The option that sets each field, to name it in a refusal.
+OPTIONS = {
+    "name": "name",
+    "country": "--country",
+    "default_currency": "--currency",
+    "legal_name": "--legal-name",
+    "address": "--address",
+    "vat_id": "--vat-id",
+}
+
 
 class Command(BaseCommand):
     help = "Create an organisation with OWNER_EMAIL as its owner (the user is created if needed)."
@@ -29,7 +39,7 @@ class Command(BaseCommand):
             help="Postal address for invoices; lines separated by commas or newlines, "
             "e.g. 'Torstraße 19, 10119 Berlin'.",
         )
-        parser.add_argument("--vat-id", default="", help="VAT id, e.g. DE123456789.")
+        parser.add_argument("--vat-id", default="", help="VAT id, e.g. DE123456788.")
 
     def handle(self, *args, name, owner_email, country, currency, **options):
         email = normalize_email(owner_email)
@@ -49,14 +59,14 @@ class Command(BaseCommand):
             org = services.organisation_create(
                 name=name,
                 owner=owner,
-                country=country.upper(),
-                default_currency=currency.upper(),
-                legal_name=options["legal_name"].strip(),
+                country=country,
+                default_currency=currency,
+                legal_name=options["legal_name"],
                 address=_address(options["address"]),
-                vat_id=re.sub(r"\s", "", options["vat_id"]).upper(),
+                vat_id=options["vat_id"],
             )
         except ApplicationError as error:
-            raise CommandError(error.message) from None
+            raise CommandError(_explained(error)) from None
         self.stdout.write(
             self.style.SUCCESS(
                 f"Organisation {org.name} (id {org.pk}) created; {email} is its owner."
@@ -79,6 +89,15 @@ def _address(text: str) -> str:
     """One line per part: 'Torstraße 19, 10119 Berlin' is stored as two lines."""
     parts = re.split(r"[,\n]", text) if "\n" not in text else text.splitlines()
     return "\n".join(part.strip() for part in parts if part.strip())
+
+
+def _explained(error: ApplicationError) -> str:
+    """The refusal with each field's problem: ``--vat-id: This VAT id is not valid …``."""
+    problems = [
+        f"{OPTIONS.get(field, field)}: {' '.join(messages)}"
+        for field, messages in error.details.items()
+    ]
+    return " ".join(problems) or error.message
 
 
 def _and(items: list[str]) -> str:

@@ -55,7 +55,7 @@ class Command(BaseCommand):
             owner,
             legal_name="Northwind Studio GmbH",
             address="Hafenstraße 12\n20457 Hamburg",
-            vat_id="DE123456789",
+            vat_id="DE123456788",
             country="DE",
             default_currency="EUR",
         )
