@@ -43,7 +43,9 @@ def email(value: Any) -> str:
 ORGANISATION = Input(
     name=Field(text, required=True, max_length=200),
     legal_name=Field(text, max_length=200),
-    address=Field(text),
+    street=Field(text, max_length=200),
+    postcode=Field(text, max_length=20),
+    city=Field(text, max_length=100),
     vat_id=Field(identifiers.vat_id, max_length=40),
     country=Field(country, required=True, html={"maxlength": "2"}),
     default_currency=Field(currency, required=True, html={"maxlength": "3"}),
@@ -63,7 +65,9 @@ ORGANISATION = Input(
 
 CLIENT = Input(
     name=Field(text, required=True, max_length=200),
-    legal_address=Field(text),
+    street=Field(text, max_length=200),
+    postcode=Field(text, max_length=20),
+    city=Field(text, max_length=100),
     vat_id=Field(identifiers.vat_id, max_length=40),
     country=Field(country, html={"maxlength": "2"}),
     tax_rate=rate(),

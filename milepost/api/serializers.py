@@ -52,6 +52,11 @@ class ContactSerializer(serializers.ModelSerializer):
 
 class ClientSerializer(serializers.ModelSerializer):
     contact_count = serializers.IntegerField(read_only=True)
+    legal_address = serializers.CharField(
+        source="address",
+        read_only=True,
+        help_text="The address as printed, composed of street, postcode and city (read-only).",
+    )
 
     class Meta:
         model = Client
@@ -60,6 +65,9 @@ class ClientSerializer(serializers.ModelSerializer):
             "organisation",
             "name",
             "legal_address",
+            "street",
+            "postcode",
+            "city",
             "vat_id",
             "country",
             "contact_count",
@@ -77,6 +85,9 @@ class ClientDetailSerializer(ClientSerializer):
             "organisation",
             "name",
             "legal_address",
+            "street",
+            "postcode",
+            "city",
             "vat_id",
             "country",
             "contacts",
@@ -91,7 +102,9 @@ class ClientWriteSerializer(DeclaredSerializer):
         required=False, help_text="Defaults to your organisation when you belong to exactly one."
     )
     name = serializers.CharField(required=False, allow_blank=True)
-    legal_address = serializers.CharField(required=False, allow_blank=True)
+    street = serializers.CharField(required=False, allow_blank=True)
+    postcode = serializers.CharField(required=False, allow_blank=True)
+    city = serializers.CharField(required=False, allow_blank=True)
     vat_id = serializers.CharField(required=False, allow_blank=True)
     country = serializers.CharField(required=False, allow_blank=True)
 

@@ -119,9 +119,9 @@ class ClientForm(DeclaredForm):
     declared = inputs.CLIENT
 
     name = forms.CharField(label=_("Name"))
-    legal_address = forms.CharField(
-        label=_("Legal address"), widget=forms.Textarea(attrs={"rows": 3})
-    )
+    street = forms.CharField(label=_("Street"), widget=forms.Textarea(attrs={"rows": 2}))
+    postcode = forms.CharField(label=_("Postcode"))
+    city = forms.CharField(label=_("City"))
     vat_id = forms.CharField(label=_("VAT id"))
     country = forms.CharField(label=_("Country"), help_text=_("Two letters, such as DE or FR."))
     tax_rate = forms.DecimalField(
@@ -170,7 +170,9 @@ class OrganisationForm(DeclaredForm):
 
     name = forms.CharField(label=_("Name"))
     legal_name = forms.CharField(label=_("Legal name"))
-    address = forms.CharField(label=_("Address"), widget=forms.Textarea(attrs={"rows": 3}))
+    street = forms.CharField(label=_("Street"), widget=forms.Textarea(attrs={"rows": 2}))
+    postcode = forms.CharField(label=_("Postcode"))
+    city = forms.CharField(label=_("City"))
     vat_id = forms.CharField(label=_("VAT id"))
     country = forms.CharField(label=_("Country"))
     default_currency = forms.CharField(label=_("Default currency"))

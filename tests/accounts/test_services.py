@@ -366,12 +366,15 @@ def test_owners_and_managers_create_clients(world, role):
         organisation=world.organisation,
         actor=world.user(role),
         name="  Globex  ",
-        legal_address="1 Main St\nSpringfield",
+        street=" 1 Main St ",
+        postcode="",
+        city="Springfield",
         vat_id=" DE123456788 ",
         country="fr",
     )
     client.refresh_from_db()
     assert (client.name, client.vat_id, client.country) == ("Globex", "DE123456788", "FR")
+    assert client.address == "1 Main St\nSpringfield"
     assert client.organisation == world.organisation
     [event] = events(world.organisation, AuditAction.CLIENT_CREATED)
     assert event.actor_id == world.user(role).pk
@@ -380,7 +383,9 @@ def test_owners_and_managers_create_clients(world, role):
     assert event.data == {
         "after": {
             "name": "Globex",
-            "legal_address": "1 Main St\nSpringfield",
+            "street": "1 Main St",
+            "postcode": "",
+            "city": "Springfield",
             "vat_id": "DE123456788",
             "country": "FR",
         }

@@ -320,7 +320,7 @@ def test_an_oversized_body_is_refused_with_413_and_nothing_is_written(
         )
     assert_error(response, 413, "payload_too_large")
     assert Client.objects.count() == 1
-    assert Client.objects.get(pk=world.client.pk).legal_address == ""
+    assert Client.objects.get(pk=world.client.pk).address == ""
     assert not User.objects.filter(email="big@example.com").exists()
     assert not AuditEvent.objects.exists()
 

@@ -14,8 +14,9 @@ BT-9 due date, BT-20 terms    ``due_date``, ``payment_terms`` (a fixed sentence 
 BT-22 note                    project and milestone; for a credit note what it cancels and why
 BT-25/26 preceding invoice    credit notes: the cancelled invoice's number and issue date
 BT-72 delivery date           the milestone's approval date, for invoices issued on approval
-BG-4 seller / BG-7 buyer      the ``seller`` / ``buyer`` snapshots: name, address, country,
-                              VAT id (``schemeID="VA"``); the seller's billing email as contact
+BG-4 seller / BG-7 buyer      the ``seller`` / ``buyer`` snapshots: name; street (its lines as
+                              LineOne to LineThree), postcode, city, country; VAT id
+                              (``schemeID="VA"``); the seller's billing email as contact
 BG-16 payment instructions    invoices only: 58 SEPA transfer with the seller's IBAN/BIC for EUR,
                               30 credit transfer for other currencies, 1 (not defined) without an
                               IBAN; BT-83 remittance information is the invoice number
@@ -31,8 +32,8 @@ BG-22 totals                  BT-106 = BT-109 = ``net``, BT-110 = ``tax``, BT-11
 ============================  =================================================================
 
 The package: ``terms`` (the EN 16931 meaning of an invoice's data: VAT category, amount due,
-delivery date, the parties' country and identifiers), ``readiness`` (the business rules the data
-cannot satisfy), ``address`` (free-text addresses split into postal fields) and ``cii`` (the XML).
+delivery date, the parties' country, postal address and identifiers), ``readiness`` (the business
+rules the data cannot satisfy) and ``cii`` (the XML).
 
 The schema cannot check EN 16931's business rules (the Schematron does, which needs an XSLT 2
 processor). :func:`party_problems` lists the rules the parties' data cannot satisfy, such as a
@@ -41,7 +42,6 @@ missing seller VAT id: :func:`invoice_problems` applies it to an issued invoice'
 organisation and a client before any invoice exists, so people are warned before it matters.
 """
 
-from .address import split_address
 from .cii import GUIDELINE, EInvoiceError, build, cii_xml, validate
 from .readiness import Problem, invoice_problems, party_problems, problems
 from .terms import delivery_date, due_amount, tax_category, vat_category
@@ -57,7 +57,6 @@ __all__ = [
     "invoice_problems",
     "party_problems",
     "problems",
-    "split_address",
     "tax_category",
     "validate",
     "vat_category",

@@ -12,8 +12,7 @@ from lxml import etree
 from milepost.core.identifiers import compact_bic, compact_iban, compact_vat_id
 
 from ..models import Invoice, InvoiceKind
-from .address import split_address
-from .terms import delivery_date, due_amount, party_country, vat_category
+from .terms import delivery_date, due_amount, party_country, postal_address, vat_category
 
 GUIDELINE = "urn:cen.eu:en16931:2017"
 RSM = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
@@ -89,7 +88,7 @@ def _party(b: _Builder, parent, tag: str, party: dict, *, email: str = "") -> No
     country = party_country(party)
     if country:
         address = b.sub(node, "ram:PostalTradeAddress")
-        fields = split_address(party.get("address", ""), country)
+        fields = postal_address(party)
         for key, name in (
             ("postcode", "PostcodeCode"),
             ("line_one", "LineOne"),

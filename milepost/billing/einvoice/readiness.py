@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from milepost.core.identifiers import compact_vat_id
 
 from ..models import Invoice
-from .terms import party_country, vat_category
+from .terms import party_country, postal_address, vat_category
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ def party_problems(seller: dict | None, buyer: dict | None, category: str) -> li
     """
     found: list[Problem] = []
     if seller is not None:
-        if not (seller.get("address") or "").strip():
+        if not postal_address(seller):
             found.append(
                 Problem("BR-08", "seller", "address", _("The seller's postal address is missing."))
             )
@@ -71,7 +71,7 @@ def party_problems(seller: dict | None, buyer: dict | None, category: str) -> li
                 )
             )
     if buyer is not None:
-        if not (buyer.get("address") or "").strip():
+        if not postal_address(buyer):
             found.append(
                 Problem("BR-10", "buyer", "address", _("The buyer's postal address is missing."))
             )

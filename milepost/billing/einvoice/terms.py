@@ -1,5 +1,5 @@
 """What an invoice's data means in EN 16931 terms: VAT category, amount due, delivery date, the
-parties' country and identifiers. Pure functions over the invoice and its snapshots."""
+parties' country and postal address. Pure functions over the invoice and its snapshots."""
 
 from __future__ import annotations
 
@@ -29,6 +29,20 @@ def party_country(party: dict) -> str:
     if len(prefix) == 2 and prefix.isalpha():
         return _VAT_PREFIX_COUNTRY.get(prefix, prefix)
     return ""
+
+
+def postal_address(party: dict) -> dict[str, str]:
+    """The snapshot's ``street``, ``postcode`` and ``city`` as CII's postal fields.
+
+    The street's first two lines are LineOne and LineTwo; any more are joined into LineThree.
+    """
+    lines = [line.strip() for line in str(party.get("street") or "").splitlines() if line.strip()]
+    street = lines[:2] + ([", ".join(lines[2:])] if len(lines) > 2 else [])
+    fields = dict(zip(("line_one", "line_two", "line_three"), street, strict=False))
+    for key in ("postcode", "city"):
+        if str(party.get(key) or "").strip():
+            fields[key] = str(party[key]).strip()
+    return fields
 
 
 def tax_category(reverse_charge: bool, rate: Decimal) -> str:

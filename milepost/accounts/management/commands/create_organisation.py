@@ -1,7 +1,6 @@
 """Create an organisation and its first owner from the command line (first install)."""
 
 import getpass
-import re
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -17,7 +16,9 @@ OPTIONS = {
     "country": "--country",
     "default_currency": "--currency",
     "legal_name": "--legal-name",
-    "address": "--address",
+    "street": "--street",
+    "postcode": "--postcode",
+    "city": "--city",
     "vat_id": "--vat-id",
 }
 
@@ -34,11 +35,10 @@ class Command(BaseCommand):
             "--legal-name", default="", help="The name on invoices, e.g. 'Northwind Studio GmbH'."
         )
         parser.add_argument(
-            "--address",
-            default="",
-            help="Postal address for invoices; lines separated by commas or newlines, "
-            "e.g. 'Torstraße 19, 10119 Berlin'.",
+            "--street", default="", help="Street and number for invoices, e.g. 'Torstraße 19'."
         )
+        parser.add_argument("--postcode", default="", help="Postcode, e.g. 10119.")
+        parser.add_argument("--city", default="", help="City, e.g. Berlin.")
         parser.add_argument("--vat-id", default="", help="VAT id, e.g. DE123456788.")
 
     def handle(self, *args, name, owner_email, country, currency, **options):
@@ -62,7 +62,9 @@ class Command(BaseCommand):
                 country=country,
                 default_currency=currency,
                 legal_name=options["legal_name"],
-                address=_address(options["address"]),
+                street=options["street"],
+                postcode=options["postcode"],
+                city=options["city"],
                 vat_id=options["vat_id"],
             )
         except ApplicationError as error:
@@ -77,18 +79,13 @@ class Command(BaseCommand):
             self.stdout.write(
                 self.style.WARNING(
                     "Its invoices will not be valid EN 16931 e-invoices until it has "
-                    f"{_and(missing)}: add them with --address and --vat-id when creating it, "
-                    "or in Settings → Organisation. Invoices are issued all the same."
+                    f"{_and(missing)}: add them with --street, --postcode, --city and --vat-id "
+                    "when creating it, or in Settings → Organisation. Invoices are issued all "
+                    "the same."
                 )
             )
         else:
             self.stdout.write("It has what a valid EN 16931 e-invoice needs.")
-
-
-def _address(text: str) -> str:
-    """One line per part: 'Torstraße 19, 10119 Berlin' is stored as two lines."""
-    parts = re.split(r"[,\n]", text) if "\n" not in text else text.splitlines()
-    return "\n".join(part.strip() for part in parts if part.strip())
 
 
 def _explained(error: ApplicationError) -> str:
