@@ -35,6 +35,8 @@ class Field:
     html: Mapping[str, str] = field(default_factory=dict)
 
     def clean(self, value: Any) -> Any:
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError(_("Null characters are not allowed."))
         if self.required and (value is None or (isinstance(value, str) and not value.strip())):
             raise ValueError(_("This field is required."))
         value = self.parse(value)

@@ -67,6 +67,15 @@ def test_required_fields_must_be_given_unless_partial_and_never_emptied():
     assert set(refused.value.details) == {"name", "days"}
 
 
+def test_null_characters_never_reach_the_database():
+    with pytest.raises(InvalidInput) as refused:
+        PERSON.clean({"name": "A\x00n", "country": "D\x00E"}, partial=True)
+    assert refused.value.details == {
+        "name": ["Null characters are not allowed."],
+        "country": ["Null characters are not allowed."],
+    }
+
+
 def test_an_optional_rate_left_empty_is_none():
     assert PERSON.clean({"tax_rate": ""}, partial=True) == {"tax_rate": None}
 

@@ -61,3 +61,13 @@ def test_an_empty_required_field_is_refused_by_the_service(world, client):
     assert response.status_code == 400
     block = _field_block(response.content.decode(), "name", ORGANISATION)
     assert "This field is required." in block
+
+
+def test_a_null_character_is_refused_not_stored(world, client):
+    client.force_login(world.owner)
+    response = client.post("/clients/", {"name": "Ac\x00me", "vat_id": "CH\x00E"})
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Null characters are not allowed." in _field_block(page, "name")
+    assert "Null characters are not allowed." in _field_block(page, "vat_id")
