@@ -23,7 +23,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from rest_framework.test import APIClient
 
 from milepost.accounts import services
-from milepost.accounts.models import Invitation, Membership
+from milepost.accounts.models import Invitation, Membership, hash_token
 from milepost.billing.models import Invoice
 from milepost.core import clock
 from milepost.mail.models import OutgoingEmail
@@ -105,7 +105,7 @@ def fresh_invitation(w):
     Invitation.objects.create(
         user=invitee,
         organisation=w.organisation,
-        token_hash=services.hash_token(raw),
+        token_hash=hash_token(raw),
         expires_at=clock.now() + dt.timedelta(days=7),
     )
     return [raw]
@@ -611,7 +611,7 @@ WEB_ROWS = [
         "post",
         web(302, member=403, **NO_CONTACTS, outsider=404),
         args=client_id,
-        data=lambda w, r: {"name": "Acme Shop Ltd", "country": "IE", "vat_id": "IE999"},
+        data=lambda w, r: {"name": "Acme Shop Ltd", "country": "IE", "vat_id": "IE6388047V"},
     ),
     # --- Members ----------------------------------------------------------------------------------
     Row("web:members", "get", web(200, **NO_CONTACTS)),
@@ -709,7 +709,7 @@ API_ROWS = [
         "patch",
         api(200, member=403, **NO_CONTACTS, outsider=404),
         args=client_id,
-        data=lambda w, r: {"vat_id": "IE999"},
+        data=lambda w, r: {"vat_id": "IE6388047V"},
         api=True,
     ),
     Row("api:templates", "get", api(200), api=True),

@@ -82,18 +82,46 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.name.split(" ")[0] if self.name else self.email
 
 
+#: Countries whose addresses put the postcode after the city ("Dublin 2 D02 X285").
+POSTCODE_AFTER_CITY = frozenset({"AU", "CA", "GB", "IE", "IN", "NZ", "US"})
+
+
+def compose_address(street: str, postcode: str, city: str, country: str = "") -> str:
+    """The address as printed: the street lines, then postcode and city on one line."""
+    lines = [line.strip() for line in (street or "").splitlines() if line.strip()]
+    place = (city, postcode) if country in POSTCODE_AFTER_CITY else (postcode, city)
+    last = " ".join(part.strip() for part in place if part and part.strip())
+    return "\n".join([*lines, last] if last else lines)
+
+
+class PostalAddress:
+    """``street``, ``postcode`` and ``city`` as EN 16931 asks for them; the country is its own."""
+
+    street: str
+    postcode: str
+    city: str
+    country: str
+
+    @property
+    def address(self) -> str:
+        """The postal address as printed on invoices and plans (read-only)."""
+        return compose_address(self.street, self.postcode, self.city, self.country)
+
+
 class Role(models.TextChoices):
     OWNER = "owner", _("Owner")
     MANAGER = "manager", _("Manager")
     MEMBER = "member", _("Member")
 
 
-class Organisation(models.Model):
+class Organisation(PostalAddress, models.Model):
     """An agency or freelancer's business: the seller on every project and invoice."""
 
     name = models.CharField(_("name"), max_length=200)
     legal_name = models.CharField(_("legal name"), max_length=200, blank=True)
-    address = models.TextField(_("address"), blank=True)
+    street = models.TextField(_("street"), blank=True)
+    postcode = models.CharField(_("postcode"), max_length=20, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
     vat_id = models.CharField(_("VAT id"), max_length=40, blank=True)
     country = models.CharField(_("country"), max_length=2, default="DE")
     default_currency = models.CharField(_("default currency"), max_length=3, default="EUR")
@@ -158,12 +186,14 @@ class Membership(models.Model):
         return f"{self.user} · {self.organisation} ({self.role})"
 
 
-class Client(models.Model):
+class Client(PostalAddress, models.Model):
     """A company buying from one organisation."""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="clients")
     name = models.CharField(_("name"), max_length=200)
-    legal_address = models.TextField(_("legal address"), blank=True)
+    street = models.TextField(_("street"), blank=True)
+    postcode = models.CharField(_("postcode"), max_length=20, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
     vat_id = models.CharField(_("VAT id"), max_length=40, blank=True)
     country = models.CharField(_("country"), max_length=2, blank=True)
     tax_rate = models.DecimalField(

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.extensions import OpenApiSerializerExtension
+
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
 DESCRIPTIONS = {
     "400": "Malformed request or invalid field; `details` names the fields.",
@@ -53,3 +55,36 @@ def add_common_errors(result: dict[str, Any], generator, request, public) -> dic
                 responses.setdefault(status, _error(status))
             operation["responses"] = dict(sorted(responses.items()))
     return result
+
+
+class DeclaredInputExtension(OpenApiSerializerExtension):
+    """Shows a declared input in the document: ``required`` and ``maxLength`` as declared.
+
+    ``serializers.DeclaredSerializer`` carries only types, so that the service alone refuses; the
+    document still says what the service will ask for.
+    """
+
+    target_class = "milepost.api.serializers.DeclaredSerializer"
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        serializer = self.target
+        cls = serializer if isinstance(serializer, type) else type(serializer)
+        if not cls.__dict__.get("__doc__"):
+            schema.pop("description", None)  # DeclaredSerializer's docstring is not theirs
+        declared = serializer.declared
+        required = set(schema.get("required", []))
+        for name, prop in schema.get("properties", {}).items():
+            if name not in declared:
+                continue
+            rule = declared[name]
+            if rule.required and not serializer.partial_input:
+                required.add(name)
+            if rule.required and prop.get("type") == "string":
+                prop["minLength"] = 1  # a required field may not be emptied, even in a PATCH
+            if "maxlength" in rule.attrs:
+                prop["maxLength"] = int(rule.attrs["maxlength"])
+        if required:
+            schema["required"] = sorted(required, key=list(schema["properties"]).index)
+        return schema

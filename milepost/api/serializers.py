@@ -2,7 +2,22 @@
 
 from rest_framework import serializers
 
+from milepost.accounts import inputs
 from milepost.accounts.models import Client, Contact, Role
+from milepost.core.inputs import Input
+
+
+class DeclaredSerializer(serializers.Serializer):
+    """The types of a declared input's fields, and nothing more (``<app>/inputs.py``).
+
+    Every field is optional and may be blank here: what is required, how long and in which format
+    is checked by the service, which answers 400 with the fields in ``details``. The OpenAPI
+    document shows the declaration (``api/schema.DeclaredInputExtension``).
+    """
+
+    declared: Input
+    #: An update: nothing is required, a required field may only not be emptied.
+    partial_input = False
 
 
 class OrganisationRoleSerializer(serializers.Serializer):
@@ -37,6 +52,11 @@ class ContactSerializer(serializers.ModelSerializer):
 
 class ClientSerializer(serializers.ModelSerializer):
     contact_count = serializers.IntegerField(read_only=True)
+    legal_address = serializers.CharField(
+        source="address",
+        read_only=True,
+        help_text="The address as printed, composed of street, postcode and city (read-only).",
+    )
 
     class Meta:
         model = Client
@@ -45,6 +65,9 @@ class ClientSerializer(serializers.ModelSerializer):
             "organisation",
             "name",
             "legal_address",
+            "street",
+            "postcode",
+            "city",
             "vat_id",
             "country",
             "contact_count",
@@ -62,6 +85,9 @@ class ClientDetailSerializer(ClientSerializer):
             "organisation",
             "name",
             "legal_address",
+            "street",
+            "postcode",
+            "city",
             "vat_id",
             "country",
             "contacts",
@@ -69,24 +95,30 @@ class ClientDetailSerializer(ClientSerializer):
         ]
 
 
-class ClientWriteSerializer(serializers.Serializer):
+class ClientWriteSerializer(DeclaredSerializer):
+    declared = inputs.CLIENT
+
     organisation = serializers.IntegerField(
         required=False, help_text="Defaults to your organisation when you belong to exactly one."
     )
-    name = serializers.CharField(max_length=200)
-    legal_address = serializers.CharField(required=False, allow_blank=True)
-    vat_id = serializers.CharField(required=False, allow_blank=True, max_length=40)
-    country = serializers.CharField(required=False, allow_blank=True, max_length=2)
+    name = serializers.CharField(required=False, allow_blank=True)
+    street = serializers.CharField(required=False, allow_blank=True)
+    postcode = serializers.CharField(required=False, allow_blank=True)
+    city = serializers.CharField(required=False, allow_blank=True)
+    vat_id = serializers.CharField(required=False, allow_blank=True)
+    country = serializers.CharField(required=False, allow_blank=True)
 
 
 class ClientPatchSerializer(ClientWriteSerializer):
-    name = serializers.CharField(max_length=200, required=False)
+    partial_input = True
     organisation = None
 
 
-class ContactInviteSerializer(serializers.Serializer):
-    email = serializers.CharField(max_length=254)
-    name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+class ContactInviteSerializer(DeclaredSerializer):
+    declared = inputs.INVITATION
+
+    email = serializers.CharField(required=False, allow_blank=True)
+    name = serializers.CharField(required=False, allow_blank=True)
 
 
 class ErrorDetailSerializer(serializers.Serializer):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import mimetypes
-import re
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -20,6 +19,8 @@ from django.contrib.staticfiles.storage import staticfiles_storage
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.utils.translation import override
+
+from milepost.core.identifiers import compact_bic, group_iban
 
 from .einvoice import cii_xml, delivery_date, due_amount, vat_category
 from .models import Invoice, InvoiceKind
@@ -88,12 +89,6 @@ def _write_pdf(html: str, **options) -> bytes:
     return HTML(string=html, base_url=BASE_URL, url_fetcher=_fetcher()).write_pdf(**options)
 
 
-def _group(identifier: str, size: int = 4) -> str:
-    """``DE89370400440532013000`` → ``DE89 3704 0044 0532 0130 00`` for people to read."""
-    compact = re.sub(r"\s", "", identifier or "").upper()
-    return " ".join(compact[i : i + size] for i in range(0, len(compact), size))
-
-
 def _language(code: str) -> str:
     return (code or settings.LANGUAGE_CODE).replace("_", "-")
 
@@ -118,8 +113,8 @@ def invoice_html(invoice: Invoice) -> str:
         "due": due_amount(invoice),
         "tax_rate": invoice.tax_rate,
         "vat_category": category,
-        "iban": _group(seller.get("iban", "")),
-        "bic": re.sub(r"\s", "", seller.get("bic") or "").upper(),
+        "iban": group_iban(seller.get("iban", "")),
+        "bic": compact_bic(seller.get("bic")),
         "delivery_date": delivery_date(invoice),
     }
     with override(_language(invoice.language)):

@@ -48,10 +48,14 @@ def _next_number(organisation, year: int) -> tuple[int, str]:
     )
 
 
-def _party(name: str, legal_name: str, address: str, vat_id: str, country: str, **extra) -> dict:
+def _party(name: str, legal_name: str, place, vat_id: str, country: str, **extra) -> dict:
+    """``place``'s postal fields for the e-invoice, and its ``address`` as printed at issue."""
     return {
         "name": legal_name or name,
-        "address": address,
+        "address": place.address,
+        "street": place.street,
+        "postcode": place.postcode,
+        "city": place.city,
         "vat_id": vat_id,
         "country": country,
         **extra,
@@ -63,7 +67,7 @@ def seller_snapshot(organisation) -> dict:
     return _party(
         organisation.name,
         organisation.legal_name,
-        organisation.address,
+        organisation,
         organisation.vat_id,
         organisation.country,
         iban=organisation.iban,
@@ -77,7 +81,7 @@ def seller_snapshot(organisation) -> dict:
 
 def buyer_snapshot(client) -> dict:
     """The buyer as printed on an invoice, frozen at issue."""
-    return _party(client.name, client.name, client.legal_address, client.vat_id, client.country)
+    return _party(client.name, client.name, client, client.vat_id, client.country)
 
 
 def invoice_description(milestone: Milestone, deliverables: list[str]) -> dict:

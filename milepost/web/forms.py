@@ -7,9 +7,10 @@ from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from django.utils.translation import gettext_lazy as _
 
-from milepost.accounts import services
+from milepost.accounts import inputs, services
 from milepost.accounts.models import Role, normalize_email
 from milepost.core.errors import InvalidInput
+from milepost.core.inputs import Input
 
 
 def apply_errors(
@@ -25,6 +26,29 @@ def apply_errors(
             placed = True
     if not placed:
         form.add_error(None, error.message)
+
+
+class DeclaredForm(forms.Form):
+    """A form that only reads types (text, numbers, choices, checkboxes) for a declared input.
+
+    What is required, how long and in which format is declared once (``<app>/inputs.py``) and
+    applied by the service; its refusals come back through :func:`apply_errors`. The form reads
+    the declaration only to show it: the required marker, ``maxlength``, ``min`` and ``max``.
+    """
+
+    declared: Input
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if name not in self.declared:
+                continue
+            rule = self.declared[name]
+            field.required = field.widget.is_required = rule.required
+            for key, value in rule.attrs.items():
+                field.widget.attrs.pop(key, None)  # DecimalField's own step="any"
+                field.widget.attrs[key] = value
+            field.clean = field.to_python  # the type only: the service checks the rest
 
 
 class AccountEmailField(forms.EmailField):
@@ -91,43 +115,37 @@ class InvitationForm(forms.Form):
         return data
 
 
-class ClientForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=200)
-    legal_address = forms.CharField(
-        label=_("Legal address"), required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
-    vat_id = forms.CharField(label=_("VAT id"), max_length=40, required=False)
-    country = forms.CharField(
-        label=_("Country"),
-        max_length=2,
-        required=False,
-        help_text=_("Two letters, such as DE or FR."),
-    )
+class ClientForm(DeclaredForm):
+    declared = inputs.CLIENT
+
+    name = forms.CharField(label=_("Name"))
+    street = forms.CharField(label=_("Street"), widget=forms.Textarea(attrs={"rows": 2}))
+    postcode = forms.CharField(label=_("Postcode"))
+    city = forms.CharField(label=_("City"))
+    vat_id = forms.CharField(label=_("VAT id"))
+    country = forms.CharField(label=_("Country"), help_text=_("Two letters, such as DE or FR."))
     tax_rate = forms.DecimalField(
         label=_("Tax rate override (%)"),
-        required=False,
-        max_digits=5,
-        decimal_places=2,
-        min_value=0,
-        max_value=100,
         help_text=_("Leave empty to use your organisation's rate."),
     )
     reverse_charge = forms.BooleanField(
-        label=_("Reverse charge (EU business client: invoices without VAT)"), required=False
+        label=_("Reverse charge (EU business client: invoices without VAT)")
     )
     language = forms.ChoiceField(
-        label=_("Invoice language"),
-        required=False,
-        choices=[("", _("Default")), *settings.LANGUAGES],
+        label=_("Invoice language"), choices=[("", _("Default")), *settings.LANGUAGES]
     )
 
 
-class InviteForm(forms.Form):
-    email = forms.EmailField(label=_("Email"))
-    name = forms.CharField(label=_("Name"), max_length=150, required=False)
+class InviteForm(DeclaredForm):
+    declared = inputs.INVITATION
+
+    email = forms.CharField(label=_("Email"), widget=forms.EmailInput)
+    name = forms.CharField(label=_("Name"))
 
 
 class MemberInviteForm(InviteForm):
+    declared = inputs.MEMBER_INVITATION
+
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.MEMBER)
 
 
@@ -147,45 +165,37 @@ class TokenForm(forms.Form):
     )
 
 
-class OrganisationForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=200)
-    legal_name = forms.CharField(label=_("Legal name"), max_length=200, required=False)
-    address = forms.CharField(
-        label=_("Address"), required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
-    vat_id = forms.CharField(label=_("VAT id"), max_length=40, required=False)
-    country = forms.CharField(label=_("Country"), max_length=2)
-    default_currency = forms.CharField(label=_("Default currency"), max_length=3)
-    tax_rate = forms.DecimalField(
-        label=_("Tax rate (%)"), max_digits=5, decimal_places=2, min_value=0, max_value=100
-    )
-    payment_terms_days = forms.IntegerField(
-        label=_("Payment terms (days)"), min_value=0, max_value=365
-    )
-    invoice_prefix = forms.CharField(label=_("Invoice prefix"), max_length=10)
-    email = forms.EmailField(label=_("Billing email"), required=False)
-    bank_account_holder = forms.CharField(label=_("Account holder"), max_length=200, required=False)
-    iban = forms.CharField(label=_("IBAN"), max_length=42, required=False)
-    bic = forms.CharField(label=_("BIC"), max_length=11, required=False)
+class OrganisationForm(DeclaredForm):
+    declared = inputs.ORGANISATION
+
+    name = forms.CharField(label=_("Name"))
+    legal_name = forms.CharField(label=_("Legal name"))
+    street = forms.CharField(label=_("Street"), widget=forms.Textarea(attrs={"rows": 2}))
+    postcode = forms.CharField(label=_("Postcode"))
+    city = forms.CharField(label=_("City"))
+    vat_id = forms.CharField(label=_("VAT id"))
+    country = forms.CharField(label=_("Country"))
+    default_currency = forms.CharField(label=_("Default currency"))
+    tax_rate = forms.DecimalField(label=_("Tax rate (%)"))
+    payment_terms_days = forms.IntegerField(label=_("Payment terms (days)"))
+    invoice_prefix = forms.CharField(label=_("Invoice prefix"))
+    email = forms.CharField(label=_("Billing email"), widget=forms.EmailInput)
+    bank_account_holder = forms.CharField(label=_("Account holder"))
+    iban = forms.CharField(label=_("IBAN"))
+    bic = forms.CharField(label=_("BIC"))
     sequential_gating = forms.BooleanField(
         label=_("New projects: sequential gating"),
-        required=False,
         help_text=_("A milestone starts only when every earlier one is approved."),
     )
     pay_before_next = forms.BooleanField(
         label=_("New projects: pay before next"),
-        required=False,
         help_text=_("A milestone starts only when every earlier invoice is paid."),
     )
     auto_approve_days = forms.IntegerField(
         label=_("New projects: auto-approve after (days)"),
-        min_value=0,
-        max_value=365,
         help_text=_("0 turns auto-approval off."),
     )
-    default_revision_quota = forms.IntegerField(
-        label=_("New milestones: revisions"), min_value=0, max_value=100
-    )
+    default_revision_quota = forms.IntegerField(label=_("New milestones: revisions"))
     default_support_window_days = forms.IntegerField(
-        label=_("New milestones: support window (days)"), min_value=0, max_value=365
+        label=_("New milestones: support window (days)")
     )

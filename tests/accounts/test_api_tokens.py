@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from milepost.accounts import services
-from milepost.accounts.models import ApiToken
+from milepost.accounts.models import ApiToken, hash_token
 from milepost.audit.actions import AuditAction
 from milepost.audit.models import AuditEvent
 from milepost.core import clock
@@ -22,7 +22,7 @@ def test_create_stores_only_the_hash_and_returns_the_raw_token_once(world):
     assert raw.startswith("mp_") and len(raw) > 40
     stored = ApiToken.objects.get(pk=token.pk)
     assert stored.name == "CI"
-    assert stored.token_hash == services.hash_token(raw)
+    assert stored.token_hash == hash_token(raw)
     assert stored.prefix == raw[:10]
     assert raw not in stored.token_hash
     assert not ApiToken.objects.filter(token_hash=raw).exists()

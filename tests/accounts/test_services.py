@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core import mail
 
 from milepost.accounts import permissions, services
-from milepost.accounts.models import Client, Contact, Invitation, Membership, Role, User
+from milepost.accounts.models import Client, Contact, Invitation, Membership, Role, User, hash_token
 from milepost.audit.actions import AuditAction
 from milepost.audit.models import AuditEvent
 from milepost.audit.verify import verify_chains
@@ -65,6 +65,54 @@ def test_organisation_create_refuses_a_blank_name(row_counts):
     assert row_counts() == before
 
 
+# --- organisation_update ------------------------------------------------------------------------
+
+
+def test_organisation_update_stores_bank_details_and_vat_id_compact(world):
+    services.organisation_update(
+        organisation=world.organisation,
+        actor=world.owner,
+        iban="de89 3704 0044 0532 0130 00",
+        bic="coba de ff xxx",
+        vat_id="de 123 456 788",
+    )
+    world.organisation.refresh_from_db()
+    assert (world.organisation.iban, world.organisation.bic, world.organisation.vat_id) == (
+        "DE89370400440532013000",
+        "COBADEFFXXX",
+        "DE123456788",
+    )
+    [event] = events(world.organisation, AuditAction.ORGANISATION_UPDATED)
+    assert event.data["after"]["iban"] == "DE89370400440532013000"
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"iban": "DE89370400440532013001"}, "iban"),
+        ({"bic": "COBADEF"}, "bic"),
+        ({"bic": "COBAXXFF"}, "bic"),
+        ({"vat_id": "DE123456789"}, "vat_id"),
+        ({"name": ""}, "name"),
+        ({"name": "n" * 201}, "name"),
+        ({"invoice_prefix": "PREFIX-TOO-LONG"}, "invoice_prefix"),
+        ({"email": "not-an-address"}, "email"),
+        ({"payment_terms_days": 366}, "payment_terms_days"),
+        ({"tax_rate": "19.005"}, "tax_rate"),
+        ({"country": "Germany"}, "country"),
+        ({"website": "https://example.com"}, "website"),
+    ],
+)
+def test_organisation_update_refuses_bad_input_and_changes_nothing(
+    world, row_counts, fields, field
+):
+    before = row_counts()
+    with pytest.raises(InvalidInput) as exc:
+        services.organisation_update(organisation=world.organisation, actor=world.owner, **fields)
+    assert list(exc.value.details) == [field]
+    assert row_counts() == before
+
+
 # --- member_invite ----------------------------------------------------------------------------
 
 
@@ -96,7 +144,7 @@ def test_member_invite_creates_a_passwordless_user_and_emails_a_one_time_link(wo
     assert world.organisation.name in message.subject
     raw = token_from_mail(message)
     assert f"{settings.SITE_URL}/invitation/{raw}/" in message.body
-    assert invitation.token_hash == services.hash_token(raw)
+    assert invitation.token_hash == hash_token(raw)
     assert raw not in invitation.token_hash  # only the hash is stored
 
     [event] = events(world.organisation, AuditAction.MEMBER_INVITED)
@@ -318,12 +366,15 @@ def test_owners_and_managers_create_clients(world, role):
         organisation=world.organisation,
         actor=world.user(role),
         name="  Globex  ",
-        legal_address="1 Main St\nSpringfield",
-        vat_id=" DE123456789 ",
+        street=" 1 Main St ",
+        postcode="",
+        city="Springfield",
+        vat_id=" DE123456788 ",
         country="fr",
     )
     client.refresh_from_db()
-    assert (client.name, client.vat_id, client.country) == ("Globex", "DE123456789", "FR")
+    assert (client.name, client.vat_id, client.country) == ("Globex", "DE123456788", "FR")
+    assert client.address == "1 Main St\nSpringfield"
     assert client.organisation == world.organisation
     [event] = events(world.organisation, AuditAction.CLIENT_CREATED)
     assert event.actor_id == world.user(role).pk
@@ -332,8 +383,10 @@ def test_owners_and_managers_create_clients(world, role):
     assert event.data == {
         "after": {
             "name": "Globex",
-            "legal_address": "1 Main St\nSpringfield",
-            "vat_id": "DE123456789",
+            "street": "1 Main St",
+            "postcode": "",
+            "city": "Springfield",
+            "vat_id": "DE123456788",
             "country": "FR",
         }
     }
@@ -410,15 +463,15 @@ def test_client_name_of_exactly_200_characters_is_fine(world):
 
 def test_client_update_records_only_what_changed(world):
     client = world.client  # Acme Shop, IE
-    services.client_update(client=client, actor=world.manager, country="de", vat_id="DE1")
+    services.client_update(client=client, actor=world.manager, country="de", vat_id="DE123456788")
 
     client.refresh_from_db()
-    assert (client.country, client.vat_id, client.name) == ("DE", "DE1", "Acme Shop")
+    assert (client.country, client.vat_id, client.name) == ("DE", "DE123456788", "Acme Shop")
     [event] = events(world.organisation, AuditAction.CLIENT_UPDATED)
     assert event.actor_id == world.manager.pk
     assert event.data == {
         "before": {"country": "IE", "vat_id": ""},
-        "after": {"country": "DE", "vat_id": "DE1"},
+        "after": {"country": "DE", "vat_id": "DE123456788"},
     }
 
 
@@ -491,7 +544,7 @@ def test_contact_invite_creates_the_user_and_an_invitation_for_the_client(world,
     [message] = mail.outbox
     assert message.to == ["buyer@acme.example"]
     assert "Acme Shop" in message.body
-    assert invitation.token_hash == services.hash_token(token_from_mail(message))
+    assert invitation.token_hash == hash_token(token_from_mail(message))
     [event] = events(world.organisation, AuditAction.CONTACT_INVITED)
     assert event.target_id == str(contact.pk)
     assert event.data["after"] == {

@@ -391,7 +391,9 @@ def test_the_admin_can_read_but_never_add_change_or_delete(trail, client):
 def test_services_raise_without_writing_when_audit_fails(world):
     """The change and its event are one transaction: no event, no change."""
     with (
-        mock.patch("milepost.accounts.services.audit_record", side_effect=RuntimeError("down")),
+        mock.patch(
+            "milepost.accounts.services.clients.audit_record", side_effect=RuntimeError("down")
+        ),
         pytest.raises(RuntimeError),
     ):
         services.client_create(organisation=world.organisation, actor=world.owner, name="Ghost")

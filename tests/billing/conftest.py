@@ -21,12 +21,18 @@ from milepost.reviews import services as reviews
 
 START = dt.date(2027, 1, 4)  # a Monday
 
-SELLER_ADDRESS = "Torstraße 19\n10119 Berlin\nGermany"
-BUYER_ADDRESS = "3 Grand Canal Square\nDublin 2 D02 X285"
+SELLER_ADDRESS = {"street": "Torstraße 19", "postcode": "10119", "city": "Berlin"}
+BUYER_ADDRESS = {"street": "3 Grand Canal Square", "postcode": "D02 X285", "city": "Dublin 2"}
 SELLER_VAT = "DE123456789"
 BUYER_VAT = "IE6388047V"
 IBAN = "DE89370400440532013000"
 BIC = "COBADEFFXXX"
+
+
+def set_address(party, fields: dict[str, str]) -> None:
+    """Give an organisation or a client the postal fields ``fields`` (not saved)."""
+    for name, value in fields.items():
+        setattr(party, name, value)
 
 
 def fresh(user) -> User:
@@ -109,7 +115,7 @@ def setup(world) -> Billing:
     """The agency with everything an EN 16931 invoice needs, and an Irish business client."""
     organisation = world.organisation
     organisation.legal_name = "Northwind Studio GmbH"
-    organisation.address = SELLER_ADDRESS
+    set_address(organisation, SELLER_ADDRESS)
     organisation.vat_id = SELLER_VAT
     organisation.iban = IBAN
     organisation.bic = BIC
@@ -117,7 +123,7 @@ def setup(world) -> Billing:
     organisation.email = "billing@northwind.example"
     organisation.save()
     client = world.client
-    client.legal_address = BUYER_ADDRESS
+    set_address(client, BUYER_ADDRESS)
     client.vat_id = BUYER_VAT
     client.country = "IE"
     client.save()

@@ -14,7 +14,6 @@ from milepost.billing.einvoice import (
     EInvoiceError,
     cii_xml,
     problems,
-    split_address,
     validate,
 )
 from milepost.billing.models import InvoiceKind
@@ -314,36 +313,6 @@ def test_a_buyer_without_a_country_gets_it_from_the_vat_id(setup):
 def test_schema_errors_raise_einvoice_error():
     with pytest.raises(EInvoiceError, match="not valid against the official XML Schema"):
         validate(b"<rsm:CrossIndustryInvoice xmlns:rsm='" + NS["rsm"].encode() + b"'/>")
-
-
-@pytest.mark.parametrize(
-    ("address", "country", "expected"),
-    [
-        (
-            "Torstraße 19\n10119 Berlin\nDeutschland",
-            "DE",
-            {"line_one": "Torstraße 19", "postcode": "10119", "city": "Berlin"},
-        ),
-        (
-            "Rue de Rivoli 1, 75001 Paris, France",
-            "FR",
-            {"line_one": "Rue de Rivoli 1", "postcode": "75001", "city": "Paris"},
-        ),
-        (
-            "Acme House\nUnit 4\nDock Road\nFloor 2\nDublin 2 D02 X285",
-            "IE",
-            {
-                "line_one": "Acme House",
-                "line_two": "Unit 4",
-                "line_three": "Dock Road, Floor 2",
-                "city": "Dublin 2 D02 X285",
-            },
-        ),
-        ("", "DE", {}),
-    ],
-)
-def test_split_address(address, country, expected):
-    assert split_address(address, country) == expected
 
 
 # --- the EN 16931 business rules (Schematron), when an XSLT 2 processor is installed -----------

@@ -18,7 +18,7 @@ from milepost.billing.einvoice import cii_xml, party_problems, problems
 from milepost.billing.services import buyer_snapshot, seller_snapshot
 
 from ..factories import ContactFactory
-from .conftest import BUYER_ADDRESS, SELLER_ADDRESS, Billing
+from .conftest import BUYER_ADDRESS, SELLER_ADDRESS, Billing, set_address
 from .schematron import failed_rules
 
 PASSWORD = "a long first-install passphrase"
@@ -39,8 +39,8 @@ def test_party_problems_name_each_missing_field_of_both_parties():
 
 
 def test_reverse_charge_also_needs_the_buyers_vat_id():
-    seller = {"name": "S", "address": SELLER_ADDRESS, "vat_id": "DE123456789", "country": "DE"}
-    buyer = {"name": "B", "address": BUYER_ADDRESS, "country": "IE"}
+    seller = {"name": "S", **SELLER_ADDRESS, "vat_id": "DE123456789", "country": "DE"}
+    buyer = {"name": "B", **BUYER_ADDRESS, "country": "IE"}
 
     assert party_problems(seller, buyer, "S") == []
     assert [p.field for p in party_problems(None, buyer, "AE")] == ["vat_id"]
@@ -54,7 +54,8 @@ def test_a_new_organisation_lacks_address_and_vat_id(world):
 
     assert [p.field for p in found] == ["address", "vat_id"]
     assert found == party_problems(seller_snapshot(organisation), None, "S")
-    organisation.address, organisation.vat_id = SELLER_ADDRESS, "DE123456789"
+    set_address(organisation, SELLER_ADDRESS)
+    organisation.vat_id = "DE123456789"
     assert selectors.organisation_einvoice_problems(organisation) == []
 
 
@@ -62,7 +63,8 @@ def test_a_client_lacks_an_address_and_under_reverse_charge_a_vat_id(world):
     client = world.client  # the factory gives a country only
 
     assert [p.field for p in selectors.client_einvoice_problems(client)] == ["address"]
-    client.legal_address, client.reverse_charge = BUYER_ADDRESS, True
+    set_address(client, BUYER_ADDRESS)
+    client.reverse_charge = True
     assert [p.field for p in selectors.client_einvoice_problems(client)] == ["vat_id"]
     client.vat_id = "IE6388047V"
     assert selectors.client_einvoice_problems(client) == []
@@ -95,7 +97,7 @@ def test_create_organisation_without_details_says_what_invoices_still_need(monke
     assert organisation.address == "" and organisation.vat_id == ""
     assert "will not be valid EN 16931 e-invoices" in output
     assert "postal address" in output and "VAT id" in output
-    assert "--address" in output and "--vat-id" in output
+    assert "--street" in output and "--vat-id" in output
 
 
 @pytest.mark.django_db
@@ -104,15 +106,19 @@ def test_create_organisation_takes_legal_name_address_and_vat_id(monkeypatch):
         monkeypatch,
         "--legal-name",
         "Test Studio GmbH",
-        "--address",
-        "Torstraße 19, 10119 Berlin",
+        "--street",
+        "Torstraße 19",
+        "--postcode",
+        "10119",
+        "--city",
+        "Berlin",
         "--vat-id",
-        "de 123 456 789",
+        "de 123 456 788",
     )
 
     assert organisation.legal_name == "Test Studio GmbH"
     assert organisation.address == "Torstraße 19\n10119 Berlin"
-    assert organisation.vat_id == "DE123456789"
+    assert organisation.vat_id == "DE123456788"
     assert selectors.organisation_einvoice_problems(organisation) == []
     assert "not be valid" not in output
     assert "has what a valid EN 16931 e-invoice needs" in output
@@ -140,14 +146,16 @@ def test_an_organisation_made_by_the_command_issues_an_invoice_that_passes_the_s
     monkeypatch, tmp_path
 ):
     organisation, _output = _create(
-        monkeypatch, "--address", "Torstraße 19, 10119 Berlin", "--vat-id", "DE123456789"
+        monkeypatch,
+        *("--street", "Torstraße 19", "--postcode", "10119", "--city", "Berlin"),
+        *("--vat-id", "DE123456788"),
     )
-    invoice = _first_invoice(
-        organisation, "Acme", legal_address="3 Grand Canal Square\nDublin 2 D02 X285", country="IE"
-    )
+    invoice = _first_invoice(organisation, "Acme", **BUYER_ADDRESS, country="IE")
     # Without the details the command now asks for, the same first invoice fails the rules that
     # problems() names, and is still issued.
-    Organisation.objects.filter(pk=organisation.pk).update(address="", vat_id="")
+    Organisation.objects.filter(pk=organisation.pk).update(
+        street="", postcode="", city="", vat_id=""
+    )
     organisation.refresh_from_db()
     bare = _first_invoice(organisation, "Bare")
 

@@ -176,7 +176,11 @@ def money(world) -> Money:
     """The agency with the details an invoice shows, and a 19 % default tax rate."""
     organisation = world.organisation
     organisation.legal_name = "Northwind Studio GmbH"
-    organisation.address = "Torstraße 19\n10119 Berlin"
+    organisation.street, organisation.postcode, organisation.city = (
+        "Torstraße 19",
+        "10119",
+        "Berlin",
+    )
     organisation.vat_id = "DE123456789"
     organisation.iban = "DE89370400440532013000"
     organisation.bic = "COBADEFFXXX"
@@ -184,7 +188,7 @@ def money(world) -> Money:
     organisation.tax_rate = Decimal("19.00")
     organisation.save()
     client = world.client
-    client.legal_address = "3 Grand Canal Square\nDublin 2"
+    client.street, client.city = "3 Grand Canal Square", "Dublin 2"
     client.vat_id = "IE6388047V"
     client.country = "IE"
     client.save()

@@ -116,6 +116,9 @@ def test_invoice_snapshots_seller_buyer_and_describes_the_milestone(money):
     assert invoice.seller == {
         "name": "Northwind Studio GmbH",
         "address": "Torstraße 19\n10119 Berlin",
+        "street": "Torstraße 19",
+        "postcode": "10119",
+        "city": "Berlin",
         "vat_id": "DE123456789",
         "country": organisation.country,
         "iban": "DE89370400440532013000",
@@ -126,6 +129,9 @@ def test_invoice_snapshots_seller_buyer_and_describes_the_milestone(money):
     assert invoice.buyer == {
         "name": "Acme Shop",
         "address": "3 Grand Canal Square\nDublin 2",
+        "street": "3 Grand Canal Square",
+        "postcode": "",
+        "city": "Dublin 2",
         "vat_id": "IE6388047V",
         "country": "IE",
     }
@@ -145,7 +151,7 @@ def test_invoice_snapshots_seller_buyer_and_describes_the_milestone(money):
     assert milestone.scope  # the template's scope text made it onto the invoice
 
     # Snapshots: later changes of the parties do not rewrite an issued invoice.
-    organisation.address = "Somewhere else 1"
+    organisation.street = "Somewhere else 1"
     organisation.save()
     client.vat_id = "IE0000000X"
     client.save()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.billing.conftest import BUYER_ADDRESS, SELLER_ADDRESS, Billing
+from tests.billing.conftest import BUYER_ADDRESS, SELLER_ADDRESS, Billing, set_address
 
 NOTICE = 'id="einvoice-problems"'
 SEES = ["owner", "manager"]
@@ -35,7 +35,8 @@ def test_dashboard_notice_is_not_for_members_or_contacts(world, client, role):
 
 
 def test_dashboard_notice_goes_once_the_details_are_complete(world, client):
-    world.organisation.address, world.organisation.vat_id = SELLER_ADDRESS, "DE123456789"
+    set_address(world.organisation, SELLER_ADDRESS)
+    world.organisation.vat_id = "DE123456789"
     world.organisation.save()
     _status, page = _page(client, world.owner, "/")
     assert NOTICE not in page
@@ -70,7 +71,8 @@ def test_client_pages_name_what_the_client_lacks(world, client, role, path):
 
 
 def test_client_notice_asks_for_the_vat_id_under_reverse_charge(world, client):
-    world.client.legal_address, world.client.reverse_charge = BUYER_ADDRESS, True
+    set_address(world.client, BUYER_ADDRESS)
+    world.client.reverse_charge = True
     world.client.save()
     _status, page = _page(client, world.owner, f"/clients/{world.client.pk}/")
     notice = page[page.index(NOTICE) : page.index("</section>", page.index(NOTICE))]

@@ -10,7 +10,8 @@ from django.utils.translation import gettext as _
 
 from milepost.accounts import permissions
 from milepost.accounts.models import Client, Contact, Organisation, User
-from milepost.accounts.services import clean_email, contact_invite
+from milepost.accounts.services import contact_invite
+from milepost.accounts.services.common import clean_email
 from milepost.audit.actions import AuditAction
 from milepost.audit.services import audit_record, diff
 from milepost.core.errors import InvalidInput, NotAllowed, NotFound

@@ -4,14 +4,26 @@ It lives in billing, above accounts, because it also says what the invoices stil
 """
 
 import getpass
-import re
 
 from django.core.management.base import BaseCommand, CommandError
 
 from milepost.accounts import services
 from milepost.accounts.models import User, normalize_email
+from milepost.accounts.services.common import clean_email, clean_password
 from milepost.billing.selectors import organisation_einvoice_problems
 from milepost.core.errors import ApplicationError
+
+#: The option that sets each field, to name it in a refusal.
+OPTIONS = {
+    "name": "name",
+    "country": "--country",
+    "default_currency": "--currency",
+    "legal_name": "--legal-name",
+    "street": "--street",
+    "postcode": "--postcode",
+    "city": "--city",
+    "vat_id": "--vat-id",
+}
 
 
 class Command(BaseCommand):
@@ -26,12 +38,11 @@ class Command(BaseCommand):
             "--legal-name", default="", help="The name on invoices, e.g. 'Northwind Studio GmbH'."
         )
         parser.add_argument(
-            "--address",
-            default="",
-            help="Postal address for invoices; lines separated by commas or newlines, "
-            "e.g. 'Torstraße 19, 10119 Berlin'.",
+            "--street", default="", help="Street and number for invoices, e.g. 'Torstraße 19'."
         )
-        parser.add_argument("--vat-id", default="", help="VAT id, e.g. DE123456789.")
+        parser.add_argument("--postcode", default="", help="Postcode, e.g. 10119.")
+        parser.add_argument("--city", default="", help="City, e.g. Berlin.")
+        parser.add_argument("--vat-id", default="", help="VAT id, e.g. DE123456788.")
 
     def handle(self, *args, name, owner_email, country, currency, **options):
         email = normalize_email(owner_email)
@@ -40,25 +51,27 @@ class Command(BaseCommand):
             password = getpass.getpass(f"Password for {email}: ")
             owner = User(email=email)
             try:
-                services._clean_password(owner, password)
+                clean_password(owner, password)
             except ApplicationError as error:
                 raise CommandError(
                     " ".join(error.details.get("password", [error.message]))
                 ) from None
             owner = User.objects.create_user(email=email, password=password)
         try:
-            services.clean_email(email)
+            clean_email(email)
             org = services.organisation_create(
                 name=name,
                 owner=owner,
-                country=country.upper(),
-                default_currency=currency.upper(),
-                legal_name=options["legal_name"].strip(),
-                address=_address(options["address"]),
-                vat_id=re.sub(r"\s", "", options["vat_id"]).upper(),
+                country=country,
+                default_currency=currency,
+                legal_name=options["legal_name"],
+                street=options["street"],
+                postcode=options["postcode"],
+                city=options["city"],
+                vat_id=options["vat_id"],
             )
         except ApplicationError as error:
-            raise CommandError(error.message) from None
+            raise CommandError(_explained(error)) from None
         self.stdout.write(
             self.style.SUCCESS(
                 f"Organisation {org.name} (id {org.pk}) created; {email} is its owner."
@@ -69,18 +82,22 @@ class Command(BaseCommand):
             self.stdout.write(
                 self.style.WARNING(
                     "Its invoices will not be valid EN 16931 e-invoices until it has "
-                    f"{_and(missing)}: add them with --address and --vat-id when creating it, "
-                    "or in Settings → Organisation. Invoices are issued all the same."
+                    f"{_and(missing)}: add them with --street, --postcode, --city and --vat-id "
+                    "when creating it, or in Settings → Organisation. Invoices are issued all "
+                    "the same."
                 )
             )
         else:
             self.stdout.write("It has what a valid EN 16931 e-invoice needs.")
 
 
-def _address(text: str) -> str:
-    """One line per part: 'Torstraße 19, 10119 Berlin' is stored as two lines."""
-    parts = re.split(r"[,\n]", text) if "\n" not in text else text.splitlines()
-    return "\n".join(part.strip() for part in parts if part.strip())
+def _explained(error: ApplicationError) -> str:
+    """The refusal with each field's problem: ``--vat-id: This VAT id is not valid …``."""
+    problems = [
+        f"{OPTIONS.get(field, field)}: {' '.join(messages)}"
+        for field, messages in error.details.items()
+    ]
+    return " ".join(problems) or error.message
 
 
 def _and(items: list[str]) -> str:

@@ -124,7 +124,9 @@ def _seed(organisations: int, rng: random.Random) -> dict[str, int]:
             Organisation(
                 name=name,
                 legal_name=f"{name} GmbH" if country in {"DE", "AT"} else f"{name} Ltd",
-                address=f"{rng.randint(1, 200)} Example Street\n{rng.randint(10000, 99999)} City",
+                street=f"{rng.randint(1, 200)} Example Street",
+                postcode=str(rng.randint(10000, 99999)),
+                city="City",
                 vat_id=f"{country}{rng.randint(100000000, 999999999)}",
                 country=country,
                 default_currency="EUR",
@@ -156,7 +158,8 @@ def _seed(organisations: int, rng: random.Random) -> dict[str, int]:
                 Client(
                     organisation=org,
                     name=name,
-                    legal_address=f"{rng.randint(1, 300)} Market Street\nTown",
+                    street=f"{rng.randint(1, 300)} Market Street",
+                    city="Town",
                     vat_id=f"{country}{rng.randint(100000000, 999999999)}",
                     country=country,
                     created_at=ago(600),

@@ -54,8 +54,10 @@ class Command(BaseCommand):
             "Northwind Studio",
             owner,
             legal_name="Northwind Studio GmbH",
-            address="Hafenstraße 12\n20457 Hamburg",
-            vat_id="DE123456789",
+            street="Hafenstraße 12",
+            postcode="20457",
+            city="Hamburg",
+            vat_id="DE123456788",
             country="DE",
             default_currency="EUR",
         )
@@ -65,7 +67,8 @@ class Command(BaseCommand):
             northwind,
             owner,
             "Acme Shop",
-            legal_address="1 Market Street\nDublin",
+            street="1 Market Street",
+            city="Dublin",
             vat_id="IE6388047V",
             country="IE",
         )

@@ -1,0 +1,63 @@
+"""Creating an organisation and changing its details and defaults."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from milepost.audit.actions import AuditAction
+from milepost.audit.services import audit_record, diff
+
+from .. import permissions
+from ..inputs import ORGANISATION
+from ..models import Membership, Organisation, Role, User
+from .common import require
+
+ORGANISATION_FIELDS = tuple(ORGANISATION.fields)
+
+
+@transaction.atomic
+def organisation_create(
+    *, name: str, owner: User, actor: User | None = None, **fields: Any
+) -> Organisation:
+    """Create an organisation with ``owner`` as its first owner."""
+    cleaned = ORGANISATION.clean({"name": name, **fields}, partial=True)
+    organisation = Organisation.objects.create(**cleaned)
+    Membership.objects.create(organisation=organisation, user=owner, role=Role.OWNER)
+    permissions.forget_roles(owner)
+    audit_record(
+        organisation=organisation,
+        actor=actor or owner,
+        action=AuditAction.ORGANISATION_CREATED,
+        target=organisation,
+        data={"after": {"name": organisation.name, "owner": owner.email}},
+    )
+    return organisation
+
+
+@transaction.atomic
+def organisation_update(*, organisation: Organisation, actor: User, **fields: Any) -> Organisation:
+    """Change the organisation's details and defaults (owners only)."""
+    require(
+        actor,
+        organisation,
+        permissions.can_manage_organisation(actor, organisation),
+        _("Only an owner can change the organisation's settings."),
+    )
+    cleaned = ORGANISATION.clean(fields, partial=True)
+    before = {f: getattr(organisation, f) for f in ORGANISATION_FIELDS}
+    for key, value in cleaned.items():
+        setattr(organisation, key, value)
+    changes = diff(before, {f: getattr(organisation, f) for f in ORGANISATION_FIELDS})
+    if changes["after"]:
+        organisation.save(update_fields=list(changes["after"]))
+        audit_record(
+            organisation=organisation,
+            actor=actor,
+            action=AuditAction.ORGANISATION_UPDATED,
+            target=organisation,
+            data=changes,
+        )
+    return organisation
