@@ -1,7 +1,12 @@
 """The README documents what the code reads: every environment variable has a row."""
 
+import io
 import re
+import shlex
 from pathlib import Path
+
+import pytest
+from django.core.management import call_command
 
 ROOT = Path(__file__).resolve().parent.parent
 # env.str("NAME", ...), env.int(\n "NAME", ...), environ.Env().str("NAME", ...)
@@ -30,3 +35,25 @@ def test_every_environment_variable_is_in_the_readme_configuration_table():
     }
     missing = sorted(variables_read() - rows)
     assert not missing, f"read by the code but not in the README's configuration table: {missing}"
+
+
+@pytest.mark.django_db
+def test_the_readme_create_organisation_command_runs_as_written(monkeypatch):
+    """The production section's command line, copied from the README, makes a complete seller."""
+    from milepost.accounts.models import Organisation
+    from milepost.billing import selectors
+
+    readme = (ROOT / "README.md").read_text()
+    line = re.search(r"`python manage\.py (create_organisation [^`]+)`", readme, re.S).group(1)
+    words = shlex.split(line.replace("\n", " "))
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": "a long enough password 123")
+    out = io.StringIO()
+    call_command(*words, stdout=out)
+
+    organisation = Organisation.objects.get(name="Your Studio")
+    assert (organisation.street, organisation.postcode, organisation.city) == (
+        "Torstraße 19",
+        "10119",
+        "Berlin",
+    )
+    assert selectors.organisation_einvoice_problems(organisation) == []
