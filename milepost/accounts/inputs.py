@@ -54,7 +54,7 @@ ORGANISATION = Input(
     invoice_prefix=Field(text, required=True, max_length=10),
     bank_account_holder=Field(text, max_length=200),
     iban=Field(identifiers.iban, html={"maxlength": "42"}),  # room for the blanks people type
-    bic=Field(identifiers.bic, html={"maxlength": "11"}),
+    bic=Field(identifiers.bic, html={"maxlength": "14"}),  # "COBA DE FF XXX", as printed
     email=Field(email, max_length=254),
     sequential_gating=Field(boolean),
     pay_before_next=Field(boolean),

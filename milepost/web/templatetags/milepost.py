@@ -5,6 +5,7 @@ from django.utils.html import format_html
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from milepost.core.identifiers import group_iban
 from milepost.core.money import format_money
 from milepost.core.urls import cached_reverse
 
@@ -37,6 +38,12 @@ def money(amount, currency):
     if amount is None or amount == "":
         return "—"
     return format_money(amount, currency, get_language() or "en")
+
+
+@register.filter
+def iban(value):
+    """An IBAN grouped in fours for people to read, as the invoice PDF prints it."""
+    return group_iban(value)
 
 
 @cache

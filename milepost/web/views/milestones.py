@@ -12,6 +12,7 @@ from milepost.core.errors import InvalidInput, RuleViolation
 from milepost.core.pagination import feed_page
 from milepost.plans import selectors as plan_selectors
 from milepost.plans.lifecycle.milestone import MilestoneAction
+from milepost.plans.models import MilestoneStatus
 from milepost.plans.permissions import require
 from milepost.reviews import policy, selectors, services
 
@@ -129,11 +130,17 @@ def _act(
 def milestone_start(request, pk: int):
     milestone = _milestone(request, pk)
     try:
-        services.milestone_start(milestone=milestone, actor=request.user)
+        milestone = services.milestone_start(milestone=milestone, actor=request.user)
     except RuleViolation as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, _("Work on this milestone has started."))
+        if milestone.status == MilestoneStatus.AWAITING_PREPAYMENT:
+            messages.success(
+                request,
+                _("Its prepayment invoice is issued: work begins when it is paid."),
+            )
+        else:
+            messages.success(request, _("Work on this milestone has started."))
     return redirect("web:milestone_detail", pk)
 
 

@@ -1,0 +1,42 @@
+"""What a person reads on the invoice and milestone pages (a walk after issue 11).
+
+Identifiers are stored compact and printed grouped (decision D26): the invoice page prints the
+IBAN as the PDF does. A milestone started with a prepayment says that it waits for that invoice,
+instead of "Work on this milestone has started."
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from milepost.plans.models import MilestoneStatus
+
+from .conftest import fresh
+from .test_invoices import on_start
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_invoice_page_prints_the_iban_grouped(money):
+    invoice = money.approved(money.project(), 1)
+    web = Client()
+    web.force_login(fresh(money.world.owner))
+    page = web.get(f"/invoices/{invoice.pk}/").content.decode()
+
+    assert "IBAN DE89 3704 0044 0532 0130 00" in page
+    assert "DE89370400440532013000" not in page
+
+
+def test_a_milestone_started_with_a_prepayment_says_it_waits_for_the_invoice(money):
+    project = money.project(prepare=on_start(1))
+    milestone = money.m(project, 1)
+    web = Client()
+    web.force_login(fresh(money.world.member))
+    response = web.post(f"/milestones/{milestone.pk}/start/", follow=True)
+
+    assert money.m(project, 1).status == MilestoneStatus.AWAITING_PREPAYMENT
+    page = response.content.decode()
+    assert "Work on this milestone has started." not in page
+    assert "Its prepayment invoice is issued: work begins when it is paid." in page
+    assert "Waiting for the prepayment invoice to be paid." in page
