@@ -1,5 +1,6 @@
 """Shapes of API requests and responses. Validation of rules happens in services."""
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from milepost.accounts import inputs
@@ -107,6 +108,21 @@ class ClientWriteSerializer(DeclaredSerializer):
     city = serializers.CharField(required=False, allow_blank=True)
     vat_id = serializers.CharField(required=False, allow_blank=True)
     country = serializers.CharField(required=False, allow_blank=True)
+
+    def validate(self, attrs):
+        # The address used to be one text: an integration still sending it must not lose it.
+        if "legal_address" in self.initial_data:
+            raise serializers.ValidationError(
+                {
+                    "legal_address": [
+                        _(
+                            "legal_address is read-only: send the address as street, postcode "
+                            "and city."
+                        )
+                    ]
+                }
+            )
+        return attrs
 
 
 class ClientPatchSerializer(ClientWriteSerializer):

@@ -65,10 +65,18 @@ class Input:
     def __getitem__(self, name: str) -> Field:
         return self.fields[name]
 
-    def clean(self, data: Mapping[str, Any], *, partial: bool = False) -> dict[str, Any]:
+    def clean(
+        self,
+        data: Mapping[str, Any],
+        *,
+        partial: bool = False,
+        stored: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
         """The clean values of the fields given; every problem at once as ``InvalidInput``.
 
         ``partial`` (an update): a required field may be left out, but not given empty.
+        ``stored`` (an update): values kept from before; one sent back unchanged is kept as it is,
+        so a value stored before a rule was stricter never blocks saving the other fields.
         """
         errors = {name: [_("Unknown field.")] for name in sorted(set(data) - set(self.fields))}
         cleaned: dict[str, Any] = {}
@@ -76,6 +84,9 @@ class Input:
             if name not in data:
                 if rule.required and not partial:
                     errors[name] = [_("This field is required.")]
+                continue
+            if stored and stored.get(name) and text(data[name]) == stored[name]:
+                cleaned[name] = stored[name]
                 continue
             try:
                 cleaned[name] = rule.clean(data[name])
@@ -90,8 +101,9 @@ class Input:
 
 
 def text(value: Any) -> str:
-    """Trimmed text; None is empty."""
-    return str(value if value is not None else "").strip()
+    """Trimmed text with ``\\n`` line ends (a browser sends ``\\r\\n``); None is empty."""
+    raw = str(value if value is not None else "")
+    return raw.replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
 def upper(value: Any) -> str:

@@ -33,3 +33,13 @@ def is_country(code: str) -> bool:
 
 def is_currency(code: str) -> bool:
     return code in currencies()
+
+
+@cache
+def country_name(code: str, language: str = "en") -> str:
+    """``FR`` → ``France`` in ``language`` (the code itself when CLDR has no name for it)."""
+    try:
+        locale = Locale.parse(language.replace("-", "_"))
+    except (ValueError, TypeError):
+        locale = Locale("en")
+    return locale.territories.get((code or "").upper(), code or "")

@@ -40,3 +40,29 @@ def test_a_milestone_started_with_a_prepayment_says_it_waits_for_the_invoice(mon
     assert "Work on this milestone has started." not in page
     assert "Its prepayment invoice is issued: work begins when it is paid." in page
     assert "Waiting for the prepayment invoice to be paid." in page
+
+
+def test_an_invoice_across_borders_names_each_party_s_country(money):
+    """Addresses are fields since issue 11 and the country is its own: an invoice from Berlin to
+    Dublin prints both countries, as the free-text address used to when people typed them."""
+    from milepost.billing.pdf import invoice_html
+
+    invoice = money.approved(money.project(), 1)
+    web = Client()
+    web.force_login(fresh(money.world.owner))
+    page = web.get(f"/invoices/{invoice.pk}/").content.decode()
+    printed = invoice_html(invoice)
+
+    for text in (page, printed):
+        assert "Dublin 2<br>Ireland" in text
+        assert "Germany" in text
+
+
+def test_a_domestic_invoice_prints_no_country(money):
+    from milepost.billing.pdf import invoice_html
+
+    money.world.client.country = "DE"
+    money.world.client.save()
+    invoice = money.approved(money.project(), 1)
+
+    assert "Germany" not in invoice_html(invoice)

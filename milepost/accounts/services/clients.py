@@ -12,7 +12,7 @@ from milepost.audit.services import audit_record, diff
 from milepost.core.errors import InvalidInput
 
 from .. import permissions
-from ..inputs import CLIENT, INVITATION
+from ..inputs import CLIENT, INVITATION, stored_identifiers
 from ..models import Client, Contact, Organisation, User
 from .common import require
 from .invitations import send_invitation, user_for_invitation
@@ -63,7 +63,7 @@ def client_update(*, client: Client, actor: User, **fields: Any) -> Client:
         permissions.can_manage_clients(actor, organisation),
         _("Only owners and managers can edit clients."),
     )
-    cleaned = CLIENT.clean(fields, partial=True)
+    cleaned = CLIENT.clean(fields, partial=True, stored=stored_identifiers(client))
     if "name" in cleaned:
         _name_taken(organisation, cleaned["name"], exclude=client.pk)
     before = {f: getattr(client, f) for f in CLIENT_FIELDS}

@@ -11,7 +11,7 @@ from milepost.audit.actions import AuditAction
 from milepost.audit.services import audit_record, diff
 
 from .. import permissions
-from ..inputs import ORGANISATION
+from ..inputs import ORGANISATION, stored_identifiers
 from ..models import Membership, Organisation, Role, User
 from .common import require
 
@@ -46,7 +46,7 @@ def organisation_update(*, organisation: Organisation, actor: User, **fields: An
         permissions.can_manage_organisation(actor, organisation),
         _("Only an owner can change the organisation's settings."),
     )
-    cleaned = ORGANISATION.clean(fields, partial=True)
+    cleaned = ORGANISATION.clean(fields, partial=True, stored=stored_identifiers(organisation))
     before = {f: getattr(organisation, f) for f in ORGANISATION_FIELDS}
     for key, value in cleaned.items():
         setattr(organisation, key, value)

@@ -5,6 +5,7 @@ from django.utils.html import format_html
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from milepost.core import locale
 from milepost.core.identifiers import group_iban
 from milepost.core.money import format_money
 from milepost.core.urls import cached_reverse
@@ -122,3 +123,9 @@ EVENT_LABELS = {
 def event_label(event):
     """A short sentence for an audit event in an activity feed."""
     return EVENT_LABELS.get(event.action, event.action)
+
+
+@register.filter
+def country_name(code: str) -> str:
+    """The country's name in the reader's language: ``FR`` → ``France``."""
+    return locale.country_name(code, get_language() or "en") if code else ""

@@ -6,6 +6,7 @@ It lives in billing, above accounts, because it also says what the invoices stil
 import getpass
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from milepost.accounts import services
 from milepost.accounts.models import User, normalize_email
@@ -47,29 +48,33 @@ class Command(BaseCommand):
     def handle(self, *args, name, owner_email, country, currency, **options):
         email = normalize_email(owner_email)
         owner = User.objects.filter(email=email).first()
+        password = None
         if owner is None:
             password = getpass.getpass(f"Password for {email}: ")
-            owner = User(email=email)
             try:
-                clean_password(owner, password)
+                clean_password(User(email=email), password)
             except ApplicationError as error:
                 raise CommandError(
                     " ".join(error.details.get("password", [error.message]))
                 ) from None
-            owner = User.objects.create_user(email=email, password=password)
         try:
-            clean_email(email)
-            org = services.organisation_create(
-                name=name,
-                owner=owner,
-                country=country,
-                default_currency=currency,
-                legal_name=options["legal_name"],
-                street=options["street"],
-                postcode=options["postcode"],
-                city=options["city"],
-                vat_id=options["vat_id"],
-            )
+            # The owner and the organisation together or neither: a refused organisation leaves
+            # no account behind that a second run would silently reuse.
+            with transaction.atomic():
+                clean_email(email)
+                if owner is None:
+                    owner = User.objects.create_user(email=email, password=password)
+                org = services.organisation_create(
+                    name=name,
+                    owner=owner,
+                    country=country,
+                    default_currency=currency,
+                    legal_name=options["legal_name"],
+                    street=options["street"],
+                    postcode=options["postcode"],
+                    city=options["city"],
+                    vat_id=options["vat_id"],
+                )
         except ApplicationError as error:
             raise CommandError(_explained(error)) from None
         self.stdout.write(
