@@ -6,7 +6,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -21,26 +20,7 @@ from milepost.plans.models import (
     Project,
 )
 
-
-@extend_schema_field(OpenApiTypes.STR)
-class MoneyField(serializers.Field):
-    """An amount as a string with the currency's decimals: ``"2500.00"``."""
-
-    def __init__(self, currency_from: str = "currency", **kwargs):
-        self.currency_from = currency_from
-        kwargs.setdefault("read_only", True)
-        super().__init__(**kwargs)
-
-    def get_attribute(self, instance):
-        value = super().get_attribute(instance)
-        currency = instance
-        for part in self.currency_from.split("."):
-            currency = getattr(currency, part)
-        return (value, currency)
-
-    def to_representation(self, value):
-        amount, currency = value
-        return None if amount is None else str(normalise(amount, currency))
+from .common import MoneyField
 
 
 def _money(amount, currency: str) -> str | None:

@@ -19,10 +19,10 @@ from milepost.plans.permissions import forget_project_roles
 
 from . import plan_serializers as s
 from . import roles
+from .common import validated
+from .errors import ErrorSerializer
 from .filters import id_filter, id_param
 from .review_views import MilestoneReviewActions
-from .serializers import ErrorSerializer
-from .views import validated
 
 ERRORS = {code: ErrorSerializer for code in (400, 401, 403, 404, 409)}
 
