@@ -1,7 +1,7 @@
 """What each account write takes, declared once (``core/inputs.py``).
 
 The services clean with these declarations; the forms (``web/forms.py``) and the API serializers
-(``api/serializers.py``) carry only types and widgets, and read them only to show them.
+(``api/account_serializers.py``) carry only types and widgets, and read them only to show them.
 """
 
 from __future__ import annotations

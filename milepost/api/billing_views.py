@@ -5,114 +5,34 @@ from __future__ import annotations
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
-from rest_framework import serializers, status, viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from milepost.billing import selectors, services
-from milepost.billing.models import Invoice, InvoiceStatus, Payment, PaymentMethod
+from milepost.billing.models import Invoice, InvoiceStatus
 from milepost.billing.stripe import checkout_create
 from milepost.core.errors import InvalidInput
 from milepost.plans.permissions import InvoiceAction
 from milepost.reviews import services as reviews
 
 from . import roles
+from .billing_serializers import (
+    CheckoutSerializer,
+    InvoiceDetailSerializer,
+    InvoiceSerializer,
+    PaymentInputSerializer,
+    VoidInputSerializer,
+)
+from .common import validated
+from .errors import ErrorSerializer
 from .filters import id_filter, id_param
-from .plan_serializers import MoneyField
 from .renderers import PDFRenderer
-from .serializers import ErrorSerializer
-from .views import validated
 
 ERRORS = {code: ErrorSerializer for code in (400, 401, 403, 404, 409)}
 STATUS_FILTERS = [*InvoiceStatus.values, "overdue"]
-
-
-class PaymentSerializer(serializers.ModelSerializer):
-    amount = MoneyField(currency_from="invoice.currency")
-
-    class Meta:
-        model = Payment
-        fields = ["id", "amount", "date", "method", "reference", "created_at"]
-
-
-class InvoiceSerializer(serializers.ModelSerializer):
-    net = MoneyField()
-    tax = MoneyField()
-    gross = MoneyField()
-    paid = MoneyField()
-    outstanding = serializers.SerializerMethodField()
-    overdue = serializers.BooleanField(source="is_overdue", read_only=True)
-    credit_note_for = serializers.CharField(
-        source="credit_note_for.number",
-        default=None,
-        read_only=True,
-        allow_null=True,
-        help_text="For a credit note: the number of the invoice it cancels.",
-    )
-
-    class Meta:
-        model = Invoice
-        fields = [
-            "id",
-            "number",
-            "project",
-            "milestone",
-            "kind",
-            "status",
-            "overdue",
-            "currency",
-            "net",
-            "tax_rate",
-            "tax",
-            "gross",
-            "paid",
-            "outstanding",
-            "issue_date",
-            "due_date",
-            "reverse_charge",
-            "tax_note",
-            "credit_note_for",
-        ]
-
-    @extend_schema_field(OpenApiTypes.STR)
-    def get_outstanding(self, invoice) -> str:
-        return str(invoice.outstanding)
-
-
-class InvoiceDetailSerializer(InvoiceSerializer):
-    payments = PaymentSerializer(many=True, read_only=True)
-
-    class Meta(InvoiceSerializer.Meta):
-        fields = [
-            *InvoiceSerializer.Meta.fields,
-            "seller",
-            "buyer",
-            "description",
-            "payment_terms",
-            "payments",
-        ]
-
-
-class PaymentInputSerializer(serializers.Serializer):
-    amount = serializers.CharField(help_text='A string such as "1500.00".')
-    date = serializers.CharField(help_text="YYYY-MM-DD, not in the future.")
-    method = serializers.ChoiceField(choices=PaymentMethod.choices)
-    reference = serializers.CharField(required=False, allow_blank=True)
-
-
-class VoidInputSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True)
-    reissue = serializers.BooleanField(
-        required=False,
-        default=False,
-        help_text="Issue a corrected invoice for the same milestone right away.",
-    )
-
-
-class CheckoutSerializer(serializers.Serializer):
-    url = serializers.URLField()
 
 
 class InvoiceViewSet(viewsets.GenericViewSet):

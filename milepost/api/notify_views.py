@@ -4,33 +4,24 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, viewsets
+from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from milepost.core.errors import InvalidInput
 from milepost.notify import selectors, services
-from milepost.notify.models import Category, Notification
+from milepost.notify.models import Notification
 
-from .serializers import ErrorSerializer
+from .errors import ErrorSerializer
+from .notify_serializers import (
+    CalendarTokenSerializer,
+    NotificationSerializer,
+    PreferencesSerializer,
+    ReadAllSerializer,
+)
 
 ERRORS = {code: ErrorSerializer for code in (400, 401, 404)}
-
-
-class NotificationSerializer(serializers.ModelSerializer):
-    read = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Notification
-        fields = ["id", "category", "title", "body", "url", "created_at", "read_at", "read"]
-
-    def get_read(self, n) -> bool:
-        return n.read_at is not None
-
-
-class ReadAllSerializer(serializers.Serializer):
-    marked = serializers.IntegerField()
 
 
 class NotificationViewSet(viewsets.GenericViewSet):
@@ -59,16 +50,6 @@ class NotificationViewSet(viewsets.GenericViewSet):
         return Response({"marked": services.notifications_read_all(actor=request.user)})
 
 
-class PreferencesSerializer(serializers.Serializer):
-    """Per category: true = email and in-app, false = in-app only."""
-
-    def get_fields(self):
-        return {
-            c: serializers.BooleanField(required=False, help_text=label)
-            for c, label in Category.choices
-        }
-
-
 class NotificationSettingsView(APIView):
     @extend_schema(responses={200: PreferencesSerializer})
     def get(self, request):
@@ -85,10 +66,6 @@ class NotificationSettingsView(APIView):
         return Response(
             services.preferences_set(user=request.user, actor=request.user, choices=dict(choices))
         )
-
-
-class CalendarTokenSerializer(serializers.Serializer):
-    calendar_url = serializers.URLField()
 
 
 class CalendarTokenView(APIView):

@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
-
-from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from milepost.core.money import normalise
 from milepost.plans import proposals
 from milepost.plans.models import (
     AccessRole,
@@ -21,61 +15,14 @@ from milepost.plans.models import (
     Project,
 )
 
-
-@extend_schema_field(OpenApiTypes.STR)
-class MoneyField(serializers.Field):
-    """An amount as a string with the currency's decimals: ``"2500.00"``."""
-
-    def __init__(self, currency_from: str = "currency", **kwargs):
-        self.currency_from = currency_from
-        kwargs.setdefault("read_only", True)
-        super().__init__(**kwargs)
-
-    def get_attribute(self, instance):
-        value = super().get_attribute(instance)
-        currency = instance
-        for part in self.currency_from.split("."):
-            currency = getattr(currency, part)
-        return (value, currency)
-
-    def to_representation(self, value):
-        amount, currency = value
-        return None if amount is None else str(normalise(amount, currency))
-
-
-def _money(amount, currency: str) -> str | None:
-    return None if amount is None else str(normalise(amount, currency))
-
-
-def _date(value) -> str | None:
-    return None if value is None else value.isoformat()
-
-
-def _datetime(value) -> str | None:
-    """As DRF's DateTimeField renders it: ISO 8601 in the current time zone, UTC as ``Z``."""
-    if value is None:
-        return None
-    text = timezone.localtime(value).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-
-def approved_by(m: Any) -> str | None:
-    """Who approved the milestone: their email, ``"system"`` when automatic, None when not yet.
-
-    ``m`` is a model instance or a light row carrying ``approved_by_email`` (the selectors
-    annotate it, so no user is loaded per milestone)."""
-    if m.approved_at is None:
-        return None
-    if m.approved_by_id is None:
-        return "system"
-    email = getattr(m, "approved_by_email", None)
-    return email if email is not None else m.approved_by.email
-
+from .common import MoneyField
+from .plan_json import approved_by, milestone_json, project_json
 
 # A page of projects carries hundreds of milestones and deliverables, and DRF's field-by-field
 # rendering costs most of the request. The three serializers below declare their fields for
-# validation and the OpenAPI schema as usual, and render with plain dictionaries. A test
-# (tests/api/test_representations.py) checks the output equals DRF's own rendering field by field.
+# validation and the OpenAPI schema as usual, and render with plain dictionaries (plan_json). A
+# test (tests/plans/test_representations.py) checks the output equals DRF's own rendering field by
+# field.
 
 
 class DeliverableSerializer(serializers.ModelSerializer):
@@ -194,67 +141,6 @@ class ProjectSerializer(serializers.ModelSerializer):
 
     def to_representation(self, p: Project) -> dict:
         return project_json(p, p.milestones.all())
-
-
-def project_json(p: Project, milestones: Iterable[Any]) -> dict:
-    """A project as ProjectSerializer renders it, with ``milestones``: model instances, or the
-    light rows of ``plans.selectors.plans_of`` (same attributes, ``deliverables`` a list)."""
-    currency = p.currency
-    plan = [milestone_json(m, currency) for m in milestones]
-    # A contact's copy of a plan being revised with no milestone known shows no allocation.
-    withheld = getattr(p, "plan_withheld", False)
-    allocated = None if withheld else sum((m.budget for m in milestones), start=0)
-    return {
-        "id": p.pk,
-        "name": p.name,
-        "summary": p.summary,
-        "client": p.client_id,
-        "organisation": p.organisation_id,
-        "currency": currency,
-        "total_budget": _money(p.total_budget, currency),
-        "allocated_budget": _money(allocated, currency),
-        "status": p.status,
-        "being_revised": p.being_revised,
-        "start_date": _date(p.start_date),
-        "plan_version": p.plan_version,
-        "sequential_gating": p.sequential_gating,
-        "pay_before_next": p.pay_before_next,
-        "auto_approve_days": p.auto_approve_days,
-        "default_revision_quota": p.default_revision_quota,
-        "default_support_window_days": p.default_support_window_days,
-        "payment_terms_days": p.payment_terms_days,
-        "milestones": plan,
-    }
-
-
-def milestone_json(m: Any, currency: str) -> dict:
-    """A milestone as MilestoneSerializer renders it (``currency``: its project's)."""
-    deliverables = m.deliverables if isinstance(m.deliverables, list) else m.deliverables.all()
-    return {
-        "id": m.id,
-        "project": m.project_id,
-        "position": m.position,
-        "title": m.title,
-        "scope": m.scope,
-        "budget": _money(m.budget, currency),
-        "planned_start": _date(m.planned_start),
-        "planned_due": _date(m.planned_due),
-        "revision_quota": m.revision_quota,
-        "revisions_used": m.revisions_used,
-        "support_window_days": m.support_window_days,
-        "billing_trigger": m.billing_trigger,
-        "status": m.status,
-        "revisions_left": m.revisions_left,
-        "review_started_at": _datetime(m.review_started_at),
-        "auto_approve_at": _datetime(m.auto_approve_at),
-        "approved_at": _datetime(m.approved_at),
-        "approved_by": approved_by(m),
-        "support_window_ends": _datetime(m.support_ends_at),
-        "deliverables": [
-            {"id": d.id, "title": d.title, "acceptance_criteria": d.acceptance_criteria}
-            for d in deliverables
-        ],
-    }
 
 
 class DeliverableInputSerializer(serializers.Serializer):

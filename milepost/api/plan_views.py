@@ -19,10 +19,11 @@ from milepost.plans.permissions import forget_project_roles
 
 from . import plan_serializers as s
 from . import roles
+from .common import validated
+from .errors import ErrorSerializer
 from .filters import id_filter, id_param
+from .plan_json import project_json
 from .review_views import MilestoneReviewActions
-from .serializers import ErrorSerializer
-from .views import validated
 
 ERRORS = {code: ErrorSerializer for code in (400, 401, 403, 404, 409)}
 
@@ -62,7 +63,7 @@ class ProjectViewSet(viewsets.GenericViewSet):
     def list(self, request):
         page = selectors.as_seen_by(request.user, self.paginate_queryset(self.get_queryset()))
         plans = selectors.plans_as_seen(page)
-        return self.get_paginated_response([s.project_json(p, plans[p.pk]) for p in page])
+        return self.get_paginated_response([project_json(p, plans[p.pk]) for p in page])
 
     @extend_schema(
         request=s.ProjectCreateSerializer, responses={201: s.ProjectSerializer, **ERRORS}

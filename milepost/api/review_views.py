@@ -16,9 +16,9 @@ from milepost.reviews import selectors, services
 from . import plan_serializers as ps
 from . import review_serializers as s
 from . import roles
+from .common import validated
+from .errors import ErrorSerializer
 from .parsers import JSONParser
-from .serializers import ErrorSerializer
-from .views import validated
 
 ERRORS = {code: ErrorSerializer for code in (400, 401, 403, 404, 409)}
 UPLOAD_PARSERS = [MultiPartParser, FormParser, JSONParser]

@@ -60,11 +60,11 @@ def add_common_errors(result: dict[str, Any], generator, request, public) -> dic
 class DeclaredInputExtension(OpenApiSerializerExtension):
     """Shows a declared input in the document: ``required`` and ``maxLength`` as declared.
 
-    ``serializers.DeclaredSerializer`` carries only types, so that the service alone refuses; the
+    ``common.DeclaredSerializer`` carries only types, so that the service alone refuses; the
     document still says what the service will ask for.
     """
 
-    target_class = "milepost.api.serializers.DeclaredSerializer"
+    target_class = "milepost.api.common.DeclaredSerializer"
     match_subclasses = True
 
     def map_serializer(self, auto_schema, direction):

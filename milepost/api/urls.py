@@ -2,19 +2,19 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from . import billing_views, notify_views, plan_views, review_views, views
+from . import account_views, billing_views, notify_views, plan_views, review_views
 
 app_name = "api"
 
 router = SimpleRouter(trailing_slash=True)
-router.register("clients", views.ClientViewSet, basename="client")
+router.register("clients", account_views.ClientViewSet, basename="client")
 router.register("projects", plan_views.ProjectViewSet, basename="project")
 router.register("milestones", plan_views.MilestoneViewSet, basename="milestone")
 router.register("invoices", billing_views.InvoiceViewSet, basename="invoice")
 router.register("notifications", notify_views.NotificationViewSet, basename="notification")
 
 urlpatterns = [
-    path("me/", views.MeView.as_view(), name="me"),
+    path("me/", account_views.MeView.as_view(), name="me"),
     path(
         "me/notification-settings/",
         notify_views.NotificationSettingsView.as_view(),

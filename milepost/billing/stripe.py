@@ -23,7 +23,7 @@ from milepost.core.money import from_minor, to_minor
 from milepost.plans.permissions import InvoiceAction, require
 
 from .models import Invoice, InvoiceKind, InvoiceStatus, PaymentMethod, StripeEvent
-from .services import _apply_payment
+from .services.payments import apply_payment
 
 logger = logging.getLogger(__name__)
 
@@ -134,7 +134,7 @@ def _process(event) -> WebhookResult:
     amount = from_minor(int(session["amount_total"]), invoice.currency)
     try:
         with transaction.atomic():  # the invoice row is locked and checked again
-            payment = _apply_payment(
+            payment = apply_payment(
                 invoice,
                 amount=amount,
                 date=clock.today(),

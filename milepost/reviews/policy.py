@@ -27,7 +27,7 @@ from milepost.plans.lifecycle.milestone import (
 from milepost.plans.models import Milestone
 from milepost.plans.permissions import allowed
 
-from .services.cycle import start_refusal
+from .services.start import start_refusal
 
 
 @dataclass(frozen=True)

@@ -466,7 +466,9 @@ def test_the_docs_page_is_self_hosted(db):
 def test_an_unexpected_failure_is_a_json_500(world):
     http = APIClient(raise_request_exception=False)
     http.force_authenticate(world.owner)
-    with mock.patch("milepost.api.views.selectors.organisations_for", side_effect=RuntimeError):
+    with mock.patch(
+        "milepost.api.account_views.selectors.organisations_for", side_effect=RuntimeError
+    ):
         response = http.get(ME)
     error = assert_error(response, 500, "server_error")
     assert "RuntimeError" not in error["message"]

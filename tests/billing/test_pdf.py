@@ -12,9 +12,11 @@ from lxml import etree
 from pypdf import PdfReader
 
 from milepost.billing.einvoice import cii_xml
-from milepost.billing.pdf import _fetcher, invoice_pdf, proposal_pdf
+from milepost.billing.pdf import invoice_pdf
 from milepost.billing.rules import REVERSE_CHARGE_NOTE
+from milepost.core.pdf import _fetcher
 from milepost.plans.models import Project
+from milepost.plans.pdf import proposal_pdf
 
 PDFAID = "http://www.aiim.org/pdfa/ns/id/"
 FX = "urn:factur-x:pdfa:CrossIndustryDocument:invoice:1p0#"

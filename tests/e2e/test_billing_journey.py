@@ -13,7 +13,7 @@ from milepost.billing.models import Invoice, InvoiceStatus
 from milepost.core import clock
 from milepost.core.money import format_money
 from milepost.plans.models import Milestone, MilestoneStatus
-from milepost.reviews.services import cycle
+from milepost.reviews import services as reviews
 from tests.factories import PASSWORD
 
 from .helpers import active_project, forget_login_attempts, log_in
@@ -49,9 +49,9 @@ def delivered_project(transactional_db):
     owner, approver, milestones = active_project(pay_before_next=True, iban=IBAN)
     first = milestones[0]
     assert first.project.pay_before_next
-    cycle.milestone_start(milestone=first, actor=owner)
+    reviews.milestone_start(milestone=first, actor=owner)
     first = Milestone.objects.get(pk=first.pk)
-    cycle.milestone_deliver(
+    reviews.milestone_deliver(
         milestone=first, actor=owner, notes="The CMS is on staging; try the homepage."
     )
     return owner, approver, [Milestone.objects.get(pk=m.pk) for m in milestones]

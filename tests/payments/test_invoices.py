@@ -15,6 +15,7 @@ from milepost.billing import selectors
 from milepost.billing import services as billing
 from milepost.billing.models import Invoice, InvoiceKind, InvoiceStatus, Payment
 from milepost.billing.rules import REVERSE_CHARGE_NOTE, Totals
+from milepost.billing.services import invoices as invoicing
 from milepost.core import clock
 from milepost.core.errors import InvalidInput, NotAllowed, NotFound, RuleViolation
 from milepost.plans import services as plans
@@ -287,7 +288,7 @@ def test_another_database_refusal_is_not_called_already_invoiced(money, monkeypa
     def broken(net, rate, currency):  # arithmetic the invoice check constraint refuses
         return Totals(net=net, tax_rate=rate, tax=Decimal("1.00"), gross=net)
 
-    monkeypatch.setattr(billing, "totals", broken)
+    monkeypatch.setattr(invoicing, "totals", broken)
     with pytest.raises(IntegrityError), transaction.atomic():
         billing.invoice_issue(milestone=money.m(project, 1), trigger="on_approval")
     assert not Invoice.objects.exists()
@@ -297,7 +298,7 @@ def _refuse_invoices(monkeypatch) -> None:
     def broken(net, rate, currency):  # arithmetic the invoice check constraint refuses
         return Totals(net=net, tax_rate=rate, tax=Decimal("1.00"), gross=net)
 
-    monkeypatch.setattr(billing, "totals", broken)
+    monkeypatch.setattr(invoicing, "totals", broken)
 
 
 def test_an_approval_whose_invoice_cannot_be_issued_is_not_approved(money, monkeypatch):

@@ -1,7 +1,8 @@
 """Every write about plans. Views, the API, the admin and commands call these functions."""
 
+from .access import project_access_grant
 from .milestones import milestone_add, milestone_move, milestone_remove, milestone_update
-from .projects import PROJECT_FIELDS, project_access_grant, project_create, project_update
+from .projects import PROJECT_FIELDS, project_create, project_update
 from .proposal import (
     plan_accept,
     plan_decline,

@@ -1,4 +1,4 @@
-"""Creating projects (blank, from a template, or from a list of milestones) and their access."""
+"""Creating projects (blank, from a template, or from a list of milestones) and changing them."""
 
 from __future__ import annotations
 
@@ -9,9 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from milepost.accounts import permissions
-from milepost.accounts.models import Client, Contact, Organisation, User
-from milepost.accounts.services import contact_invite
-from milepost.accounts.services.common import clean_email
+from milepost.accounts.models import Client, Organisation, User
 from milepost.audit.actions import AuditAction
 from milepost.audit.services import audit_record, diff
 from milepost.core.errors import InvalidInput, NotAllowed, NotFound
@@ -19,8 +17,8 @@ from milepost.core.locale import is_currency
 from milepost.core.money import MoneyError, parse_amount, split
 
 from ..lifecycle.project import ProjectAction
-from ..models import AccessRole, Deliverable, Milestone, Project, ProjectAccess
-from ..permissions import forget_project_roles, require
+from ..models import Deliverable, Milestone, Project
+from ..permissions import require
 from ..rules import schedule
 from .common import (
     check_dates,
@@ -293,35 +291,3 @@ def project_update(*, project: Project, actor: User, **fields: Any) -> Project:
             data=changes,
         )
     return project
-
-
-@transaction.atomic
-def project_access_grant(*, project: Project, email: str, role: str, actor: User) -> ProjectAccess:
-    """Give a client contact access to the project (inviting them to the client if new)."""
-    require(actor, ProjectAction.GRANT_ACCESS, project)
-    address = clean_email(email)
-    if role not in AccessRole.values:
-        raise InvalidInput(
-            _("Choose approver or viewer."), details={"role": [_("Choose approver or viewer.")]}
-        )
-    user = User.objects.filter(email=address).first()
-    if user is None or not Contact.objects.filter(client=project.client, user=user).exists():
-        user = contact_invite(client=project.client, email=address, actor=actor).user
-    access, created = ProjectAccess.objects.get_or_create(
-        project=project, user=user, defaults={"role": role}
-    )
-    before = None if created else access.role
-    if not created and access.role != role:
-        ProjectAccess.objects.filter(pk=access.pk).update(role=role)
-        access.role = role
-    forget_project_roles(user)
-    if created or before != role:
-        audit_record(
-            organisation=project.organisation,
-            actor=actor,
-            action=AuditAction.PROJECT_ACCESS_GRANTED,
-            target=access,
-            project=project,
-            data={"email": address, "before": {"role": before}, "after": {"role": role}},
-        )
-    return access

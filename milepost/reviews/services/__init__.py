@@ -1,23 +1,15 @@
 """Every write of the review cycle. Views, the API and the scheduler call these functions."""
 
-from .cycle import (
-    checklist,
-    current_delivery,
-    deliverable_verdict,
-    milestone_approve,
-    milestone_auto_approve,
-    milestone_deliver,
-    milestone_grant_revision,
-    milestone_prepayment_received,
-    milestone_request_changes,
-    milestone_start,
-    start_refusal,
-)
+from .approval import milestone_approve, milestone_auto_approve
+from .changes import milestone_grant_revision, milestone_request_changes
+from .delivery import current_delivery, milestone_deliver
 from .prepayment import (
+    milestone_prepayment_received,
     milestone_release_prepaid,
     payment_record_and_release,
     stripe_webhook_handle_and_release,
 )
+from .start import milestone_start, start_refusal
 from .support import (
     milestone_close,
     support_request_file,
@@ -26,6 +18,7 @@ from .support import (
 )
 from .thread import comment_add
 from .time import TickReport, run_due_work
+from .verdicts import checklist, deliverable_verdict
 
 __all__ = [
     "TickReport",

@@ -1,4 +1,5 @@
-"""Helpers shared by the review services: moving the state, revisions, files, the thread."""
+"""Helpers shared by the review services: moving the state, revisions, files, the thread, the
+audit row and required text."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ from django.conf import settings
 from django.db.models import F, Sum
 from django.utils.translation import gettext as _
 
+from milepost.accounts.models import User
+from milepost.audit.actions import AuditAction
+from milepost.audit.services import audit_record
 from milepost.core.errors import InvalidInput, RuleViolation
 from milepost.core.uploads import format_size
 from milepost.plans.lifecycle.milestone import TRANSITIONS, MilestoneStatus, quota_refusal, refusal
@@ -158,3 +162,25 @@ def add_entry(
         attachment.file.save(checked.name, checked.upload, save=False)
         attachment.save()
     return entry
+
+
+def audit_milestone(
+    milestone: Milestone, actor: User | None, action: AuditAction, target=None, **data: Any
+) -> None:
+    """Record ``action`` on the milestone (or on ``target``) in its project's audit chain."""
+    audit_record(
+        organisation=milestone.project.organisation,
+        actor=actor,
+        action=action,
+        target=target or milestone,
+        project=milestone.project,
+        data={"milestone": milestone.pk, "position": milestone.position, **data},
+    )
+
+
+def required_text(value: str, field: str, message: str) -> str:
+    """``value`` stripped, or 400 with ``message`` when it is empty."""
+    text = (value or "").strip()
+    if not text:
+        raise InvalidInput(message, details={field: [_("This field is required.")]})
+    return text

@@ -13,14 +13,36 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
+from django.utils.translation import gettext as _
 
 from milepost.accounts.models import User
+from milepost.audit.actions import AuditAction
 from milepost.billing import services as billing
 from milepost.billing import stripe
 from milepost.billing.models import Invoice, InvoiceKind, InvoiceStatus, Payment
+from milepost.plans.lifecycle.milestone import MilestoneAction as Action
 from milepost.plans.models import BillingTrigger, Milestone, MilestoneStatus
 
-from .cycle import milestone_prepayment_received
+from ..models import Entry
+from .common import add_entry, audit_milestone, move, target_state
+
+
+@transaction.atomic
+def milestone_prepayment_received(*, milestone: Milestone) -> Milestone:
+    """The prepayment invoice is paid ("system"): work can begin."""
+    target_state(milestone, Action.PREPAYMENT_RECEIVED)
+    move(milestone, Action.PREPAYMENT_RECEIVED)
+    audit_milestone(
+        milestone,
+        None,
+        AuditAction.MILESTONE_PREPAID,
+        before={"status": "awaiting_prepayment"},
+        after={"status": milestone.status},
+    )
+    add_entry(
+        milestone, Entry.Kind.STARTED, author=None, body=_("Prepayment received: work begins.")
+    )
+    return milestone
 
 
 def prepaid_but_waiting(*, invoice: Invoice | None = None) -> QuerySet[Milestone]:

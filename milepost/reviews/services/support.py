@@ -19,12 +19,13 @@ from milepost.plans.permissions import require
 from ..models import Entry, SupportRequest
 from .common import (
     add_entry,
+    audit_milestone,
     check_files,
     move,
+    required_text,
     target_state,
     use_revision,
 )
-from .cycle import _audit, _required_text
 
 
 def support_window_refusal(milestone: Milestone) -> RuleViolation | None:
@@ -50,7 +51,7 @@ def support_request_file(
 ) -> SupportRequest:
     """The approver asks for a small fix during the support window; uses one revision."""
     require(actor, Action.SUPPORT_REQUEST, milestone)
-    text = _required_text(description, "description", _("Describe the fix you need."))
+    text = required_text(description, "description", _("Describe the fix you need."))
     checked = check_files(files, milestone=milestone)
     fresh = Milestone.objects.get(pk=milestone.pk)
     refusal = _support_refusal(fresh)
@@ -62,7 +63,7 @@ def support_request_file(
     fresh.refresh_from_db()
     request = SupportRequest.objects.create(milestone=fresh, description=text, filed_by=actor)
     add_entry(fresh, Entry.Kind.SUPPORT, author=actor, body=text, files=checked)
-    _audit(
+    audit_milestone(
         fresh,
         actor,
         AuditAction.SUPPORT_REQUEST_FILED,
@@ -104,7 +105,7 @@ def support_request_resolve(
         body=_("Resolved: %(what)s") % {"what": request.description[:200]}
         + (f"\n\n{text}" if text else ""),
     )
-    _audit(
+    audit_milestone(
         milestone,
         actor,
         AuditAction.SUPPORT_REQUEST_RESOLVED,
@@ -123,7 +124,7 @@ def milestone_close(*, milestone: Milestone) -> Milestone:
         raise refusal.error()
     move(milestone, Action.CLOSE, closed_at=clock.now())
     add_entry(milestone, Entry.Kind.CLOSED, author=None)
-    _audit(
+    audit_milestone(
         milestone,
         None,
         AuditAction.MILESTONE_CLOSED,

@@ -11,8 +11,8 @@ from milepost.core.errors import RuleViolation
 from milepost.plans.lifecycle.milestone import SOURCES, MilestoneAction
 from milepost.plans.models import Milestone
 
-from .cycle import milestone_auto_approve, milestone_prepayment_received
-from .prepayment import prepaid_but_waiting
+from .approval import milestone_auto_approve
+from .prepayment import milestone_prepayment_received, prepaid_but_waiting
 from .support import milestone_close
 
 logger = logging.getLogger(__name__)

@@ -162,7 +162,7 @@ def project_detail(request, pk: int):
 
 @login_required
 def project_proposal_pdf(request, pk: int):
-    from milepost.billing.pdf import proposal_pdf
+    from milepost.plans.pdf import proposal_pdf
 
     project = selectors.project_get(request.user, pk)
     response = HttpResponse(proposal_pdf(project), content_type="application/pdf")

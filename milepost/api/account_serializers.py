@@ -1,24 +1,12 @@
-"""Shapes of API requests and responses. Validation of rules happens in services."""
+"""JSON shapes for you (``me``), clients and their contacts. Rules are the services'."""
 
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from milepost.accounts import inputs
 from milepost.accounts.models import Client, Contact, Role
-from milepost.core.inputs import Input
 
-
-class DeclaredSerializer(serializers.Serializer):
-    """The types of a declared input's fields, and nothing more (``<app>/inputs.py``).
-
-    Every field is optional and may be blank here: what is required, how long and in which format
-    is checked by the service, which answers 400 with the fields in ``details``. The OpenAPI
-    document shows the declaration (``api/schema.DeclaredInputExtension``).
-    """
-
-    declared: Input
-    #: An update: nothing is required, a required field may only not be emptied.
-    partial_input = False
+from .common import DeclaredSerializer
 
 
 class OrganisationRoleSerializer(serializers.Serializer):
@@ -135,13 +123,3 @@ class ContactInviteSerializer(DeclaredSerializer):
 
     email = serializers.CharField(required=False, allow_blank=True)
     name = serializers.CharField(required=False, allow_blank=True)
-
-
-class ErrorDetailSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-    details = serializers.DictField()
-
-
-class ErrorSerializer(serializers.Serializer):
-    error = ErrorDetailSerializer()

@@ -1,4 +1,5 @@
-"""REST views: parse, call one selector or service, render."""
+"""REST views for you (``me``), clients and their contacts: parse, call one selector or
+service, render."""
 
 from __future__ import annotations
 
@@ -14,26 +15,22 @@ from milepost.accounts.permissions import roles_of
 from milepost.core.errors import InvalidInput, NotAllowed
 from milepost.notify.services import calendar_url
 
+from . import account_serializers as s
 from . import roles
-from . import serializers as s
+from .common import validated
+from .errors import ErrorSerializer
 
 ERRORS = {
-    400: s.ErrorSerializer,
-    401: s.ErrorSerializer,
-    403: s.ErrorSerializer,
-    404: s.ErrorSerializer,
-    409: s.ErrorSerializer,
+    400: ErrorSerializer,
+    401: ErrorSerializer,
+    403: ErrorSerializer,
+    404: ErrorSerializer,
+    409: ErrorSerializer,
 }
 
 
-def validated(serializer_class, data, **kwargs) -> dict:
-    serializer = serializer_class(data=data, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
-
-
 class MeView(APIView):
-    @extend_schema(responses={200: s.MeSerializer, 401: s.ErrorSerializer})
+    @extend_schema(responses={200: s.MeSerializer, 401: ErrorSerializer})
     def get(self, request):
         """Who you are, your organisations with your role, and the clients you speak for."""
         user = request.user

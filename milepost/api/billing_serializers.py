@@ -1,0 +1,97 @@
+"""JSON shapes for invoices, credit notes, payments, voids and card checkout."""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from milepost.billing.models import Invoice, Payment, PaymentMethod
+
+from .common import MoneyField
+
+
+class PaymentSerializer(serializers.ModelSerializer):
+    amount = MoneyField(currency_from="invoice.currency")
+
+    class Meta:
+        model = Payment
+        fields = ["id", "amount", "date", "method", "reference", "created_at"]
+
+
+class InvoiceSerializer(serializers.ModelSerializer):
+    net = MoneyField()
+    tax = MoneyField()
+    gross = MoneyField()
+    paid = MoneyField()
+    outstanding = serializers.SerializerMethodField()
+    overdue = serializers.BooleanField(source="is_overdue", read_only=True)
+    credit_note_for = serializers.CharField(
+        source="credit_note_for.number",
+        default=None,
+        read_only=True,
+        allow_null=True,
+        help_text="For a credit note: the number of the invoice it cancels.",
+    )
+
+    class Meta:
+        model = Invoice
+        fields = [
+            "id",
+            "number",
+            "project",
+            "milestone",
+            "kind",
+            "status",
+            "overdue",
+            "currency",
+            "net",
+            "tax_rate",
+            "tax",
+            "gross",
+            "paid",
+            "outstanding",
+            "issue_date",
+            "due_date",
+            "reverse_charge",
+            "tax_note",
+            "credit_note_for",
+        ]
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_outstanding(self, invoice) -> str:
+        return str(invoice.outstanding)
+
+
+class InvoiceDetailSerializer(InvoiceSerializer):
+    payments = PaymentSerializer(many=True, read_only=True)
+
+    class Meta(InvoiceSerializer.Meta):
+        fields = [
+            *InvoiceSerializer.Meta.fields,
+            "seller",
+            "buyer",
+            "description",
+            "payment_terms",
+            "payments",
+        ]
+
+
+class PaymentInputSerializer(serializers.Serializer):
+    amount = serializers.CharField(help_text='A string such as "1500.00".')
+    date = serializers.CharField(help_text="YYYY-MM-DD, not in the future.")
+    method = serializers.ChoiceField(choices=PaymentMethod.choices)
+    reference = serializers.CharField(required=False, allow_blank=True)
+
+
+class VoidInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True)
+    reissue = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Issue a corrected invoice for the same milestone right away.",
+    )
+
+
+class CheckoutSerializer(serializers.Serializer):
+    url = serializers.URLField()

@@ -1,0 +1,15 @@
+"""Every write about money: issuing invoices, numbering, payments, voids. Reviews, views, the API
+and commands call these functions; card payments are ``billing.stripe``'s."""
+
+from .credit_notes import invoice_void
+from .invoices import buyer_snapshot, invoice_description, invoice_issue, seller_snapshot
+from .payments import payment_record
+
+__all__ = [
+    "buyer_snapshot",
+    "invoice_description",
+    "invoice_issue",
+    "invoice_void",
+    "payment_record",
+    "seller_snapshot",
+]

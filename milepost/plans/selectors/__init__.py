@@ -1,0 +1,35 @@
+"""Reads about plans, always through the eyes of a user: visibility is decided here
+(``common.visible_to``, the one visibility filter)."""
+
+from .common import visible_to
+from .milestones import milestone_get, plans_as_seen, plans_of
+from .projects import (
+    as_seen_by,
+    plan_versions,
+    project_access_list,
+    project_counts_by_status,
+    project_events,
+    project_get,
+    projects_visible_to,
+    with_approved_budget,
+    with_next_milestone,
+)
+from .templates import template_get, templates_for
+
+__all__ = [
+    "as_seen_by",
+    "milestone_get",
+    "plan_versions",
+    "plans_as_seen",
+    "plans_of",
+    "project_access_list",
+    "project_counts_by_status",
+    "project_events",
+    "project_get",
+    "projects_visible_to",
+    "template_get",
+    "templates_for",
+    "visible_to",
+    "with_approved_budget",
+    "with_next_milestone",
+]

@@ -1,0 +1,175 @@
+"""Reads about projects: the lists a user sees, one project with its plan, and its history."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import (
+    Count,
+    DecimalField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    prefetch_related_objects,
+)
+from django.db.models.functions import Coalesce
+
+from milepost.accounts.permissions import roles_of
+from milepost.audit.actions import AuditAction
+from milepost.audit.models import AuditEvent
+from milepost.core.errors import NotFound
+
+from ..lifecycle.milestone import DONE
+from ..models import MONEY, Milestone, PlanVersion, Project, ProjectAccess
+from ..permissions import can_view_project, is_agency_side, sees_last_proposal
+from ..proposals import latest_proposals, show_proposal
+from .common import parse_pk, reuse_organisation, visible_to
+from .milestones import plan_prefetch
+
+
+def projects_visible_to(
+    user: Any,
+    *,
+    status: str | None = None,
+    client_id: Any = None,
+    organisation_id: int | None = None,
+) -> QuerySet[Project]:
+    """Projects the user may see, with their client, newest first.
+
+    Add what a page shows with :func:`with_next_milestone` and :func:`with_approved_budget`,
+    and pass the rows through :func:`as_seen_by`. Client contacts see a project from its first
+    proposal on (``plans.permissions.project_roles_of``).
+    """
+    if organisation_id is not None and organisation_id in roles_of(user):
+        # Members see every project of their organisation: no need for the wider test.
+        projects = Project.objects.filter(organisation_id=organisation_id)
+    else:
+        projects = Project.objects.filter(visible_to(user))
+        if organisation_id is not None:
+            projects = projects.filter(organisation_id=organisation_id)
+    if status:
+        projects = projects.filter(status=status)
+    if client_id:
+        projects = projects.filter(client_id=parse_pk(client_id))
+    return projects.select_related("client").order_by("-created_at", "-id")
+
+
+def as_seen_by(user: Any, projects: list[Project]) -> list[Project]:
+    """The rows of a list as ``user`` may see them: to a client contact, a project back in draft
+    shows the version last proposed, or no plan when none is kept (one query for all such rows,
+    none when there are none)."""
+    revised = [p for p in projects if sees_last_proposal(user, p)]
+    if revised:
+        proposals = latest_proposals([p.pk for p in revised])
+        for project in revised:
+            # No proposal kept: the project shows no plan, never the edits in progress.
+            show_proposal(project, proposals.get(project.pk), instances=False)
+    return projects
+
+
+def with_next_milestone(projects: QuerySet[Project], *, budget: bool = False) -> QuerySet[Project]:
+    """Annotate ``next_title`` and ``next_due`` (and ``next_budget``): the first open milestone."""
+    upcoming = (
+        Milestone.objects.filter(project=OuterRef("pk"))
+        .exclude(status__in=list(DONE))
+        .order_by("position")
+    )
+    fields = {
+        "next_title": Subquery(upcoming.values("title")[:1]),
+        "next_due": Subquery(upcoming.values("planned_due")[:1]),
+    }
+    if budget:
+        fields["next_budget"] = Subquery(upcoming.values("budget")[:1])
+    return projects.annotate(**fields)
+
+
+def with_approved_budget(projects: QuerySet[Project]) -> QuerySet[Project]:
+    """Annotate ``approved_budget``: the budget of approved and closed milestones."""
+    approved = (
+        Milestone.objects.filter(project=OuterRef("pk"), status__in=list(DONE))
+        .order_by()
+        .values("project")
+        .annotate(total=Sum("budget"))
+        .values("total")
+    )
+    return projects.annotate(
+        approved_budget=Coalesce(
+            Subquery(approved, output_field=DecimalField(**MONEY)),
+            Value(Decimal(0)),
+            output_field=DecimalField(**MONEY),
+        )
+    )
+
+
+def project_counts_by_status(organisation_id: int) -> dict[str, int]:
+    """How many projects the organisation has in each status (one grouped query)."""
+    rows = (
+        Project.objects.filter(organisation_id=organisation_id)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("id"))
+    )
+    return dict(rows)
+
+
+def project_get(user: Any, project_id: Any) -> Project:
+    """One visible project with its milestones and deliverables, or NotFound.
+
+    The row is read first and checked with ``can_view_project`` (roles are cached on the user),
+    so the plan is only loaded for people who may see it. A client contact looking at a plan
+    back in draft gets the project as last proposed (``proposals.show_proposal``).
+    """
+    projects = Project.objects.filter(pk=parse_pk(project_id)).select_related(
+        "client", "accepted_by"
+    )
+    if not roles_of(user):
+        projects = projects.select_related("organisation")
+    project = projects.first()
+    if project is None or not can_view_project(user, project):
+        raise NotFound("Project not found.")
+    reuse_organisation(user, project)
+    if sees_last_proposal(user, project):
+        # Fails closed: with no proposal kept, no plan at all (``show_proposal``).
+        return show_proposal(project, latest_proposals([project.pk]).get(project.pk))
+    prefetch_related_objects([project], plan_prefetch())
+    return project
+
+
+#: How the agency drafts a plan: its own business, never shown to the client's contacts.
+DRAFTING = (
+    AuditAction.PROJECT_CREATED,
+    AuditAction.PROJECT_UPDATED,
+    AuditAction.MILESTONE_ADDED,
+    AuditAction.MILESTONE_UPDATED,
+    AuditAction.MILESTONE_REMOVED,
+    AuditAction.MILESTONE_MOVED,
+)
+
+
+def project_events(project: Project, user: Any) -> QuerySet[AuditEvent]:
+    """The project's activity as ``user`` may see it, newest first: client contacts do not see
+    how the agency drafted the plan before it was accepted (they see proposals and answers)."""
+    events = AuditEvent.objects.filter(project_id=project.pk)
+    if not is_agency_side(user, project):
+        drafting = Q(action__in=DRAFTING)
+        if project.accepted_at is not None:
+            drafting &= Q(created_at__lte=project.accepted_at)
+        events = events.exclude(drafting)
+    return events.select_related("actor").order_by("-sequence")
+
+
+def plan_versions(project: Project) -> QuerySet[PlanVersion]:
+    return PlanVersion.objects.filter(project=project).select_related("accepted_by")
+
+
+def project_access_list(project: Project) -> QuerySet[ProjectAccess]:
+    return (
+        ProjectAccess.objects.filter(project=project)
+        .select_related("user")
+        .only("role", "user__email", "user__name")
+        .order_by("role", "user__email")
+    )
