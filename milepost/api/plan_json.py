@@ -20,7 +20,7 @@ def _date(value) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def _datetime(value) -> str | None:
+def datetime_json(value) -> str | None:
     """As DRF's DateTimeField renders it: ISO 8601 in the current time zone, UTC as ``Z``."""
     if value is None:
         return None
@@ -90,11 +90,11 @@ def milestone_json(m: Any, currency: str) -> dict:
         "billing_trigger": m.billing_trigger,
         "status": m.status,
         "revisions_left": m.revisions_left,
-        "review_started_at": _datetime(m.review_started_at),
-        "auto_approve_at": _datetime(m.auto_approve_at),
-        "approved_at": _datetime(m.approved_at),
+        "review_started_at": datetime_json(m.review_started_at),
+        "auto_approve_at": datetime_json(m.auto_approve_at),
+        "approved_at": datetime_json(m.approved_at),
         "approved_by": approved_by(m),
-        "support_window_ends": _datetime(m.support_ends_at),
+        "support_window_ends": datetime_json(m.support_ends_at),
         "deliverables": [
             {"id": d.id, "title": d.title, "acceptance_criteria": d.acceptance_criteria}
             for d in deliverables
