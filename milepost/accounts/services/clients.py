@@ -8,13 +8,13 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from milepost.audit.actions import AuditAction
-from milepost.audit.services import audit_record, diff
+from milepost.audit.services import audit_record
 from milepost.core.errors import InvalidInput
 
 from .. import permissions
 from ..inputs import CLIENT, INVITATION, stored_identifiers
 from ..models import Client, Contact, Organisation, User
-from .common import require
+from .common import require, save_changes
 from .invitations import send_invitation, user_for_invitation
 
 CLIENT_FIELDS = tuple(CLIENT.fields)
@@ -66,19 +66,14 @@ def client_update(*, client: Client, actor: User, **fields: Any) -> Client:
     cleaned = CLIENT.clean(fields, partial=True, stored=stored_identifiers(client))
     if "name" in cleaned:
         _name_taken(organisation, cleaned["name"], exclude=client.pk)
-    before = {f: getattr(client, f) for f in CLIENT_FIELDS}
-    for field, value in cleaned.items():
-        setattr(client, field, value)
-    changes = diff(before, {f: getattr(client, f) for f in CLIENT_FIELDS})
-    if changes["after"]:
-        client.save(update_fields=list(changes["after"]))
-        audit_record(
-            organisation=organisation,
-            actor=actor,
-            action=AuditAction.CLIENT_UPDATED,
-            target=client,
-            data=changes,
-        )
+    save_changes(
+        client,
+        cleaned,
+        fields=CLIENT_FIELDS,
+        organisation=organisation,
+        actor=actor,
+        action=AuditAction.CLIENT_UPDATED,
+    )
     return client
 
 

@@ -8,6 +8,8 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from milepost.audit.actions import AuditAction
+from milepost.audit.services import audit_record, diff
 from milepost.core.errors import InvalidInput, NotAllowed, NotFound
 
 from .. import inputs, permissions
@@ -40,3 +42,24 @@ def clean_password(user: User, password: str) -> None:
         raise InvalidInput(
             _("Choose a stronger password."), details={"password": list(exc.messages)}
         ) from None
+
+
+def save_changes(
+    instance: Any,
+    cleaned: dict[str, Any],
+    *,
+    fields: tuple[str, ...],
+    organisation: Organisation,
+    actor: User,
+    action: AuditAction,
+) -> None:
+    """Set the cleaned values; save and audit only the fields that changed (none: no write)."""
+    before = {f: getattr(instance, f) for f in fields}
+    for name, value in cleaned.items():
+        setattr(instance, name, value)
+    changes = diff(before, {f: getattr(instance, f) for f in fields})
+    if changes["after"]:
+        instance.save(update_fields=list(changes["after"]))
+        audit_record(
+            organisation=organisation, actor=actor, action=action, target=instance, data=changes
+        )

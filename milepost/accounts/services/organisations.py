@@ -8,12 +8,12 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from milepost.audit.actions import AuditAction
-from milepost.audit.services import audit_record, diff
+from milepost.audit.services import audit_record
 
 from .. import permissions
 from ..inputs import ORGANISATION, stored_identifiers
 from ..models import Membership, Organisation, Role, User
-from .common import require
+from .common import require, save_changes
 
 ORGANISATION_FIELDS = tuple(ORGANISATION.fields)
 
@@ -47,17 +47,12 @@ def organisation_update(*, organisation: Organisation, actor: User, **fields: An
         _("Only an owner can change the organisation's settings."),
     )
     cleaned = ORGANISATION.clean(fields, partial=True, stored=stored_identifiers(organisation))
-    before = {f: getattr(organisation, f) for f in ORGANISATION_FIELDS}
-    for key, value in cleaned.items():
-        setattr(organisation, key, value)
-    changes = diff(before, {f: getattr(organisation, f) for f in ORGANISATION_FIELDS})
-    if changes["after"]:
-        organisation.save(update_fields=list(changes["after"]))
-        audit_record(
-            organisation=organisation,
-            actor=actor,
-            action=AuditAction.ORGANISATION_UPDATED,
-            target=organisation,
-            data=changes,
-        )
+    save_changes(
+        organisation,
+        cleaned,
+        fields=ORGANISATION_FIELDS,
+        organisation=organisation,
+        actor=actor,
+        action=AuditAction.ORGANISATION_UPDATED,
+    )
     return organisation

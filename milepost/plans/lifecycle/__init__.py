@@ -9,6 +9,7 @@ in docs/architecture.md. Who may take an action on which object is ``plans.permi
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -37,3 +38,22 @@ class Refusal:
     def error(self) -> RuleViolation:
         """The refusal as the 409 a service raises."""
         return RuleViolation(self.message, code=self.code, details=self.details)
+
+
+def transitions(moves: Mapping, stays: Mapping) -> dict:
+    """``{state: {action: next state}}``: the moves, and each staying action as a loop."""
+    return {
+        state: {
+            **by_action,
+            **{action: state for action, states in stays.items() if state in states},
+        }
+        for state, by_action in moves.items()
+    }
+
+
+def sources(table: Mapping, actions: Iterable) -> dict:
+    """``{action: the states it may be taken from}`` (for queries: ``status__in=…``)."""
+    return {
+        action: frozenset(state for state, by_action in table.items() if action in by_action)
+        for action in actions
+    }

@@ -18,7 +18,7 @@ from django.db.models import TextChoices
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import Refusal, Side
+from . import Refusal, Side, sources, transitions
 from .project import ProjectStatus
 
 
@@ -76,16 +76,12 @@ STAYS: dict[MilestoneAction, frozenset[MilestoneStatus]] = {
     A.COMMENT: frozenset(S),
 }
 
-TRANSITIONS: dict[MilestoneStatus, dict[MilestoneAction, MilestoneStatus]] = {
-    state: {**moves, **{action: state for action, states in STAYS.items() if state in states}}
-    for state, moves in MOVES.items()
-}
+TRANSITIONS: dict[MilestoneStatus, dict[MilestoneAction, MilestoneStatus]] = transitions(
+    MOVES, STAYS
+)
 
 #: The states from which each action may be taken (for queries: ``status__in=SOURCES[action]``).
-SOURCES: dict[MilestoneAction, frozenset[MilestoneStatus]] = {
-    action: frozenset(state for state, actions in TRANSITIONS.items() if action in actions)
-    for action in A
-}
+SOURCES: dict[MilestoneAction, frozenset[MilestoneStatus]] = sources(TRANSITIONS, A)
 
 ACTORS: dict[MilestoneAction, Side] = {
     A.START: Side.AGENCY,

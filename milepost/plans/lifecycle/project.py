@@ -15,7 +15,7 @@ from django.db.models import TextChoices
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import Refusal, Side
+from . import Refusal, Side, sources, transitions
 
 
 class ProjectStatus(TextChoices):
@@ -61,16 +61,10 @@ STAYS: dict[ProjectAction, frozenset[ProjectStatus]] = {
     A.SAVE_TEMPLATE: frozenset(S),
 }
 
-TRANSITIONS: dict[ProjectStatus, dict[ProjectAction, ProjectStatus]] = {
-    state: {**moves, **{action: state for action, states in STAYS.items() if state in states}}
-    for state, moves in MOVES.items()
-}
+TRANSITIONS: dict[ProjectStatus, dict[ProjectAction, ProjectStatus]] = transitions(MOVES, STAYS)
 
 #: The states from which each action may be taken.
-SOURCES: dict[ProjectAction, frozenset[ProjectStatus]] = {
-    action: frozenset(state for state, actions in TRANSITIONS.items() if action in actions)
-    for action in A
-}
+SOURCES: dict[ProjectAction, frozenset[ProjectStatus]] = sources(TRANSITIONS, A)
 
 ACTORS: dict[ProjectAction, Side] = {
     A.PROPOSE: Side.MANAGER,
