@@ -6,8 +6,7 @@ from rest_framework import serializers
 from milepost.accounts import inputs
 from milepost.accounts.models import Client, Contact, Role
 
-from .common import DeclaredSerializer
-from .plan_json import datetime_json
+from .common import DeclaredSerializer, datetime_json
 
 
 class OrganisationRoleSerializer(serializers.Serializer):

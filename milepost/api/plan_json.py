@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.utils import timezone
-
 from milepost.core.money import normalise
 from milepost.plans.models import Project
+
+from .common import datetime_json
 
 
 def _money(amount, currency: str) -> str | None:
@@ -18,14 +18,6 @@ def _money(amount, currency: str) -> str | None:
 
 def _date(value) -> str | None:
     return None if value is None else value.isoformat()
-
-
-def datetime_json(value) -> str | None:
-    """As DRF's DateTimeField renders it: ISO 8601 in the current time zone, UTC as ``Z``."""
-    if value is None:
-        return None
-    text = timezone.localtime(value).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def approved_by(m: Any) -> str | None:
