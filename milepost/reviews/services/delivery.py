@@ -35,7 +35,7 @@ def milestone_deliver(
     preview_url: str = "",
     files: list | None = None,
 ) -> Delivery:
-    """Hand a new version (v1, v2, …) to the client for review."""
+    """Hand a new version (v1, v2, …) to the client for review; what passed stays passed."""
     require(actor, Action.DELIVER, milestone)
     target_state(milestone, Action.DELIVER)
     errors: dict[str, list[str]] = {}
