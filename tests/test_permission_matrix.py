@@ -818,6 +818,7 @@ API_ROWS = [
         api=True,
     ),
     Row("api:milestone-deliveries", "get", api(200, **SEE), args=at("in_review"), api=True),
+    Row("api:milestone-checklist", "get", api(200, **SEE), args=at("in_review"), api=True),
     Row("api:milestone-support-requests", "get", api(200, **SEE), args=at("approved"), api=True),
     Row(
         "api:milestone-support-requests",

@@ -241,8 +241,9 @@ def test_project_pages_run_the_same_queries_for_a_bigger_plan(world):
 
 def _milestone_with_history(world, name: str, rounds: int) -> Milestone:
     """Milestone 1 of an accepted project after ``rounds`` review rounds (a delivery with a
-    file, a failed verdict, an extra revision, a change request, comments with files), then
-    approved with its open items and ``rounds`` more support requests."""
+    file, a failed verdict, one more passed and carried over from then on, an extra revision,
+    a change request, comments with files), then approved with its open items and ``rounds``
+    more support requests."""
     project = _project(world, name)
     approver = _approver(world)
     first = _first(project)
@@ -264,6 +265,12 @@ def _milestone_with_history(world, name: str, rounds: int) -> Milestone:
             status="failed",
             note="Not yet",
         )
+        # One more part passes each round: the passes carried over to later deliveries grow.
+        reviews.deliverable_verdict(
+            deliverable=_fresh(first).deliverables.order_by("position")[n + 1],
+            actor=approver,
+            status="passed",
+        )
         reviews.milestone_grant_revision(milestone=_fresh(first), actor=world.owner, reason="More")
         reviews.milestone_request_changes(milestone=_fresh(first), actor=approver, feedback="Again")
         for i in range(2):
@@ -284,11 +291,13 @@ def _milestone_with_history(world, name: str, rounds: int) -> Milestone:
 
 
 MILESTONE_PAGES = [
-    ("web", "/milestones/{m}/", "owner", 15),
-    ("web", "/milestones/{m}/", "contact", 15),
+    # From v2 on, one query reads each deliverable's earlier verdict.
+    ("web", "/milestones/{m}/", "owner", 16),
+    ("web", "/milestones/{m}/", "contact", 16),
     ("api", "/api/v1/milestones/{m}/", "owner", 3),
     ("api", "/api/v1/milestones/{m}/comments/", "contact", 7),
     ("api", "/api/v1/milestones/{m}/deliveries/", "owner", 8),
+    ("api", "/api/v1/milestones/{m}/checklist/", "contact", 9),
     ("api", "/api/v1/milestones/{m}/support-requests/", "owner", 5),
 ]
 

@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from milepost.reviews.models import Attachment, Delivery, Entry, SupportRequest, Verdict
+from milepost.reviews.selectors import decided_in
 
 
 class AttachmentSerializer(serializers.ModelSerializer):
@@ -30,10 +31,25 @@ class VerdictSerializer(serializers.ModelSerializer):
     deliverable = serializers.IntegerField(source="deliverable_id")
     delivery = serializers.IntegerField(source="delivery.number")
     decided_by = serializers.EmailField(source="decided_by.email", allow_null=True)
+    carried_from = serializers.SerializerMethodField(
+        help_text="The delivery (number) whose passed verdict was carried over to this one; "
+        "null when the client set it on this delivery."
+    )
 
     class Meta:
         model = Verdict
-        fields = ["deliverable", "delivery", "status", "note", "decided_by", "decided_at"]
+        fields = [
+            "deliverable",
+            "delivery",
+            "status",
+            "note",
+            "decided_by",
+            "decided_at",
+            "carried_from",
+        ]
+
+    def get_carried_from(self, verdict) -> int | None:
+        return decided_in(verdict) if verdict.carried_from_id else None
 
 
 class DeliverySerializer(serializers.ModelSerializer):
@@ -49,6 +65,7 @@ class DeliverySerializer(serializers.ModelSerializer):
             "number",
             "version",
             "notes",
+            "notes_html",
             "preview_url",
             "delivered_by",
             "created_at",
@@ -68,6 +85,40 @@ class DeliverySerializer(serializers.ModelSerializer):
             for a in e.attachments.all()
         ]
         return AttachmentSerializer(files, many=True, context=self.context).data
+
+
+class EarlierVerdictSerializer(serializers.Serializer):
+    delivery = serializers.IntegerField(help_text="The delivery (number) the client decided on.")
+    status = serializers.ChoiceField(choices=Verdict.Status.choices)
+    note = serializers.CharField()
+
+
+class ChecklistItemSerializer(serializers.Serializer):
+    deliverable = serializers.IntegerField()
+    title = serializers.CharField()
+    status = serializers.ChoiceField(
+        choices=[*Verdict.Status.choices, ("untested", "To test")],
+        help_text="On the delivery under review: `untested` until the client tests it again.",
+    )
+    note = serializers.CharField()
+    carried_from = serializers.IntegerField(
+        allow_null=True,
+        help_text="Passed on this earlier delivery (number) and carried over; null when set on "
+        "this one.",
+    )
+    earlier = EarlierVerdictSerializer(
+        allow_null=True, help_text="The latest verdict on an earlier delivery, if any."
+    )
+
+
+class ChecklistSerializer(serializers.Serializer):
+    delivery = serializers.IntegerField(
+        allow_null=True, help_text="The delivery under review (number); null before v1."
+    )
+    items = ChecklistItemSerializer(many=True)
+    feedback_draft = serializers.CharField(
+        help_text="The failed items' notes as Markdown, to start a change request from."
+    )
 
 
 class EntrySerializer(serializers.ModelSerializer):

@@ -145,6 +145,23 @@ class MilestoneReviewActions:
             status=status.HTTP_201_CREATED,
         )
 
+    @extend_schema(responses={200: s.ChecklistSerializer, **ERRORS})
+    @action(detail=True, methods=["get"])
+    def checklist(self, request, pk=None):
+        """The checklist of the delivery under review: each deliverable's verdict (carried over
+        from an earlier delivery when it passed there), its earlier verdict and note, and the
+        failed items' notes as a draft change request."""
+        milestone = plan_selectors.milestone_get(request.user, pk)
+        delivery = selectors.deliveries_of(milestone).first()
+        rows = selectors.checklist_of(milestone, delivery)
+        return Response(
+            {
+                "delivery": delivery.number if delivery else None,
+                "items": [row.as_json() for row in rows],
+                "feedback_draft": selectors.feedback_draft(rows),
+            }
+        )
+
     @extend_schema(responses={200: s.DeliverySerializer(many=True), **ERRORS})
     @action(detail=True, methods=["get"])
     def deliveries(self, request, pk=None):

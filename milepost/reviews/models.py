@@ -17,7 +17,8 @@ class Delivery(models.Model):
         "plans.Milestone", on_delete=models.CASCADE, related_name="deliveries"
     )
     number = models.PositiveIntegerField()
-    notes = models.TextField(_("notes"))
+    notes = models.TextField(_("notes"), help_text=_("Markdown, as typed."))
+    notes_html = models.TextField(blank=True, help_text=_("Sanitised HTML rendered from notes."))
     preview_url = models.URLField(_("preview URL"), max_length=500, blank=True)
     delivered_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
@@ -33,7 +34,12 @@ class Delivery(models.Model):
 
 
 class Verdict(models.Model):
-    """The client's test result for one deliverable of one delivery."""
+    """The client's test result for one deliverable of one delivery.
+
+    A deliverable that passed on the previous delivery passes on the next one too, carried over
+    when the next one is delivered: ``carried_from`` is then the verdict the client gave (on the
+    delivery where they decided), and ``decided_by``/``decided_at`` are theirs, copied.
+    """
 
     class Status(models.TextChoices):
         PASSED = "passed", _("Passed")
@@ -47,12 +53,24 @@ class Verdict(models.Model):
     note = models.TextField(blank=True)
     decided_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
     decided_at = models.DateTimeField(default=timezone.now)
+    carried_from = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("The client's verdict on an earlier delivery, when carried over."),
+    )
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["deliverable", "delivery"], name="verdict_unique"),
             models.CheckConstraint(
                 condition=models.Q(status__in=["passed", "failed"]), name="verdict_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(carried_from__isnull=True) | models.Q(status="passed"),
+                name="verdict_only_passed_carries_over",
             ),
         ]
 

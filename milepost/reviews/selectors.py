@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
@@ -10,6 +11,7 @@ from milepost.core.errors import NotFound
 from milepost.plans.models import Deliverable
 from milepost.plans.permissions import can_view_milestones
 
+from . import rules
 from .models import Attachment, Delivery, Entry, SupportRequest, Verdict
 
 
@@ -26,9 +28,96 @@ def deliveries_of(milestone) -> QuerySet[Delivery]:
         .select_related("delivered_by")
         .prefetch_related(
             Prefetch("entries__attachments", queryset=Attachment.objects.order_by("id")),
-            Prefetch("verdicts", queryset=Verdict.objects.select_related("decided_by")),
+            Prefetch(
+                "verdicts",
+                queryset=Verdict.objects.select_related("decided_by", "carried_from__delivery"),
+            ),
         )
         .order_by("-number")
+    )
+
+
+def decided_in(verdict: Verdict) -> int:
+    """The number of the delivery on which the client gave ``verdict`` (before any carry-over)."""
+    origin = verdict.carried_from if verdict.carried_from_id else None
+    return (origin or verdict).delivery.number
+
+
+@dataclass(frozen=True)
+class ChecklistRow:
+    """One deliverable on the delivery under review: its verdict there (set by the client, or
+    carried over), and the latest verdict it had on an earlier delivery."""
+
+    deliverable: Deliverable
+    verdict: Verdict | None
+    earlier: Verdict | None
+
+    @property
+    def status(self) -> str:
+        return self.verdict.status if self.verdict else rules.UNTESTED
+
+    @property
+    def carried_from(self) -> int | None:
+        """The delivery the passed verdict was carried over from (None: set on this one)."""
+        return decided_in(self.verdict) if self.verdict and self.verdict.carried_from_id else None
+
+    @property
+    def earlier_in(self) -> int | None:
+        return decided_in(self.earlier) if self.earlier else None
+
+    def as_json(self) -> dict[str, Any]:
+        verdict, earlier = self.verdict, self.earlier
+        return {
+            "deliverable": self.deliverable.pk,
+            "title": self.deliverable.title,
+            "status": self.status,
+            "note": verdict.note if verdict else "",
+            "carried_from": self.carried_from,
+            "earlier": {"delivery": self.earlier_in, "status": earlier.status, "note": earlier.note}
+            if earlier
+            else None,
+        }
+
+
+def earlier_verdicts(milestone: Any, before: int) -> dict[int, Verdict]:
+    """Each deliverable's latest verdict on a delivery numbered below ``before``."""
+    latest: dict[int, Verdict] = {}
+    verdicts = (
+        Verdict.objects.filter(delivery__milestone=milestone, delivery__number__lt=before)
+        .select_related("delivery", "carried_from__delivery")
+        .order_by("-delivery__number")
+    )
+    for verdict in verdicts if before > 1 else ():
+        latest.setdefault(verdict.deliverable_id, verdict)
+    return latest
+
+
+def _verdicts_on(delivery: Delivery) -> Any:
+    prefetched = getattr(delivery, "_prefetched_objects_cache", {}).get("verdicts")
+    if prefetched is not None:
+        return prefetched
+    return delivery.verdicts.select_related("decided_by", "carried_from__delivery")
+
+
+def checklist_of(milestone: Any, delivery: Delivery | None) -> list[ChecklistRow]:
+    """The checklist of ``delivery`` (the one under review), each deliverable in plan order.
+
+    Reads the milestone's deliverables and the delivery's verdicts as prefetched when they are
+    (``plans.selectors.milestone_get``, ``deliveries_of``): one more query, for the earlier
+    verdicts, from v2 on.
+    """
+    deliverables = sorted(milestone.deliverables.all(), key=lambda d: (d.position, d.pk))
+    if delivery is None:
+        return [ChecklistRow(d, None, None) for d in deliverables]
+    current = {v.deliverable_id: v for v in _verdicts_on(delivery)}
+    earlier = earlier_verdicts(milestone, delivery.number)
+    return [ChecklistRow(d, current.get(d.pk), earlier.get(d.pk)) for d in deliverables]
+
+
+def feedback_draft(rows: list[ChecklistRow]) -> str:
+    """ "What should change?" pre-filled from the failed items' notes on the delivery."""
+    return rules.feedback_draft(
+        (row.deliverable.title, row.verdict.note) for row in rows if row.status == rules.FAILED
     )
 
 

@@ -24,7 +24,9 @@ class MultipleFileField(forms.FileField):
 
 class DeliverForm(forms.Form):
     notes = forms.CharField(
-        label=_("What is delivered, and how to test it"), widget=forms.Textarea(attrs={"rows": 4})
+        label=_("What is delivered, and how to test it"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Markdown is supported."),
     )
     preview_url = forms.CharField(
         label=_("Preview URL"),

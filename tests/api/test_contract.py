@@ -237,6 +237,10 @@ CASES: dict[str, Callable[[Demo], list[Call]]] = {
             multipart=True,
         ),
     ],
+    "GET /api/v1/milestones/{id}/checklist/": lambda d: [
+        Call("approver", 200, id=d.in_review),
+        Call("owner", 200, id=d.planned),
+    ],
     "GET /api/v1/milestones/{id}/deliveries/": lambda d: [
         Call("approver", 200, id=d.in_review),
         Call("owner", 200, id=d.approved),

@@ -532,11 +532,16 @@ def test_a_deliverable_of_a_project_seen_as_viewer_is_not_allowed(world, make_pr
 
 
 def test_verdicts_belong_to_one_delivery(in_review):
+    """v2 gets its own verdict rows (passed ones carried over); v1's stay as they were."""
     in_review.pass_all(1)
+    v1 = reviews.current_delivery(in_review.m(1))
     in_review.request_changes(1)
-    in_review.deliver(1)
-    rows = reviews.checklist(in_review.m(1), reviews.current_delivery(in_review.m(1)))
-    assert {r["status"] for r in rows} == {"untested"}
+    v2 = in_review.deliver(1)
+    n = len(in_review.deliverables(1))
+    assert Verdict.objects.filter(delivery=v1, carried_from=None).count() == n
+    assert Verdict.objects.filter(delivery=v2).exclude(carried_from=None).count() == n
+    rows = reviews.checklist(in_review.m(1), v2)
+    assert {(r["status"], r["carried_from"]) for r in rows} == {("passed", 1)}
 
 
 # --- request changes and revisions ---------------------------------------------------------------

@@ -17,7 +17,10 @@ from milepost.plans.lifecycle.milestone import MilestoneAction as Action
 from milepost.plans.models import Milestone
 from milepost.plans.permissions import require
 
-from ..models import Delivery, Entry
+from .. import rules
+from ..markdown import render
+from ..models import Delivery, Entry, Verdict
+from ..selectors import decided_in, earlier_verdicts
 from .common import add_entry, audit_milestone, check_files, move, target_state
 
 _url = URLValidator(schemes=["http", "https"])
@@ -32,7 +35,7 @@ def milestone_deliver(
     preview_url: str = "",
     files: list | None = None,
 ) -> Delivery:
-    """Hand a new version (v1, v2, …) to the client for review."""
+    """Hand a new version (v1, v2, …) to the client for review; what passed stays passed."""
     require(actor, Action.DELIVER, milestone)
     target_state(milestone, Action.DELIVER)
     errors: dict[str, list[str]] = {}
@@ -59,10 +62,12 @@ def milestone_deliver(
         milestone=milestone,
         number=number,
         notes=notes.strip(),
+        notes_html=render(notes.strip()),
         preview_url=url,
         delivered_by=actor,
         created_at=now,
     )
+    carried = _carry_over(milestone, delivery)
     add_entry(
         milestone,
         Entry.Kind.DELIVERY,
@@ -80,6 +85,7 @@ def milestone_deliver(
         after={"status": milestone.status},
         delivery=number,
         files=[c.name for c in checked],
+        carried_over=carried,
     )
     events.emit(
         EventType.MILESTONE_DELIVERED,
@@ -88,6 +94,37 @@ def milestone_deliver(
         delivery=delivery.pk,
     )
     return delivery
+
+
+def _carry_over(milestone: Milestone, delivery: Delivery) -> list[dict]:
+    """Give the new delivery each verdict that carries over (``rules.carries_over``: the
+    deliverable's latest verdict passed), as the client gave it: their name, time and note, with
+    ``carried_from`` the verdict they gave. The others are to be tested again. Returns what was
+    carried, for the delivery's audit event."""
+    earlier = earlier_verdicts(milestone, delivery.number)
+    carried = [
+        Verdict(
+            deliverable_id=verdict.deliverable_id,
+            delivery=delivery,
+            status=verdict.status,
+            note=verdict.note,
+            decided_by_id=verdict.decided_by_id,
+            decided_at=verdict.decided_at,
+            carried_from=verdict.carried_from if verdict.carried_from_id else verdict,
+        )
+        for verdict in earlier.values()
+        if rules.carries_over(verdict.status)
+    ]
+    Verdict.objects.bulk_create(carried)
+    return [
+        {
+            "deliverable": v.deliverable_id,
+            "status": v.status,
+            "from_delivery": decided_in(v),
+            "decided_by": v.decided_by_id,
+        }
+        for v in sorted(carried, key=lambda v: v.deliverable_id)
+    ]
 
 
 def current_delivery(milestone: Milestone) -> Delivery | None:

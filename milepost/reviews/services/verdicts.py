@@ -16,6 +16,7 @@ from milepost.plans.models import Deliverable, Milestone
 from milepost.plans.permissions import require
 
 from ..models import Delivery, Entry, Verdict
+from ..selectors import checklist_of, decided_in
 from .common import add_entry, audit_milestone, target_state
 from .delivery import current_delivery
 
@@ -34,6 +35,11 @@ def deliverable_verdict(
     fresh = Milestone.objects.select_for_update().get(pk=milestone.pk)
     target_state(fresh, Action.VERDICT)
     delivery = current_delivery(fresh)
+    was = (
+        Verdict.objects.filter(deliverable=deliverable, delivery=delivery)
+        .select_related("carried_from__delivery")
+        .first()
+    )
     verdict, _created = Verdict.objects.update_or_create(
         deliverable=deliverable,
         delivery=delivery,
@@ -42,6 +48,8 @@ def deliverable_verdict(
             "note": (note or "").strip(),
             "decided_by": actor,
             "decided_at": clock.now(),
+            # Set by the client now, even when it stays passed.
+            "carried_from": None,
         },
     )
     label = Verdict.Status(status).label
@@ -58,25 +66,21 @@ def deliverable_verdict(
         target=verdict,
         deliverable=deliverable.pk,
         delivery=delivery.number,
+        **({"before": _before(was)} if was else {}),
         after={"status": status, "note": verdict.note},
     )
     return verdict
 
 
+def _before(verdict: Verdict) -> dict[str, Any]:
+    """What the verdict was before the client changed it: carried over, or theirs."""
+    before: dict[str, Any] = {"status": verdict.status, "note": verdict.note}
+    if verdict.carried_from_id:
+        before["carried_from"] = decided_in(verdict)
+    return before
+
+
 def checklist(milestone: Milestone, delivery: Delivery | None) -> list[dict[str, Any]]:
-    """Each deliverable with its verdict on ``delivery`` (``untested`` when none)."""
-    verdicts = (
-        {v.deliverable_id: v for v in Verdict.objects.filter(delivery=delivery)} if delivery else {}
-    )
-    rows = []
-    for d in Deliverable.objects.filter(milestone=milestone).order_by("position"):
-        v = verdicts.get(d.pk)
-        rows.append(
-            {
-                "deliverable": d.pk,
-                "title": d.title,
-                "status": v.status if v else "untested",
-                "note": v.note if v else "",
-            }
-        )
-    return rows
+    """Each deliverable with its verdict on ``delivery`` (``untested`` when none), the delivery
+    it was carried over from, and its latest verdict on an earlier delivery."""
+    return [row.as_json() for row in checklist_of(milestone, delivery)]

@@ -42,23 +42,26 @@ def milestone_context(request, milestone, **bound) -> dict:
     # The ten latest deliveries, newest first, with their verdicts: the first is the current one.
     deliveries = list(selectors.deliveries_of(milestone)[:10])
     delivery = deliveries[0] if deliveries else None
-    verdicts = {v.deliverable_id: v for v in delivery.verdicts.all()} if delivery else {}
-    deliverables = list(milestone.deliverables.all())
+    rows = selectors.checklist_of(milestone, delivery)
     checklist = [
         {
-            "deliverable": d,
-            "verdict": verdicts.get(d.pk),
-            "form": bound.get(f"verdict_{d.pk}")
+            "deliverable": row.deliverable,
+            "verdict": row.verdict,
+            "status": row.status,
+            "carried_from": row.carried_from,
+            "earlier": row.earlier if not row.carried_from else None,
+            "earlier_in": row.earlier_in,
+            "form": bound.get(f"verdict_{row.deliverable.pk}")
             or VerdictForm(
-                prefix=f"v{d.pk}",
+                prefix=f"v{row.deliverable.pk}",
                 initial={
-                    "deliverable": d.pk,
-                    "status": verdicts[d.pk].status if d.pk in verdicts else None,
-                    "note": verdicts[d.pk].note if d.pk in verdicts else "",
+                    "deliverable": row.deliverable.pk,
+                    "status": row.verdict.status if row.verdict else None,
+                    "note": row.verdict.note if row.verdict else "",
                 },
             ),
         }
-        for d in deliverables
+        for row in rows
     ]
     thread = feed_page(selectors.thread_of(milestone), request.GET.get("page"), 25)
     context = {
@@ -69,16 +72,15 @@ def milestone_context(request, milestone, **bound) -> dict:
         "overdue": policy.is_overdue(milestone),
         "delivery": delivery,
         "checklist": checklist,
-        "open_items": sum(
-            1 for row in checklist if not row["verdict"] or row["verdict"].status != "passed"
-        ),
+        "open_items": sum(1 for row in rows if row.status != "passed"),
         "deliveries": deliveries,
         "support_requests": selectors.support_requests_of(milestone),
         "thread": thread,
         "resolve_form": ResolveForm(),
     }
+    initial = {"feedback_form": {"feedback": selectors.feedback_draft(rows)}}
     for name, form_class in FORMS.items():
-        context[name] = bound.get(name) or form_class()
+        context[name] = bound.get(name) or form_class(initial=initial.get(name))
     return context
 
 
