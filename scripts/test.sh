@@ -37,9 +37,17 @@ $BIN/python manage.py check --fail-level WARNING
 echo "==> makemigrations --check"
 $BIN/python manage.py makemigrations --check --dry-run
 
+# The suite runs in parallel, one pytest-xdist worker per core (MILEPOST_TEST_WORKERS=0 runs it in
+# one process, as does any number below 2). Each worker gets a database of its own.
+WORKERS="${MILEPOST_TEST_WORKERS:-auto}"
+parallel=()
+if [ "$WORKERS" = "auto" ] || [ "$WORKERS" -ge 2 ] 2>/dev/null; then
+  parallel=(-n "$WORKERS")
+fi
+
 ran=()
 echo "==> Tests on SQLite"
-DATABASE_URL="sqlite:///$PWD/var/milepost.sqlite3" $BIN/pytest "$@"
+DATABASE_URL="sqlite:///$PWD/var/milepost.sqlite3" $BIN/pytest "${parallel[@]}" "$@"
 ran+=("SQLite")
 
 pg_up() {
@@ -53,7 +61,7 @@ PY
 }
 if pg_up; then
   echo "==> Tests on PostgreSQL ($PG_URL_BASE)"
-  DATABASE_URL="$PG_URL_BASE/milepost" $BIN/pytest "$@"
+  DATABASE_URL="$PG_URL_BASE/milepost" $BIN/pytest "${parallel[@]}" "$@"
   ran+=("PostgreSQL")
 elif [ "${CI:-}" = "true" ]; then
   echo "!! PostgreSQL is required in CI but not reachable at $PG_URL_BASE" >&2
