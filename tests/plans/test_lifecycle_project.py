@@ -117,7 +117,9 @@ def test_every_pair_is_allowed_by_the_table_or_refused_with_its_message(state, a
     if action is ProjectAction.EDIT_PLAN:
         assert refused.code == "plan_locked"
         if state == ProjectStatus.PROPOSED:
-            message = "The plan is waiting for the client's answer. Withdraw the proposal to edit it."
+            message = (
+                "The plan is waiting for the client's answer. Withdraw the proposal to edit it."
+            )
         elif state == ProjectStatus.CANCELLED:
             message = "The project is cancelled: its plan stays as it was."
         else:
