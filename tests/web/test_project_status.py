@@ -142,3 +142,11 @@ def test_delete_a_draft_asks_first_then_it_is_gone(draft):
     response = browser(draft.owner).post(f"/projects/{pk}/delete/")
     assert response.status_code == 302 and response["Location"] == "/projects/"
     assert not Project.objects.filter(pk=pk).exists()
+
+
+def test_the_clients_dashboard_does_not_ask_for_an_approval_that_has_to_wait(active):
+    active.to_review(1)
+    title = active.m(1).title
+    assert f"Test and approve “{title}”" in page(active.approver, "/")
+    plans.project_hold(project=Project.objects.get(pk=active.project.pk), actor=active.owner)
+    assert f"Test and approve “{title}”" not in page(active.approver, "/")
