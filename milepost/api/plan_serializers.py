@@ -41,7 +41,12 @@ class MilestoneSerializer(serializers.ModelSerializer):
     revisions_left = serializers.IntegerField(read_only=True)
     review_started_at = serializers.DateTimeField(read_only=True, allow_null=True)
     auto_approve_at = serializers.DateTimeField(
-        read_only=True, allow_null=True, help_text="When the review approves itself."
+        read_only=True,
+        allow_null=True,
+        help_text=(
+            "When the review approves itself; null while the project is on hold (the clock "
+            "is paused, and the date moves by the time on hold when it resumes) or cancelled."
+        ),
     )
     approved_at = serializers.DateTimeField(read_only=True, allow_null=True)
     approved_by = serializers.SerializerMethodField(

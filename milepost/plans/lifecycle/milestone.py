@@ -4,7 +4,9 @@
 which an action that leaves the state as it is (a verdict, a comment, …) may be taken. Together
 they are ``TRANSITIONS[state][action]`` (the state itself for those that stay). ``ACTORS[action]``
 is the side that may take it. Every other (state, action) pair is refused: ``invalid_transition``,
-or the action's own refusal in ``REFUSED_OUTSIDE``. No ORM.
+or the action's own refusal in ``REFUSED_OUTSIDE``. A project on hold or cancelled holds some
+actions back whatever the milestone's state (``PROJECT_HOLDS``, ``project_refusal``: the
+project lifecycle's docstring says why). No ORM.
 """
 
 from __future__ import annotations
