@@ -37,7 +37,9 @@ def in_review(transactional_db):
     return owner, approver, Milestone.objects.select_related("project").get(pk=first.pk)
 
 
-def test_hold_resume_cancel_and_delete_a_draft(page: Page, new_page, live_server, in_review):
+def test_hold_resume_cancel_and_delete_a_draft(
+    page: Page, new_page, live_server, in_review, screenshot
+):
     owner, approver, first = in_review
     project = first.project
     base = live_server.url
@@ -63,6 +65,7 @@ def test_hold_resume_cancel_and_delete_a_draft(page: Page, new_page, live_server
     # The client sees why, and cannot approve (or be asked to) meanwhile.
     client.goto(f"{base}/projects/{project.pk}/")
     expect(client.locator("#on-hold")).to_contain_text("Waiting for the client's new budget.")
+    screenshot(client, "hold-client-project")
     client.goto(f"{base}/milestones/{first.pk}/")
     expect(client.get_by_role("button", name="Approve milestone")).to_be_disabled()
     expect(client.locator("#why-approve")).to_have_text(
@@ -78,6 +81,7 @@ def test_hold_resume_cancel_and_delete_a_draft(page: Page, new_page, live_server
     agency.goto(f"{base}/projects/{project.pk}/")
     agency.get_by_role("link", name="Resume").click()
     expect(agency.locator("ul.moved")).to_contain_text("is approved automatically on")
+    screenshot(agency, "hold-resume-confirm")
     agency.get_by_role("button", name="Resume the project").click()
     expect(agency.locator("ul.messages")).to_contain_text("The project is active again")
     expect(agency.locator("#on-hold")).to_have_count(0)
@@ -98,6 +102,7 @@ def test_hold_resume_cancel_and_delete_a_draft(page: Page, new_page, live_server
     agency.get_by_role("button", name="Cancel the project").click()
     expect(agency.locator("#cancelled")).to_contain_text("Cancelled on")
     expect(agency.locator("#cancelled")).to_contain_text("merged the shop into their group")
+    screenshot(agency, "hold-cancelled-project")
     client.goto(f"{base}/projects/{project.pk}/")
     expect(client.locator("#cancelled")).to_contain_text(
         "The client merged the shop into their group's platform."
