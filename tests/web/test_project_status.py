@@ -70,7 +70,9 @@ def test_managers_are_offered_the_steps_the_state_allows_and_no_one_else(active,
 
 def test_only_a_draft_never_proposed_offers_delete(draft):
     path = f"/projects/{draft.project.pk}/"
-    assert f'href="/projects/{draft.project.pk}/delete/"' in page(draft.owner, path)
+    html = page(draft.owner, path)
+    assert f'href="/projects/{draft.project.pk}/delete/"' in html
+    assert "/cancel/" not in html  # the client never saw it: deleted rather than cancelled
     plans.plan_propose(project=Project.objects.get(pk=draft.project.pk), actor=draft.owner)
     plans.plan_withdraw(project=Project.objects.get(pk=draft.project.pk), actor=draft.owner)
     html = page(draft.owner, path)

@@ -141,19 +141,18 @@ STATUS_STEPS = (
 
 
 def status_steps(user, project) -> list[tuple[str, str, bool]]:
-    """Hold, resume, cancel, delete: those the user's role and the project's state allow."""
+    """Hold, resume, cancel, delete: those the user's role and the project's state allow. A
+    draft the client never saw is deleted rather than cancelled (the API may still cancel it)."""
     if not permissions.can_manage_project(user, project):
         return []
-    first_proposed = project.first_proposed_at is not None
+    deletable = delete_refusal(project.status, project.first_proposed_at is not None) is None
     return [
         (url, label, danger)
         for action, url, label, danger in STATUS_STEPS
         if (
-            delete_refusal(project.status, first_proposed)
-            if action is ProjectAction.DELETE
-            else refusal(project.status, action)
+            deletable if action is ProjectAction.DELETE else refusal(project.status, action) is None
         )
-        is None
+        and not (action is ProjectAction.CANCEL and deletable)
     ]
 
 
