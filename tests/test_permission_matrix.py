@@ -33,7 +33,7 @@ from milepost.plans.lifecycle import milestone as milestone_lifecycle
 from milepost.plans.lifecycle import project as project_lifecycle
 from milepost.plans.lifecycle.milestone import MilestoneAction
 from milepost.plans.lifecycle.project import ProjectAction
-from milepost.plans.models import Milestone, PlanTemplate
+from milepost.plans.models import Milestone, PlanTemplate, Project
 from milepost.plans.permissions import ACTIONS, InvoiceAction
 from milepost.reviews import services as reviews
 from milepost.reviews.models import Attachment, SupportRequest
@@ -165,6 +165,23 @@ def draft(w):
 
 def proposed(w):
     return [_project(w, proposed=True).pk]
+
+
+def never_proposed(w):
+    """A draft the client never saw: its contacts do not see it (404)."""
+    return [_project(w).pk]
+
+
+def active(w):
+    project = _project(w, proposed=True)
+    plans.plan_accept(project=project, actor=type(w.contact).objects.get(pk=w.contact.pk))
+    return [project.pk]
+
+
+def on_hold(w):
+    (pk,) = active(w)
+    plans.project_hold(project=Project.objects.get(pk=pk), actor=w.owner)
+    return [pk]
 
 
 def draft_milestone(w):
@@ -341,6 +358,8 @@ NO_CONTACTS = {"approver": 404, "viewer": 404}
 # Single milestones of a plan back in draft: contacts see only the last proposal, as a whole.
 REVISED_SEE = {**SEE, **NO_CONTACTS}
 REVISED_EDIT = {**EDIT, **NO_CONTACTS}
+# A draft never proposed is the agency's alone: its contacts do not see it at all.
+NEVER_PROPOSED_EDIT = {**EDIT, **NO_CONTACTS}
 
 
 WEB_ROWS = [
@@ -413,6 +432,26 @@ WEB_ROWS = [
         args=proposed,
         data=lambda w, r: {"reason": "Too expensive"},
     ),
+    Row("web:project_hold", "get", web(200, **EDIT), args=active),
+    Row(
+        "web:project_hold",
+        "post",
+        web(302, **EDIT),
+        args=active,
+        data=lambda w, r: {"reason": "Budget freeze"},
+    ),
+    Row("web:project_resume", "get", web(200, **EDIT), args=on_hold),
+    Row("web:project_resume", "post", web(302, **EDIT), args=on_hold),
+    Row("web:project_cancel", "get", web(200, **EDIT), args=active),
+    Row(
+        "web:project_cancel",
+        "post",
+        web(302, **EDIT),
+        args=active,
+        data=lambda w, r: {"reason": "The client chose another agency"},
+    ),
+    Row("web:project_delete", "get", web(200, **NEVER_PROPOSED_EDIT), args=never_proposed),
+    Row("web:project_delete", "post", web(302, **NEVER_PROPOSED_EDIT), args=never_proposed),
     Row(
         "web:project_access",
         "post",
@@ -762,6 +801,30 @@ API_ROWS = [
         args=proposed,
         api=True,
         data=lambda w, r: {"reason": "Needs a cheaper milestone 3"},
+    ),
+    Row(
+        "api:project-hold",
+        "post",
+        api(200, **EDIT),
+        args=active,
+        api=True,
+        data=lambda w, r: {"reason": "Budget freeze"},
+    ),
+    Row("api:project-resume", "post", api(200, **EDIT), args=on_hold, api=True),
+    Row(
+        "api:project-cancel",
+        "post",
+        api(200, **EDIT),
+        args=active,
+        api=True,
+        data=lambda w, r: {"reason": "The client chose another agency"},
+    ),
+    Row(
+        "api:project-detail",
+        "delete",
+        api(204, **NEVER_PROPOSED_EDIT),
+        args=never_proposed,
+        api=True,
     ),
     Row("api:project-plan-versions", "get", api(200, **SEE), args=proposed, api=True),
     Row("api:project-events", "get", api(200, **SEE), args=proposed, api=True),
@@ -1117,6 +1180,26 @@ ACTION_ROWS: dict[str, list[tuple[str, str]]] = {
     P.UPDATE: [("web:project_settings", "post"), ("api:project-detail", "patch")],
     P.GRANT_ACCESS: [("web:project_access", "post"), ("api:project-access", "post")],
     P.SAVE_TEMPLATE: [("web:project_save_template", "post")],
+    P.HOLD: [
+        ("web:project_hold", "get"),
+        ("web:project_hold", "post"),
+        ("api:project-hold", "post"),
+    ],
+    P.RESUME: [
+        ("web:project_resume", "get"),
+        ("web:project_resume", "post"),
+        ("api:project-resume", "post"),
+    ],
+    P.CANCEL: [
+        ("web:project_cancel", "get"),
+        ("web:project_cancel", "post"),
+        ("api:project-cancel", "post"),
+    ],
+    P.DELETE: [
+        ("web:project_delete", "get"),
+        ("web:project_delete", "post"),
+        ("api:project-detail", "delete"),
+    ],
     InvoiceAction.MANAGE: [
         ("web:payment_record", "post"),
         ("web:invoice_void", "get"),

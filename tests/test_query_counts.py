@@ -220,6 +220,8 @@ PROJECT_PAGES = [
     ("web", "/projects/{project}/", 12),
     ("web", "/projects/{project}/plan/", 9),
     ("web", "/projects/{project}/print/", 8),
+    ("web", "/projects/{project}/cancel/", 8),
+    ("web", "/projects/{project}/delete/", 7),
     ("api", "/api/v1/projects/{project}/", 4),
     ("api", "/api/v1/projects/{project}/milestones/", 4),
     ("api", "/api/v1/projects/{project}/events/", 6),
@@ -314,3 +316,26 @@ def test_milestone_pages_run_the_same_queries_for_a_longer_history(world):
         }
     problems = _mismatches(expected, counts[small.pk], counts[large.pk])
     assert not problems, "\n".join(problems)
+
+
+def _on_hold_with_reviews(world, name: str, reviewing: int):
+    """An accepted plan without gating whose first ``reviewing`` milestones wait for the client,
+    put on hold: its resume page lists every deadline the resume moves."""
+    from milepost.plans.models import Project
+
+    project = _project(world, name)
+    plans.project_update(project=project, actor=world.owner, sequential_gating=False)
+    plans.plan_propose(project=Project.objects.get(pk=project.pk), actor=world.owner)
+    plans.plan_accept(project=Project.objects.get(pk=project.pk), actor=_approver(world))
+    for milestone in Milestone.objects.filter(project=project).order_by("position")[:reviewing]:
+        reviews.milestone_start(milestone=_fresh(milestone), actor=world.owner)
+        _deliver(world, milestone, 1)
+    plans.project_hold(project=Project.objects.get(pk=project.pk), actor=world.owner)
+    return project
+
+
+def test_the_resume_page_runs_the_same_queries_for_more_deadlines_to_move(world):
+    small, large = _on_hold_with_reviews(world, "Small", 1), _on_hold_with_reviews(world, "Big", 4)
+    path = "/projects/{project}/resume/"
+    counts = [_count("web", path.format(project=p.pk), world.owner) for p in (small, small, large)]
+    assert counts[1:] == [9, 9]

@@ -41,7 +41,12 @@ class MilestoneSerializer(serializers.ModelSerializer):
     revisions_left = serializers.IntegerField(read_only=True)
     review_started_at = serializers.DateTimeField(read_only=True, allow_null=True)
     auto_approve_at = serializers.DateTimeField(
-        read_only=True, allow_null=True, help_text="When the review approves itself."
+        read_only=True,
+        allow_null=True,
+        help_text=(
+            "When the review approves itself; null while the project is on hold (the clock "
+            "is paused, and the date moves by the time on hold when it resumes) or cancelled."
+        ),
     )
     approved_at = serializers.DateTimeField(read_only=True, allow_null=True)
     approved_by = serializers.SerializerMethodField(
@@ -131,8 +136,13 @@ class ProjectSerializer(serializers.ModelSerializer):
             "default_revision_quota",
             "default_support_window_days",
             "payment_terms_days",
+            "on_hold_since",
+            "hold_reason",
+            "cancelled_at",
+            "cancel_reason",
             "milestones",
         ]
+        read_only_fields = ["on_hold_since", "hold_reason", "cancelled_at", "cancel_reason"]
         extra_kwargs = {key: {"allow_null": True, "help_text": WITHHELD_HELP} for key in WITHHELD}
 
     @extend_schema_field(serializers.CharField(allow_null=True))
@@ -207,6 +217,16 @@ class AccessSerializer(serializers.Serializer):
 
 class DeclineSerializer(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True)
+
+
+class HoldSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        required=False, allow_blank=True, help_text="Why, optional: both sides read it."
+    )
+
+
+class CancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(allow_blank=True, help_text="Why, required: both sides read it.")
 
 
 class TemplateSerializer(serializers.Serializer):

@@ -16,6 +16,7 @@ from milepost.plans import selectors, services
 from milepost.plans.lifecycle.project import ProjectAction
 from milepost.plans.models import Milestone, ProjectStatus
 from milepost.plans.permissions import forget_project_roles
+from milepost.reviews import services as reviews
 
 from . import plan_serializers as s
 from . import roles
@@ -43,7 +44,7 @@ class ProjectViewSet(viewsets.GenericViewSet):
     """Projects you can see: your organisations' and those you were given access to."""
 
     serializer_class = s.ProjectSerializer
-    http_method_names = ["get", "post", "patch", "head", "options"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):
         params = self.request.query_params
@@ -168,6 +169,42 @@ class ProjectViewSet(viewsets.GenericViewSet):
         services.plan_decline(project=project, actor=request.user, reason=data["reason"])
         forget_project_roles(request.user)
         return Response(_project_json(request.user, pk))
+
+    @extend_schema(request=s.HoldSerializer, responses={200: s.ProjectSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def hold(self, request, pk=None):
+        """Put an active project on hold: nothing starts, is delivered or approved, and the
+        review clocks pause, until it is resumed."""
+        project = selectors.project_get(request.user, pk)
+        roles.require(request.user, ProjectAction.HOLD, project)
+        data = validated(s.HoldSerializer, request.data)
+        services.project_hold(project=project, actor=request.user, reason=data.get("reason", ""))
+        return Response(_project_json(request.user, pk))
+
+    @extend_schema(request=None, responses={200: s.ProjectSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def resume(self, request, pk=None):
+        """Resume a project on hold; auto-approval dates and open support windows move by the
+        time it spent on hold."""
+        return self._step(request, pk, reviews.project_resume_and_shift_clocks)
+
+    @extend_schema(request=s.CancelSerializer, responses={200: s.ProjectSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        """Cancel a draft, proposed, active or on-hold project with a reason (terminal).
+        Issued invoices stay; nothing more is started, approved or invoiced."""
+        project = selectors.project_get(request.user, pk)
+        roles.require(request.user, ProjectAction.CANCEL, project)
+        data = validated(s.CancelSerializer, request.data)
+        services.project_cancel(project=project, actor=request.user, reason=data["reason"])
+        return Response(_project_json(request.user, pk))
+
+    @extend_schema(responses={204: None, **ERRORS})
+    def destroy(self, request, pk=None):
+        """Delete a draft that was never proposed; 409 `project_was_proposed` once it was."""
+        project = selectors.project_get(request.user, pk)
+        services.project_delete(project=project, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(responses={200: s.PlanVersionSerializer(many=True), **ERRORS})
     @action(detail=True, methods=["get"], url_path="plan-versions")

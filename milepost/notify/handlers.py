@@ -70,6 +70,39 @@ def plan_answered(event):
     )
 
 
+def project_status_changed(event):
+    """On hold, resumed, cancelled: both sides are told (the actor is not told of their own)."""
+    p = _project(event)
+    actor = event.payload.get("actor")
+    reason = event.payload.get("reason", "")
+    if event.name == EventType.PROJECT_PUT_ON_HOLD:
+        title = _("%(org)s put %(project)s on hold")
+        body = _(
+            "Nothing starts, is delivered or approved until it is resumed; auto-approval and "
+            "support windows wait too."
+        )
+    elif event.name == EventType.PROJECT_RESUMED:
+        title = _("%(org)s resumed %(project)s")
+        body = _("Work goes on; review and support deadlines moved by the time on hold.")
+    else:
+        title = _("%(org)s cancelled %(project)s")
+        body = _("Nothing more is started or invoiced. Invoices already issued stay due.")
+    if reason:
+        body = _("Reason: %(reason)s") % {"reason": reason} + "\n\n" + body
+    people = [
+        *who.client_people(p),
+        *who.agency_team(p.organisation_id).exclude(pk=actor),
+    ]
+    notify(
+        users=people,
+        category=Category.PROJECT,
+        organisation=p.organisation,
+        title=title % {"org": p.organisation.name, "project": p.name},
+        body=body,
+        url=_project_url(p),
+    )
+
+
 def delivered(event):
     m = _milestone(event)
     notify(
@@ -152,6 +185,12 @@ def connect() -> None:
     events.subscribe(EventType.PLAN_PROPOSED, plan_proposed)
     events.subscribe(EventType.PLAN_ACCEPTED, plan_answered)
     events.subscribe(EventType.PLAN_DECLINED, plan_answered)
+    for event_type in (
+        EventType.PROJECT_PUT_ON_HOLD,
+        EventType.PROJECT_RESUMED,
+        EventType.PROJECT_CANCELLED,
+    ):
+        events.subscribe(event_type, project_status_changed)
     events.subscribe(EventType.MILESTONE_DELIVERED, delivered)
     for event_type in (
         EventType.MILESTONE_CHANGES_REQUESTED,

@@ -16,6 +16,7 @@ class Category(models.TextChoices):
     """What a notification is about; each user chooses email or in-app only per category."""
 
     PLAN = "plan", _("Plans proposed, accepted or declined")
+    PROJECT = "project", _("Projects put on hold, resumed or cancelled")
     DELIVERY = "delivery", _("Milestones delivered for review")
     REVIEW = "review", _("Change requests, approvals and support requests")
     INVOICE = "invoice", _("Invoices issued")

@@ -32,6 +32,8 @@ def once(key: str, send) -> bool:
 
 
 def _active_milestones():
+    """Reminders about work are for active projects: paused while on hold, over once cancelled
+    (overdue invoices are reminded in every state: the work behind them is done)."""
     return Milestone.objects.filter(project__status=ProjectStatus.ACTIVE).select_related(
         "project", "project__client", "project__organisation"
     )

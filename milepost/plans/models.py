@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
@@ -67,6 +68,11 @@ class Project(models.Model):
     accepted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Set while the project is on hold (cleared on resume); the reason is optional.
+    on_hold_since = models.DateTimeField(null=True, blank=True)
+    hold_reason = models.TextField(blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -91,6 +97,16 @@ class Project(models.Model):
     def being_revised(self) -> bool:
         """Back in draft after a proposal (declined or withdrawn): the client sees the last one."""
         return self.status == ProjectStatus.DRAFT and self.first_proposed_at is not None
+
+    @property
+    def cancelled_in_revision(self) -> bool:
+        """Cancelled while back in draft after a proposal: the client keeps seeing the last one."""
+        return (
+            self.status == ProjectStatus.CANCELLED
+            and self.first_proposed_at is not None
+            and self.proposed_at is None
+            and self.accepted_at is None
+        )
 
 
 #: The fields of a milestone that a plan edit sets (the editor's form, the API's input).
@@ -131,6 +147,8 @@ class Milestone(models.Model):
     # The review cycle (set by milepost.reviews services).
     started_at = models.DateTimeField(null=True, blank=True)
     review_started_at = models.DateTimeField(null=True, blank=True)
+    # How long the project was on hold during the current review: auto-approval waits as long.
+    review_paused = models.DurationField(default=dt.timedelta(0))
     approved_at = models.DateTimeField(null=True, blank=True)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -181,8 +199,13 @@ class Milestone(models.Model):
     @property
     def auto_approve_at(self):
         """When the review is approved by itself, if the client does not answer (or None)."""
+        project = self.project
         return auto_approve_deadline(
-            self.status, self.review_started_at, self.project.auto_approve_days
+            self.status,
+            self.review_started_at,
+            project.auto_approve_days,
+            self.review_paused,
+            project.status,
         )
 
     @property

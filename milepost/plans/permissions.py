@@ -70,9 +70,11 @@ def can_view_project(user: Any, project: Any) -> bool:
 
 
 def sees_last_proposal(user: Any, project: Any) -> bool:
-    """A client contact looking at a plan back in draft (declined or withdrawn): they see the
-    version last proposed to them, not the edits in progress, nor the agency's edit history."""
-    return project.being_revised and not is_agency_side(user, project)
+    """A client contact looking at a plan back in draft (declined or withdrawn), or cancelled
+    while so: they see the version last proposed to them, not the edits in progress, nor the
+    agency's edit history."""
+    revised = project.being_revised or getattr(project, "cancelled_in_revision", False)
+    return revised and not is_agency_side(user, project)
 
 
 def can_view_milestones(user: Any, project: Any) -> bool:
@@ -157,6 +159,10 @@ PROJECT_REFUSALS: dict[ProjectAction, str] = {
     ProjectAction.UPDATE: _("Only owners and managers can change projects."),
     ProjectAction.GRANT_ACCESS: _("Only owners and managers can give access to a project."),
     ProjectAction.SAVE_TEMPLATE: _("Only owners and managers can save templates."),
+    ProjectAction.HOLD: _("Only owners and managers can put a project on hold."),
+    ProjectAction.RESUME: _("Only owners and managers can resume a project."),
+    ProjectAction.CANCEL: _("Only owners and managers can cancel a project."),
+    ProjectAction.DELETE: _("Only owners and managers can delete a draft."),
 }
 
 #: Every action a person may take (the system's are not here: no person takes them).
@@ -205,6 +211,11 @@ def can_edit_plan(user: Any, project: Any) -> bool:
 def can_answer_plan(user: Any, project: Any) -> bool:
     """Accept or decline a proposed plan: the client's approvers on this project."""
     return allowed(user, ProjectAction.ACCEPT, project)
+
+
+def can_manage_project(user: Any, project: Any) -> bool:
+    """Put on hold, resume, cancel, delete a draft: owners and managers."""
+    return allowed(user, ProjectAction.CANCEL, project)
 
 
 def can_manage_project_access(user: Any, project: Any) -> bool:

@@ -2,7 +2,8 @@
 
 Derived, never decided here: an action is shown when the lifecycle allows it in the milestone's
 state and the user's role may take it (``plans.permissions.ACTIONS``); it is disabled with the
-reason its gate gives (start, revisions left, support window).
+reason its gate gives (the project on hold or cancelled, start, revisions left, support
+window).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from milepost.plans.lifecycle.milestone import (
     MilestoneAction,
     MilestoneStatus,
     allowed_actions,
+    project_refusal,
     quota_refusal,
     support_refusal,
 )
@@ -88,8 +90,9 @@ def _availability(
         return HIDDEN
     if not allowed(user, action, milestone.project):
         return HIDDEN
-    gate = GATES.get(action)
-    refusal = gate(milestone) if gate else None
+    refusal = project_refusal(milestone.project.status, action)  # on hold, cancelled
+    if refusal is None and action in GATES:
+        refusal = GATES[action](milestone)
     if refusal is None:
         return Availability(True)
     return Availability(True, str(PAGE_REASONS.get((action, refusal.code), refusal.message)))

@@ -212,14 +212,23 @@ def agency_queues(organisation_id: int, *, limit: int = 10) -> dict[str, list]:
 
 
 def client_queue(user: Any, *, limit: int = 20) -> list:
-    """Milestones waiting for this approver's review or approval, oldest first."""
-    from milepost.plans.lifecycle.milestone import REVIEWING
+    """Milestones waiting for this approver's review or approval, oldest first (not in a
+    project on hold or cancelled: nothing can be approved there)."""
+    from milepost.plans.lifecycle.milestone import (
+        REVIEWING,
+        MilestoneAction,
+        project_states_allowing,
+    )
     from milepost.plans.models import AccessRole, Milestone
     from milepost.plans.permissions import project_roles_of
 
     approver_of = [pk for pk, role in project_roles_of(user).items() if role == AccessRole.APPROVER]
     return list(
-        Milestone.objects.filter(project_id__in=approver_of, status__in=REVIEWING)
+        Milestone.objects.filter(
+            project_id__in=approver_of,
+            status__in=REVIEWING,
+            project__status__in=project_states_allowing(MilestoneAction.APPROVE),
+        )
         .select_related("project", "project__organisation", "project__client")
         .order_by("review_started_at")[:limit]
     )

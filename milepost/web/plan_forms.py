@@ -129,6 +129,23 @@ class DeclineForm(forms.Form):
     )
 
 
+class HoldForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why (both sides read it)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why is the project cancelled? (both sides read it)"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
 class TemplateSaveForm(forms.Form):
     name = forms.CharField(label=_("Template name"), max_length=200)
     description = forms.CharField(

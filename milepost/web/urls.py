@@ -14,6 +14,7 @@ from .views import (
     notifications,
     pages,
     plan_editor,
+    project_status,
     projects,
     templates,
 )
@@ -61,6 +62,10 @@ urlpatterns = [
     path("projects/<int:pk>/accept/", projects.project_accept, name="project_accept"),
     path("projects/<int:pk>/decline/", projects.project_decline, name="project_decline"),
     path("projects/<int:pk>/access/", projects.project_access, name="project_access"),
+    path("projects/<int:pk>/hold/", project_status.project_hold, name="project_hold"),
+    path("projects/<int:pk>/resume/", project_status.project_resume, name="project_resume"),
+    path("projects/<int:pk>/cancel/", project_status.project_cancel, name="project_cancel"),
+    path("projects/<int:pk>/delete/", project_status.project_delete, name="project_delete"),
     path(
         "projects/<int:pk>/save-template/",
         projects.project_save_template,

@@ -53,6 +53,13 @@ def approve_in_review(d: Demo) -> None:
     )
 
 
+def hold_active(d: Demo) -> None:
+    from milepost.plans import services as plans
+    from milepost.plans.models import Project
+
+    plans.project_hold(project=Project.objects.get(pk=d.active), actor=Demo.user("owner"))
+
+
 def changes_requested(d: Demo) -> None:
     reviews.milestone_request_changes(
         milestone=_m(d.in_review), actor=Demo.user("approver"), feedback="Once more."
@@ -188,6 +195,31 @@ CASES: dict[str, Callable[[Demo], list[Call]]] = {
         Call("approver", 400, id=d.proposed, body={}),
         Call("owner", 403, id=d.proposed, body={"reason": "Too dear."}),
         Call("approver", 200, id=d.proposed, body={"reason": "Too dear."}),
+    ],
+    "POST /api/v1/projects/{id}/hold/": lambda d: [
+        Call("owner", 400, id=d.active, body={"reason": "x" * 2001}),
+        Call("owner", 409, id=d.draft, body={}),
+        Call("approver", 403, id=d.active, body={}),
+        Call("outsider", 404, id=d.active, body={}),
+        Call("manager", 200, id=d.active, body={"reason": "Budget freeze until March."}),
+    ],
+    "POST /api/v1/projects/{id}/resume/": lambda d: [
+        Call("owner", 409, id=d.active),
+        Call("approver", 403, id=d.active),
+        Call("owner", 200, id=d.active, before=hold_active),
+    ],
+    "POST /api/v1/projects/{id}/cancel/": lambda d: [
+        Call("owner", 400, id=d.active, body={"reason": "  "}),
+        Call("approver", 403, id=d.active, body={"reason": "Mine."}),
+        Call("outsider", 404, id=d.active, body={"reason": "Theirs."}),
+        Call("owner", 200, id=d.proposed, body={"reason": "The client chose another agency."}),
+        Call("owner", 409, id=d.proposed, body={"reason": "Twice."}),
+    ],
+    "DELETE /api/v1/projects/{id}/": lambda d: [
+        Call("approver", 403, id=d.active),
+        Call("outsider", 404, id=d.draft),
+        Call("owner", 409, id=d.active),
+        Call("owner", 204, id=d.draft),
     ],
     "GET /api/v1/projects/{id}/plan-versions/": lambda d: [
         Call("approver", 200, id=d.active),

@@ -20,12 +20,15 @@ from milepost.plans.lifecycle.milestone import (
     STAYS,
     TRANSITIONS,
     WORKING,
+    MilestoneAction,
     TransitionRefused,
     Waiting,
     allowed_actions,
     auto_approve_deadline,
     close_refusal,
     next_state,
+    project_refusal,
+    project_states_allowing,
     quota_refusal,
     refusal,
     start_refusal,
@@ -307,3 +310,42 @@ def test_a_review_approves_itself_after_the_period(status, started, days):
         assert deadline == started + dt.timedelta(days=days)
     else:
         assert deadline is None
+
+
+# --- What a project's state holds back ---------------------------------------------------------
+
+HOLD_PAIRS = list(itertools.product(ProjectStatus, MilestoneAction))
+
+
+@pytest.mark.parametrize(("project", "action"), HOLD_PAIRS, ids=[f"{p}-{a}" for p, a in HOLD_PAIRS])
+def test_each_project_state_holds_back_exactly_its_actions(project, action):
+    """Written out apart from ``PROJECT_HOLDS``: on hold only a prepayment, tests, grants, fixes
+    and comments go on; cancelled, only comments."""
+    on_hold_goes_on = {"prepayment_received", "verdict", "grant_revision", "resolve", "comment"}
+    refused = project_refusal(str(project), str(action))
+    if project == ProjectStatus.ON_HOLD and str(action) not in on_hold_goes_on:
+        assert (refused.code, refused.message) == (
+            "project_on_hold",
+            "The project is on hold: this waits until the agency resumes it.",
+        )
+    elif project == ProjectStatus.CANCELLED and action != MilestoneAction.COMMENT:
+        assert (refused.code, refused.message) == (
+            "project_cancelled",
+            "The project is cancelled: nothing more happens in it.",
+        )
+    else:
+        assert refused is None
+    assert (project in project_states_allowing(action)) == (refused is None)
+
+
+def test_the_auto_approval_date_waits_on_hold_and_adds_the_time_paused():
+    started = dt.datetime(2027, 1, 4, 9, 0, tzinfo=dt.UTC)
+    deadline = auto_approve_deadline
+    assert deadline("in_review", started, 14) == started + dt.timedelta(days=14)
+    paused = dt.timedelta(days=3, hours=2)
+    assert deadline("in_review", started, 14, paused) == started + dt.timedelta(days=14) + paused
+    assert deadline("in_review", started, 14, paused, "on_hold") is None
+    assert deadline("in_review", started, 14, paused, "cancelled") is None
+    assert deadline("in_review", started, 14, paused, "completed") is not None
+    assert deadline("in_review", started, 0, paused) is None
+    assert deadline("approved", started, 14, paused) is None

@@ -14,11 +14,20 @@ from milepost.plans.lifecycle.project import (
     ProjectAction,
     ProjectStatus,
     conflict,
+    delete_refusal,
     refusal,
 )
 from milepost.plans.models import Project
 
 PAIRS = list(itertools.product(ProjectStatus, ProjectAction))
+
+#: Hold, resume, cancel and delete refused outside their states say what they need.
+OWN_REFUSALS = {
+    ProjectAction.HOLD: "Only an active project can be put on hold.",
+    ProjectAction.RESUME: "The project is not on hold.",
+    ProjectAction.CANCEL: "A completed or cancelled project cannot be cancelled.",
+    ProjectAction.DELETE: "Only a draft can be deleted. Cancel the project instead.",
+}
 
 
 def test_the_moves_are_the_product_lifecycle():
@@ -34,15 +43,33 @@ def test_the_moves_are_the_product_lifecycle():
         ("proposed", "decline"): "draft",
         ("proposed", "accept"): "active",
         ("active", "complete"): "completed",
+        ("active", "hold"): "on_hold",
+        ("on_hold", "resume"): "active",
+        ("draft", "cancel"): "cancelled",
+        ("proposed", "cancel"): "cancelled",
+        ("active", "cancel"): "cancelled",
+        ("on_hold", "cancel"): "cancelled",
     }
 
 
-def test_on_hold_and_cancelled_have_no_transitions_yet():
-    for state in (ProjectStatus.ON_HOLD, ProjectStatus.CANCELLED, ProjectStatus.COMPLETED):
+def test_completed_and_cancelled_are_terminal():
+    for state in (ProjectStatus.CANCELLED, ProjectStatus.COMPLETED):
         assert MOVES[state] == {}
         assert set(TRANSITIONS[state].values()) == {state}
-    assert ProjectStatus.ON_HOLD not in {t for a in MOVES.values() for t in a.values()}
-    assert ProjectStatus.CANCELLED not in {t for a in MOVES.values() for t in a.values()}
+    assert ProjectStatus.ON_HOLD in {t for a in MOVES.values() for t in a.values()}
+
+
+def test_only_a_draft_never_proposed_can_be_deleted():
+    assert delete_refusal("draft", False) is None
+    once = delete_refusal("draft", True)
+    assert once.code == "project_was_proposed"
+    assert "Cancel the project instead" in once.message
+    for state in set(ProjectStatus) - {ProjectStatus.DRAFT}:
+        refused = delete_refusal(str(state), False)
+        assert (refused.code, refused.message) == (
+            "invalid_transition",
+            "Only a draft can be deleted. Cancel the project instead.",
+        )
 
 
 def test_the_actions_that_stay():
@@ -52,6 +79,7 @@ def test_the_actions_that_stay():
         "update": every,
         "grant_access": every,
         "save_template": every,
+        "delete": {"draft"},  # and only never proposed: delete_refusal
     }
 
 
@@ -68,6 +96,10 @@ def test_every_action_has_a_side_and_a_source():
         "update": "manager",
         "grant_access": "manager",
         "save_template": "manager",
+        "hold": "manager",
+        "resume": "manager",
+        "cancel": "manager",
+        "delete": "manager",
     }
     assert all(isinstance(side, Side) for side in ACTORS.values())
     for action in ProjectAction:
@@ -84,17 +116,25 @@ def test_every_pair_is_allowed_by_the_table_or_refused_with_its_message(state, a
     assert isinstance(refused, Refusal)
     if action is ProjectAction.EDIT_PLAN:
         assert refused.code == "plan_locked"
-        assert refused.message == (
-            "The plan is waiting for the client's answer. Withdraw the proposal to edit it."
-            if state == ProjectStatus.PROPOSED
-            else "The plan was accepted and is locked. Scope, budget and dates change only "
-            "through change orders."
-        )
+        if state == ProjectStatus.PROPOSED:
+            message = (
+                "The plan is waiting for the client's answer. Withdraw the proposal to edit it."
+            )
+        elif state == ProjectStatus.CANCELLED:
+            message = "The project is cancelled: its plan stays as it was."
+        else:
+            message = (
+                "The plan was accepted and is locked. Scope, budget and dates change only "
+                "through change orders."
+            )
+        assert refused.message == message
     elif action is ProjectAction.PROPOSE:
         assert (refused.code, refused.message) == (
             "state_conflict",
             "Only a draft plan can be proposed.",
         )
+    elif action in OWN_REFUSALS:
+        assert (refused.code, refused.message) == ("invalid_transition", OWN_REFUSALS[action])
     else:
         (source,) = SOURCES[action]
         assert refused == conflict(source)

@@ -4,7 +4,9 @@
 which an action that leaves the state as it is (a verdict, a comment, …) may be taken. Together
 they are ``TRANSITIONS[state][action]`` (the state itself for those that stay). ``ACTORS[action]``
 is the side that may take it. Every other (state, action) pair is refused: ``invalid_transition``,
-or the action's own refusal in ``REFUSED_OUTSIDE``. No ORM.
+or the action's own refusal in ``REFUSED_OUTSIDE``. A project on hold or cancelled holds some
+actions back whatever the milestone's state (``PROJECT_HOLDS``, ``project_refusal``: the
+project lifecycle's docstring says why). No ORM.
 """
 
 from __future__ import annotations
@@ -108,6 +110,25 @@ REVIEWING = frozenset({S.IN_REVIEW})
 #: States in which the agency is working on it (the next delivery is theirs).
 WORKING = frozenset({S.IN_PROGRESS, S.CHANGES_REQUESTED})
 
+#: The milestone actions a project in each state holds back (every other is the table's).
+#: On hold: nothing moves but a prepayment; tests, comments, grants and fixes go on. Cancelled:
+#: only comments. (Draft and proposed projects: ``start_refusal`` says the plan comes first.)
+PROJECT_HOLDS: dict[ProjectStatus, frozenset[MilestoneAction]] = {
+    ProjectStatus.ON_HOLD: frozenset(
+        {
+            A.START,
+            A.START_WITH_PREPAYMENT,
+            A.DELIVER,
+            A.REQUEST_CHANGES,
+            A.APPROVE,
+            A.AUTO_APPROVE,
+            A.CLOSE,
+            A.SUPPORT_REQUEST,
+        }
+    ),
+    ProjectStatus.CANCELLED: frozenset(A) - {A.COMMENT},
+}
+
 del S, A
 
 #: The refusal of an action outside its states, when it is not the generic one (``refusal``).
@@ -164,6 +185,25 @@ def refusal(state: str, action: str) -> Refusal | None:
         % {"state": current.label.lower(), "action": act.replace("_", " ")},
         {"status": str(current), "action": str(act)},
     )
+
+
+def project_refusal(project_status: str, action: str) -> Refusal | None:
+    """Why the project's state holds ``action`` back (None when it does not)."""
+    status, act = ProjectStatus(project_status), MilestoneAction(action)
+    if act not in PROJECT_HOLDS.get(status, ()):
+        return None
+    if status == ProjectStatus.ON_HOLD:
+        return Refusal(
+            "project_on_hold",
+            _("The project is on hold: this waits until the agency resumes it."),
+        )
+    return Refusal("project_cancelled", _("The project is cancelled: nothing more happens in it."))
+
+
+def project_states_allowing(action: str) -> frozenset[ProjectStatus]:
+    """The project states in which ``action`` is not held back (for conditional updates)."""
+    act = MilestoneAction(action)
+    return frozenset(s for s in ProjectStatus if act not in PROJECT_HOLDS.get(s, ()))
 
 
 # --- Starting: the gates, in this order ----------------------------------------------------------
@@ -255,9 +295,18 @@ def close_refusal(support_ends_at: dt.datetime | None, now: dt.datetime) -> Refu
     return Refusal("support_window_open", _("The support window is still open."))
 
 
-def auto_approve_deadline(status: str, review_started_at: dt.datetime | None, days: int):
-    """When a review started at ``review_started_at`` approves itself (None: not in review, or
-    auto-approval off)."""
+def auto_approve_deadline(
+    status: str,
+    review_started_at: dt.datetime | None,
+    days: int,
+    paused: dt.timedelta | None = None,
+    project_status: str = ProjectStatus.ACTIVE,
+):
+    """When a review started at ``review_started_at`` approves itself: ``days`` later, plus the
+    time the project spent on hold during it (``paused``). None: not in review, auto-approval
+    off, or the project holds it back (on hold: the clock is paused; cancelled)."""
     if status not in SOURCES[MilestoneAction.AUTO_APPROVE] or not review_started_at or not days:
         return None
-    return review_started_at + dt.timedelta(days=days)
+    if project_refusal(project_status, MilestoneAction.AUTO_APPROVE) is not None:
+        return None
+    return review_started_at + dt.timedelta(days=days) + (paused or dt.timedelta(0))

@@ -2,9 +2,27 @@
 
 ``MOVES[state][action]`` is the state an action leads to; ``STAYS[action]`` lists the states in
 which an action that leaves the state as it is may be taken. Together they are
-``TRANSITIONS[state][action]``. ``ACTORS[action]`` is the side that may take it. ``on_hold`` and
-``cancelled`` are states without transitions yet (putting a project on hold, resuming and
-cancelling it come with issue 12). No ORM.
+``TRANSITIONS[state][action]``. ``ACTORS[action]`` is the side that may take it. No ORM.
+
+On hold, resumed, cancelled, deleted (owners and managers):
+
+- **hold** (active → on_hold) pauses the project: no milestone starts, nothing is delivered,
+  approved (by the client or automatically) or sent back for changes, no support request is filed
+  and no support window closes; the reminders about work (reviews waiting, due dates, support
+  windows ending) are not sent. What stays open: the client may still test deliverables (their
+  verdicts) and comment, the agency may comment, resolve support requests and grant revisions,
+  and a prepayment paid meanwhile still releases its milestone (it waits in progress). Invoices
+  already issued stay due, and their overdue reminders go on: the work behind them is done.
+  Which milestone action each project state holds back is ``milestone.PROJECT_HOLDS``.
+- **resume** (on_hold → active) moves the clocks by the time spent on hold: a review's
+  auto-approval date (``Milestone.review_paused``) and the end of an open support window
+  (``Milestone.support_ends_at``). Planned dates do not move: they change through change orders.
+- **cancel** (draft, proposed, active, on_hold → cancelled; a reason is required) ends the
+  project for good: nothing more starts, is delivered, approved, invoiced or released by a
+  prepayment, and the scheduler leaves it alone. Issued invoices stay (void them apart), and
+  payments can still be recorded against them. Comments stay open, for the record.
+- **delete** only a draft never proposed (``first_proposed_at`` empty: the agency's alone). Once
+  proposed, the client has seen the plan, so it is kept: ``delete_refusal`` says to cancel it.
 """
 
 from __future__ import annotations
@@ -39,17 +57,30 @@ class ProjectAction(StrEnum):
     UPDATE = "update"
     GRANT_ACCESS = "grant_access"
     SAVE_TEMPLATE = "save_template"
+    HOLD = "hold"
+    RESUME = "resume"
+    CANCEL = "cancel"
+    DELETE = "delete"
 
 
 S, A = ProjectStatus, ProjectAction  # short names for the tables below (deleted after them)
 
 #: The actions that move the project, from each state.
 MOVES: dict[ProjectStatus, dict[ProjectAction, ProjectStatus]] = {
-    S.DRAFT: {A.PROPOSE: S.PROPOSED},
-    S.PROPOSED: {A.WITHDRAW: S.DRAFT, A.DECLINE: S.DRAFT, A.ACCEPT: S.ACTIVE},
-    S.ACTIVE: {A.COMPLETE: S.COMPLETED},  # when every milestone is done
+    S.DRAFT: {A.PROPOSE: S.PROPOSED, A.CANCEL: S.CANCELLED},
+    S.PROPOSED: {
+        A.WITHDRAW: S.DRAFT,
+        A.DECLINE: S.DRAFT,
+        A.ACCEPT: S.ACTIVE,
+        A.CANCEL: S.CANCELLED,
+    },
+    S.ACTIVE: {
+        A.COMPLETE: S.COMPLETED,  # when every milestone is done
+        A.HOLD: S.ON_HOLD,
+        A.CANCEL: S.CANCELLED,
+    },
     S.COMPLETED: {},
-    S.ON_HOLD: {},
+    S.ON_HOLD: {A.RESUME: S.ACTIVE, A.CANCEL: S.CANCELLED},
     S.CANCELLED: {},
 }
 
@@ -59,6 +90,9 @@ STAYS: dict[ProjectAction, frozenset[ProjectStatus]] = {
     A.UPDATE: frozenset(S),  # name, summary, auto-approval, payment terms …
     A.GRANT_ACCESS: frozenset(S),
     A.SAVE_TEMPLATE: frozenset(S),
+    # The row is gone after it, so there is no state to move to; only one never proposed
+    # (``delete_refusal``).
+    A.DELETE: frozenset({S.DRAFT}),
 }
 
 TRANSITIONS: dict[ProjectStatus, dict[ProjectAction, ProjectStatus]] = transitions(MOVES, STAYS)
@@ -76,6 +110,10 @@ ACTORS: dict[ProjectAction, Side] = {
     A.UPDATE: Side.MANAGER,
     A.GRANT_ACCESS: Side.MANAGER,
     A.SAVE_TEMPLATE: Side.MANAGER,
+    A.HOLD: Side.MANAGER,
+    A.RESUME: Side.MANAGER,
+    A.CANCEL: Side.MANAGER,
+    A.DELETE: Side.MANAGER,
 }
 
 del S, A
@@ -87,6 +125,8 @@ def refusal(state: str, action: str) -> Refusal | None:
     if act in TRANSITIONS[current]:
         return None
     if act is ProjectAction.EDIT_PLAN:
+        if current == ProjectStatus.CANCELLED:
+            return Refusal("plan_locked", _("The project is cancelled: its plan stays as it was."))
         if current == ProjectStatus.PROPOSED:
             return Refusal(
                 "plan_locked",
@@ -101,8 +141,45 @@ def refusal(state: str, action: str) -> Refusal | None:
         )
     if act is ProjectAction.PROPOSE:
         return Refusal("state_conflict", _("Only a draft plan can be proposed."))
+    if act in REFUSED_OUTSIDE:
+        code, message = REFUSED_OUTSIDE[act]
+        return Refusal(code, str(message))
     (source,) = SOURCES[act]
     return conflict(source)
+
+
+#: The refusal of an action outside its states, when it is not "someone else changed it".
+REFUSED_OUTSIDE: dict[ProjectAction, tuple[str, str]] = {
+    ProjectAction.HOLD: (
+        "invalid_transition",
+        gettext_lazy("Only an active project can be put on hold."),
+    ),
+    ProjectAction.RESUME: ("invalid_transition", gettext_lazy("The project is not on hold.")),
+    ProjectAction.CANCEL: (
+        "invalid_transition",
+        gettext_lazy("A completed or cancelled project cannot be cancelled."),
+    ),
+    ProjectAction.DELETE: (
+        "invalid_transition",
+        gettext_lazy("Only a draft can be deleted. Cancel the project instead."),
+    ),
+}
+
+
+def delete_refusal(state: str, first_proposed: bool) -> Refusal | None:
+    """A draft is deleted only while it is the agency's alone (never proposed)."""
+    refused = refusal(state, ProjectAction.DELETE)
+    if refused is not None:
+        return refused
+    if first_proposed:
+        return Refusal(
+            "project_was_proposed",
+            _(
+                "This plan was proposed to the client, so it stays on record and cannot be "
+                "deleted. Cancel the project instead."
+            ),
+        )
+    return None
 
 
 def conflict(expected: str) -> Refusal:

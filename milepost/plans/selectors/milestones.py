@@ -36,19 +36,31 @@ def _deliverables_prefetch() -> Prefetch:
 #: What a plan row carries: every field the plan's JSON and tables show.
 PLAN_FIELDS = ("id", "project_id", "position", "revisions_used", "status", *MILESTONE_FIELDS)
 #: ... and the review cycle's state, as the API's milestone JSON shows it.
-CYCLE_FIELDS = ("review_started_at", "approved_at", "approved_by_id", "support_ends_at")
-CYCLE_JOINS = {**APPROVER_EMAIL, "auto_approve_days": F("project__auto_approve_days")}
+CYCLE_FIELDS = (
+    "review_started_at",
+    "review_paused",
+    "approved_at",
+    "approved_by_id",
+    "support_ends_at",
+)
+CYCLE_JOINS = {
+    **APPROVER_EMAIL,
+    "auto_approve_days": F("project__auto_approve_days"),
+    "project_status": F("project__status"),
+}
 
 
 def _plan_row(row: dict[str, Any]) -> SimpleNamespace:
     """A light milestone row with the properties the model has (``revisions_left``,
     ``auto_approve_at``)."""
-    days = row.pop("auto_approve_days")
+    days, project_status = row.pop("auto_approve_days"), row.pop("project_status")
     return SimpleNamespace(
         **row,
         deliverables=[],
         revisions_left=max(row["revision_quota"] - row["revisions_used"], 0),
-        auto_approve_at=auto_approve_deadline(row["status"], row["review_started_at"], days),
+        auto_approve_at=auto_approve_deadline(
+            row["status"], row["review_started_at"], days, row["review_paused"], project_status
+        ),
     )
 
 

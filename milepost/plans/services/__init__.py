@@ -11,6 +11,7 @@ from .proposal import (
     plan_withdraw,
     project_complete,
 )
+from .status import project_cancel, project_delete, project_hold, project_resume
 from .templates import (
     template_definition,
     template_delete,
@@ -30,8 +31,12 @@ __all__ = [
     "plan_propose",
     "plan_withdraw",
     "project_access_grant",
+    "project_cancel",
     "project_complete",
     "project_create",
+    "project_delete",
+    "project_hold",
+    "project_resume",
     "project_update",
     "template_definition",
     "template_delete",

@@ -33,7 +33,7 @@ def plan_problems(project: Project) -> list[Problem]:
     )
 
 
-def _transition(project: Project, action: ProjectAction, **fields) -> None:
+def move_project(project: Project, action: ProjectAction, **fields) -> None:
     """Move the project's status by ``action`` with a conditional update on the state it is in;
     409 when the lifecycle refuses, or someone moved it first."""
     expected = project.status
@@ -66,7 +66,7 @@ def plan_propose(*, project: Project, actor: User) -> Project:
         )
     now = clock.now()
     first = {} if project.first_proposed_at else {"first_proposed_at": now}
-    _transition(project, ProjectAction.PROPOSE, proposed_at=now, **first)
+    move_project(project, ProjectAction.PROPOSE, proposed_at=now, **first)
     # What the client is shown, kept as it stands: they see it again while it is revised.
     last = project.proposals.order_by("-number").values_list("number", flat=True).first()
     proposal = PlanProposal.objects.create(
@@ -100,7 +100,7 @@ def plan_withdraw(*, project: Project, actor: User) -> Project:
     """Take a proposed plan back into draft to change it."""
     require(actor, ProjectAction.WITHDRAW, project)
     project = lock_project(project)
-    _transition(project, ProjectAction.WITHDRAW, proposed_at=None)
+    move_project(project, ProjectAction.WITHDRAW, proposed_at=None)
     audit_record(
         organisation=project.organisation,
         actor=actor,
@@ -118,7 +118,7 @@ def plan_accept(*, project: Project, actor: User) -> PlanVersion:
     require(actor, ProjectAction.ACCEPT, project)
     project = lock_project(project)
     now = clock.now()
-    _transition(project, ProjectAction.ACCEPT, accepted_at=now, accepted_by=actor, plan_version=1)
+    move_project(project, ProjectAction.ACCEPT, accepted_at=now, accepted_by=actor, plan_version=1)
     version = PlanVersion.objects.create(
         project=project,
         version=1,
@@ -157,7 +157,7 @@ def plan_decline(*, project: Project, reason: str, actor: User) -> Project:
             details={"reason": [_("This field is required.")]},
         )
     project = lock_project(project)
-    _transition(project, ProjectAction.DECLINE, proposed_at=None)
+    move_project(project, ProjectAction.DECLINE, proposed_at=None)
     audit_record(
         organisation=project.organisation,
         actor=actor,

@@ -3,6 +3,7 @@
 from .approval import milestone_approve, milestone_auto_approve
 from .changes import milestone_grant_revision, milestone_request_changes
 from .delivery import current_delivery, milestone_deliver
+from .hold import Moved, deadlines_moved_by_resume, project_resume_and_shift_clocks
 from .prepayment import (
     milestone_prepayment_received,
     milestone_release_prepaid,
@@ -21,10 +22,12 @@ from .time import TickReport, run_due_work
 from .verdicts import checklist, deliverable_verdict
 
 __all__ = [
+    "Moved",
     "TickReport",
     "checklist",
     "comment_add",
     "current_delivery",
+    "deadlines_moved_by_resume",
     "deliverable_verdict",
     "milestone_approve",
     "milestone_auto_approve",
@@ -36,6 +39,7 @@ __all__ = [
     "milestone_request_changes",
     "milestone_start",
     "payment_record_and_release",
+    "project_resume_and_shift_clocks",
     "run_due_work",
     "start_refusal",
     "stripe_webhook_handle_and_release",

@@ -15,7 +15,14 @@ from milepost.audit.actions import AuditAction
 from milepost.audit.services import audit_record
 from milepost.core.errors import InvalidInput, RuleViolation
 from milepost.core.uploads import format_size
-from milepost.plans.lifecycle.milestone import TRANSITIONS, MilestoneStatus, quota_refusal, refusal
+from milepost.plans.lifecycle.milestone import (
+    TRANSITIONS,
+    MilestoneStatus,
+    project_refusal,
+    project_states_allowing,
+    quota_refusal,
+    refusal,
+)
 from milepost.plans.models import Milestone, Project
 
 from ..files import CheckedFile, check_upload
@@ -25,8 +32,9 @@ from ..models import Attachment, Entry
 
 def target_state(milestone: Milestone, action: str) -> str:
     """The state after ``action`` from the state the actor saw, or the lifecycle's 409
-    (``invalid_transition``, or the action's own refusal)."""
-    refused = refusal(milestone.status, action)
+    (``invalid_transition``, or the action's own refusal; ``project_on_hold`` and
+    ``project_cancelled`` when the project's state holds the action back)."""
+    refused = refusal(milestone.status, action) or project_refusal(milestone.project.status, action)
     if refused is not None:
         raise refused.error()
     return TRANSITIONS[MilestoneStatus(milestone.status)][action]
@@ -37,11 +45,15 @@ def move(
 ) -> None:
     """Move the state with a conditional update on the state the actor saw.
 
-    One row changes, or someone else moved the milestone first: ``409 state_conflict``.
+    One row changes, or someone else moved the milestone (or put its project on hold, or
+    cancelled it) first: ``409 state_conflict``.
     """
     target = target_state(milestone, action)
     updated = Milestone.objects.filter(
-        pk=milestone.pk, status=milestone.status, **(extra_filter or {})
+        pk=milestone.pk,
+        status=milestone.status,
+        project__status__in=project_states_allowing(action),
+        **(extra_filter or {}),
     ).update(status=target, **fields)
     if updated != 1:
         raise RuleViolation(

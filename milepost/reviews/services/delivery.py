@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
@@ -56,7 +58,7 @@ def milestone_deliver(
     checked = check_files(files, milestone=milestone)
     before = milestone.status
     now = clock.now()
-    move(milestone, Action.DELIVER, review_started_at=now)
+    move(milestone, Action.DELIVER, review_started_at=now, review_paused=dt.timedelta(0))
     number = (milestone.deliveries.aggregate(n=Max("number"))["n"] or 0) + 1
     delivery = Delivery.objects.create(
         milestone=milestone,

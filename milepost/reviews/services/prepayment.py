@@ -21,6 +21,7 @@ from milepost.billing import services as billing
 from milepost.billing import stripe
 from milepost.billing.models import Invoice, InvoiceKind, InvoiceStatus, Payment
 from milepost.plans.lifecycle.milestone import MilestoneAction as Action
+from milepost.plans.lifecycle.milestone import project_states_allowing
 from milepost.plans.models import BillingTrigger, Milestone, MilestoneStatus
 
 from ..models import Entry
@@ -54,7 +55,11 @@ def prepaid_but_waiting(*, invoice: Invoice | None = None) -> QuerySet[Milestone
         trigger=BillingTrigger.ON_START,
         status=InvoiceStatus.PAID,
     )
-    waiting = Milestone.objects.filter(status=MilestoneStatus.AWAITING_PREPAYMENT)
+    # Not in a cancelled project: a payment on its invoice is recorded, and nothing begins.
+    waiting = Milestone.objects.filter(
+        status=MilestoneStatus.AWAITING_PREPAYMENT,
+        project__status__in=project_states_allowing(Action.PREPAYMENT_RECEIVED),
+    )
     if invoice is not None:
         paid = paid.filter(pk=invoice.pk)
         waiting = waiting.filter(pk=invoice.milestone_id)

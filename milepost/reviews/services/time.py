@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from milepost.core import clock
 from milepost.core.errors import RuleViolation
-from milepost.plans.lifecycle.milestone import SOURCES, MilestoneAction
+from milepost.plans.lifecycle.milestone import SOURCES, MilestoneAction, project_states_allowing
 from milepost.plans.models import Milestone
 
 from .approval import milestone_auto_approve
@@ -28,6 +28,7 @@ class TickReport:
 def _due_reviews(now: dt.datetime):
     candidates = Milestone.objects.filter(
         status__in=SOURCES[MilestoneAction.AUTO_APPROVE],
+        project__status__in=project_states_allowing(MilestoneAction.AUTO_APPROVE),
         project__auto_approve_days__gt=0,
         review_started_at__isnull=False,
     ).select_related("project", "project__organisation")
@@ -39,8 +40,10 @@ def run_due_work(now: dt.datetime | None = None) -> TickReport:
     """Auto-approve reviews past their period, close ended support windows, and begin the work
     of milestones whose prepayment is paid but that still wait (a payment that did not release).
 
-    Each milestone is its own transaction with a conditional update, so running this twice, or
-    in two processes at once, never approves, closes or releases anything twice.
+    Projects on hold and cancelled ones are left alone (``PROJECT_HOLDS`` in
+    ``plans.lifecycle.milestone``). Each milestone is its own transaction with a conditional
+    update, so running this twice, or in two processes at once, never approves, closes or
+    releases anything twice.
     """
     now = now or clock.now()
     report = TickReport()
@@ -60,7 +63,9 @@ def run_due_work(now: dt.datetime | None = None) -> TickReport:
         except RuleViolation as exc:
             logger.info("Skipped auto-approval of milestone %s: %s", milestone.pk, exc.code)
     ended = Milestone.objects.filter(
-        status__in=SOURCES[MilestoneAction.CLOSE], support_ends_at__lte=now
+        status__in=SOURCES[MilestoneAction.CLOSE],
+        project__status__in=project_states_allowing(MilestoneAction.CLOSE),
+        support_ends_at__lte=now,
     ).select_related("project", "project__organisation")
     for milestone in ended:
         try:

@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from milepost.accounts import selectors as account_selectors
@@ -17,7 +18,7 @@ from milepost.core.errors import InvalidInput, RuleViolation
 from milepost.core.pagination import feed_page
 from milepost.plans import permissions, selectors, services
 from milepost.plans.lifecycle.milestone import DONE
-from milepost.plans.lifecycle.project import SOURCES, ProjectAction
+from milepost.plans.lifecycle.project import SOURCES, ProjectAction, delete_refusal, refusal
 from milepost.plans.permissions import require
 from milepost.reviews import policy
 
@@ -130,6 +131,31 @@ def _glance(project) -> dict:
     }
 
 
+#: The project's own steps, as the page offers them: (action, URL name, label, danger).
+STATUS_STEPS = (
+    (ProjectAction.HOLD, "web:project_hold", gettext_lazy("Put on hold"), False),
+    (ProjectAction.RESUME, "web:project_resume", gettext_lazy("Resume"), False),
+    (ProjectAction.CANCEL, "web:project_cancel", gettext_lazy("Cancel the project"), True),
+    (ProjectAction.DELETE, "web:project_delete", gettext_lazy("Delete the draft"), True),
+)
+
+
+def status_steps(user, project) -> list[tuple[str, str, bool]]:
+    """Hold, resume, cancel, delete: those the user's role and the project's state allow. A
+    draft the client never saw is deleted rather than cancelled (the API may still cancel it)."""
+    if not permissions.can_manage_project(user, project):
+        return []
+    deletable = delete_refusal(project.status, project.first_proposed_at is not None) is None
+    return [
+        (url, label, danger)
+        for action, url, label, danger in STATUS_STEPS
+        if (
+            deletable if action is ProjectAction.DELETE else refusal(project.status, action) is None
+        )
+        and not (action is ProjectAction.CANCEL and deletable)
+    ]
+
+
 def project_context(request, project, **extra) -> dict:
     user = request.user
     events = feed_page(selectors.project_events(project, user), request.GET.get("page"), 20)
@@ -144,6 +170,7 @@ def project_context(request, project, **extra) -> dict:
         "decline_form": DeclineForm(),
         "access_form": AccessForm(),
         "template_form": TemplateSaveForm(initial={"name": project.name}),
+        "status_steps": status_steps(user, project),
         **_glance(project),
     }
     if context["can_edit"]:
