@@ -5,8 +5,10 @@ from .changes import milestone_grant_revision, milestone_request_changes
 from .delivery import current_delivery, milestone_deliver
 from .prepayment import (
     milestone_prepayment_received,
+    milestone_prepayment_reversed,
     milestone_release_prepaid,
     payment_record_and_release,
+    payment_reverse_and_hold,
     stripe_webhook_handle_and_release,
 )
 from .start import milestone_start, start_refusal
@@ -32,10 +34,12 @@ __all__ = [
     "milestone_deliver",
     "milestone_grant_revision",
     "milestone_prepayment_received",
+    "milestone_prepayment_reversed",
     "milestone_release_prepaid",
     "milestone_request_changes",
     "milestone_start",
     "payment_record_and_release",
+    "payment_reverse_and_hold",
     "run_due_work",
     "start_refusal",
     "stripe_webhook_handle_and_release",
