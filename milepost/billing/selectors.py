@@ -112,6 +112,18 @@ def payment_get(user: Any, invoice_id: Any, payment_id: Any) -> Payment:
     return payment
 
 
+def approval_invoice(milestone: Any) -> Invoice | None:
+    """The live invoice the milestone's approval issued (None: billed on start, or voided)."""
+    return (
+        Invoice.objects.filter(
+            milestone_id=milestone.pk, kind=InvoiceKind.INVOICE, trigger="on_approval"
+        )
+        .exclude(status=InvoiceStatus.VOID)
+        .only("number", "milestone_id")
+        .first()
+    )
+
+
 def invoices_of_milestone(user: Any, milestone: Any) -> list[Invoice]:
     """The milestone's invoices and credit notes the user sees, in issue order (its page)."""
     return list(

@@ -21,9 +21,14 @@ from milepost.billing.selectors import unpaid_invoices_before
 from milepost.billing.services import invoice_amounts, status_after_paid
 from milepost.billing.services.payments import payment_clean, refuse_over_outstanding
 from milepost.core import clock
+from milepost.core.errors import RuleViolation
 from milepost.core.money import format_money, normalise
 from milepost.plans.lifecycle.milestone import DONE, SOURCES, MilestoneAction, MilestoneStatus
+from milepost.plans.lifecycle.milestone import refusal as milestone_refusal
+from milepost.plans.lifecycle.project import ProjectAction
+from milepost.plans.lifecycle.project import refusal as project_refusal
 from milepost.plans.models import AccessRole, BillingTrigger, Milestone, Project, ProjectAccess
+from milepost.plans.permissions import InvoiceAction, require
 
 from .services.delivery import current_delivery
 from .services.verdicts import checklist
@@ -390,7 +395,7 @@ def payment(invoice: Invoice, *, amount: Any, date: Any = None, method: str = ""
             and milestone.status == MilestoneStatus.AWAITING_PREPAYMENT
         ):
             lines.append(
-                _("It is %(name)s's prepayment: work on it begins at once.")
+                _("It is the prepayment of %(name)s: work on it begins at once.")
                 % {"name": _name(milestone)}
             )
             facts["releases"] = _ref(milestone)
@@ -465,3 +470,44 @@ def reversal(payment: Payment) -> Consequence:
             _("Milepost records the reversal only: refund a card payment in Stripe itself.")
         )
     return Consequence("reverse_payment", lines, facts)
+
+
+# --- Previews: what the caller would be told, or the refusal the action itself would give --------
+
+
+def milestone_preview(user: Any, milestone: Milestone, action: MilestoneAction) -> Consequence:
+    """Approving or requesting changes, as ``user`` would: 404/403/409 as the action would."""
+    require(user, action, milestone)
+    refused = milestone_refusal(milestone.status, action)
+    if refused is not None:
+        raise refused.error()
+    if action == MilestoneAction.APPROVE:
+        return approval(milestone)
+    return request_changes(milestone)
+
+
+def project_preview(user: Any, project: Project, action: ProjectAction) -> Consequence:
+    """Proposing or accepting the plan, as ``user`` would."""
+    require(user, action, project)
+    refused = project_refusal(project.status, action)
+    if refused is not None:
+        raise refused.error()
+    if action == ProjectAction.PROPOSE:
+        return proposal(project)
+    return acceptance(project)
+
+
+def payment_preview(user: Any, invoice: Invoice, *, amount: Any, date: Any = None) -> Consequence:
+    """Recording ``amount`` on ``invoice``, as ``user`` would."""
+    require(user, InvoiceAction.MANAGE, invoice)
+    if invoice.kind != InvoiceKind.INVOICE or invoice.status == InvoiceStatus.VOID:
+        raise RuleViolation(_("This invoice is void: it cannot be paid."), code="invoice_void")
+    return payment(invoice, amount=amount, date=date)
+
+
+def reversal_preview(user: Any, payment: Payment) -> Consequence:
+    """Reversing ``payment``, as ``user`` would."""
+    require(user, InvoiceAction.REVERSE_PAYMENT, payment.invoice)
+    if payment.is_reversed:
+        raise RuleViolation(_("This payment was already reversed."), code="already_reversed")
+    return reversal(payment)
