@@ -119,7 +119,7 @@ def approval_invoice(milestone: Any) -> Invoice | None:
             milestone_id=milestone.pk, kind=InvoiceKind.INVOICE, trigger="on_approval"
         )
         .exclude(status=InvoiceStatus.VOID)
-        .only("number", "milestone_id")
+        .only("number", "milestone_id", "gross", "currency", "due_date")
         .first()
     )
 

@@ -412,8 +412,27 @@ def payment(invoice: Invoice, *, amount: Any, date: Any = None, method: str = ""
     return Consequence("record_payment", lines, facts)
 
 
-def reversal(payment: Payment) -> Consequence:
-    """Reversing a payment: the invoice's resulting status, and what happens to what it released."""
+def reversals(invoice: Invoice, payments: list[Payment]) -> dict[int, Consequence]:
+    """What reversing each of the invoice's live ``payments`` would do (its page): the
+    milestones are read once for all of them."""
+    milestone = Milestone.objects.select_related("project").get(pk=invoice.milestone_id)
+    milestones = _milestones(milestone.project) if milestone.project.pay_before_next else []
+    return {
+        p.pk: reversal(p, milestone=milestone, milestones=milestones)
+        for p in payments
+        if not p.is_reversed
+    }
+
+
+def reversal(
+    payment: Payment,
+    *,
+    milestone: Milestone | None = None,
+    milestones: list[Milestone] | None = None,
+) -> Consequence:
+    """Reversing a payment: the invoice's resulting status, and what happens to what it released.
+
+    ``milestone`` (the invoice's) and ``milestones`` (the project's) save queries when given."""
     invoice = payment.invoice
     paid = max(invoice.paid - payment.amount, Decimal(0))
     status, state = _invoice_state(invoice, paid)
@@ -434,7 +453,8 @@ def reversal(payment: Payment) -> Consequence:
         "paid_after": str(normalise(paid, invoice.currency)),
         "milestone_back_to_waiting": None,
     }
-    milestone = Milestone.objects.select_related("project").get(pk=invoice.milestone_id)
+    if milestone is None:
+        milestone = Milestone.objects.select_related("project").get(pk=invoice.milestone_id)
     if invoice.trigger == BillingTrigger.ON_START and invoice.status == InvoiceStatus.PAID:
         if milestone.status in SOURCES[MilestoneAction.PREPAYMENT_REVERSED]:
             lines.append(
@@ -454,7 +474,9 @@ def reversal(payment: Payment) -> Consequence:
                 }
             )
     if milestone.project.pay_before_next and invoice.status == InvoiceStatus.PAID:
-        following = _next(_milestones(milestone.project), milestone.position)
+        if not milestones:
+            milestones = _milestones(milestone.project)
+        following = _next(milestones, milestone.position)
         if following is not None and following.status == MilestoneStatus.PLANNED:
             lines.append(
                 _("%(name)s cannot start until this invoice is paid again.")

@@ -36,3 +36,11 @@ class VoidForm(forms.Form):
     reissue = forms.BooleanField(
         label=_("Issue a corrected invoice for the same milestone right away"), required=False
     )
+
+
+class ReverseForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why is this payment reversed?"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
