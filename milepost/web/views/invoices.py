@@ -138,8 +138,8 @@ def _page(request, invoice, status=200, **forms):
                 "said": said.get(p.pk),
                 "dialog": f"confirm-reverse-{p.pk}",
                 "form": bound
-                if bound is not None and bound.prefix == f"r{p.pk}"
-                else ReverseForm(prefix=f"r{p.pk}"),
+                if bound is not None and bound.payment_id == p.pk
+                else ReverseForm(payment_id=p.pk),
             }
             for p in payments
         ],
@@ -230,7 +230,7 @@ def payment_reverse(request, pk: int, payment_id: int):
     """Reverse a payment recorded by mistake, with a reason (asked first)."""
     payment = selectors.payment_get(request.user, pk, payment_id)
     permissions.require(request.user, InvoiceAction.REVERSE_PAYMENT, payment.invoice)
-    form = ReverseForm(request.POST, prefix=f"r{payment.pk}")
+    form = ReverseForm(request.POST, payment_id=payment.pk)
     if form.is_valid():
         try:
             if asks(request):
