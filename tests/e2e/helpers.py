@@ -126,5 +126,6 @@ def confirm_dialog(page: Page, button: str, *, says: str | None = None):
     if says is not None:
         expect(dialog).to_contain_text(says)
     text = dialog.inner_text()
-    dialog.get_by_role("button", name=button).click()
+    # The form is sent from the dialog's button: the caller waits for the page it leads to.
+    dialog.get_by_role("button", name=button).click(no_wait_after=True)
     return text

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import urllib.request
 from decimal import Decimal
 
 import pytest
@@ -23,6 +24,7 @@ from .helpers import confirm_dialog, forget_login_attempts, log_in
 pytestmark = pytest.mark.e2e
 
 APPROVER = "anna.approver@acme.example"
+SLOW = 30_000  # ms: the steps that render a PDF
 
 
 @pytest.fixture(autouse=True)
@@ -30,6 +32,13 @@ def _login_limit_untouched():
     forget_login_attempts()
     yield
     forget_login_attempts()
+
+
+@pytest.fixture(autouse=True)
+def _warm(live_server, transactional_db):
+    """The live server's first request imports every view: on a busy machine that takes longer
+    than a browser step may wait, so it is made here, before the browsers start."""
+    urllib.request.urlopen(f"{live_server.url}/login/", timeout=120).read()
 
 
 @pytest.fixture
@@ -126,7 +135,8 @@ def test_each_binding_step_asks_with_its_consequence_and_a_payment_is_reversed(
         "days, opens a 14-day support window for small fixes and lets milestone 2" in said
     )
     status = client.get_by_role("status")
-    expect(status).to_contain_text(f"Milestone approved. Thank you! Invoice {number}")
+    # Approval issues the invoice and emails it with its PDF: the slowest step of the journey.
+    expect(status).to_contain_text(f"Milestone approved. Thank you! Invoice {number}", timeout=SLOW)
     screenshot(client, "confirm-approved")
     invoice = Invoice.objects.get(milestone=first)
     assert invoice.number == number and invoice.gross == Decimal("2380.00")
@@ -141,7 +151,7 @@ def test_each_binding_step_asks_with_its_consequence_and_a_payment_is_reversed(
     payments.get_by_label("Reference").fill("Transfer 0815")
     payments.get_by_role("button", name="Record payment").click()
     confirm_dialog(agency, "Record payment", says=f"{number} is then paid in full.")
-    expect(agency.get_by_role("status")).to_contain_text("Payment recorded.")
+    expect(agency.get_by_role("status")).to_contain_text("Payment recorded.", timeout=SLOW)
     expect(invoice_badge(agency)).to_have_text("Paid")
 
     # Agency: it was booked on the wrong invoice; reversed with a reason, the invoice is unpaid.
