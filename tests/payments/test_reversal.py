@@ -203,3 +203,23 @@ def test_a_void_invoice_has_nothing_to_reverse(money, paid):
     with pytest.raises(RuleViolation) as refused:
         reverse(money, payment)
     assert refused.value.code == "already_reversed"
+
+
+def test_the_agencys_managers_are_told_of_a_reversal(money, paid):
+    from milepost.notify.models import Notification
+
+    _project, invoice, payment = paid
+    reverse(money, payment, actor=money.world.owner)
+    told = Notification.objects.filter(title__contains="reversed")
+    assert {n.user_id for n in told} >= {money.world.owner.pk, money.world.manager.pk}
+    assert money.world.contact.pk not in {n.user_id for n in told}
+    assert all("Booked on the wrong invoice." in n.title for n in told)
+    assert all(n.url == f"/invoices/{invoice.pk}/" for n in told)
+
+
+def test_a_long_reason_fits_the_notification(money, paid):
+    from milepost.notify.models import Notification
+
+    reverse(money, paid[2], reason="Booked twice. " + "x" * 480)
+    titles = Notification.objects.filter(title__contains="reversed").values_list("title", flat=True)
+    assert titles and all(len(t) <= 300 for t in titles)
