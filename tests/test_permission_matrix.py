@@ -320,6 +320,17 @@ def an_invoice(w):
     return [Invoice.objects.get(milestone=milestone).pk]
 
 
+def invoice_and_payment(w):
+    """The approved milestone's invoice with a payment recorded by the owner."""
+    from milepost.billing import services as billing
+
+    invoice = Invoice.objects.select_related("project", "organisation").get(pk=an_invoice(w)[0])
+    payment = billing.payment_record(
+        invoice=invoice, amount="100.00", date=clock.today(), method="cash", actor=w.owner
+    )
+    return [invoice.pk, payment.pk]
+
+
 def owners_notification(w):
     from milepost.notify.models import Notification
 
@@ -569,6 +580,20 @@ WEB_ROWS = [
         args=an_invoice,
         data=lambda w, r: {"amount": "100.00", "date": "2026-01-05", "method": "bank_transfer"},
     ),
+    Row(
+        "web:payment_preview",
+        "get",
+        web(200, **EDIT),
+        args=an_invoice,
+        data=lambda w, r: {"amount": "100.00"},
+    ),
+    Row(
+        "web:payment_reverse",
+        "post",
+        web(302, **EDIT),
+        args=invoice_and_payment,
+        data=lambda w, r: {"reason": "Booked on the wrong invoice"},
+    ),
     Row("web:invoice_void", "get", web(200, **EDIT), args=an_invoice),
     Row(
         "web:invoice_void",
@@ -722,6 +747,7 @@ GET_ONLY = {
     "web:invoices",
     "web:invoice_detail",
     "web:invoice_pdf",
+    "web:payment_preview",
     "web:notifications",
     "web:notification_open",
     "web:templates",
@@ -928,6 +954,41 @@ API_ROWS = [
         api=True,
         data=lambda w, r: {"amount": "100.00", "date": "2026-01-05", "method": "cash"},
     ),
+    Row(
+        "api:invoice-payment-preview",
+        "get",
+        api(200, **EDIT),
+        args=an_invoice,
+        api=True,
+        data=lambda w, r: {"amount": "100.00"},
+    ),
+    Row(
+        "api:invoice-reversal-preview", "get", api(200, **EDIT), args=invoice_and_payment, api=True
+    ),
+    Row(
+        "api:invoice-reverse-payment",
+        "post",
+        api(201, **EDIT),
+        args=invoice_and_payment,
+        api=True,
+        data=lambda w, r: {"reason": "Booked on the wrong invoice"},
+    ),
+    Row(
+        "api:milestone-approval-preview",
+        "get",
+        api(200, **CLIENT_ACTS),
+        args=at("in_review"),
+        api=True,
+    ),
+    Row(
+        "api:milestone-changes-preview",
+        "get",
+        api(200, **CLIENT_ACTS),
+        args=at("in_review"),
+        api=True,
+    ),
+    Row("api:project-proposal-preview", "get", api(200, **EDIT), args=draft, api=True),
+    Row("api:project-acceptance-preview", "get", api(200, **ANSWER), args=proposed, api=True),
     Row(
         "api:invoice-void",
         "post",
@@ -1150,8 +1211,13 @@ ACTION_ROWS: dict[str, list[tuple[str, str]]] = {
     M.REQUEST_CHANGES: [
         ("web:milestone_request_changes", "post"),
         ("api:milestone-request-changes", "post"),
+        ("api:milestone-changes-preview", "get"),
     ],
-    M.APPROVE: [("web:milestone_approve", "post"), ("api:milestone-approve", "post")],
+    M.APPROVE: [
+        ("web:milestone_approve", "post"),
+        ("api:milestone-approve", "post"),
+        ("api:milestone-approval-preview", "get"),
+    ],
     M.GRANT_REVISION: [
         ("web:milestone_grant_revision", "post"),
         ("api:milestone-grant-revision", "post"),
@@ -1162,9 +1228,17 @@ ACTION_ROWS: dict[str, list[tuple[str, str]]] = {
     ],
     M.RESOLVE: [("web:support_request_resolve", "post"), ("api:support-request-resolve", "post")],
     M.COMMENT: [("web:comment_add", "post"), ("api:milestone-comments", "post")],
-    P.PROPOSE: [("web:project_propose", "post"), ("api:project-propose", "post")],
+    P.PROPOSE: [
+        ("web:project_propose", "post"),
+        ("api:project-propose", "post"),
+        ("api:project-proposal-preview", "get"),
+    ],
     P.WITHDRAW: [("web:project_withdraw", "post"), ("api:project-withdraw", "post")],
-    P.ACCEPT: [("web:project_accept", "post"), ("api:project-accept", "post")],
+    P.ACCEPT: [
+        ("web:project_accept", "post"),
+        ("api:project-accept", "post"),
+        ("api:project-acceptance-preview", "get"),
+    ],
     P.DECLINE: [("web:project_decline", "post"), ("api:project-decline", "post")],
     P.EDIT_PLAN: [
         ("web:plan_editor", "get"),
@@ -1206,6 +1280,13 @@ ACTION_ROWS: dict[str, list[tuple[str, str]]] = {
         ("web:invoice_void", "post"),
         ("api:invoice-payments", "post"),
         ("api:invoice-void", "post"),
+        ("web:payment_preview", "get"),
+        ("api:invoice-payment-preview", "get"),
+    ],
+    InvoiceAction.REVERSE_PAYMENT: [
+        ("web:payment_reverse", "post"),
+        ("api:invoice-reverse-payment", "post"),
+        ("api:invoice-reversal-preview", "get"),
     ],
     InvoiceAction.PAY: [("web:invoice_checkout", "post"), ("api:invoice-checkout", "post")],
 }

@@ -339,3 +339,50 @@ def test_the_resume_page_runs_the_same_queries_for_more_deadlines_to_move(world)
     path = "/projects/{project}/resume/"
     counts = [_count("web", path.format(project=p.pk), world.owner) for p in (small, small, large)]
     assert counts[1:] == [9, 9]
+def _invoice_with_payments(world, name: str, payments: int):
+    """Milestone 1 of an accepted project approved, its invoice paid in ``payments`` transfers,
+    every other one reversed; milestone 2 in review (its page asks before approving)."""
+    project = _accepted(world, name)
+    first = _first(project)
+    reviews.milestone_start(milestone=first, actor=world.owner)
+    _deliver(world, first, 1)
+    reviews.milestone_approve(
+        milestone=_fresh(first), actor=_approver(world), accept_open_items=True
+    )
+    invoice = first.invoices.get(kind="invoice")
+    for n in range(payments):
+        payment = billing.payment_record(
+            invoice=invoice, amount="1.00", date="2026-01-05", method="cash", actor=world.owner
+        )
+        if n % 2:
+            billing.payment_reverse(payment=payment, reason=f"Twice {n}", actor=world.owner)
+    second = _fresh(Milestone.objects.get(project=project, position=2))
+    reviews.milestone_start(milestone=second, actor=world.owner)
+    _deliver(world, second, 1)
+    return invoice, second
+
+
+CONFIRMING_PAGES = [
+    ("web", "/invoices/{invoice}/", "owner", 9),
+    ("web", "/invoices/{invoice}/", "contact", 8),
+    ("web", "/milestones/{m}/", "contact", 19),
+    ("api", "/api/v1/invoices/{invoice}/", "owner", 4),
+]
+
+
+def test_pages_that_ask_first_run_the_same_queries_with_more_payments(world):
+    """The invoice page offers a reversal (with its consequence) per payment; the milestone in
+    review states what approving and requesting changes will do."""
+    small = _invoice_with_payments(world, "Small", 2)
+    large = _invoice_with_payments(world, "Large", 7)
+    expected = {(kind, path, who): exact for kind, path, who, exact in CONFIRMING_PAGES}
+    counts = {}
+    for invoice, milestone in (small, small, large):  # the first visit creates the calendar feed
+        counts[invoice.pk] = {
+            case: _count(
+                case[0], case[1].format(invoice=invoice.pk, m=milestone.pk), _user(world, case[2])
+            )
+            for case in expected
+        }
+    problems = _mismatches(expected, counts[small[0].pk], counts[large[0].pk])
+    assert not problems, "\n".join(problems)

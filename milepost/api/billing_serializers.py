@@ -6,17 +6,34 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from milepost.billing.models import Invoice, Payment, PaymentMethod
+from milepost.billing.models import Invoice, Payment, PaymentMethod, PaymentReversal
 
 from .common import MoneyField
 
 
+class ReversalSerializer(serializers.ModelSerializer):
+    reversed_by = serializers.EmailField(
+        source="reversed_by.email", default=None, read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = PaymentReversal
+        fields = ["reason", "reversed_by", "created_at"]
+
+
 class PaymentSerializer(serializers.ModelSerializer):
     amount = MoneyField(currency_from="invoice.currency")
+    reversal = serializers.SerializerMethodField(
+        help_text="Set when the payment was reversed: it no longer counts as paid."
+    )
 
     class Meta:
         model = Payment
-        fields = ["id", "amount", "date", "method", "reference", "created_at"]
+        fields = ["id", "amount", "date", "method", "reference", "created_at", "reversal"]
+
+    @extend_schema_field(ReversalSerializer(allow_null=True))
+    def get_reversal(self, payment) -> dict | None:
+        return ReversalSerializer(payment.reversal).data if payment.is_reversed else None
 
 
 class InvoiceSerializer(serializers.ModelSerializer):
@@ -95,3 +112,29 @@ class VoidInputSerializer(serializers.Serializer):
 
 class CheckoutSerializer(serializers.Serializer):
     url = serializers.URLField()
+
+
+class ReverseInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        allow_blank=True,
+        help_text="Why the payment is reversed (required, at most 500 characters).",
+    )
+
+
+class ConsequenceSerializer(serializers.Serializer):
+    """What a binding action will do, as its confirmation says it (``reviews.consequences``)."""
+
+    action = serializers.CharField()
+    summary = serializers.CharField(help_text="The lines below as one text.")
+    lines = serializers.ListField(child=serializers.CharField())
+    facts = serializers.DictField(
+        help_text="What the lines say, for programs: amounts as strings, milestones as "
+        "{id, position, title}."
+    )
+
+
+class InvoiceLinkSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    url = serializers.URLField(help_text="The invoice in this API.")
+    web_url = serializers.URLField(help_text="The invoice's page.")

@@ -16,14 +16,17 @@ from milepost.billing.models import Invoice, InvoiceStatus
 from milepost.billing.stripe import checkout_create
 from milepost.core.errors import InvalidInput
 from milepost.plans.permissions import InvoiceAction
+from milepost.reviews import consequences
 from milepost.reviews import services as reviews
 
 from . import roles
 from .billing_serializers import (
     CheckoutSerializer,
+    ConsequenceSerializer,
     InvoiceDetailSerializer,
     InvoiceSerializer,
     PaymentInputSerializer,
+    ReverseInputSerializer,
     VoidInputSerializer,
 )
 from .common import validated
@@ -89,6 +92,63 @@ class InvoiceViewSet(viewsets.GenericViewSet):
         roles.require(request.user, InvoiceAction.MANAGE, invoice)
         data = validated(PaymentInputSerializer, request.data)
         reviews.payment_record_and_release(invoice=invoice, actor=request.user, **data)
+        return Response(
+            InvoiceDetailSerializer(selectors.invoice_get(request.user, pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("amount", str, required=True, description='As typed: "1500.00".'),
+            OpenApiParameter("date", str, description="YYYY-MM-DD (today when left out)."),
+        ],
+        responses={200: ConsequenceSerializer, **ERRORS},
+    )
+    @action(detail=True, methods=["get"], url_path="payment-preview", url_name="payment-preview")
+    def payment_preview(self, request, pk=None):
+        """What recording `amount` would do: the invoice's status after it and what it releases
+        (a prepaid milestone begins; with pay before next, the next may start). 400 as the
+        payment itself would answer."""
+        invoice = selectors.invoice_get(request.user, pk)
+        said = consequences.payment_preview(
+            request.user,
+            invoice,
+            amount=request.query_params.get("amount", ""),
+            date=request.query_params.get("date") or None,
+        )
+        return Response(said.as_dict())
+
+    @extend_schema(request=None, responses={200: ConsequenceSerializer, **ERRORS})
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"payments/(?P<payment_id>[0-9]+)/reversal-preview",
+        url_name="reversal-preview",
+    )
+    def reversal_preview(self, request, pk=None, payment_id=None):
+        """What reversing the payment would do to the invoice and to what the payment released."""
+        payment = selectors.payment_get(request.user, pk, payment_id)
+        return Response(consequences.reversal_preview(request.user, payment).as_dict())
+
+    @extend_schema(
+        request=ReverseInputSerializer, responses={201: InvoiceDetailSerializer, **ERRORS}
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"payments/(?P<payment_id>[0-9]+)/reverse",
+        url_name="reverse-payment",
+    )
+    def reverse_payment(self, request, pk=None, payment_id=None):
+        """Reverse a payment recorded by mistake (owners and managers), with a `reason`.
+
+        The payment stays, marked reversed; the invoice's paid amount and status follow. A
+        prepaid milestone nothing was delivered for waits for its prepayment again. 409
+        `already_reversed`. A card payment is reversed here only: refund it in Stripe."""
+        payment = selectors.payment_get(request.user, pk, payment_id)
+        roles.require(request.user, InvoiceAction.REVERSE_PAYMENT, payment.invoice)
+        data = validated(ReverseInputSerializer, request.data)
+        reviews.payment_reverse_and_hold(payment=payment, reason=data["reason"], actor=request.user)
         return Response(
             InvoiceDetailSerializer(selectors.invoice_get(request.user, pk)).data,
             status=status.HTTP_201_CREATED,

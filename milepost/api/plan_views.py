@@ -16,10 +16,12 @@ from milepost.plans import selectors, services
 from milepost.plans.lifecycle.project import ProjectAction
 from milepost.plans.models import Milestone, ProjectStatus
 from milepost.plans.permissions import forget_project_roles
+from milepost.reviews import consequences
 from milepost.reviews import services as reviews
 
 from . import plan_serializers as s
 from . import roles
+from .billing_serializers import ConsequenceSerializer
 from .common import validated
 from .errors import ErrorSerializer
 from .filters import id_filter, id_param
@@ -158,6 +160,22 @@ class ProjectViewSet(viewsets.GenericViewSet):
     def accept(self, request, pk=None):
         """Accept the proposed plan as the client's approver: it becomes baseline v1."""
         return self._step(request, pk, services.plan_accept)
+
+    @extend_schema(request=None, responses={200: ConsequenceSerializer, **ERRORS})
+    @action(detail=True, methods=["get"], url_path="proposal-preview")
+    def proposal_preview(self, request, pk=None):
+        """What proposing would do: who is told and what they can do (owners and managers)."""
+        project = selectors.project_get(request.user, pk)
+        said = consequences.project_preview(request.user, project, ProjectAction.PROPOSE)
+        return Response(said.as_dict())
+
+    @extend_schema(request=None, responses={200: ConsequenceSerializer, **ERRORS})
+    @action(detail=True, methods=["get"], url_path="acceptance-preview")
+    def acceptance_preview(self, request, pk=None):
+        """What accepting would do: the plan becomes the baseline; what is invoiced first."""
+        project = selectors.project_get(request.user, pk)
+        said = consequences.project_preview(request.user, project, ProjectAction.ACCEPT)
+        return Response(said.as_dict())
 
     @extend_schema(request=s.DeclineSerializer, responses={200: s.ProjectSerializer, **ERRORS})
     @action(detail=True, methods=["post"])

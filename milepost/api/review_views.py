@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
@@ -9,13 +10,15 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from milepost.billing import selectors as billing_selectors
 from milepost.plans import selectors as plan_selectors
 from milepost.plans.lifecycle.milestone import MilestoneAction
-from milepost.reviews import selectors, services
+from milepost.reviews import consequences, selectors, services
 
 from . import plan_serializers as ps
 from . import review_serializers as s
 from . import roles
+from .billing_serializers import ConsequenceSerializer, InvoiceLinkSerializer
 from .common import validated
 from .errors import ErrorSerializer
 from .parsers import JSONParser
@@ -32,6 +35,30 @@ def _files(request) -> list:
 
 def _milestone_json(user, pk):
     return ps.MilestoneSerializer(plan_selectors.milestone_get(user, pk)).data
+
+
+class ApprovedMilestoneSerializer(ps.MilestoneSerializer):
+    """The milestone after approval, with the invoice the approval issued."""
+
+    invoice = InvoiceLinkSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text="The invoice the approval issued; null when the milestone was billed on start.",
+    )
+
+    class Meta(ps.MilestoneSerializer.Meta):
+        fields = [*ps.MilestoneSerializer.Meta.fields, "invoice"]
+
+
+def invoice_link(request, invoice) -> dict | None:
+    if invoice is None:
+        return None
+    return {
+        "id": invoice.pk,
+        "number": invoice.number,
+        "url": request.build_absolute_uri(reverse("api:invoice-detail", args=[invoice.pk])),
+        "web_url": request.build_absolute_uri(reverse("web:invoice_detail", args=[invoice.pk])),
+    }
 
 
 class MilestoneReviewActions:
@@ -92,16 +119,40 @@ class MilestoneReviewActions:
         return Response(_milestone_json(request.user, pk))
 
     @extend_schema(
-        request=s.ApproveInputSerializer, responses={200: ps.MilestoneSerializer, **ERRORS}
+        request=s.ApproveInputSerializer, responses={200: ApprovedMilestoneSerializer, **ERRORS}
     )
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        """Approve the delivery under review; open items need `accept_open_items: true`."""
+        """Approve the delivery under review; open items need `accept_open_items: true`.
+
+        Answers with the milestone and the `invoice` the approval issued (id, number, url)."""
         milestone = plan_selectors.milestone_get(request.user, pk)
         roles.require(request.user, MilestoneAction.APPROVE, milestone)
         data = validated(s.ApproveInputSerializer, request.data)
         services.milestone_approve(milestone=milestone, actor=request.user, **data)
-        return Response(_milestone_json(request.user, pk))
+        body = dict(_milestone_json(request.user, pk))
+        body["invoice"] = invoice_link(request, billing_selectors.approval_invoice(milestone))
+        return Response(body)
+
+    @extend_schema(request=None, responses={200: ConsequenceSerializer, **ERRORS})
+    @action(detail=True, methods=["get"], url_path="approval-preview")
+    def approval_preview(self, request, pk=None):
+        """What approving would do: the invoice it issues (net, tax, gross, terms), the support
+        window it opens, what it unlocks, the open items it turns into support requests. 409
+        when the milestone is not in review."""
+        milestone = plan_selectors.milestone_get(request.user, pk)
+        said = consequences.milestone_preview(request.user, milestone, MilestoneAction.APPROVE)
+        return Response(said.as_dict())
+
+    @extend_schema(request=None, responses={200: ConsequenceSerializer, **ERRORS})
+    @action(detail=True, methods=["get"], url_path="changes-preview")
+    def changes_preview(self, request, pk=None):
+        """What requesting changes would do: the revision it uses and how many remain after."""
+        milestone = plan_selectors.milestone_get(request.user, pk)
+        said = consequences.milestone_preview(
+            request.user, milestone, MilestoneAction.REQUEST_CHANGES
+        )
+        return Response(said.as_dict())
 
     @extend_schema(
         request=s.ReasonInputSerializer, responses={200: ps.MilestoneSerializer, **ERRORS}

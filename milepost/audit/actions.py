@@ -49,5 +49,7 @@ class AuditAction(models.TextChoices):
     INVOICE_VOIDED = "invoice.voided"
     CREDIT_NOTE_ISSUED = "credit_note.issued"
     PAYMENT_RECORDED = "payment.recorded"
+    PAYMENT_REVERSED = "payment.reversed"
+    MILESTONE_PREPAYMENT_REVERSED = "milestone.prepayment_reversed"
     MILESTONE_PREPAID = "milestone.prepaid"
     EMAIL_RESENT = "email.resent"

@@ -173,6 +173,35 @@ class Payment(models.Model):
     def __str__(self) -> str:
         return f"{self.amount} on {self.invoice}"
 
+    @property
+    def is_reversed(self) -> bool:
+        """Whether a reversal took it back (load ``reversal`` with ``select_related``)."""
+        try:
+            return self.reversal is not None
+        except Payment.reversal.RelatedObjectDoesNotExist:
+            return False
+
+
+class PaymentReversal(models.Model):
+    """A payment recorded by mistake, taken back with a reason: the payment row stays."""
+
+    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="reversal")
+    reason = models.CharField(max_length=500)
+    reversed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(reason=""), name="payment_reversal_has_reason"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Reversal of {self.payment}"
+
 
 class StripeEvent(models.Model):
     """A Stripe webhook event id, recorded once in the transaction that handled it."""

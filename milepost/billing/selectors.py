@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Prefetch, QuerySet, Sum
 
 from milepost.accounts.permissions import roles_of
 from milepost.core import clock
@@ -15,7 +15,7 @@ from milepost.core.money import normalise
 from milepost.plans.selectors import visible_to
 
 from .einvoice import Problem, party_problems, tax_category
-from .models import Invoice, InvoiceKind, InvoiceStatus, StripeEvent
+from .models import Invoice, InvoiceKind, InvoiceStatus, Payment, StripeEvent
 from .services import buyer_snapshot, seller_snapshot
 
 UNPAID = (InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID)
@@ -86,12 +86,51 @@ def invoice_get(user: Any, invoice_id: Any) -> Invoice:
             "credit_note_for",
             "organisation",
         )
-        .prefetch_related("payments")
+        .prefetch_related(Prefetch("payments", queryset=payments_with_reversals()))
         .first()
     )
     if invoice is None:
         raise NotFound("Invoice not found.")
     return invoice
+
+
+def payments_with_reversals() -> QuerySet[Payment]:
+    """Payments with their reversal (if any) and who recorded and reversed them, in date order."""
+    return Payment.objects.select_related(
+        "recorded_by", "reversal", "reversal__reversed_by"
+    ).order_by("date", "id")
+
+
+def payment_get(user: Any, invoice_id: Any, payment_id: Any) -> Payment:
+    """One payment of an invoice the user sees (404 when either is not visible or they do not
+    belong together)."""
+    invoice = invoice_get(user, invoice_id)
+    payment = next((p for p in invoice.payments.all() if p.pk == _pk(payment_id)), None)
+    if payment is None:
+        raise NotFound("Payment not found.")
+    payment.invoice = invoice
+    return payment
+
+
+def approval_invoice(milestone: Any) -> Invoice | None:
+    """The live invoice the milestone's approval issued (None: billed on start, or voided)."""
+    return (
+        Invoice.objects.filter(
+            milestone_id=milestone.pk, kind=InvoiceKind.INVOICE, trigger="on_approval"
+        )
+        .exclude(status=InvoiceStatus.VOID)
+        .only("number", "milestone_id", "gross", "currency", "due_date")
+        .first()
+    )
+
+
+def invoices_of_milestone(user: Any, milestone: Any) -> list[Invoice]:
+    """The milestone's invoices and credit notes the user sees, in issue order (its page)."""
+    return list(
+        Invoice.objects.filter(visible_to(user, project="project_id"), milestone_id=milestone.pk)
+        .only("number", "kind", "status", "gross", "paid", "currency", "due_date", "issue_date")
+        .order_by("issue_date", "id")
+    )
 
 
 def invoices_visible_to_project(project) -> QuerySet[Invoice]:

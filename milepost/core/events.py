@@ -36,6 +36,7 @@ class EventType(StrEnum):
     SUPPORT_REQUEST_FILED = "support_request.filed"
     INVOICE_ISSUED = "invoice.issued"
     PAYMENT_RECEIVED = "payment.received"
+    PAYMENT_REVERSED = "payment.reversed"
 
 
 Handler = Callable[[DomainEvent], None]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from milepost.core import events
@@ -181,6 +182,29 @@ def payment_received(event):
     )
 
 
+def payment_reversed(event):
+    """The agency's owners and managers hear that money they saw arrive was taken back."""
+    from milepost.billing.models import Payment
+
+    payment = Payment.objects.select_related("invoice", "invoice__organisation", "reversal").get(
+        pk=event.payload["payment"]
+    )
+    invoice = payment.invoice
+    notify(
+        users=who.agency_managers(invoice.organisation_id),
+        category=Category.PAYMENT,
+        organisation=invoice.organisation,
+        title=_("Payment of %(amount)s %(currency)s on %(number)s reversed: %(reason)s")
+        % {
+            "amount": normalise(payment.amount, invoice.currency),
+            "currency": invoice.currency,
+            "number": invoice.number,
+            "reason": Truncator(payment.reversal.reason).chars(120),  # a title holds 300
+        },
+        url=reverse("web:invoice_detail", args=[invoice.pk]),
+    )
+
+
 def connect() -> None:
     events.subscribe(EventType.PLAN_PROPOSED, plan_proposed)
     events.subscribe(EventType.PLAN_ACCEPTED, plan_answered)
@@ -200,3 +224,4 @@ def connect() -> None:
         events.subscribe(event_type, review_activity)
     events.subscribe(EventType.INVOICE_ISSUED, invoice_issued)
     events.subscribe(EventType.PAYMENT_RECEIVED, payment_received)
+    events.subscribe(EventType.PAYMENT_REVERSED, payment_reversed)

@@ -139,6 +139,7 @@ class InvoiceAction(StrEnum):
     """Billing's actions on a project's invoices (billing sits above plans, so they are here)."""
 
     MANAGE = "manage_billing"  # record payments, void
+    REVERSE_PAYMENT = "reverse_payment"  # take back a payment recorded by mistake
     PAY = "pay"  # by card
 
 
@@ -178,6 +179,9 @@ ACTIONS: dict[str, Rule] = {
         if side is not Side.SYSTEM
     },
     InvoiceAction.MANAGE: Rule(INVOICE, Side.MANAGER, SIDE_REFUSALS[Side.MANAGER]),
+    InvoiceAction.REVERSE_PAYMENT: Rule(
+        INVOICE, Side.MANAGER, _("Only owners and managers can reverse payments.")
+    ),
     InvoiceAction.PAY: Rule(
         INVOICE, Side.APPROVER, _("Only the client's approvers can pay invoices.")
     ),
@@ -225,6 +229,11 @@ def can_manage_project_access(user: Any, project: Any) -> bool:
 def can_manage_billing(user: Any, project: Any) -> bool:
     """Record payments, void invoices: owners and managers."""
     return allowed(user, InvoiceAction.MANAGE, project)
+
+
+def can_reverse_payments(user: Any, project: Any) -> bool:
+    """Take back a payment recorded by mistake: owners and managers."""
+    return allowed(user, InvoiceAction.REVERSE_PAYMENT, project)
 
 
 def can_pay(user: Any, project: Any) -> bool:

@@ -177,6 +177,7 @@ class Entry(models.Model):
         RESOLVED = "resolved", _("Support request resolved")
         GRANT = "grant", _("Extra revision")
         CLOSED = "closed", _("Support window closed")
+        PREPAYMENT_REVERSED = "unprepaid", _("Prepayment reversed")
 
     milestone = models.ForeignKey(
         "plans.Milestone", on_delete=models.CASCADE, related_name="entries"

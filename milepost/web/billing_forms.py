@@ -36,3 +36,18 @@ class VoidForm(forms.Form):
     reissue = forms.BooleanField(
         label=_("Issue a corrected invoice for the same milestone right away"), required=False
     )
+
+
+class ReverseForm(forms.Form):
+    """The reason for reversing one payment; ids per payment, as the page has one per payment."""
+
+    reason = forms.CharField(
+        label=_("Why is this payment reversed?"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, payment_id: int, **kwargs):
+        kwargs.setdefault("auto_id", f"id_r{payment_id}_%s")
+        super().__init__(*args, **kwargs)
+        self.payment_id = payment_id

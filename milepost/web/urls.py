@@ -105,6 +105,12 @@ urlpatterns = [
     path("invoices/<int:pk>/", invoices.invoice_detail, name="invoice_detail"),
     path("invoices/<int:pk>/pdf/", invoices.invoice_pdf, name="invoice_pdf"),
     path("invoices/<int:pk>/payments/", invoices.payment_record, name="payment_record"),
+    path("invoices/<int:pk>/payments/preview/", invoices.payment_preview, name="payment_preview"),
+    path(
+        "invoices/<int:pk>/payments/<int:payment_id>/reverse/",
+        invoices.payment_reverse,
+        name="payment_reverse",
+    ),
     path("invoices/<int:pk>/void/", invoices.invoice_void, name="invoice_void"),
     path("invoices/<int:pk>/checkout/", invoices.invoice_checkout, name="invoice_checkout"),
     path("milestones/<int:pk>/", milestones.milestone_detail, name="milestone_detail"),

@@ -40,11 +40,47 @@ class Call:
     query: dict[str, Any] = field(default_factory=dict)
     multipart: bool = False
     before: Callable[[Demo], None] | None = None
+    payment: int = 1  # for paths with {payment_id}
     settings: dict[str, Any] = field(default_factory=dict)
 
 
 def _m(pk: int) -> Milestone:
     return Milestone.objects.select_related("project", "project__organisation").get(pk=pk)
+
+
+def a_payment(d: Demo) -> int:
+    """A payment of 100.00 recorded on the demo's invoice."""
+    from milepost.billing import services as billing
+    from milepost.billing.models import Invoice
+
+    invoice = Invoice.objects.select_related("project", "organisation").get(pk=d.invoice)
+    return billing.payment_record(
+        invoice=invoice,
+        amount="100.00",
+        date=clock.today(),
+        method="bank_transfer",
+        actor=Demo.user("manager"),
+    ).pk
+
+
+def reversal_calls(d: Demo) -> list[Call]:
+    p = a_payment(d)
+    return [
+        Call("manager", 400, id=d.invoice, payment=p, body={"reason": ""}),
+        Call("approver", 403, id=d.invoice, payment=p, body={"reason": "Twice."}),
+        Call("manager", 404, id=d.invoice, payment=987654, body={"reason": "Twice."}),
+        Call("manager", 201, id=d.invoice, payment=p, body={"reason": "Twice."}),
+        Call("owner", 409, id=d.invoice, payment=p, body={"reason": "Again."}),
+    ]
+
+
+def reversal_preview_calls(d: Demo) -> list[Call]:
+    p = a_payment(d)
+    return [
+        Call("approver", 403, id=d.invoice, payment=p),
+        Call("manager", 404, id=d.invoice, payment=987654),
+        Call("manager", 200, id=d.invoice, payment=p),
+    ]
 
 
 def approve_in_review(d: Demo) -> None:
@@ -361,6 +397,33 @@ CASES: dict[str, Callable[[Demo], list[Call]]] = {
             body={"amount": "100.00", "date": str(clock.today()), "method": "bank_transfer"},
         ),
     ],
+    "GET /api/v1/invoices/{id}/payment-preview/": lambda d: [
+        Call("manager", 400, id=d.invoice, query={"amount": "lots"}),
+        Call("approver", 403, id=d.invoice, query={"amount": "1.00"}),
+        Call("manager", 200, id=d.invoice, query={"amount": "100.00"}),
+    ],
+    "GET /api/v1/invoices/{id}/payments/{payment_id}/reversal-preview/": reversal_preview_calls,
+    "POST /api/v1/invoices/{id}/payments/{payment_id}/reverse/": reversal_calls,
+    "GET /api/v1/milestones/{id}/approval-preview/": lambda d: [
+        Call("owner", 403, id=d.in_review),
+        Call("approver", 409, id=d.planned),
+        Call("approver", 200, id=d.in_review),
+    ],
+    "GET /api/v1/milestones/{id}/changes-preview/": lambda d: [
+        Call("member", 403, id=d.in_review),
+        Call("approver", 409, id=d.approved),
+        Call("approver", 200, id=d.in_review),
+    ],
+    "GET /api/v1/projects/{id}/proposal-preview/": lambda d: [
+        Call("member", 403, id=d.draft),
+        Call("owner", 409, id=d.proposed),
+        Call("manager", 200, id=d.draft),
+    ],
+    "GET /api/v1/projects/{id}/acceptance-preview/": lambda d: [
+        Call("owner", 403, id=d.proposed),
+        Call("approver", 409, id=d.active),
+        Call("approver", 200, id=d.proposed),
+    ],
     "POST /api/v1/invoices/{id}/void/": lambda d: [
         Call("approver", 403, id=d.invoice, body={}),
         Call("owner", 400, id=d.invoice, body={"reissue": "later"}),
@@ -398,7 +461,7 @@ def send(method: str, template: str, call: Call, demo: Demo):
     client = APIClient()
     if call.who is not None:
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {demo.tokens[call.who]}")
-    path = template.replace("{id}", str(call.id))
+    path = template.replace("{id}", str(call.id)).replace("{payment_id}", str(call.payment))
     if method == "GET":
         return client.get(path, call.query)
     if call.query:

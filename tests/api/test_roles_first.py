@@ -40,6 +40,7 @@ AGENCY_ONLY = [
     ("POST /api/v1/support-requests/{id}/resolve/", "support_request", {"resolution": []}),
     ("POST /api/v1/invoices/{id}/payments/", "invoice", BAD),
     ("POST /api/v1/invoices/{id}/void/", "invoice", {"reissue": "later"}),
+    ("POST /api/v1/invoices/{id}/payments/{payment_id}/reverse/", "invoice", {"reason": []}),
 ]
 
 #: The client approver's writes, refused to the agency's owner whatever the body.
@@ -63,9 +64,31 @@ ANYONE = [
 ]
 
 
-def _call(demo, who: str, operation: str, target: str | None, body):
-    method, template = operation.split(" ", 1)
+def _a_payment(demo) -> int:
+    """A payment recorded on the demo's invoice (the reversal's path names one)."""
+    from milepost.accounts.models import User
+    from milepost.billing import services as billing
+    from milepost.billing.models import Invoice
+    from milepost.core import clock
+
+    invoice = Invoice.objects.select_related("project", "organisation").get(pk=demo.invoice)
+    manager = User.objects.get(email="manager@northwind.example")
+    return billing.payment_record(
+        invoice=invoice, amount="1.00", date=clock.today(), method="cash", actor=manager
+    ).pk
+
+
+def _path(demo, operation: str, target: str | None) -> str:
+    template = operation.split(" ", 1)[1]
     path = template.replace("{id}", str(getattr(demo, target))) if target else template
+    if "{payment_id}" in path:
+        path = path.replace("{payment_id}", str(_a_payment(demo)))
+    return path
+
+
+def _call(demo, who: str, operation: str, target: str | None, body, path: str | None = None):
+    method = operation.split(" ", 1)[0]
+    path = path or _path(demo, operation, target)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {demo.tokens[who]}")
     return getattr(client, method.lower())(path, body, format="json")
@@ -77,9 +100,10 @@ def test_a_client_contact_sending_anything_to_an_agency_action_gets_403(
     demo, who, operation, target, body
 ):
     """Clients are the agency's records, which contacts do not see at all: 404 there."""
+    path = _path(demo, operation, target)
     before = AuditEvent.objects.count()
     expected = (404, "not_found") if target == "client" else (403, "permission_denied")
-    assert_error(_call(demo, who, operation, target, body), *expected)
+    assert_error(_call(demo, who, operation, target, body, path), *expected)
     assert AuditEvent.objects.count() == before
 
 

@@ -115,3 +115,17 @@ def forget_login_attempts() -> None:
     from django.core.cache import cache
 
     cache.clear()
+
+
+def confirm_dialog(page: Page, button: str, *, says: str | None = None):
+    """The confirmation dialog the last click opened: check what it says, then press ``button``.
+
+    Returns the dialog's text, for the caller to check more."""
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_be_visible()
+    if says is not None:
+        expect(dialog).to_contain_text(says)
+    text = dialog.inner_text()
+    # The form is sent from the dialog's button: the caller waits for the page it leads to.
+    dialog.get_by_role("button", name=button).click(no_wait_after=True)
+    return text

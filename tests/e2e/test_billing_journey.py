@@ -16,7 +16,7 @@ from milepost.plans.models import Milestone, MilestoneStatus
 from milepost.reviews import services as reviews
 from tests.factories import PASSWORD
 
-from .helpers import active_project, forget_login_attempts, log_in
+from .helpers import active_project, confirm_dialog, forget_login_attempts, log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -76,6 +76,7 @@ def test_approval_invoices_payments_and_pay_before_next(
     expect(approve).to_contain_text("have not passed yet")
     approve.get_by_label(re.compile(r"^Approve with open items")).check()
     approve.get_by_role("button", name="Approve milestone").click()
+    confirm_dialog(client, "Approve milestone", says="Approving issues an invoice")
     expect(client.get_by_role("status")).to_contain_text("Milestone approved.")
 
     invoice = Invoice.objects.get(milestone=first)
@@ -111,6 +112,7 @@ def test_approval_invoices_payments_and_pay_before_next(
     payments.get_by_label("Method").select_option(label="Bank transfer")
     payments.get_by_label("Reference").fill("Transfer 1 of 2")
     payments.get_by_role("button", name="Record payment").click()
+    confirm_dialog(agency, "Record payment", says="is then partially paid")
     expect(agency.get_by_role("status")).to_contain_text("Payment recorded.")
     expect(invoice_status(agency)).to_have_text("Partially paid")
     rest = gross - Decimal("1000.00")
@@ -138,6 +140,7 @@ def test_approval_invoices_payments_and_pay_before_next(
     outstanding = Decimal(amount.input_value())
     assert outstanding == rest
     agency.locator("section#payments").get_by_role("button", name="Record payment").click()
+    confirm_dialog(agency, "Record payment", says="is then paid in full")
     expect(agency.get_by_role("status")).to_contain_text("Payment recorded.")
     expect(invoice_status(agency)).to_have_text("Paid")
     expect(agency.locator("table.totals tr").filter(has_text="Outstanding")).to_contain_text(

@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 
 from milepost.plans.models import MilestoneStatus, Project, ProjectStatus
 
-from .helpers import forget_login_attempts
+from .helpers import confirm_dialog, forget_login_attempts
 
 pytestmark = pytest.mark.e2e
 
@@ -133,6 +133,7 @@ def test_a_new_agency_gets_its_first_milestone_approved(
     access.get_by_role("button", name="Give access").click()
     expect(agency.get_by_role("status")).to_contain_text(f"{CONTACT} can now see the project")
     agency.get_by_role("button", name="Propose to the client").click()
+    confirm_dialog(agency, "Propose to the client", says=f"Its approvers ({CONTACT})")
     expect(agency.get_by_role("status")).to_contain_text("Plan proposed.")
 
     # The contact opens the proposal from its email and accepts the plan.
@@ -140,6 +141,7 @@ def test_a_new_agency_gets_its_first_milestone_approved(
     client.goto(proposal.link(rf"{re.escape(base)}/projects/{project.pk}/"))
     expect(client.get_by_role("heading", level=1)).to_have_text(PROJECT)
     client.get_by_role("button", name="Accept the plan").click()
+    confirm_dialog(client, "Accept the plan", says="the baseline (v1)")
     expect(client.get_by_role("status")).to_contain_text("Plan accepted.")
 
     # The agency starts milestone 1 and delivers it.
@@ -164,6 +166,7 @@ def test_a_new_agency_gets_its_first_milestone_approved(
         item.get_by_role("button", name="Save result").click()
         expect(client.get_by_role("status")).to_contain_text("Test result saved.")
     client.locator("section#approve").get_by_role("button", name="Approve milestone").click()
+    confirm_dialog(client, "Approve milestone")
     expect(client.get_by_role("status")).to_contain_text("Milestone approved.")
     expect(client.get_by_text(f"Approved by {CONTACT}")).to_be_visible()
     screenshot(client, "first-hour-approved")

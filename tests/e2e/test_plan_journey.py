@@ -19,7 +19,7 @@ from tests.factories import (
     UserFactory,
 )
 
-from .helpers import log_in
+from .helpers import confirm_dialog, log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -101,6 +101,7 @@ def test_owner_fixes_a_gap_proposes_and_the_approver_accepts(
     expect(page.get_by_text("The plan is valid.")).to_be_visible()
     expect(page.locator("#problems")).to_have_count(0)
     page.get_by_role("button", name="Propose to the client").click()
+    confirm_dialog(page, "Propose to the client")
     expect(page.get_by_role("heading", level=1)).to_have_text(PROJECT_NAME)
     expect(page.get_by_role("status")).to_contain_text("Plan proposed.")
     expect(page.locator("#answer")).to_contain_text("waiting for the client's answer")
@@ -133,6 +134,7 @@ def test_owner_fixes_a_gap_proposes_and_the_approver_accepts(
     expect(client_page.locator("section#access")).to_have_count(0)  # agency-only
 
     client_page.get_by_role("button", name="Accept the plan").click()
+    confirm_dialog(client_page, "Accept the plan")
     expect(client_page.get_by_role("status")).to_contain_text("Plan accepted.")
     header = client_page.locator("h1 + p")
     expect(header.locator(".badge")).to_have_text("Active")

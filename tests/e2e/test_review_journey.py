@@ -21,7 +21,7 @@ from tests.factories import (
     UserFactory,
 )
 
-from .helpers import log_in, tiny_png
+from .helpers import confirm_dialog, log_in, tiny_png
 
 pytestmark = pytest.mark.e2e
 
@@ -117,6 +117,7 @@ def test_deliver_request_changes_deliver_again_and_approve(
     changes = client.locator("section#request-changes")
     changes.get_by_label("What should change?").fill("Please fix the **admin login** on staging.")
     changes.get_by_role("button", name="Request changes").click()
+    confirm_dialog(client, "Request changes", says="after this one")
     expect(client.get_by_role("status")).to_contain_text("Changes requested.")
     expect(status_of(client)).to_have_text("Changes requested")
     expect(client.locator("p.meter")).to_contain_text("1 of 2 revisions left")
@@ -146,6 +147,7 @@ def test_deliver_request_changes_deliver_again_and_approve(
     expect(client.locator("ul.checklist > li .badge")).to_have_text(["Passed"] * len(deliverables))
     expect(client.locator("section#approve")).not_to_contain_text("not passed yet")
     client.locator("section#approve").get_by_role("button", name="Approve milestone").click()
+    confirm_dialog(client, "Approve milestone")
     expect(client.get_by_role("status")).to_contain_text("Milestone approved.")
     expect(status_of(client)).to_have_text("Approved")
     expect(client.get_by_text(f"Approved by {approver.email}")).to_be_visible()

@@ -19,7 +19,7 @@ from tests.factories import (
     UserFactory,
 )
 
-from .helpers import forget_login_attempts, log_in
+from .helpers import confirm_dialog, forget_login_attempts, log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -116,6 +116,7 @@ def test_the_client_sees_the_proposed_plan_while_the_agency_revises_it(
     # Proposed again, the client sees the new figures.
     agency.goto(f"{base}/projects/{shop.pk}/")
     agency.get_by_role("button", name="Propose to the client").click()
+    confirm_dialog(agency, "Propose to the client")
     page.goto(f"{base}/projects/{shop.pk}/")
     expect(page.locator(".glance")).to_contain_text("€12,000.00")
     expect(page.get_by_role("button", name="Accept the plan")).to_be_visible()

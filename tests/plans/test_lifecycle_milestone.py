@@ -67,6 +67,8 @@ def test_the_table_is_the_product_lifecycle():
         ("planned", "start"): "in_progress",
         ("planned", "start_with_prepayment"): "awaiting_prepayment",
         ("awaiting_prepayment", "prepayment_received"): "in_progress",
+        # Issue 12: a mistaken prepayment reversed before the first delivery.
+        ("in_progress", "prepayment_reversed"): "awaiting_prepayment",
         ("in_progress", "deliver"): "in_review",
         ("changes_requested", "deliver"): "in_review",
         ("in_review", "request_changes"): "changes_requested",
@@ -110,9 +112,9 @@ def test_the_allowed_pairs_are_exactly_the_tables():
     stays = sum(len(states) for states in STAYS.values())
     table_pairs = sum(len(actions) for actions in TRANSITIONS.values())
     assert len(PAIRS) == len(State) * len(Action)
-    assert moves == 9
-    assert len(ALLOWED) == table_pairs == moves + stays == 9 + 22
-    assert len(PAIRS) - len(ALLOWED) == len(State) * len(Action) - 31  # all the rest refused
+    assert moves == 10
+    assert len(ALLOWED) == table_pairs == moves + stays == 10 + 22
+    assert len(PAIRS) - len(ALLOWED) == len(State) * len(Action) - 32  # all the rest refused
     assert not set(STAYS) & {a for actions in MOVES.values() for a in actions}
     for state in State:
         assert allowed_actions(state) == frozenset(TRANSITIONS[state])
@@ -135,6 +137,7 @@ def test_sides_follow_the_product_table():
     assert ACTORS[Action.APPROVE] is Side.APPROVER
     assert ACTORS[Action.AUTO_APPROVE] is Side.SYSTEM
     assert ACTORS[Action.PREPAYMENT_RECEIVED] is Side.SYSTEM
+    assert ACTORS[Action.PREPAYMENT_REVERSED] is Side.SYSTEM
     assert ACTORS[Action.CLOSE] is Side.SYSTEM
     assert ACTORS[Action.VERDICT] is Side.APPROVER
     assert ACTORS[Action.GRANT_REVISION] is Side.MANAGER

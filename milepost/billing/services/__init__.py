@@ -2,14 +2,23 @@
 and commands call these functions; card payments are ``billing.stripe``'s."""
 
 from .credit_notes import invoice_void
-from .invoices import buyer_snapshot, invoice_description, invoice_issue, seller_snapshot
-from .payments import payment_record
+from .invoices import (
+    buyer_snapshot,
+    invoice_amounts,
+    invoice_description,
+    invoice_issue,
+    seller_snapshot,
+)
+from .payments import payment_record, payment_reverse, status_after_paid
 
 __all__ = [
     "buyer_snapshot",
+    "invoice_amounts",
     "invoice_description",
     "invoice_issue",
     "invoice_void",
     "payment_record",
+    "payment_reverse",
     "seller_snapshot",
+    "status_after_paid",
 ]

@@ -21,7 +21,7 @@ from milepost.plans.models import Milestone
 
 from ..einvoice import problems as einvoice_problems
 from ..models import Invoice, InvoiceKind, InvoiceStatus
-from ..rules import REVERSE_CHARGE_NOTE, totals
+from ..rules import REVERSE_CHARGE_NOTE, Totals, totals
 from .numbering import next_number
 
 logger = logging.getLogger(__name__)
@@ -92,6 +92,13 @@ def _tax(project) -> tuple[Decimal, bool, str]:
     return project.tax_rate, False, ""
 
 
+def invoice_amounts(milestone: Milestone) -> tuple[Totals, bool]:
+    """What the milestone's invoice comes to (net, tax, gross) and whether reverse charge
+    applies: what ``invoice_issue`` would invoice now, for a confirmation to state."""
+    rate, reverse_charge, _note = _tax(milestone.project)
+    return totals(milestone.budget, rate, milestone.project.currency), reverse_charge
+
+
 @transaction.atomic
 def invoice_issue(*, milestone: Milestone, trigger: str, actor: User | None = None) -> Invoice:
     """Issue the milestone's invoice for ``trigger``; a database constraint forbids a second."""
@@ -99,8 +106,8 @@ def invoice_issue(*, milestone: Milestone, trigger: str, actor: User | None = No
     organisation = project.organisation
     if _open_invoice_exists(milestone, trigger):
         raise RuleViolation(_("This milestone is already invoiced."), code="already_invoiced")
-    rate, reverse_charge, note = _tax(project)
-    amounts = totals(milestone.budget, rate, project.currency)
+    amounts, reverse_charge = invoice_amounts(milestone)
+    note = REVERSE_CHARGE_NOTE if reverse_charge else ""
     today = clock.today()
     sequence, number = next_number(organisation, today.year)
     deliverables = list(milestone.deliverables.order_by("position").values_list("title", flat=True))

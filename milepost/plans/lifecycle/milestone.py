@@ -40,6 +40,7 @@ class MilestoneAction(StrEnum):
     START = "start"
     START_WITH_PREPAYMENT = "start_with_prepayment"
     PREPAYMENT_RECEIVED = "prepayment_received"
+    PREPAYMENT_REVERSED = "prepayment_reversed"
     DELIVER = "deliver"
     REQUEST_CHANGES = "request_changes"
     APPROVE = "approve"
@@ -58,7 +59,8 @@ S, A = MilestoneStatus, MilestoneAction  # short names for the tables below (del
 MOVES: dict[MilestoneStatus, dict[MilestoneAction, MilestoneStatus]] = {
     S.PLANNED: {A.START: S.IN_PROGRESS, A.START_WITH_PREPAYMENT: S.AWAITING_PREPAYMENT},
     S.AWAITING_PREPAYMENT: {A.PREPAYMENT_RECEIVED: S.IN_PROGRESS},
-    S.IN_PROGRESS: {A.DELIVER: S.IN_REVIEW},
+    # A prepayment reversed before anything was delivered: the milestone waits for it again.
+    S.IN_PROGRESS: {A.DELIVER: S.IN_REVIEW, A.PREPAYMENT_REVERSED: S.AWAITING_PREPAYMENT},
     S.CHANGES_REQUESTED: {A.DELIVER: S.IN_REVIEW},
     S.IN_REVIEW: {
         A.REQUEST_CHANGES: S.CHANGES_REQUESTED,
@@ -89,6 +91,7 @@ ACTORS: dict[MilestoneAction, Side] = {
     A.START: Side.AGENCY,
     A.START_WITH_PREPAYMENT: Side.AGENCY,
     A.PREPAYMENT_RECEIVED: Side.SYSTEM,
+    A.PREPAYMENT_REVERSED: Side.SYSTEM,
     A.DELIVER: Side.AGENCY,
     A.REQUEST_CHANGES: Side.APPROVER,
     A.APPROVE: Side.APPROVER,

@@ -6,8 +6,10 @@ from .delivery import current_delivery, milestone_deliver
 from .hold import Moved, deadlines_moved_by_resume, project_resume_and_shift_clocks
 from .prepayment import (
     milestone_prepayment_received,
+    milestone_prepayment_reversed,
     milestone_release_prepaid,
     payment_record_and_release,
+    payment_reverse_and_hold,
     stripe_webhook_handle_and_release,
 )
 from .start import milestone_start, start_refusal
@@ -35,10 +37,12 @@ __all__ = [
     "milestone_deliver",
     "milestone_grant_revision",
     "milestone_prepayment_received",
+    "milestone_prepayment_reversed",
     "milestone_release_prepaid",
     "milestone_request_changes",
     "milestone_start",
     "payment_record_and_release",
+    "payment_reverse_and_hold",
     "project_resume_and_shift_clocks",
     "run_due_work",
     "start_refusal",

@@ -19,9 +19,9 @@ from milepost.accounts.models import User
 from milepost.audit.actions import AuditAction
 from milepost.billing import services as billing
 from milepost.billing import stripe
-from milepost.billing.models import Invoice, InvoiceKind, InvoiceStatus, Payment
+from milepost.billing.models import Invoice, InvoiceKind, InvoiceStatus, Payment, PaymentReversal
+from milepost.plans.lifecycle.milestone import SOURCES, project_states_allowing
 from milepost.plans.lifecycle.milestone import MilestoneAction as Action
-from milepost.plans.lifecycle.milestone import project_states_allowing
 from milepost.plans.models import BillingTrigger, Milestone, MilestoneStatus
 
 from ..models import Entry
@@ -98,6 +98,54 @@ def payment_record_and_release(
     )
     milestone_release_prepaid(invoice=payment.invoice)
     return payment
+
+
+def holds_on_reversal(invoice: Invoice, milestone: Milestone) -> bool:
+    """Whether taking money back from ``invoice`` (no longer paid in full) sends its milestone
+    back to waiting: a prepayment whose milestone nothing was delivered for yet. A milestone
+    delivered since stays where it is: the work was done and reviewed."""
+    return (
+        invoice.kind == InvoiceKind.INVOICE
+        and invoice.trigger == BillingTrigger.ON_START
+        and invoice.status != InvoiceStatus.PAID
+        and milestone.status in SOURCES[Action.PREPAYMENT_REVERSED]
+    )
+
+
+@transaction.atomic
+def milestone_prepayment_reversed(*, milestone: Milestone, reversal: PaymentReversal) -> Milestone:
+    """The prepayment that began the work was reversed ("system"): the milestone waits again."""
+    move(milestone, Action.PREPAYMENT_REVERSED)
+    audit_milestone(
+        milestone,
+        None,
+        AuditAction.MILESTONE_PREPAYMENT_REVERSED,
+        before={"status": "in_progress"},
+        after={"status": milestone.status},
+        payment=reversal.payment_id,
+    )
+    add_entry(
+        milestone,
+        Entry.Kind.PREPAYMENT_REVERSED,
+        author=None,
+        body=_("Prepayment reversed (%(reason)s): the milestone waits for its invoice again.")
+        % {"reason": reversal.reason},
+    )
+    return milestone
+
+
+@transaction.atomic
+def payment_reverse_and_hold(*, payment: Payment, reason: Any, actor: User) -> PaymentReversal:
+    """Reverse a payment (``billing.payment_reverse``); a prepaid milestone nothing was delivered
+    for goes back to awaiting its prepayment, in the same transaction."""
+    reversal = billing.payment_reverse(payment=payment, reason=reason, actor=actor)
+    invoice = reversal.payment.invoice
+    milestone = Milestone.objects.select_related("project", "project__organisation").get(
+        pk=invoice.milestone_id
+    )
+    if holds_on_reversal(invoice, milestone):
+        milestone_prepayment_reversed(milestone=milestone, reversal=reversal)
+    return reversal
 
 
 @transaction.atomic

@@ -18,11 +18,14 @@ from milepost.billing.einvoice import invoice_problems
 from milepost.billing.stripe import checkout_create, payments_enabled
 from milepost.core import clock
 from milepost.core.errors import InvalidInput, RuleViolation
+from milepost.core.urls import cached_reverse
 from milepost.plans import permissions
 from milepost.plans.permissions import InvoiceAction
+from milepost.reviews import consequences
 from milepost.reviews import services as reviews
 
-from ..billing_forms import InvoiceFilterForm, PaymentForm, VoidForm
+from ..billing_forms import InvoiceFilterForm, PaymentForm, ReverseForm, VoidForm
+from ..confirm import asks, confirm_page
 from ..forms import apply_errors
 
 
@@ -120,7 +123,26 @@ def _csv(invoices):
 
 def _page(request, invoice, status=200, **forms):
     can_manage = permissions.can_manage_billing(request.user, invoice.project)
+    can_reverse = permissions.can_reverse_payments(request.user, invoice.project)
+    payments = list(invoice.payments.all())
+    bound = forms.pop("reverse_form", None)
+    said = (
+        consequences.reversals(invoice, payments)
+        if can_reverse and invoice.kind == "invoice" and invoice.status != "void"
+        else {}
+    )
     context = {
+        "payments": [
+            {
+                "payment": p,
+                "said": said.get(p.pk),
+                "dialog": f"confirm-reverse-{p.pk}",
+                "form": bound
+                if bound is not None and bound.payment_id == p.pk
+                else ReverseForm(payment_id=p.pk),
+            }
+            for p in payments
+        ],
         "invoice": invoice,
         "can_manage": can_manage,
         "einvoice_problems": invoice_problems(invoice) if can_manage else [],
@@ -157,6 +179,20 @@ def payment_record(request, pk: int):
     form = PaymentForm(request.POST)
     if form.is_valid():
         try:
+            if asks(request):
+                said = consequences.payment_preview(
+                    request.user,
+                    invoice,
+                    amount=form.cleaned_data["amount"],
+                    date=form.cleaned_data["date"],
+                )
+                return confirm_page(
+                    request,
+                    said,
+                    title=_("Record this payment?"),
+                    label=_("Record payment"),
+                    back=cached_reverse("web:invoice_detail", invoice.pk),
+                )
             reviews.payment_record_and_release(
                 invoice=invoice, actor=request.user, **form.cleaned_data
             )
@@ -168,6 +204,66 @@ def payment_record(request, pk: int):
             messages.success(request, _("Payment recorded."))
             return redirect("web:invoice_detail", pk)
     return _page(request, selectors.invoice_get(request.user, pk), status=400, payment_form=form)
+
+
+@login_required
+def payment_preview(request, pk: int):
+    """What recording the typed amount would do: the text of the payment's dialog."""
+    invoice = selectors.invoice_get(request.user, pk)
+    try:
+        said = consequences.payment_preview(
+            request.user,
+            invoice,
+            amount=request.GET.get("amount", ""),
+            date=request.GET.get("date") or None,
+        )
+    except InvalidInput as error:
+        return HttpResponse(error.message, status=400, content_type="text/plain; charset=utf-8")
+    except RuleViolation as error:
+        return HttpResponse(error.message, status=409, content_type="text/plain; charset=utf-8")
+    return render(request, "web/_consequence.html", {"said": said})
+
+
+@require_POST
+@login_required
+def payment_reverse(request, pk: int, payment_id: int):
+    """Reverse a payment recorded by mistake, with a reason (asked first)."""
+    payment = selectors.payment_get(request.user, pk, payment_id)
+    permissions.require(request.user, InvoiceAction.REVERSE_PAYMENT, payment.invoice)
+    form = ReverseForm(request.POST, payment_id=payment.pk)
+    if form.is_valid():
+        try:
+            if asks(request):
+                said = consequences.reversal_preview(request.user, payment)
+                return confirm_page(
+                    request,
+                    said,
+                    title=_("Reverse this payment?"),
+                    label=_("Reverse payment"),
+                    back=cached_reverse("web:invoice_detail", pk),
+                    danger=True,
+                )
+            reviews.payment_reverse_and_hold(
+                payment=payment, reason=form.cleaned_data["reason"], actor=request.user
+            )
+        except InvalidInput as error:
+            apply_errors(form, error)
+        except RuleViolation as error:
+            form.add_error(None, error.message)
+        else:
+            invoice = selectors.invoice_get(request.user, pk)
+            messages.success(
+                request,
+                _("Payment reversed. Invoice %(number)s is now %(status)s.")
+                % {
+                    "number": invoice.number,
+                    "status": (
+                        _("overdue") if invoice.is_overdue else invoice.get_status_display().lower()
+                    ),
+                },
+            )
+            return redirect("web:invoice_detail", pk)
+    return _page(request, selectors.invoice_get(request.user, pk), status=400, reverse_form=form)
 
 
 @login_required

@@ -5,17 +5,24 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils import formats
+from django.utils.html import format_html
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from milepost.billing import selectors as billing_selectors
 from milepost.core.errors import InvalidInput, RuleViolation
+from milepost.core.money import format_money
 from milepost.core.pagination import feed_page
+from milepost.core.urls import cached_reverse
 from milepost.plans import selectors as plan_selectors
 from milepost.plans.lifecycle.milestone import MilestoneAction
 from milepost.plans.models import MilestoneStatus
 from milepost.plans.permissions import require
-from milepost.reviews import policy, selectors, services
+from milepost.reviews import consequences, policy, selectors, services
 
+from ..confirm import asks, confirm_page
 from ..forms import apply_errors
 from ..review_forms import (
     ApproveForm,
@@ -64,10 +71,17 @@ def milestone_context(request, milestone, **bound) -> dict:
         for row in rows
     ]
     thread = feed_page(selectors.thread_of(milestone), request.GET.get("page"), 25)
+    actions = policy.milestone_actions(request.user, milestone)
     context = {
         "milestone": milestone,
         "project": milestone.project,
-        "actions": policy.milestone_actions(request.user, milestone),
+        "actions": actions,
+        "invoices": billing_selectors.invoices_of_milestone(request.user, milestone),
+        # What approving and requesting changes will do, for their confirmation dialogs.
+        "approval_said": consequences.approval(milestone) if actions["approve"].enabled else None,
+        "changes_said": consequences.request_changes(milestone)
+        if actions["request_changes"].enabled
+        else None,
         "waiting": policy.waiting_for(milestone),
         "overdue": policy.is_overdue(milestone),
         "delivery": delivery,
@@ -104,23 +118,30 @@ def _act(
     action: MilestoneAction,
     prefix: str | None = None,
     bound_name: str | None = None,
+    confirm: tuple[str, str] | None = None,
 ):
     """Check the role (404/403 before the form is read), validate the posted form, call the
     service, and on a refusal show the page again with everything the user typed and the
-    reason next to the form."""
+    reason next to the form. ``confirm`` (title, button): a form still asking (no dialog
+    confirmed it) gets the page that states the consequence first. ``success`` may be a
+    function of the milestone, after the service ran."""
     milestone = _milestone(request, pk)
     require(request.user, action, milestone)
     form_class = FORMS.get(form_name) or VerdictForm
     form = form_class(request.POST, request.FILES, prefix=prefix)
     if form.is_valid():
         try:
+            if confirm is not None and asks(request):
+                said = consequences.milestone_preview(request.user, milestone, action)
+                back = cached_reverse("web:milestone_detail", milestone.pk)
+                return confirm_page(request, said, title=confirm[0], label=confirm[1], back=back)
             call(milestone, form.cleaned_data)
         except InvalidInput as error:
             apply_errors(form, error)
         except RuleViolation as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, success)
+            messages.success(request, success(milestone) if callable(success) else success)
             return redirect("web:milestone_detail", pk)
     milestone = _milestone(request, pk)
     context = milestone_context(request, milestone, **{bound_name or form_name: form})
@@ -202,6 +223,7 @@ def milestone_request_changes(request, pk: int):
         ),
         _("Changes requested. The agency will deliver a new version."),
         action=MilestoneAction.REQUEST_CHANGES,
+        confirm=(_("Request changes?"), _("Request changes")),
     )
 
 
@@ -218,8 +240,27 @@ def milestone_approve(request, pk: int):
             note=d["note"],
             accept_open_items=d["accept_open_items"],
         ),
-        _("Milestone approved. Thank you! Its support window is now open."),
+        _approved,
         action=MilestoneAction.APPROVE,
+        confirm=(_("Approve this milestone?"), _("Approve milestone")),
+    )
+
+
+def _approved(milestone):
+    """The message after approval: it names the invoice issued, with a link to it."""
+    invoice = billing_selectors.approval_invoice(milestone)
+    if invoice is None:
+        return _("Milestone approved. Thank you! Its support window is now open.")
+    return format_html(
+        _(
+            "Milestone approved. Thank you! Invoice {link} for {amount} is issued, due {due}; "
+            "the support window is now open."
+        ),
+        link=format_html(
+            '<a href="{}">{}</a>', cached_reverse("web:invoice_detail", invoice.pk), invoice.number
+        ),
+        amount=format_money(invoice.gross, invoice.currency, get_language() or "en"),
+        due=formats.date_format(invoice.due_date, "DATE_FORMAT"),
     )
 
 

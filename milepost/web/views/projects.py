@@ -16,12 +16,14 @@ from milepost.accounts.permissions import can_create_project
 from milepost.billing import selectors as billing_selectors
 from milepost.core.errors import InvalidInput, RuleViolation
 from milepost.core.pagination import feed_page
+from milepost.core.urls import cached_reverse
 from milepost.plans import permissions, selectors, services
 from milepost.plans.lifecycle.milestone import DONE
 from milepost.plans.lifecycle.project import SOURCES, ProjectAction, delete_refusal, refusal
 from milepost.plans.permissions import require
-from milepost.reviews import policy
+from milepost.reviews import consequences, policy
 
+from ..confirm import asks, confirm_page
 from ..forms import apply_errors
 from ..plan_forms import (
     AccessForm,
@@ -177,6 +179,10 @@ def project_context(request, project, **extra) -> dict:
         context["access_list"] = selectors.project_access_list(project)
         if project.status in SOURCES[ProjectAction.PROPOSE]:
             context["problems"] = services.plan_problems(project)
+            if not context["problems"]:
+                context["proposal_said"] = consequences.proposal(project)
+    if context["can_answer"]:
+        context["acceptance_said"] = consequences.acceptance(project)
     context.update(extra)
     return context
 
@@ -208,9 +214,16 @@ def project_print(request, pk: int):
     return render(request, "web/project_print.html", context)
 
 
-def _step(request, pk: int, service, success: str, **kwargs):
+def _step(request, pk: int, service, success: str, *, confirm=None, **kwargs):
+    """Take one step of the plan's lifecycle. ``confirm`` (action, title, button): a form still
+    asking (no dialog confirmed it) gets the page that states the consequence first."""
     project = selectors.project_get(request.user, pk)
     try:
+        if confirm is not None and asks(request):
+            action, title, label = confirm
+            said = consequences.project_preview(request.user, project, action)
+            back = cached_reverse("web:project_detail", project.pk)
+            return confirm_page(request, said, title=title, label=label, back=back)
         service(project=project, actor=request.user, **kwargs)
     except RuleViolation as error:
         messages.error(request, error.message)
@@ -229,6 +242,7 @@ def project_propose(request, pk: int):
         pk,
         services.plan_propose,
         _("Plan proposed. The client's approvers can now accept it."),
+        confirm=(ProjectAction.PROPOSE, _("Propose this plan?"), _("Propose to the client")),
     )
 
 
@@ -248,6 +262,7 @@ def project_accept(request, pk: int):
         pk,
         services.plan_accept,
         _("Plan accepted. It is now the baseline (v1) of the project."),
+        confirm=(ProjectAction.ACCEPT, _("Accept this plan?"), _("Accept the plan")),
     )
 
 
