@@ -51,6 +51,8 @@ def test_the_actions_that_stay():
         "edit_plan": {"draft"},  # the plan is locked once proposed
         "update": every,
         "grant_access": every,
+        "change_access": every,
+        "remove_access": every,
         "save_template": every,
     }
 
@@ -67,6 +69,8 @@ def test_every_action_has_a_side_and_a_source():
         "edit_plan": "manager",
         "update": "manager",
         "grant_access": "manager",
+        "change_access": "manager",
+        "remove_access": "manager",
         "save_template": "manager",
     }
     assert all(isinstance(side, Side) for side in ACTORS.values())

@@ -6,6 +6,7 @@ from .milestones import milestone_get, plans_as_seen, plans_of
 from .projects import (
     as_seen_by,
     plan_versions,
+    project_access_get,
     project_access_list,
     project_counts_by_status,
     project_events,
@@ -22,6 +23,7 @@ __all__ = [
     "plan_versions",
     "plans_as_seen",
     "plans_of",
+    "project_access_get",
     "project_access_list",
     "project_counts_by_status",
     "project_events",
