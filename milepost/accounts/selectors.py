@@ -139,6 +139,23 @@ def invitation_get(user: Any, invitation_id: Any) -> Invitation:
     return invitation
 
 
+def contact_by_id(user: Any, contact_id: Any) -> Contact:
+    """One contact of a client of the user's organisations, or NotFound (the API's
+    ``contacts/{id}``)."""
+    try:
+        pk = int(contact_id)
+    except (TypeError, ValueError):
+        raise NotFound("Contact not found.") from None
+    contact = (
+        Contact.objects.filter(pk=pk, client__organisation_id__in=list(roles_of(user)))
+        .select_related("user", "client", "client__organisation")
+        .first()
+    )
+    if contact is None:
+        raise NotFound("Contact not found.")
+    return contact
+
+
 def contact_get(user: Any, client: Client, contact_id: Any) -> Contact:
     """One contact of a visible client (``client_get`` first), or NotFound."""
     try:

@@ -139,22 +139,14 @@ def invitation_accept(*, raw_token: str, password: str) -> User:
 
 
 def _require_inviter(actor: User, invitation: Invitation) -> None:
-    """A contact's invitation: the client's managers; a member's: the organisation's owners."""
-    organisation = invitation.organisation
-    if invitation.client_id is not None:
-        require(
-            actor,
-            organisation,
-            permissions.can_manage_clients(actor, organisation),
-            _("Only owners and managers can manage client contacts' invitations."),
-        )
-    else:
-        require(
-            actor,
-            organisation,
-            permissions.can_manage_members(actor, organisation),
-            _("Only an owner can manage members' invitations."),
-        )
+    require(
+        actor,
+        invitation.organisation,
+        permissions.can_manage_invitation(actor, invitation),
+        _("Only owners and managers can manage client contacts' invitations.")
+        if invitation.client_id is not None
+        else _("Only an owner can manage members' invitations."),
+    )
 
 
 def _accepted() -> RuleViolation:

@@ -179,6 +179,19 @@ def project_access_list(project: Project) -> list[ProjectAccess]:
     return with_invitations(rows, client_id=project.client_id)
 
 
+def access_get(user: Any, access_id: Any) -> ProjectAccess:
+    """One access row of a project the user sees (who may act on it: the services), or
+    NotFound: the API's ``project-access/{id}``."""
+    access = (
+        ProjectAccess.objects.filter(pk=parse_pk(access_id))
+        .select_related("user", "project", "project__organisation", "project__client")
+        .first()
+    )
+    if access is None or not can_view_project(user, access.project):
+        raise NotFound("Access not found.")
+    return access
+
+
 def project_access_get(project: Project, access_id: Any) -> ProjectAccess:
     """One access row of the project (who may act on it: the services), or NotFound."""
     access = (

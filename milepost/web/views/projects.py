@@ -18,6 +18,7 @@ from milepost.core.pagination import feed_page
 from milepost.plans import permissions, selectors, services
 from milepost.plans.lifecycle.milestone import DONE
 from milepost.plans.lifecycle.project import SOURCES, ProjectAction
+from milepost.plans.models import AccessRole
 from milepost.plans.permissions import require
 from milepost.reviews import policy
 
@@ -148,6 +149,7 @@ def project_context(request, project, **extra) -> dict:
     }
     if context["can_edit"]:
         context["access_list"] = selectors.project_access_list(project)
+        context["access_roles"] = AccessRole.choices
         if project.status in SOURCES[ProjectAction.PROPOSE]:
             context["problems"] = services.plan_problems(project)
     context.update(extra)
