@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from milepost.plans.models import AccessRole
 
-from .account_serializers import InvitationSerializer, PendingInvitationSerializer
+from .account_serializers import InvitationSerializer
 
 __all__ = ["AccessRoleSerializer", "InvitationSerializer", "ProjectAccessSerializer"]
 
@@ -16,7 +16,7 @@ class ProjectAccessSerializer(serializers.Serializer):
     email = serializers.EmailField(source="user.email")
     name = serializers.CharField(source="user.name")
     role = serializers.ChoiceField(choices=AccessRole.choices)
-    invitation = PendingInvitationSerializer(
+    invitation = InvitationSerializer(
         allow_null=True,
         help_text="Their invitation while they have not accepted it; null once they have.",
     )

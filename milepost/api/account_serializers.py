@@ -41,16 +41,10 @@ class InvitationSerializer(serializers.Serializer):
     expires_at = serializers.DateTimeField()
 
 
-class PendingInvitationSerializer(InvitationSerializer):
-    """An invitation not accepted yet, as listed beside a person."""
-
-    state = serializers.ChoiceField(choices=["pending", "expired", "revoked"])
-
-
 class ContactSerializer(serializers.ModelSerializer):
     email = serializers.EmailField(source="user.email")
     name = serializers.CharField(source="user.name")
-    invitation = PendingInvitationSerializer(
+    invitation = InvitationSerializer(
         allow_null=True,
         read_only=True,
         help_text="Their invitation while they have not accepted it; null once they have.",
