@@ -208,6 +208,10 @@ def _plan(world, name: str, size: int):
         plans.project_access_grant(
             project=project, email=contact.email, role="viewer", actor=world.owner
         )
+        # Someone invited who has not accepted: listed with their pending invitation.
+        plans.project_access_grant(
+            project=project, email=f"{name}-{n}@invited.example", role="viewer", actor=world.owner
+        )
     for milestone in project.milestones.order_by("position")[:size]:
         invoice = billing.invoice_issue(milestone=_fresh(milestone), trigger="on_approval")
         billing.payment_record(
@@ -217,12 +221,13 @@ def _plan(world, name: str, size: int):
 
 
 PROJECT_PAGES = [
-    ("web", "/projects/{project}/", 12),
+    ("web", "/projects/{project}/", 13),  # 13: the access list's pending invitations
     ("web", "/projects/{project}/plan/", 9),
     ("web", "/projects/{project}/print/", 8),
     ("api", "/api/v1/projects/{project}/", 4),
     ("api", "/api/v1/projects/{project}/milestones/", 4),
     ("api", "/api/v1/projects/{project}/events/", 6),
+    ("api", "/api/v1/projects/{project}/access/", 6),
 ]
 
 
@@ -236,6 +241,32 @@ def test_project_pages_run_the_same_queries_for_a_bigger_plan(world):
             for case in expected
         }
     problems = _mismatches(expected, counts[small.pk], counts[large.pk])
+    assert not problems, "\n".join(problems)
+
+
+CLIENT_PAGES = [
+    ("web", "/clients/{client}/", 7),
+    ("api", "/api/v1/clients/{client}/", 4),
+]
+
+
+def test_a_client_s_page_runs_the_same_queries_with_more_contacts_and_invitations(world):
+    """Contacts who signed up, and contacts invited (pending, expired, revoked)."""
+    expected = {(kind, path): exact for kind, path, exact in CLIENT_PAGES}
+    clients = []
+    for size in (2, 7):
+        client = ClientFactory(organisation=world.organisation, name=f"Client of {size}")
+        ContactFactory.create_batch(size, client=client)
+        for n in range(size):
+            accounts.contact_invite(
+                client=client, email=f"c{size}-{n}@invited.example", actor=world.owner
+            )
+        clients.append(client)
+    counts = [
+        {case: _count(case[0], case[1].format(client=c.pk), world.owner) for case in expected}
+        for c in (clients[0], clients[0], clients[1])
+    ]
+    problems = _mismatches(expected, counts[1], counts[2])
     assert not problems, "\n".join(problems)
 
 

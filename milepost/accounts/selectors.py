@@ -120,6 +120,8 @@ def with_invitations(rows: list[Any], *, client_id: int) -> list[Any]:
     found = invitations_by_user(client_id, {row.user_id for row in rows})
     for row in rows:
         row.invitation = found.get(row.user_id)
+        if row.invitation is not None:
+            row.invitation.user = row.user  # the same person, already loaded
     return rows
 
 

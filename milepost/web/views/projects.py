@@ -134,10 +134,13 @@ def _glance(project) -> dict:
 def project_context(request, project, **extra) -> dict:
     user = request.user
     events = feed_page(selectors.project_events(project, user), request.GET.get("page"), 20)
+    is_agency = permissions.is_agency_side(user, project)
     context = {
         "project": project,
         "events": events,
-        "is_agency": permissions.is_agency_side(user, project),
+        "is_agency": is_agency,
+        # A client contact's own role here (None for the agency): what they may do.
+        "my_access": None if is_agency else permissions.project_roles_of(user).get(project.pk),
         "shows_proposal": permissions.sees_last_proposal(user, project),
         "can_edit": permissions.can_edit_plan(user, project),
         "can_answer": project.status in SOURCES[ProjectAction.ACCEPT]
