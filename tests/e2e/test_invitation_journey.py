@@ -57,7 +57,7 @@ def test_owner_invites_a_contact_who_sets_a_password_and_logs_in(
     invite.get_by_label("Name").fill("Dana Reviewer")
     invite.get_by_role("button", name="Send invitation").click()
     expect(page.get_by_role("status")).to_contain_text(f"Invitation sent to {CONTACT_EMAIL}.")
-    expect(page.get_by_role("cell", name=CONTACT_EMAIL)).to_be_visible()
+    expect(page.get_by_role("cell", name=CONTACT_EMAIL, exact=True)).to_be_visible()
 
     page.get_by_role("button", name="Log out").click()
     expect(page).to_have_url(re.compile(r"/login/$"))
