@@ -262,6 +262,8 @@ SPECTACULAR_SETTINGS = {
         "InvoiceStatusEnum": "milepost.billing.models.InvoiceStatus",
         "InvoiceKindEnum": "milepost.billing.models.InvoiceKind",
         "EntryKindEnum": "milepost.reviews.models.Entry.Kind",
+        "OrganisationRoleEnum": "milepost.accounts.models.Role",
+        "AccessRoleEnum": "milepost.plans.models.AccessRole",
     },
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [

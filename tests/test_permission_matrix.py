@@ -23,7 +23,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from rest_framework.test import APIClient
 
 from milepost.accounts import services
-from milepost.accounts.models import Invitation, Membership, hash_token
+from milepost.accounts.models import Contact, Invitation, Membership, hash_token
 from milepost.billing.models import Invoice
 from milepost.core import clock
 from milepost.mail.models import OutgoingEmail
@@ -33,7 +33,7 @@ from milepost.plans.lifecycle import milestone as milestone_lifecycle
 from milepost.plans.lifecycle import project as project_lifecycle
 from milepost.plans.lifecycle.milestone import MilestoneAction
 from milepost.plans.lifecycle.project import ProjectAction
-from milepost.plans.models import Milestone, PlanTemplate, Project
+from milepost.plans.models import Milestone, PlanTemplate, Project, ProjectAccess
 from milepost.plans.permissions import ACTIONS, InvoiceAction
 from milepost.reviews import services as reviews
 from milepost.reviews.models import Attachment, SupportRequest
@@ -182,6 +182,32 @@ def on_hold(w):
     (pk,) = active(w)
     plans.project_hold(project=Project.objects.get(pk=pk), actor=w.owner)
     return [pk]
+
+
+def viewer_access(w):
+    """A proposed project and its viewer's access (a viewer may go: the approver stays)."""
+    project = _project(w, proposed=True)
+    return [project.pk, ProjectAccess.objects.get(project=project, user=w.viewer).pk]
+
+
+def viewer_access_id(w):
+    return viewer_access(w)[1:]
+
+
+def viewer_contact(w):
+    """The client and its viewer as a contact, with access to a proposed project."""
+    _project(w, proposed=True)
+    return [w.client.pk, Contact.objects.get(client=w.client, user=w.viewer).pk]
+
+
+def viewer_contact_id(w):
+    return viewer_contact(w)[1:]
+
+
+def pending_invitation(w):
+    """A contact invited to the client who has not accepted yet."""
+    contact = services.contact_invite(client=w.client, email="pending@example.com", actor=w.owner)
+    return [Invitation.objects.get(user=contact.user).pk]
 
 
 def draft_milestone(w):
@@ -471,6 +497,15 @@ WEB_ROWS = [
         data=lambda w, r: {"email": "new-viewer@example.com", "role": "viewer"},
     ),
     Row(
+        "web:project_access_role",
+        "post",
+        web(302, **EDIT),
+        args=viewer_access,
+        data=lambda w, r: {"role": "approver"},
+    ),
+    Row("web:project_access_remove", "get", web(200, **EDIT), args=viewer_access),
+    Row("web:project_access_remove", "post", web(302, **EDIT), args=viewer_access),
+    Row(
         "web:project_save_template",
         "post",
         web(302, **EDIT),
@@ -677,6 +712,36 @@ WEB_ROWS = [
         args=client_id,
         data=lambda w, r: {"name": "Acme Shop Ltd", "country": "IE", "vat_id": "IE6388047V"},
     ),
+    Row(
+        "web:contact_remove",
+        "get",
+        web(200, member=403, **NO_CONTACTS, outsider=404),
+        args=viewer_contact,
+    ),
+    Row(
+        "web:contact_remove",
+        "post",
+        web(302, member=403, **NO_CONTACTS, outsider=404),
+        args=viewer_contact,
+    ),
+    Row(
+        "web:invitation_resend",
+        "post",
+        web(302, member=403, **NO_CONTACTS, outsider=404),
+        args=pending_invitation,
+    ),
+    Row(
+        "web:invitation_revoke",
+        "get",
+        web(200, member=403, **NO_CONTACTS, outsider=404),
+        args=pending_invitation,
+    ),
+    Row(
+        "web:invitation_revoke",
+        "post",
+        web(302, member=403, **NO_CONTACTS, outsider=404),
+        args=pending_invitation,
+    ),
     # --- Members ----------------------------------------------------------------------------------
     Row("web:members", "get", web(200, **NO_CONTACTS)),
     Row(
@@ -801,6 +866,37 @@ API_ROWS = [
         api(201, **EDIT),
         args=draft,
         data=lambda w, r: {"email": "viewer2@example.com", "role": "viewer"},
+        api=True,
+    ),
+    Row("api:project-access", "get", api(200, **EDIT), args=draft, api=True),
+    Row(
+        "api:project-access-item",
+        "patch",
+        api(200, **EDIT),
+        args=viewer_access_id,
+        data=lambda w, r: {"role": "approver"},
+        api=True,
+    ),
+    Row("api:project-access-item", "delete", api(204, **EDIT), args=viewer_access_id, api=True),
+    Row(
+        "api:contact",
+        "delete",
+        api(204, member=403, **NO_CONTACTS, outsider=404),
+        args=viewer_contact_id,
+        api=True,
+    ),
+    Row(
+        "api:invitation-resend",
+        "post",
+        api(200, member=403, **NO_CONTACTS, outsider=404),
+        args=pending_invitation,
+        api=True,
+    ),
+    Row(
+        "api:invitation-revoke",
+        "post",
+        api(200, member=403, **NO_CONTACTS, outsider=404),
+        args=pending_invitation,
         api=True,
     ),
     Row("api:project-milestones", "get", api(200, **SEE), args=draft, api=True),
@@ -1253,6 +1349,12 @@ ACTION_ROWS: dict[str, list[tuple[str, str]]] = {
     ],
     P.UPDATE: [("web:project_settings", "post"), ("api:project-detail", "patch")],
     P.GRANT_ACCESS: [("web:project_access", "post"), ("api:project-access", "post")],
+    P.CHANGE_ACCESS: [("web:project_access_role", "post"), ("api:project-access-item", "patch")],
+    P.REMOVE_ACCESS: [
+        ("web:project_access_remove", "get"),
+        ("web:project_access_remove", "post"),
+        ("api:project-access-item", "delete"),
+    ],
     P.SAVE_TEMPLATE: [("web:project_save_template", "post")],
     P.HOLD: [
         ("web:project_hold", "get"),

@@ -208,6 +208,10 @@ def _plan(world, name: str, size: int):
         plans.project_access_grant(
             project=project, email=contact.email, role="viewer", actor=world.owner
         )
+        # Someone invited who has not accepted: listed with their pending invitation.
+        plans.project_access_grant(
+            project=project, email=f"{name}-{n}@invited.example", role="viewer", actor=world.owner
+        )
     for milestone in project.milestones.order_by("position")[:size]:
         invoice = billing.invoice_issue(milestone=_fresh(milestone), trigger="on_approval")
         billing.payment_record(
@@ -217,7 +221,7 @@ def _plan(world, name: str, size: int):
 
 
 PROJECT_PAGES = [
-    ("web", "/projects/{project}/", 12),
+    ("web", "/projects/{project}/", 13),  # 13: the access list's pending invitations
     ("web", "/projects/{project}/plan/", 9),
     ("web", "/projects/{project}/print/", 8),
     ("web", "/projects/{project}/cancel/", 8),
@@ -225,6 +229,7 @@ PROJECT_PAGES = [
     ("api", "/api/v1/projects/{project}/", 4),
     ("api", "/api/v1/projects/{project}/milestones/", 4),
     ("api", "/api/v1/projects/{project}/events/", 6),
+    ("api", "/api/v1/projects/{project}/access/", 6),
 ]
 
 
@@ -238,6 +243,32 @@ def test_project_pages_run_the_same_queries_for_a_bigger_plan(world):
             for case in expected
         }
     problems = _mismatches(expected, counts[small.pk], counts[large.pk])
+    assert not problems, "\n".join(problems)
+
+
+CLIENT_PAGES = [
+    ("web", "/clients/{client}/", 7),
+    ("api", "/api/v1/clients/{client}/", 4),
+]
+
+
+def test_a_client_s_page_runs_the_same_queries_with_more_contacts_and_invitations(world):
+    """Contacts who signed up, and contacts invited (pending, expired, revoked)."""
+    expected = {(kind, path): exact for kind, path, exact in CLIENT_PAGES}
+    clients = []
+    for size in (2, 7):
+        client = ClientFactory(organisation=world.organisation, name=f"Client of {size}")
+        ContactFactory.create_batch(size, client=client)
+        for n in range(size):
+            accounts.contact_invite(
+                client=client, email=f"c{size}-{n}@invited.example", actor=world.owner
+            )
+        clients.append(client)
+    counts = [
+        {case: _count(case[0], case[1].format(client=c.pk), world.owner) for case in expected}
+        for c in (clients[0], clients[0], clients[1])
+    ]
+    problems = _mismatches(expected, counts[1], counts[2])
     assert not problems, "\n".join(problems)
 
 
@@ -339,6 +370,8 @@ def test_the_resume_page_runs_the_same_queries_for_more_deadlines_to_move(world)
     path = "/projects/{project}/resume/"
     counts = [_count("web", path.format(project=p.pk), world.owner) for p in (small, small, large)]
     assert counts[1:] == [9, 9]
+
+
 def _invoice_with_payments(world, name: str, payments: int):
     """Milestone 1 of an accepted project approved, its invoice paid in ``payments`` transfers,
     every other one reversed; milestone 2 in review (its page asks before approving)."""

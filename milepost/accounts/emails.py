@@ -72,7 +72,9 @@ def invitation_context(
 def invitation_mint(invitation: Invitation) -> str | None:
     """A fresh raw token for an unused invitation (the previous link stops working), or None."""
     raw = secrets.token_urlsafe(32)
-    minted = Invitation.objects.filter(pk=invitation.pk, used_at__isnull=True).update(
+    minted = Invitation.objects.filter(
+        pk=invitation.pk, used_at__isnull=True, revoked_at__isnull=True
+    ).update(
         token_hash=hash_token(raw),
         expires_at=clock.now() + dt.timedelta(days=settings.INVITATION_DAYS),
     )

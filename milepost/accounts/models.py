@@ -15,6 +15,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from milepost.core import clock
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
@@ -258,9 +260,22 @@ class Invitation(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
+    #: Revoked by the agency: the link no longer works (until the invitation is sent again).
+    revoked_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"Invitation for {self.user}"
+
+    @property
+    def state(self) -> str:
+        """``accepted``, ``revoked``, ``expired`` or ``pending`` (the link still works)."""
+        if self.used_at is not None:
+            return "accepted"
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at <= clock.now():
+            return "expired"
+        return "pending"
 
 
 class ApiToken(models.Model):

@@ -81,6 +81,14 @@ def can_manage_clients(user: Any, organisation: Organisation | int) -> bool:
     return role_in(user, organisation) in MANAGING_ROLES
 
 
+def can_manage_invitation(user: Any, invitation: Any) -> bool:
+    """Send again or revoke: a contact's invitation is the client managers', a member's the
+    owners' (as inviting them is)."""
+    if invitation.client_id is not None:
+        return can_manage_clients(user, invitation.organisation_id)
+    return can_manage_members(user, invitation.organisation_id)
+
+
 # --- Plans (organisation-wide; a project's own checks are plans.permissions) ----------------------
 
 

@@ -9,7 +9,7 @@ from django.db.models.functions import Coalesce
 
 from milepost.core.errors import NotFound
 
-from .models import ApiToken, Client, Contact, Membership, Organisation
+from .models import ApiToken, Client, Contact, Invitation, Membership, Organisation
 from .permissions import organisations_of, roles_of
 
 
@@ -98,7 +98,76 @@ def client_get(user: Any, client_id: Any) -> Client:
     )
     if client is None:
         raise NotFound("Client not found.")
+    contacts = list(client.contacts.all())
+    with_invitations(contacts, client_id=client.pk)
     return client
+
+
+def invitations_by_user(client_id: int, user_ids: Any) -> dict[int, Invitation]:
+    """The newest unaccepted invitation to the client of each of these users (one query)."""
+    newest: dict[int, Invitation] = {}
+    for invitation in Invitation.objects.filter(
+        client_id=client_id, user_id__in=list(user_ids), used_at__isnull=True
+    ).order_by("user_id", "-created_at", "-pk"):
+        newest.setdefault(invitation.user_id, invitation)
+    return newest
+
+
+def with_invitations(rows: list[Any], *, client_id: int) -> list[Any]:
+    """Set ``row.invitation`` on contacts or project access rows (each has a ``user_id``): their
+    newest unaccepted invitation to the client, or None once they have accepted (or never needed
+    one: they had a password already)."""
+    found = invitations_by_user(client_id, {row.user_id for row in rows})
+    for row in rows:
+        row.invitation = found.get(row.user_id)
+        if row.invitation is not None:
+            row.invitation.user = row.user  # the same person, already loaded
+    return rows
+
+
+def invitation_get(user: Any, invitation_id: Any) -> Invitation:
+    """An invitation of one of the user's organisations, or NotFound (who may act: services)."""
+    try:
+        pk = int(invitation_id)
+    except (TypeError, ValueError):
+        raise NotFound("Invitation not found.") from None
+    invitation = (
+        Invitation.objects.filter(pk=pk, organisation_id__in=list(roles_of(user)))
+        .select_related("user", "organisation", "client")
+        .first()
+    )
+    if invitation is None:
+        raise NotFound("Invitation not found.")
+    return invitation
+
+
+def contact_by_id(user: Any, contact_id: Any) -> Contact:
+    """One contact of a client of the user's organisations, or NotFound (the API's
+    ``contacts/{id}``)."""
+    try:
+        pk = int(contact_id)
+    except (TypeError, ValueError):
+        raise NotFound("Contact not found.") from None
+    contact = (
+        Contact.objects.filter(pk=pk, client__organisation_id__in=list(roles_of(user)))
+        .select_related("user", "client", "client__organisation")
+        .first()
+    )
+    if contact is None:
+        raise NotFound("Contact not found.")
+    return contact
+
+
+def contact_get(user: Any, client: Client, contact_id: Any) -> Contact:
+    """One contact of a visible client (``client_get`` first), or NotFound."""
+    try:
+        pk = int(contact_id)
+    except (TypeError, ValueError):
+        raise NotFound("Contact not found.") from None
+    contact = next((c for c in client.contacts.all() if c.pk == pk), None)
+    if contact is None:
+        raise NotFound("Contact not found.")
+    return contact
 
 
 def client_contacts_of(user: Any) -> QuerySet[Contact]:

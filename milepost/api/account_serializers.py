@@ -30,13 +30,29 @@ class MeSerializer(serializers.Serializer):
     calendar_url = serializers.URLField(help_text="Your private iCalendar feed.")
 
 
+class InvitationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    email = serializers.EmailField(source="user.email")
+    client = serializers.IntegerField(source="client_id", allow_null=True)
+    state = serializers.ChoiceField(
+        choices=["pending", "expired", "revoked", "accepted"],
+        help_text="`pending`: the link works; `expired` or `revoked`: send it again to invite.",
+    )
+    expires_at = serializers.DateTimeField()
+
+
 class ContactSerializer(serializers.ModelSerializer):
     email = serializers.EmailField(source="user.email")
     name = serializers.CharField(source="user.name")
+    invitation = InvitationSerializer(
+        allow_null=True,
+        read_only=True,
+        help_text="Their invitation while they have not accepted it; null once they have.",
+    )
 
     class Meta:
         model = Contact
-        fields = ["id", "email", "name", "created_at"]
+        fields = ["id", "email", "name", "created_at", "invitation"]
 
 
 class ClientSerializer(serializers.ModelSerializer):

@@ -96,6 +96,7 @@ class ClientViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         roles.client_managers(request.user, client.organisation_id)
         data = validated(s.ContactInviteSerializer, request.data)
         contact = services.contact_invite(client=client, actor=request.user, **data)
+        selectors.with_invitations([contact], client_id=client.pk)
         return Response(s.ContactSerializer(contact).data, status=status.HTTP_201_CREATED)
 
     def _organisation(self, organisation_id):

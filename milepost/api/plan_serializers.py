@@ -209,12 +209,6 @@ class AccessInputSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=AccessRole.choices)
 
 
-class AccessSerializer(serializers.Serializer):
-    email = serializers.EmailField(source="user.email")
-    role = serializers.CharField()
-    project = serializers.IntegerField(source="project_id")
-
-
 class DeclineSerializer(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True)
 

@@ -19,8 +19,10 @@ from milepost.plans.permissions import forget_project_roles
 from milepost.reviews import consequences
 from milepost.reviews import services as reviews
 
+from . import access_serializers as access_s
 from . import plan_serializers as s
 from . import roles
+from .access_views import access_json
 from .billing_serializers import ConsequenceSerializer
 from .common import validated
 from .errors import ErrorSerializer
@@ -107,15 +109,28 @@ class ProjectViewSet(viewsets.GenericViewSet):
         services.project_update(project=project, actor=request.user, **data)
         return Response(_project_json(request.user, pk))
 
-    @extend_schema(request=s.AccessInputSerializer, responses={201: s.AccessSerializer, **ERRORS})
-    @action(detail=True, methods=["post"])
+    @extend_schema(
+        methods=["GET"], responses={200: access_s.ProjectAccessSerializer(many=True), **ERRORS}
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=s.AccessInputSerializer,
+        responses={201: access_s.ProjectAccessSerializer, **ERRORS},
+    )
+    @action(detail=True, methods=["get", "post"])
     def access(self, request, pk=None):
-        """Give a client contact access as `approver` or `viewer` (invites them when new)."""
+        """Who has access (paginated; each with their invitation while not accepted), or give a
+        client contact access as `approver` or `viewer` (invites them when new)."""
         project = selectors.project_get(request.user, pk)
         roles.require(request.user, ProjectAction.GRANT_ACCESS, project)
+        if request.method == "GET":
+            page = self.paginate_queryset(selectors.project_access_list(project))
+            return self.get_paginated_response(
+                access_s.ProjectAccessSerializer(page, many=True).data
+            )
         data = validated(s.AccessInputSerializer, request.data)
         access = services.project_access_grant(project=project, actor=request.user, **data)
-        return Response(s.AccessSerializer(access).data, status=status.HTTP_201_CREATED)
+        return Response(access_json(access), status=status.HTTP_201_CREATED)
 
     @extend_schema(methods=["GET"], responses={200: s.MilestoneSerializer(many=True), **ERRORS})
     @extend_schema(

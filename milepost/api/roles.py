@@ -49,3 +49,13 @@ def managers_anywhere(user: Any) -> None:
         any(role in MANAGING_ROLES for role in roles_of(user).values()),
         _("Only owners and managers of an agency can do this."),
     )
+
+
+def invitation_managers(user: Any, invitation: Any) -> None:
+    """A contact's invitation: the client's managers; a member's: the owners."""
+    _refuse_unless(
+        permissions.can_manage_invitation(user, invitation),
+        _("Only owners and managers can manage client contacts' invitations.")
+        if invitation.client_id is not None
+        else _("Only an owner can manage members' invitations."),
+    )

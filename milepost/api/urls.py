@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from . import account_views, billing_views, notify_views, plan_views, review_views
+from . import access_views, account_views, billing_views, notify_views, plan_views, review_views
 
 app_name = "api"
 
@@ -27,6 +27,22 @@ urlpatterns = [
         "support-requests/<int:pk>/resolve/",
         review_views.ResolveView.as_view(),
         name="support-request-resolve",
+    ),
+    path(
+        "project-access/<int:pk>/",
+        access_views.ProjectAccessView.as_view(),
+        name="project-access-item",
+    ),
+    path("contacts/<int:pk>/", access_views.ContactView.as_view(), name="contact"),
+    path(
+        "invitations/<int:pk>/resend/",
+        access_views.InvitationResendView.as_view(),
+        name="invitation-resend",
+    ),
+    path(
+        "invitations/<int:pk>/revoke/",
+        access_views.InvitationRevokeView.as_view(),
+        name="invitation-revoke",
     ),
     path("schema/", SpectacularJSONAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),

@@ -42,6 +42,8 @@ def content(email: OutgoingEmail) -> tuple[str, str, str]:
     from milepost.accounts import emails
 
     if email.kind == OutgoingEmail.Kind.INVITATION:
+        if email.invitation.revoked_at is not None:
+            raise Undeliverable("The invitation was revoked.")
         rendered = emails.invitation_content(email.invitation)
     elif email.kind == OutgoingEmail.Kind.PASSWORD_RESET:
         if email.user is None or not email.user.is_active:

@@ -159,6 +159,8 @@ PROJECT_REFUSALS: dict[ProjectAction, str] = {
     ProjectAction.EDIT_PLAN: _("Only owners and managers can edit the plan."),
     ProjectAction.UPDATE: _("Only owners and managers can change projects."),
     ProjectAction.GRANT_ACCESS: _("Only owners and managers can give access to a project."),
+    ProjectAction.CHANGE_ACCESS: _("Only owners and managers can change a person's access."),
+    ProjectAction.REMOVE_ACCESS: _("Only owners and managers can remove a person's access."),
     ProjectAction.SAVE_TEMPLATE: _("Only owners and managers can save templates."),
     ProjectAction.HOLD: _("Only owners and managers can put a project on hold."),
     ProjectAction.RESUME: _("Only owners and managers can resume a project."),

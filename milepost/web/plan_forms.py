@@ -123,6 +123,10 @@ class AccessForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=AccessRole.choices)
 
 
+class AccessRoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=AccessRole.choices)
+
+
 class DeclineForm(forms.Form):
     reason = forms.CharField(
         label=_("What should change?"), widget=forms.Textarea(attrs={"rows": 4})

@@ -4,6 +4,7 @@ from django.urls import path, reverse_lazy
 from milepost.notify import views as notify_views
 
 from .views import (
+    access,
     account,
     auth,
     clients,
@@ -66,6 +67,16 @@ urlpatterns = [
     path("projects/<int:pk>/resume/", project_status.project_resume, name="project_resume"),
     path("projects/<int:pk>/cancel/", project_status.project_cancel, name="project_cancel"),
     path("projects/<int:pk>/delete/", project_status.project_delete, name="project_delete"),
+    path(
+        "projects/<int:pk>/access/<int:access_id>/role/",
+        access.project_access_role,
+        name="project_access_role",
+    ),
+    path(
+        "projects/<int:pk>/access/<int:access_id>/remove/",
+        access.project_access_remove,
+        name="project_access_remove",
+    ),
     path(
         "projects/<int:pk>/save-template/",
         projects.project_save_template,
@@ -149,6 +160,13 @@ urlpatterns = [
     path("clients/", clients.client_list, name="clients"),
     path("clients/<int:pk>/", clients.client_detail, name="client_detail"),
     path("clients/<int:pk>/edit/", clients.client_edit, name="client_edit"),
+    path(
+        "clients/<int:pk>/contacts/<int:contact_id>/remove/",
+        access.contact_remove,
+        name="contact_remove",
+    ),
+    path("invitations/<int:pk>/resend/", access.invitation_resend, name="invitation_resend"),
+    path("invitations/<int:pk>/revoke/", access.invitation_revoke, name="invitation_revoke"),
     path("members/", members.member_list, name="members"),
     path("members/<int:pk>/role/", members.member_role, name="member_role"),
     path("members/<int:pk>/remove/", members.member_remove, name="member_remove"),

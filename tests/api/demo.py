@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
-from milepost.accounts.models import Client, User
-from milepost.accounts.services import api_token_create
+from milepost.accounts.models import Client, Contact, Invitation, User
+from milepost.accounts.services import api_token_create, contact_invite
 from milepost.billing.models import Invoice
 from milepost.notify.models import Notification
-from milepost.plans.models import Deliverable, Milestone, Project
+from milepost.plans.models import Deliverable, Milestone, Project, ProjectAccess
 from milepost.reviews import services as reviews
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
@@ -45,6 +45,17 @@ class Demo:
     invoice: int  # issued for ``approved``, unpaid
     notification: int  # the owner's
     tokens: dict[str, str]  # role → a raw API token (read-write)
+
+    invitation: int  # a contact of the client invited, not yet accepted
+
+    @property
+    def viewer_access(self) -> int:
+        """The viewer's access to the active project (the approver is its only approver)."""
+        return ProjectAccess.objects.get(project_id=self.active, user__email=EMAILS["viewer"]).pk
+
+    @property
+    def viewer_contact(self) -> int:
+        return Contact.objects.get(client_id=self.client, user__email=EMAILS["viewer"]).pk
 
     @staticmethod
     def user(role: str) -> User:
@@ -88,8 +99,10 @@ def build_demo() -> Demo:
     )
     draft = Project.objects.get(name="Acme loyalty programme")
     owner = Demo.user("owner")
+    acme = Client.objects.select_related("organisation").get(name="Acme Shop")
+    invited = contact_invite(client=acme, email="invited@acme.example", actor=owner)
     return Demo(
-        client=Client.objects.get(name="Acme Shop").pk,
+        client=acme.pk,
         active=active.pk,
         proposed=Project.objects.get(name="Acme mobile app").pk,
         draft=draft.pk,
@@ -101,6 +114,7 @@ def build_demo() -> Demo:
         support_request=request.pk,
         invoice=Invoice.objects.get(milestone=first).pk,
         notification=Notification.objects.filter(user=owner).order_by("-id").first().pk,
+        invitation=Invitation.objects.get(user=invited.user).pk,
         tokens={
             role: api_token_create(user=user, name="Tests", actor=user)[1]
             for role, user in ((role, Demo.user(role)) for role in EMAILS)

@@ -16,12 +16,14 @@ import stripe
 from django.test import override_settings
 from rest_framework.test import APIClient
 
+from milepost.accounts import services as accounts
+from milepost.accounts.models import Client, Contact, Invitation
 from milepost.core import clock
-from milepost.plans.models import Milestone
+from milepost.plans.models import Milestone, ProjectAccess
 from milepost.reviews import services as reviews
 
 from .contract import Contract, fetch_schema
-from .demo import PNG, Demo
+from .demo import EMAILS, PNG, Demo
 
 pytestmark = pytest.mark.django_db
 
@@ -106,6 +108,25 @@ def extra_revision(d: Demo) -> None:
     reviews.milestone_grant_revision(
         milestone=_m(d.approved), actor=Demo.user("manager"), reason="One more fix."
     )
+
+
+def access(d: Demo, role: str) -> int:
+    """The id of ``role``'s access to the active project (the approver is its only one)."""
+    return ProjectAccess.objects.get(project_id=d.active, user__email=EMAILS[role]).pk
+
+
+def contact(d: Demo, role: str) -> int:
+    return Contact.objects.get(client_id=d.client, user__email=EMAILS[role]).pk
+
+
+def invitation(d: Demo, email: str, *, accepted: bool = False) -> int:
+    """A new contact of the demo client, invited and (``accepted``) already in."""
+    client = Client.objects.select_related("organisation").get(pk=d.client)
+    invited = accounts.contact_invite(client=client, email=email, actor=Demo.user("owner"))
+    found = Invitation.objects.get(user=invited.user)
+    if accepted:
+        Invitation.objects.filter(pk=found.pk).update(used_at=clock.now())
+    return found.pk
 
 
 #: Card payments on, against the loopback Stripe of ``fake_stripe``.
@@ -201,6 +222,42 @@ CASES: dict[str, Callable[[Demo], list[Call]]] = {
         Call("owner", 400, id=d.draft, body={"email": "x@acme.example", "role": "boss"}),
         Call("approver", 403, id=d.active, body={"email": "x@acme.example", "role": "viewer"}),
         Call("owner", 201, id=d.draft, body={"email": "x@acme.example", "role": "viewer"}),
+    ],
+    "GET /api/v1/projects/{id}/access/": lambda d: [
+        Call("owner", 200, id=d.active),
+        Call("approver", 403, id=d.active),
+        Call("outsider", 404, id=d.active),
+    ],
+    "PATCH /api/v1/project-access/{id}/": lambda d: [
+        Call("owner", 400, id=access(d, "viewer"), body={"role": "boss"}),
+        Call("approver", 403, id=access(d, "viewer"), body={"role": "approver"}),
+        Call("outsider", 404, id=access(d, "viewer"), body={"role": "approver"}),
+        Call("owner", 409, id=access(d, "approver"), body={"role": "viewer"}),
+        Call("manager", 200, id=access(d, "viewer"), body={"role": "approver"}),
+    ],
+    "DELETE /api/v1/project-access/{id}/": lambda d: [
+        Call("member", 403, id=access(d, "viewer")),
+        Call("outsider", 404, id=access(d, "viewer")),
+        Call("owner", 409, id=access(d, "approver")),
+        Call("owner", 204, id=access(d, "viewer")),
+    ],
+    "DELETE /api/v1/contacts/{id}/": lambda d: [
+        Call("member", 403, id=contact(d, "viewer")),
+        Call("approver", 404, id=contact(d, "viewer")),
+        Call("outsider", 404, id=contact(d, "viewer")),
+        Call("owner", 409, id=contact(d, "approver")),
+        Call("manager", 204, id=contact(d, "viewer")),
+    ],
+    "POST /api/v1/invitations/{id}/resend/": lambda d: [
+        Call("member", 403, id=invitation(d, "new@acme.example")),
+        Call("outsider", 404, id=invitation(d, "newer@acme.example")),
+        Call("owner", 409, id=invitation(d, "in@acme.example", accepted=True)),
+        Call("manager", 200, id=invitation(d, "newest@acme.example")),
+    ],
+    "POST /api/v1/invitations/{id}/revoke/": lambda d: [
+        Call("member", 403, id=invitation(d, "new@acme.example")),
+        Call("owner", 409, id=invitation(d, "in@acme.example", accepted=True)),
+        Call("owner", 200, id=invitation(d, "newer@acme.example")),
     ],
     "GET /api/v1/projects/{id}/milestones/": lambda d: [
         Call("approver", 200, id=d.active),

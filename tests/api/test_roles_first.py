@@ -17,7 +17,9 @@ pytestmark = pytest.mark.django_db
 BAD = {"name": "", "email": 7, "status": "?", "amount": [], "title": "", "budget": {}}
 
 #: Agency-only writes: (operation, the demo object whose id goes in the path, an invalid body).
-#: Contacts of the client see every one of these objects but the client record.
+#: Contacts of the client see every one of these objects but the agency's records of the client
+#: (``AGENCY_RECORDS``): the client, its contacts and their invitations.
+AGENCY_RECORDS = {"client", "viewer_contact", "invitation"}
 AGENCY_ONLY = [
     ("POST /api/v1/clients/", None, BAD),
     ("PATCH /api/v1/clients/{id}/", "client", BAD),
@@ -25,6 +27,11 @@ AGENCY_ONLY = [
     ("POST /api/v1/projects/", None, BAD),
     ("PATCH /api/v1/projects/{id}/", "active", {"auto_approve_days": "soon"}),
     ("POST /api/v1/projects/{id}/access/", "active", BAD),
+    ("PATCH /api/v1/project-access/{id}/", "viewer_access", {"role": "boss"}),
+    ("DELETE /api/v1/project-access/{id}/", "viewer_access", None),
+    ("DELETE /api/v1/contacts/{id}/", "viewer_contact", None),
+    ("POST /api/v1/invitations/{id}/resend/", "invitation", BAD),
+    ("POST /api/v1/invitations/{id}/revoke/", "invitation", BAD),
     ("POST /api/v1/projects/{id}/milestones/", "active", BAD),
     ("POST /api/v1/projects/{id}/propose/", "active", BAD),
     ("POST /api/v1/projects/{id}/withdraw/", "proposed", BAD),
@@ -102,7 +109,7 @@ def test_a_client_contact_sending_anything_to_an_agency_action_gets_403(
     """Clients are the agency's records, which contacts do not see at all: 404 there."""
     path = _path(demo, operation, target)
     before = AuditEvent.objects.count()
-    expected = (404, "not_found") if target == "client" else (403, "permission_denied")
+    expected = (404, "not_found") if target in AGENCY_RECORDS else (403, "permission_denied")
     assert_error(_call(demo, who, operation, target, body, path), *expected)
     assert AuditEvent.objects.count() == before
 

@@ -78,6 +78,8 @@ def test_the_actions_that_stay():
         "edit_plan": {"draft"},  # the plan is locked once proposed
         "update": every,
         "grant_access": every,
+        "change_access": every,
+        "remove_access": every,
         "save_template": every,
         "delete": {"draft"},  # and only never proposed: delete_refusal
     }
@@ -95,6 +97,8 @@ def test_every_action_has_a_side_and_a_source():
         "edit_plan": "manager",
         "update": "manager",
         "grant_access": "manager",
+        "change_access": "manager",
+        "remove_access": "manager",
         "save_template": "manager",
         "hold": "manager",
         "resume": "manager",

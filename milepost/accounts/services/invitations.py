@@ -16,9 +16,9 @@ from milepost.core.errors import NotFound, RuleViolation
 from milepost.mail.models import OutgoingEmail
 from milepost.mail.services import email_queue
 
-from .. import emails
-from ..models import Client, Invitation, Organisation, User, hash_token
-from .common import clean_password
+from .. import emails, permissions
+from ..models import Client, Contact, Invitation, Membership, Organisation, User, hash_token
+from .common import clean_password, require
 
 
 def user_for_invitation(email: str, name: str) -> tuple[User, bool]:
@@ -54,17 +54,30 @@ def send_invitation(
         user=user,
         organisation=organisation,
         client=client,
-        # A placeholder nobody knows: the link that works is minted when the email is sent.
-        token_hash=hash_token(secrets.token_urlsafe(32)),
+        token_hash=_placeholder(),
         invited_by=actor,
-        expires_at=clock.now() + dt.timedelta(days=settings.INVITATION_DAYS),
+        expires_at=_expiry(),
     )
+    _queue_invitation_email(invitation)
+
+
+def _placeholder() -> str:
+    """A token hash nobody knows: the link that works is minted when the email is sent."""
+    return hash_token(secrets.token_urlsafe(32))
+
+
+def _expiry() -> dt.datetime:
+    return clock.now() + dt.timedelta(days=settings.INVITATION_DAYS)
+
+
+def _queue_invitation_email(invitation: Invitation) -> None:
+    user = invitation.user
     email_queue(
         kind=OutgoingEmail.Kind.INVITATION,
         to=user.email,
-        subject=subject,
+        subject=emails.invitation_subject(invitation.organisation, user.language),
         user=user,
-        organisation=organisation,
+        organisation=invitation.organisation,
         invitation=invitation,
     )
 
@@ -76,7 +89,7 @@ def invitation_lookup(raw_token: str) -> Invitation:
         .filter(token_hash=hash_token(raw_token or ""))
         .first()
     )
-    if invitation is None:
+    if invitation is None or invitation.revoked_at is not None:
         raise NotFound(_("This invitation link is not valid."), code="invitation_invalid")
     if invitation.used_at is not None:
         raise RuleViolation(
@@ -102,9 +115,9 @@ def invitation_accept(*, raw_token: str, password: str) -> User:
     invitation = invitation_lookup(raw_token)
     user = invitation.user
     clean_password(user, password)
-    used = Invitation.objects.filter(pk=invitation.pk, used_at__isnull=True).update(
-        used_at=clock.now()
-    )
+    used = Invitation.objects.filter(
+        pk=invitation.pk, used_at__isnull=True, revoked_at__isnull=True
+    ).update(used_at=clock.now())
     if used != 1:
         raise RuleViolation(
             _("This invitation link has already been used."), code="invitation_used"
@@ -120,3 +133,94 @@ def invitation_accept(*, raw_token: str, password: str) -> User:
         data={"email": user.email},
     )
     return user
+
+
+# --- Pending invitations: sending again, revoking -------------------------------------------------
+
+
+def _require_inviter(actor: User, invitation: Invitation) -> None:
+    require(
+        actor,
+        invitation.organisation,
+        permissions.can_manage_invitation(actor, invitation),
+        _("Only owners and managers can manage client contacts' invitations.")
+        if invitation.client_id is not None
+        else _("Only an owner can manage members' invitations."),
+    )
+
+
+def _accepted() -> RuleViolation:
+    return RuleViolation(
+        _("This invitation was already accepted: the person can log in."), code="invitation_used"
+    )
+
+
+def _still_invited(invitation: Invitation) -> bool:
+    """The person is still a contact of the client (or a member) the invitation was for."""
+    if invitation.client_id is not None:
+        return Contact.objects.filter(client_id=invitation.client_id, user=invitation.user).exists()
+    return Membership.objects.filter(
+        organisation=invitation.organisation, user=invitation.user
+    ).exists()
+
+
+@transaction.atomic
+def invitation_resend(*, invitation: Invitation, actor: User) -> Invitation:
+    """Email a new link now; the previous link stops working at once (a revoked one too)."""
+    _require_inviter(actor, invitation)
+    if not _still_invited(invitation):
+        raise RuleViolation(
+            _("%(email)s is no longer invited here: invite them again.")
+            % {"email": invitation.user.email},
+            code="state_conflict",
+        )
+    before = invitation.state
+    moved = Invitation.objects.filter(pk=invitation.pk, used_at__isnull=True).update(
+        token_hash=_placeholder(), revoked_at=None, expires_at=_expiry()
+    )
+    if moved != 1:
+        raise _accepted()
+    invitation.refresh_from_db()
+    _queue_invitation_email(invitation)
+    audit_record(
+        organisation=invitation.organisation,
+        actor=actor,
+        action=AuditAction.INVITATION_RESENT,
+        target=invitation,
+        data={
+            "email": invitation.user.email,
+            "before": {"state": before},
+            "after": {"state": invitation.state},
+        },
+    )
+    return invitation
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation: Invitation, actor: User) -> Invitation:
+    """Make the invitation's link stop working; the person stays listed until removed."""
+    _require_inviter(actor, invitation)
+    revoked = Invitation.objects.filter(
+        pk=invitation.pk, used_at__isnull=True, revoked_at__isnull=True
+    ).update(revoked_at=clock.now(), token_hash=_placeholder())
+    if revoked != 1:
+        invitation.refresh_from_db()
+        if invitation.used_at is not None:
+            raise _accepted()
+        raise RuleViolation(_("This invitation is already revoked."), code="state_conflict")
+    invitation.refresh_from_db()
+    audit_record(
+        organisation=invitation.organisation,
+        actor=actor,
+        action=AuditAction.INVITATION_REVOKED,
+        target=invitation,
+        data={"email": invitation.user.email, "after": {"state": "revoked"}},
+    )
+    return invitation
+
+
+def invitations_retire_for_contact(*, client: Client, user: User) -> int:
+    """A removed contact's unused invitations to the client stop working (the caller audits)."""
+    return Invitation.objects.filter(
+        client=client, user=user, used_at__isnull=True, revoked_at__isnull=True
+    ).update(revoked_at=clock.now(), token_hash=_placeholder())

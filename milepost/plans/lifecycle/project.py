@@ -56,6 +56,8 @@ class ProjectAction(StrEnum):
     EDIT_PLAN = "edit_plan"
     UPDATE = "update"
     GRANT_ACCESS = "grant_access"
+    CHANGE_ACCESS = "change_access"
+    REMOVE_ACCESS = "remove_access"
     SAVE_TEMPLATE = "save_template"
     HOLD = "hold"
     RESUME = "resume"
@@ -89,6 +91,8 @@ STAYS: dict[ProjectAction, frozenset[ProjectStatus]] = {
     A.EDIT_PLAN: frozenset({S.DRAFT}),  # milestones, deliverables and plan-shaping settings
     A.UPDATE: frozenset(S),  # name, summary, auto-approval, payment terms …
     A.GRANT_ACCESS: frozenset(S),
+    A.CHANGE_ACCESS: frozenset(S),
+    A.REMOVE_ACCESS: frozenset(S),
     A.SAVE_TEMPLATE: frozenset(S),
     # The row is gone after it, so there is no state to move to; only one never proposed
     # (``delete_refusal``).
@@ -109,6 +113,8 @@ ACTORS: dict[ProjectAction, Side] = {
     A.EDIT_PLAN: Side.MANAGER,
     A.UPDATE: Side.MANAGER,
     A.GRANT_ACCESS: Side.MANAGER,
+    A.CHANGE_ACCESS: Side.MANAGER,
+    A.REMOVE_ACCESS: Side.MANAGER,
     A.SAVE_TEMPLATE: Side.MANAGER,
     A.HOLD: Side.MANAGER,
     A.RESUME: Side.MANAGER,
@@ -116,7 +122,26 @@ ACTORS: dict[ProjectAction, Side] = {
     A.DELETE: Side.MANAGER,
 }
 
+#: The states in which the client must keep at least one approver: someone has to answer the
+#: proposal, review the milestones and pay (an approver is demoted or removed only after another
+#: one is named).
+NEEDS_APPROVER: frozenset[ProjectStatus] = frozenset({S.PROPOSED, S.ACTIVE, S.ON_HOLD})
+
 del S, A
+
+
+def approver_refusal(state: str, approvers_left: int) -> Refusal | None:
+    """Why a change of access that leaves ``approvers_left`` approvers is refused (or None)."""
+    if approvers_left > 0 or ProjectStatus(state) not in NEEDS_APPROVER:
+        return None
+    return Refusal(
+        "last_approver",
+        _(
+            "A %(status)s project needs at least one approver on the client's side. Make "
+            "someone else approver first."
+        )
+        % {"status": ProjectStatus(state).label.lower()},
+    )
 
 
 def refusal(state: str, action: str) -> Refusal | None:

@@ -4,8 +4,10 @@
 from .common import visible_to
 from .milestones import milestone_get, plans_as_seen, plans_of
 from .projects import (
+    access_get,
     as_seen_by,
     plan_versions,
+    project_access_get,
     project_access_list,
     project_counts_by_status,
     project_events,
@@ -17,11 +19,13 @@ from .projects import (
 from .templates import template_get, templates_for
 
 __all__ = [
+    "access_get",
     "as_seen_by",
     "milestone_get",
     "plan_versions",
     "plans_as_seen",
     "plans_of",
+    "project_access_get",
     "project_access_list",
     "project_counts_by_status",
     "project_events",

@@ -19,6 +19,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from milepost.accounts.permissions import roles_of
+from milepost.accounts.selectors import with_invitations
 from milepost.audit.actions import AuditAction
 from milepost.audit.models import AuditEvent
 from milepost.core.errors import NotFound
@@ -166,10 +167,39 @@ def plan_versions(project: Project) -> QuerySet[PlanVersion]:
     return PlanVersion.objects.filter(project=project).select_related("accepted_by")
 
 
-def project_access_list(project: Project) -> QuerySet[ProjectAccess]:
-    return (
+def project_access_list(project: Project) -> list[ProjectAccess]:
+    """Who has access, each with ``invitation`` (their pending, expired or revoked invitation
+    to the project's client, or None once accepted): two queries however many there are."""
+    rows = list(
         ProjectAccess.objects.filter(project=project)
         .select_related("user")
-        .only("role", "user__email", "user__name")
+        .only("role", "project", "user__email", "user__name")
         .order_by("role", "user__email")
     )
+    return with_invitations(rows, client_id=project.client_id)
+
+
+def access_get(user: Any, access_id: Any) -> ProjectAccess:
+    """One access row of a project the user sees (who may act on it: the services), or
+    NotFound: the API's ``project-access/{id}``."""
+    access = (
+        ProjectAccess.objects.filter(pk=parse_pk(access_id))
+        .select_related("user", "project", "project__organisation", "project__client")
+        .first()
+    )
+    if access is None or not can_view_project(user, access.project):
+        raise NotFound("Access not found.")
+    return access
+
+
+def project_access_get(project: Project, access_id: Any) -> ProjectAccess:
+    """One access row of the project (who may act on it: the services), or NotFound."""
+    access = (
+        ProjectAccess.objects.filter(pk=parse_pk(access_id), project=project)
+        .select_related("user")
+        .first()
+    )
+    if access is None:
+        raise NotFound("Access not found.")
+    access.project = project
+    return access

@@ -1,6 +1,12 @@
 """Every write about plans. Views, the API, the admin and commands call these functions."""
 
-from .access import project_access_grant
+from .access import (
+    contact_remove,
+    project_access_change,
+    project_access_grant,
+    project_access_remove,
+    sole_approver_projects,
+)
 from .milestones import milestone_add, milestone_move, milestone_remove, milestone_update
 from .projects import PROJECT_FIELDS, project_create, project_update
 from .proposal import (
@@ -21,6 +27,7 @@ from .templates import (
 
 __all__ = [
     "PROJECT_FIELDS",
+    "contact_remove",
     "milestone_add",
     "milestone_move",
     "milestone_remove",
@@ -30,7 +37,9 @@ __all__ = [
     "plan_problems",
     "plan_propose",
     "plan_withdraw",
+    "project_access_change",
     "project_access_grant",
+    "project_access_remove",
     "project_cancel",
     "project_complete",
     "project_create",
@@ -38,6 +47,7 @@ __all__ = [
     "project_hold",
     "project_resume",
     "project_update",
+    "sole_approver_projects",
     "template_definition",
     "template_delete",
     "template_save_from_project",

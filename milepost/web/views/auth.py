@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
@@ -17,6 +16,7 @@ from milepost.accounts import services
 from milepost.accounts.middleware import SESSION_KEY
 from milepost.accounts.permissions import roles_of
 from milepost.core.errors import ApplicationError, InvalidInput
+from milepost.plans.selectors import projects_visible_to
 
 from ..forms import InvitationForm, LoginForm, PasswordResetForm, SetPasswordForm, apply_errors
 from ..throttle import LOGIN, PASSWORD_RESET, throttle
@@ -67,9 +67,26 @@ def invitation(request, token: str):
         except ApplicationError as error:
             return render(request, "web/invitation_invalid.html", {"error": error}, status=410)
         else:
-            messages.success(request, _("Your password is set. Log in to continue."))
-            return redirect(reverse("web:login") + "?" + urlencode({"email": user.email}))
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Your password is set. Welcome to Milepost."))
+            return redirect(_landing(request, invite))
     return render(request, "web/invitation.html", {"form": form, "invitation": invite})
+
+
+def _landing(request, invite) -> str:
+    """Where someone who just accepted lands: the one project they were given, or the
+    dashboard (a new member works in the organisation that invited them)."""
+    if invite.client_id is None:
+        request.session[SESSION_KEY] = invite.organisation_id
+        return reverse("web:dashboard")
+    projects = list(
+        projects_visible_to(request.user, client_id=invite.client_id).values_list("pk", flat=True)[
+            :2
+        ]
+    )
+    if len(projects) == 1:
+        return reverse("web:project_detail", args=[projects[0]])
+    return reverse("web:dashboard")
 
 
 @require_POST

@@ -20,6 +20,7 @@ from milepost.core.urls import cached_reverse
 from milepost.plans import permissions, selectors, services
 from milepost.plans.lifecycle.milestone import DONE
 from milepost.plans.lifecycle.project import SOURCES, ProjectAction, delete_refusal, refusal
+from milepost.plans.models import AccessRole
 from milepost.plans.permissions import require
 from milepost.reviews import consequences, policy
 
@@ -161,10 +162,13 @@ def status_steps(user, project) -> list[tuple[str, str, bool]]:
 def project_context(request, project, **extra) -> dict:
     user = request.user
     events = feed_page(selectors.project_events(project, user), request.GET.get("page"), 20)
+    is_agency = permissions.is_agency_side(user, project)
     context = {
         "project": project,
         "events": events,
-        "is_agency": permissions.is_agency_side(user, project),
+        "is_agency": is_agency,
+        # A client contact's own role here (None for the agency): what they may do.
+        "my_access": None if is_agency else permissions.project_roles_of(user).get(project.pk),
         "shows_proposal": permissions.sees_last_proposal(user, project),
         "can_edit": permissions.can_edit_plan(user, project),
         "can_answer": project.status in SOURCES[ProjectAction.ACCEPT]
@@ -177,6 +181,7 @@ def project_context(request, project, **extra) -> dict:
     }
     if context["can_edit"]:
         context["access_list"] = selectors.project_access_list(project)
+        context["access_roles"] = AccessRole.choices
         if project.status in SOURCES[ProjectAction.PROPOSE]:
             context["problems"] = services.plan_problems(project)
             if not context["problems"]:
