@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
@@ -92,6 +93,24 @@ def invoice_get(user: Any, invoice_id: Any) -> Invoice:
     if invoice is None:
         raise NotFound("Invoice not found.")
     return invoice
+
+
+def paid_in_full_on(invoice: Invoice) -> dt.date | None:
+    """The day the payment that settled ``invoice`` was made; None while anything is due.
+
+    Reads the prefetched payments when the invoice was loaded with them (``invoice_get``).
+    """
+    if invoice.kind != InvoiceKind.INVOICE or invoice.status != InvoiceStatus.PAID:
+        return None
+    return max((payment.date for payment in invoice.payments.all()), default=None)
+
+
+def invoice_credited_by(invoice: Invoice) -> Invoice | None:
+    """The credit note that voided ``invoice``, if one did."""
+    try:
+        return invoice.credit_note
+    except Invoice.DoesNotExist:
+        return None
 
 
 def invoices_visible_to_project(project) -> QuerySet[Invoice]:

@@ -129,6 +129,8 @@ def _page(request, invoice, status=200, **forms):
         and invoice.outstanding > 0,
         "payment_form": PaymentForm(initial={"date": clock.today(), "amount": invoice.outstanding}),
         "paid_now": request.GET.get("paid") == "1",
+        "paid_on": selectors.paid_in_full_on(invoice),
+        "voided_by": selectors.invoice_credited_by(invoice),
     }
     context.update(forms)
     return render(request, "web/invoice.html", context, status=status)
