@@ -15,7 +15,7 @@ from milepost.core.errors import NotFound
 from milepost.core.money import normalise
 from milepost.plans.selectors import visible_to
 
-from .einvoice import Problem, party_problems, tax_category
+from .einvoice import Problem, party_problems, payment_problems, tax_category
 from .models import Invoice, InvoiceKind, InvoiceStatus, StripeEvent
 from .services import buyer_snapshot, seller_snapshot
 
@@ -203,3 +203,13 @@ def client_einvoice_problems(client: Any) -> list[Problem]:
     # The buyer's rules only tell reverse charge (AE) apart, so the rate is not read here.
     category = tax_category(client.reverse_charge, Decimal(1))
     return party_problems(None, buyer_snapshot(client), category)
+
+
+def organisation_bank_problems(organisation: Any, currency: str | None = None) -> list[Problem]:
+    """What the next invoices' seller snapshot lacks to say where to pay (no query).
+
+    ``currency`` is the invoices' (a project's); the organisation's default when not given.
+    """
+    return payment_problems(
+        seller_snapshot(organisation), currency or organisation.default_currency
+    )
