@@ -32,6 +32,7 @@ EMAILS = {
 class Demo:
     """Ids of the demo's objects, one per state the API can show."""
 
+    organisation: int  # the agency (Northwind): owner, manager and member belong to it
     client: int
     active: int  # accepted plan: m1 approved (invoice issued), m2 in review, m3 to m5 planned
     proposed: int
@@ -89,6 +90,7 @@ def build_demo() -> Demo:
     draft = Project.objects.get(name="Acme loyalty programme")
     owner = Demo.user("owner")
     return Demo(
+        organisation=active.organisation_id,
         client=Client.objects.get(name="Acme Shop").pk,
         active=active.pk,
         proposed=Project.objects.get(name="Acme mobile app").pk,

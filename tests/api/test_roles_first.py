@@ -19,6 +19,7 @@ BAD = {"name": "", "email": 7, "status": "?", "amount": [], "title": "", "budget
 #: Agency-only writes: (operation, the demo object whose id goes in the path, an invalid body).
 #: Contacts of the client see every one of these objects but the client record.
 AGENCY_ONLY = [
+    ("PATCH /api/v1/organisations/{id}/", "organisation", BAD),
     ("POST /api/v1/clients/", None, BAD),
     ("PATCH /api/v1/clients/{id}/", "client", BAD),
     ("POST /api/v1/clients/{id}/contacts/", "client", BAD),
@@ -72,9 +73,10 @@ def _call(demo, who: str, operation: str, target: str | None, body):
 def test_a_client_contact_sending_anything_to_an_agency_action_gets_403(
     demo, who, operation, target, body
 ):
-    """Clients are the agency's records, which contacts do not see at all: 404 there."""
+    """The agency and its clients are its records, which contacts do not see at all: 404 there."""
     before = AuditEvent.objects.count()
-    expected = (404, "not_found") if target == "client" else (403, "permission_denied")
+    hidden = target in ("organisation", "client")
+    expected = (404, "not_found") if hidden else (403, "permission_denied")
     assert_error(_call(demo, who, operation, target, body), *expected)
     assert AuditEvent.objects.count() == before
 

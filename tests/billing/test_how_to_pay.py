@@ -9,6 +9,7 @@ import pytest
 from django.utils.formats import date_format
 from django.utils.translation import override
 
+from milepost.billing.einvoice import cii_xml
 from milepost.billing.pdf import invoice_html, invoice_pdf
 
 from .conftest import reload
@@ -98,16 +99,19 @@ def test_without_an_iban_the_invoice_asks_to_quote_the_number_and_for_what_remai
     assert "Please pay the remaining €2,000.00 by" in text and "IBAN" not in text
 
 
-def test_an_issued_invoice_keeps_the_bank_details_it_was_issued_with(setup):
+def test_an_issued_invoice_keeps_the_bank_details_it_was_issued_with(setup, api_as):
     invoice = setup.invoiced()
-    setup.organisation.iban = "GB82WEST12345698765432"
-    setup.organisation.bic = "NWBKGB2L"
-    setup.organisation.bank_account_holder = "Someone Else Ltd"
-    setup.organisation.save()
+    response = api_as(setup.world.owner).patch(
+        f"/api/v1/organisations/{setup.organisation.pk}/",
+        {"iban": "GB82 WEST 1234 5698 7654 32", "bic": "NWBKGB2L", "bank_account_holder": "Else"},
+        format="json",
+    )
+    assert response.status_code == 200
 
     invoice = reload(invoice)
     text = text_of(invoice_pdf(invoice))
 
     assert invoice.seller["iban"] == "DE89370400440532013000"
     assert "IBAN DE89 3704 0044 0532 0130 00" in text and "COBADEFFXXX" in text
-    assert "GB82" not in text and "NWBKGB2L" not in text and "Someone Else" not in text
+    assert "GB82" not in text and "NWBKGB2L" not in text and "Else" not in text
+    assert "GB82" not in cii_xml(invoice).decode()  # nor the e-invoice inside it
