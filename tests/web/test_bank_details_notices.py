@@ -136,13 +136,35 @@ def test_the_start_button_of_a_prepaid_milestone_says_its_invoice_will_not_say_w
     page = _get(client, fresh(unbanked.world.user(role)), f"/milestones/{milestone.pk}/")
 
     start = page[page.index('id="start"') : page.index("</section>", page.index('id="start"'))]
-    assert "The invoice this issues will not say where to pay" in start
+    assert "This milestone's invoice will not say where to pay" in start
     assert "an IBAN" in start
 
 
 def test_the_start_button_says_nothing_when_the_milestone_is_billed_on_approval(unbanked, client):
     milestone = unbanked.m(unbanked.project(), 1)
     page = _get(client, fresh(unbanked.world.member), f"/milestones/{milestone.pk}/")
+    assert "will not say where to pay" not in page
+
+
+def test_delivering_a_milestone_billed_on_approval_says_its_invoice_will_not_say_where_to_pay(
+    unbanked, client
+):
+    milestone = unbanked.start(unbanked.project(), 1)
+    page = _get(client, fresh(unbanked.world.member), f"/milestones/{milestone.pk}/")
+    deliver = page[
+        page.index('id="deliver"') : page.index("</section>", page.index('id="deliver"'))
+    ]
+    assert "invoice will not say where to pay" in deliver
+
+    unbanked.organisation.iban = IBAN
+    unbanked.organisation.save()
+    page = _get(client, fresh(unbanked.world.member), f"/milestones/{milestone.pk}/")
+    assert "will not say where to pay" not in page
+
+
+def test_client_contacts_never_see_the_agencys_bank_notice(unbanked, client):
+    milestone = unbanked.to_review(unbanked.project(), 1)
+    page = _get(client, fresh(unbanked.world.contact), f"/milestones/{milestone.pk}/")
     assert "will not say where to pay" not in page
 
 
