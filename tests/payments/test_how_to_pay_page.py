@@ -83,6 +83,7 @@ def test_without_bank_details_the_agency_is_told_and_the_client_asked_to_quote_t
     agency, client = section(money, invoice, "owner"), section(money, invoice)
 
     assert 'id="invoice-no-bank-details"' in agency and "Settings" in agency
+    assert "void it with a credit note and issue it again" in agency  # unpaid: it can be redone
     assert 'id="invoice-no-bank-details"' not in client
     assert f"Quote {invoice.number} with your payment." in client and "IBAN" not in client
 
