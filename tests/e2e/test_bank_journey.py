@@ -101,6 +101,9 @@ def test_bank_details_entered_in_settings_reach_the_clients_invoice_and_its_paid
     )
     expect(how_to_pay.get_by_role("row", name="Reference")).to_contain_text(invoice.number)
     screenshot(client, "bank-invoice-to-pay")
+    client.set_viewport_size({"width": 390, "height": 844})  # a phone: the details still fit
+    assert how_to_pay.evaluate("s => s.scrollWidth <= s.clientWidth")
+    client.set_viewport_size({"width": 1280, "height": 900})
 
     # Paid by transfer: the page and the PDF say so, and ask for nothing.
     billing.payment_record(
