@@ -103,3 +103,18 @@ def test_pay_by_card_names_the_amount_for_the_approver_when_card_payments_are_on
     assert ("Pay €2,000.00 by card</button>" in text) is offered
     if offered:  # beside the transfer details, after them: one Payment section
         assert text.index("DE89 3704") < text.index(f"/invoices/{invoice.pk}/checkout/")
+
+
+def test_the_api_says_when_an_invoice_was_paid_in_full(money, api_as):
+    invoice = money.approved(money.project(), 1)
+    api = api_as(fresh(money.world.contact))
+    assert api.get(f"/api/v1/invoices/{invoice.pk}/").json()["paid_in_full_on"] is None
+
+    yesterday = clock.today() - dt.timedelta(days=1)
+    money.pay(invoice, amount="380.00", date=yesterday - dt.timedelta(days=1))
+    assert api.get(f"/api/v1/invoices/{invoice.pk}/").json()["paid_in_full_on"] is None
+    money.pay(invoice, date=yesterday)
+
+    body = api.get(f"/api/v1/invoices/{invoice.pk}/").json()
+    assert body["paid_in_full_on"] == yesterday.isoformat()
+    assert body["seller"]["iban"] == "DE89370400440532013000"  # the details it was issued with
