@@ -86,6 +86,10 @@ def matrix_world(world):
     return world
 
 
+def organisation_id(w):
+    return [w.organisation.pk]
+
+
 def client_id(w):
     return [w.client.pk]
 
@@ -840,6 +844,21 @@ API_ROWS = [
         api(200, member=403, **NO_CONTACTS, outsider=404),
         args=client_id,
         data=lambda w, r: {"vat_id": "IE6388047V"},
+        api=True,
+    ),
+    Row(
+        "api:organisation-detail",
+        "get",
+        api(200, **NO_CONTACTS, outsider=404),
+        args=organisation_id,
+        api=True,
+    ),
+    Row(
+        "api:organisation-detail",
+        "patch",
+        api(200, manager=403, member=403, **NO_CONTACTS, outsider=404),
+        args=organisation_id,
+        data=lambda w, r: {"iban": "DE89 3704 0044 0532 0130 00", "bic": "COBADEFFXXX"},
         api=True,
     ),
     Row("api:templates", "get", api(200), api=True),

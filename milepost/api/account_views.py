@@ -50,6 +50,33 @@ class MeView(APIView):
         return Response(s.MeSerializer(data).data)
 
 
+class OrganisationViewSet(viewsets.GenericViewSet):
+    """Your agency: its details, the bank details its invoices print, and project defaults."""
+
+    serializer_class = s.OrganisationSerializer
+    http_method_names = ["get", "patch", "head", "options"]
+
+    @extend_schema(responses={200: s.OrganisationSerializer, **ERRORS})
+    def retrieve(self, request, pk=None):
+        """An organisation you belong to (any role); 404 to everyone else."""
+        organisation = selectors.organisation_get(request.user, pk)
+        return Response(s.OrganisationSerializer(organisation).data)
+
+    @extend_schema(
+        request=s.OrganisationPatchSerializer,
+        responses={200: s.OrganisationSerializer, **ERRORS},
+    )
+    def partial_update(self, request, pk=None):
+        """Change the details (owners): a bad IBAN or BIC is 400 with the field named, and
+        nothing is saved. Invoices already issued keep the details they were issued with."""
+        organisation = selectors.organisation_get(request.user, pk)
+        roles.organisation_owners(request.user, organisation)
+        data = validated(s.OrganisationPatchSerializer, request.data)
+        services.organisation_update(organisation=organisation, actor=request.user, **data)
+        organisation = selectors.organisation_get(request.user, pk)
+        return Response(s.OrganisationSerializer(organisation).data)
+
+
 class ClientViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Clients of your organisations."""
 

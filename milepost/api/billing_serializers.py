@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from milepost.billing.models import Invoice, Payment, PaymentMethod, PaymentReversal
+from milepost.billing.selectors import paid_in_full_on
 
 from .common import MoneyField
 
@@ -82,6 +83,10 @@ class InvoiceSerializer(serializers.ModelSerializer):
 
 class InvoiceDetailSerializer(InvoiceSerializer):
     payments = PaymentSerializer(many=True, read_only=True)
+    paid_in_full_on = serializers.SerializerMethodField(
+        help_text="The day of the payment that settled it; null while anything is due, and for "
+        "credit notes and void invoices."
+    )
 
     class Meta(InvoiceSerializer.Meta):
         fields = [
@@ -91,7 +96,13 @@ class InvoiceDetailSerializer(InvoiceSerializer):
             "description",
             "payment_terms",
             "payments",
+            "paid_in_full_on",
         ]
+
+    @extend_schema_field(serializers.DateField(allow_null=True))
+    def get_paid_in_full_on(self, invoice) -> str | None:
+        day = paid_in_full_on(invoice)
+        return day.isoformat() if day else None
 
 
 class PaymentInputSerializer(serializers.Serializer):

@@ -35,6 +35,14 @@ def require(user: Any, action: str, obj: Any) -> None:
 # --- Organisation-level (accounts.permissions) ---------------------------------------------------
 
 
+def organisation_owners(user: Any, organisation: Any) -> None:
+    """Owners of the organisation (its details, defaults and bank details)."""
+    _refuse_unless(
+        permissions.can_manage_organisation(user, organisation),
+        _("Only an owner can change the organisation's settings."),
+    )
+
+
 def client_managers(user: Any, organisation_id: int) -> None:
     """Owners and managers of the client's agency."""
     _refuse_unless(

@@ -7,6 +7,7 @@ from . import access_views, account_views, billing_views, notify_views, plan_vie
 app_name = "api"
 
 router = SimpleRouter(trailing_slash=True)
+router.register("organisations", account_views.OrganisationViewSet, basename="organisation")
 router.register("clients", account_views.ClientViewSet, basename="client")
 router.register("projects", plan_views.ProjectViewSet, basename="project")
 router.register("milestones", plan_views.MilestoneViewSet, basename="milestone")

@@ -12,6 +12,7 @@ from milepost.core.pdf import language_tag, write_pdf
 
 from .einvoice import cii_xml, delivery_date, due_amount, vat_category
 from .models import Invoice, InvoiceKind
+from .selectors import invoice_credited_by, paid_in_full_on
 
 
 def invoice_html(invoice: Invoice) -> str:
@@ -37,6 +38,8 @@ def invoice_html(invoice: Invoice) -> str:
         "iban": group_iban(seller.get("iban", "")),
         "bic": compact_bic(seller.get("bic")),
         "delivery_date": delivery_date(invoice),
+        "paid_on": paid_in_full_on(invoice),
+        "voided_by": None if credit_note else invoice_credited_by(invoice),
     }
     with override(language_tag(invoice.language)):
         return render_to_string("billing/invoice.html", context)

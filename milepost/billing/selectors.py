@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
@@ -14,7 +15,7 @@ from milepost.core.errors import NotFound
 from milepost.core.money import normalise
 from milepost.plans.selectors import visible_to
 
-from .einvoice import Problem, party_problems, tax_category
+from .einvoice import Problem, party_problems, payment_problems, tax_category
 from .models import Invoice, InvoiceKind, InvoiceStatus, Payment, StripeEvent
 from .services import buyer_snapshot, seller_snapshot
 
@@ -133,6 +134,24 @@ def invoices_of_milestone(user: Any, milestone: Any) -> list[Invoice]:
     )
 
 
+def paid_in_full_on(invoice: Invoice) -> dt.date | None:
+    """The day the payment that settled ``invoice`` was made; None while anything is due.
+
+    Reads the prefetched payments when the invoice was loaded with them (``invoice_get``).
+    """
+    if invoice.kind != InvoiceKind.INVOICE or invoice.status != InvoiceStatus.PAID:
+        return None
+    return max((payment.date for payment in invoice.payments.all()), default=None)
+
+
+def invoice_credited_by(invoice: Invoice) -> Invoice | None:
+    """The credit note that voided ``invoice``, if one did."""
+    try:
+        return invoice.credit_note
+    except Invoice.DoesNotExist:
+        return None
+
+
 def invoices_visible_to_project(project) -> QuerySet[Invoice]:
     """A project's invoices and credit notes, for its page (visibility checked by the caller)."""
     return (
@@ -223,3 +242,13 @@ def client_einvoice_problems(client: Any) -> list[Problem]:
     # The buyer's rules only tell reverse charge (AE) apart, so the rate is not read here.
     category = tax_category(client.reverse_charge, Decimal(1))
     return party_problems(None, buyer_snapshot(client), category)
+
+
+def organisation_bank_problems(organisation: Any, currency: str | None = None) -> list[Problem]:
+    """What the next invoices' seller snapshot lacks to say where to pay (no query).
+
+    ``currency`` is the invoices' (a project's); the organisation's default when not given.
+    """
+    return payment_problems(
+        seller_snapshot(organisation), currency or organisation.default_currency
+    )

@@ -32,6 +32,7 @@ EMAILS = {
 class Demo:
     """Ids of the demo's objects, one per state the API can show."""
 
+    organisation: int  # the agency (Northwind): owner, manager and member belong to it
     client: int
     active: int  # accepted plan: m1 approved (invoice issued), m2 in review, m3 to m5 planned
     proposed: int
@@ -102,6 +103,7 @@ def build_demo() -> Demo:
     acme = Client.objects.select_related("organisation").get(name="Acme Shop")
     invited = contact_invite(client=acme, email="invited@acme.example", actor=owner)
     return Demo(
+        organisation=active.organisation_id,
         client=acme.pk,
         active=active.pk,
         proposed=Project.objects.get(name="Acme mobile app").pk,

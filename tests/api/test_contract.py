@@ -156,6 +156,20 @@ CASES: dict[str, Callable[[Demo], list[Call]]] = {
         Call("owner", 200, body={"review": False}),
     ],
     "POST /api/v1/me/calendar-token/": lambda d: [Call("viewer", 200)],
+    "GET /api/v1/organisations/{id}/": lambda d: [
+        Call("owner", 200, id=d.organisation),
+        Call("member", 200, id=d.organisation),
+        Call("approver", 404, id=d.organisation),
+        Call("outsider", 404, id=d.organisation),
+    ],
+    "PATCH /api/v1/organisations/{id}/": lambda d: [
+        Call("owner", 400, id=d.organisation, body={"iban": "DE89370400440532013001"}),
+        Call("owner", 400, id=d.organisation, body={"legal_address": "Torstraße 19"}),
+        Call("owner", 400, id=d.organisation, body={"payment_terms_days": "soon"}),
+        Call("manager", 403, id=d.organisation, body={"bic": "COBADEFFXXX"}),
+        Call("approver", 404, id=d.organisation, body={"bic": "COBADEFFXXX"}),
+        Call("owner", 200, id=d.organisation, body={"iban": "DE89 3704 0044 0532 0130 00"}),
+    ],
     "GET /api/v1/clients/": lambda d: [
         Call("owner", 200),
         Call("approver", 200),

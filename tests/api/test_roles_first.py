@@ -21,6 +21,7 @@ BAD = {"name": "", "email": 7, "status": "?", "amount": [], "title": "", "budget
 #: (``AGENCY_RECORDS``): the client, its contacts and their invitations.
 AGENCY_RECORDS = {"client", "viewer_contact", "invitation"}
 AGENCY_ONLY = [
+    ("PATCH /api/v1/organisations/{id}/", "organisation", BAD),
     ("POST /api/v1/clients/", None, BAD),
     ("PATCH /api/v1/clients/{id}/", "client", BAD),
     ("POST /api/v1/clients/{id}/contacts/", "client", BAD),
@@ -106,10 +107,11 @@ def _call(demo, who: str, operation: str, target: str | None, body, path: str | 
 def test_a_client_contact_sending_anything_to_an_agency_action_gets_403(
     demo, who, operation, target, body
 ):
-    """Clients are the agency's records, which contacts do not see at all: 404 there."""
+    """The agency and its clients are its records, which contacts do not see at all: 404 there."""
     path = _path(demo, operation, target)
     before = AuditEvent.objects.count()
-    expected = (404, "not_found") if target in AGENCY_RECORDS else (403, "permission_denied")
+    hidden = target in AGENCY_RECORDS or target == "organisation"
+    expected = (404, "not_found") if hidden else (403, "permission_denied")
     assert_error(_call(demo, who, operation, target, body, path), *expected)
     assert AuditEvent.objects.count() == before
 

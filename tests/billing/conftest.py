@@ -105,6 +105,18 @@ class Billing:
     def invoiced(self, position: int = 1, **project_fields) -> Invoice:
         return self.approve(self.project(**project_fields), position)
 
+    def pay(self, invoice: Invoice, amount: str | None = None, date=None) -> Invoice:
+        """Record a bank transfer (the whole outstanding amount unless ``amount`` says)."""
+        billing.payment_record(
+            invoice=invoice,
+            amount=amount or str(invoice.outstanding),
+            date=date or invoice.issue_date,
+            method="bank_transfer",
+            reference=invoice.number,
+            actor=fresh(self.world.owner),
+        )
+        return reload(invoice)
+
     def void(self, invoice: Invoice, reason: str = "Scope moved to milestone 2.") -> Invoice:
         note = billing.invoice_void(invoice=invoice, actor=fresh(self.world.owner), reason=reason)
         return reload(note)

@@ -9,7 +9,7 @@ import re
 from types import SimpleNamespace
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from milepost.accounts import services as accounts
 from milepost.accounts.models import Organisation, User
@@ -122,6 +122,28 @@ def test_create_organisation_takes_legal_name_address_and_vat_id(monkeypatch):
     assert selectors.organisation_einvoice_problems(organisation) == []
     assert "not be valid" not in output
     assert "has what a valid EN 16931 e-invoice needs" in output
+
+
+@pytest.mark.django_db
+def test_create_organisation_without_an_iban_says_invoices_cannot_say_where_to_pay(monkeypatch):
+    _organisation, output = _create(monkeypatch)
+    assert "will not say where to pay until it has an IBAN" in output and "--iban" in output
+
+
+@pytest.mark.django_db
+def test_create_organisation_takes_bank_details_typed_in_groups(monkeypatch):
+    organisation, output = _create(
+        monkeypatch, "--iban", "DE89 3704 0044 0532 0130 00", "--bic", "COBA DE FF XXX"
+    )
+    assert (organisation.iban, organisation.bic) == ("DE89370400440532013000", "COBADEFFXXX")
+    assert "where to pay" not in output
+
+
+@pytest.mark.django_db
+def test_create_organisation_refuses_a_bad_iban_naming_its_option(monkeypatch):
+    with pytest.raises(CommandError, match=r"--iban: This IBAN is not valid \(check digits\)"):
+        _create(monkeypatch, "--iban", "DE89370400440532013001")
+    assert not Organisation.objects.filter(name="Test Studio").exists()
 
 
 def _first_invoice(organisation: Organisation, name: str, **client_fields):

@@ -24,7 +24,7 @@ def test_the_invoice_page_prints_the_iban_grouped(money):
     web.force_login(fresh(money.world.owner))
     page = web.get(f"/invoices/{invoice.pk}/").content.decode()
 
-    assert "IBAN DE89 3704 0044 0532 0130 00" in page
+    assert '<td class="iban">DE89 3704 0044 0532 0130 00</td>' in page
     assert "DE89370400440532013000" not in page
 
 

@@ -43,7 +43,7 @@ organisation and a client before any invoice exists, so people are warned before
 """
 
 from .cii import GUIDELINE, EInvoiceError, build, cii_xml, validate
-from .readiness import Problem, invoice_problems, party_problems, problems
+from .readiness import Problem, invoice_problems, party_problems, payment_problems, problems
 from .terms import delivery_date, due_amount, tax_category, vat_category
 
 __all__ = [
@@ -56,6 +56,7 @@ __all__ = [
     "due_amount",
     "invoice_problems",
     "party_problems",
+    "payment_problems",
     "problems",
     "tax_category",
     "validate",

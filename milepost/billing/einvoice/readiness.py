@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from milepost.core.identifiers import compact_vat_id
+from milepost.core.identifiers import compact_bic, compact_iban, compact_vat_id
 
 from ..models import Invoice
 from .terms import party_country, postal_address, vat_category
@@ -40,6 +40,8 @@ _MISSING = {
     "address": gettext_lazy("a postal address"),
     "vat_id": gettext_lazy("a VAT id"),
     "country": gettext_lazy("a country"),
+    "iban": gettext_lazy("an IBAN"),
+    "bic": gettext_lazy("a BIC"),
 }
 
 
@@ -86,6 +88,36 @@ def party_problems(seller: dict | None, buyer: dict | None, category: str) -> li
                     _("Reverse charge needs the buyer's VAT id, which is missing."),
                 )
             )
+    return found
+
+
+def payment_problems(seller: dict, currency: str) -> list[Problem]:
+    """What keeps invoices in ``currency`` from telling the buyer where to transfer the money.
+
+    Not an EN 16931 breach (without an IBAN the payment means is "not defined", code 1), but the
+    client cannot pay by transfer: BG-17 needs the seller's IBAN (BT-84). Inside SEPA, euros need
+    no BIC (BT-86); any other currency travels as an international transfer, which does.
+    """
+    found: list[Problem] = []
+    if not compact_iban(seller.get("iban", "")):
+        found.append(
+            Problem(
+                "BG-17, BT-84",
+                "seller",
+                "iban",
+                _("The seller's IBAN is missing: invoices cannot say where to transfer the money."),
+            )
+        )
+    if currency != "EUR" and not compact_bic(seller.get("bic", "")):
+        found.append(
+            Problem(
+                "BT-86",
+                "seller",
+                "bic",
+                _("The seller's BIC is missing: transfers in %(currency)s need it.")
+                % {"currency": currency},
+            )
+        )
     return found
 
 

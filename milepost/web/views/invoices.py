@@ -121,6 +121,21 @@ def _csv(invoices):
     return response
 
 
+def warn_without_bank_details(request, organisation, currency: str) -> None:
+    """After the agency's action issued an invoice: say when it cannot tell where to pay."""
+    problems = selectors.organisation_bank_problems(organisation, currency)
+    if problems:
+        missing = [str(problem.missing) for problem in problems]
+        messages.warning(
+            request,
+            _(
+                "The invoice was issued without bank details (the organisation needs %(missing)s):"
+                " it does not say where to transfer the money."
+            )
+            % {"missing": _(" and ").join(missing)},
+        )
+
+
 def _page(request, invoice, status=200, **forms):
     can_manage = permissions.can_manage_billing(request.user, invoice.project)
     can_reverse = permissions.can_reverse_payments(request.user, invoice.project)
@@ -151,6 +166,8 @@ def _page(request, invoice, status=200, **forms):
         and invoice.outstanding > 0,
         "payment_form": PaymentForm(initial={"date": clock.today(), "amount": invoice.outstanding}),
         "paid_now": request.GET.get("paid") == "1",
+        "paid_on": selectors.paid_in_full_on(invoice),
+        "voided_by": selectors.invoice_credited_by(invoice),
     }
     context.update(forms)
     return render(request, "web/invoice.html", context, status=status)
@@ -289,6 +306,8 @@ def invoice_void(request, pk: int):
             _("Invoice %(number)s is void; credit note %(note)s issued.")
             % {"number": invoice.number, "note": note.number},
         )
+        if form.cleaned_data["reissue"]:
+            warn_without_bank_details(request, invoice.organisation, invoice.currency)
         return redirect("web:invoice_detail", note.pk)
     return render(request, "web/invoice_void.html", {"invoice": invoice, "form": form})
 

@@ -34,6 +34,7 @@ from ..review_forms import (
     SupportForm,
     VerdictForm,
 )
+from .invoices import warn_without_bank_details
 
 FORMS = {
     "deliver_form": DeliverForm,
@@ -162,6 +163,8 @@ def milestone_start(request, pk: int):
                 request,
                 _("Its prepayment invoice is issued: work begins when it is paid."),
             )
+            project = milestone.project
+            warn_without_bank_details(request, project.organisation, project.currency)
         else:
             messages.success(request, _("Work on this milestone has started."))
     return redirect("web:milestone_detail", pk)

@@ -11,7 +11,7 @@ from django.db import transaction
 from milepost.accounts import services
 from milepost.accounts.models import User, normalize_email
 from milepost.accounts.services.common import clean_email, clean_password
-from milepost.billing.selectors import organisation_einvoice_problems
+from milepost.billing.selectors import organisation_bank_problems, organisation_einvoice_problems
 from milepost.core.errors import ApplicationError
 
 #: The option that sets each field, to name it in a refusal.
@@ -24,6 +24,9 @@ OPTIONS = {
     "postcode": "--postcode",
     "city": "--city",
     "vat_id": "--vat-id",
+    "bank_account_holder": "--account-holder",
+    "iban": "--iban",
+    "bic": "--bic",
 }
 
 
@@ -44,6 +47,15 @@ class Command(BaseCommand):
         parser.add_argument("--postcode", default="", help="Postcode, e.g. 10119.")
         parser.add_argument("--city", default="", help="City, e.g. Berlin.")
         parser.add_argument("--vat-id", default="", help="VAT id, e.g. DE123456788.")
+        parser.add_argument(
+            "--account-holder", default="", help="The bank account's holder (default: the name)."
+        )
+        parser.add_argument(
+            "--iban",
+            default="",
+            help="Where clients transfer to, e.g. 'DE89 3704 0044 0532 0130 00'.",
+        )
+        parser.add_argument("--bic", default="", help="The bank's BIC, e.g. COBADEFFXXX.")
 
     def handle(self, *args, name, owner_email, country, currency, **options):
         email = normalize_email(owner_email)
@@ -74,6 +86,9 @@ class Command(BaseCommand):
                     postcode=options["postcode"],
                     city=options["city"],
                     vat_id=options["vat_id"],
+                    bank_account_holder=options["account_holder"],
+                    iban=options["iban"],
+                    bic=options["bic"],
                 )
         except ApplicationError as error:
             raise CommandError(_explained(error)) from None
@@ -94,6 +109,14 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write("It has what a valid EN 16931 e-invoice needs.")
+        unpaid = [problem.missing for problem in organisation_bank_problems(org)]
+        if unpaid:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"Its invoices will not say where to pay until it has {_and(unpaid)}: add "
+                    "them with --iban and --bic when creating it, or in Settings → Organisation."
+                )
+            )
 
 
 def _explained(error: ApplicationError) -> str:
