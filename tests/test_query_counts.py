@@ -140,8 +140,8 @@ def _grow(world, units: int, offset: int = 0) -> None:
 
 # kind, path, who, exact queries (SQLite and PostgreSQL alike)
 LISTS = [
-    ("web", "/", "owner", 11),
-    ("web", "/", "contact", 8),
+    ("web", "/", "owner", 18),  # money (2), next payments, proposed, startable, attention (2)
+    ("web", "/", "contact", 9),  # what they owe
     ("web", "/clients/", "owner", 6),
     ("web", "/members/", "owner", 5),
     ("web", "/settings/", "owner", 9),

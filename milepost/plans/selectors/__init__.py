@@ -11,6 +11,7 @@ from .projects import (
     project_events,
     project_get,
     projects_visible_to,
+    proposed_plans,
     with_approved_budget,
     with_next_milestone,
 )
@@ -27,6 +28,7 @@ __all__ = [
     "project_events",
     "project_get",
     "projects_visible_to",
+    "proposed_plans",
     "template_get",
     "templates_for",
     "visible_to",

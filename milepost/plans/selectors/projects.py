@@ -24,6 +24,7 @@ from milepost.audit.models import AuditEvent
 from milepost.core.errors import NotFound
 
 from ..lifecycle.milestone import DONE
+from ..lifecycle.project import ProjectStatus
 from ..models import MONEY, Milestone, PlanVersion, Project, ProjectAccess
 from ..permissions import can_view_project, is_agency_side, sees_last_proposal
 from ..proposals import latest_proposals, show_proposal
@@ -114,6 +115,16 @@ def project_counts_by_status(organisation_id: int) -> dict[str, int]:
         .annotate(n=Count("id"))
     )
     return dict(rows)
+
+
+def proposed_plans(organisation_id: int, *, limit: int = 10) -> list[Project]:
+    """Plans the organisation proposed that wait for the client's answer, the oldest first."""
+    return list(
+        Project.objects.filter(organisation_id=organisation_id, status=ProjectStatus.PROPOSED)
+        .select_related("client")
+        .only("name", "currency", "total_budget", "proposed_at", "client__name")
+        .order_by("proposed_at", "id")[:limit]
+    )
 
 
 def project_get(user: Any, project_id: Any) -> Project:
