@@ -13,6 +13,7 @@ from milepost.accounts.permissions import roles_of
 from milepost.core import clock
 from milepost.core.errors import NotFound
 from milepost.core.money import normalise
+from milepost.core.ordering import order
 from milepost.plans.lifecycle.milestone import REVIEWING
 from milepost.plans.models import MONEY, BillingTrigger, Milestone, ProjectStatus
 from milepost.plans.permissions import project_roles_of
@@ -25,6 +26,17 @@ from .services import buyer_snapshot, seller_snapshot
 UNPAID = (InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID)
 
 
+#: How a list of invoices sorts (``core.ordering``): the newest issued first unless asked.
+INVOICE_ORDERINGS = {
+    "issued": ("issue_date", "id"),
+    "number": ("number", "id"),
+    "due": ("due_date", "id"),
+    "gross": ("currency", "gross", "id"),
+    "status": ("status", "due_date", "id"),
+    "project": ("project__name", "issue_date", "id"),
+}
+
+
 def invoices_visible_to(
     user: Any,
     *,
@@ -33,8 +45,12 @@ def invoices_visible_to(
     status: str | None = None,
     client_id: Any = None,
     overdue: bool = False,
+    search: str | None = None,
+    ordering: str | None = None,
 ) -> QuerySet[Invoice]:
-    """Invoices and credit notes the user may see, newest first. ``status="overdue"`` works."""
+    """Invoices and credit notes the user may see, newest first (or by ``ordering``, a value of
+    ``INVOICE_ORDERINGS``). ``status="overdue"`` works; ``search`` finds a piece of the number,
+    the project's name or the client's."""
     if organisation_id is not None and organisation_id in roles_of(user):
         # Members see every invoice of their organisation: no need for the wider test.
         invoices = Invoice.objects.filter(organisation_id=organisation_id)
@@ -52,10 +68,17 @@ def invoices_visible_to(
         )
     elif status:
         invoices = invoices.filter(status=status)
+    if search:
+        invoices = invoices.filter(
+            Q(number__icontains=search)
+            | Q(project__name__icontains=search)
+            | Q(project__client__name__icontains=search)
+        )
     # A credit note shows the number of the invoice it cancels.
-    return invoices.select_related("project__client", "credit_note_for").order_by(
+    invoices = invoices.select_related("project__client", "credit_note_for").order_by(
         "-issue_date", "-id"
     )
+    return order(invoices, ordering, INVOICE_ORDERINGS)
 
 
 def totals(invoices: QuerySet[Invoice]) -> list[dict[str, Any]]:

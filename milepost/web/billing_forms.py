@@ -7,6 +7,14 @@ from .plan_forms import DateInput
 
 
 class InvoiceFilterForm(forms.Form):
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        # Cut, not refused, by web.listing.search_of: a long search never drops the filters.
+        widget=forms.TextInput(
+            attrs={"type": "search", "maxlength": 100, "placeholder": _("Number, project, client")}
+        ),
+    )
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,

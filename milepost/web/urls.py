@@ -15,6 +15,7 @@ from .views import (
     pages,
     plan_editor,
     projects,
+    search,
     templates,
 )
 
@@ -51,6 +52,7 @@ urlpatterns = [
     ),
     path("invitation/<str:token>/", auth.invitation, name="invitation"),
     path("switch-organisation/", auth.switch_organisation, name="switch_organisation"),
+    path("search/", search.search, name="search"),
     path("projects/", projects.project_list, name="projects"),
     path("projects/new/", projects.project_create, name="project_new"),
     path("projects/<int:pk>/", projects.project_detail, name="project_detail"),

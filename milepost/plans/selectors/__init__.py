@@ -4,6 +4,7 @@
 from .common import visible_to
 from .milestones import milestone_get, plans_as_seen, plans_of
 from .projects import (
+    PROJECT_ORDERINGS,
     as_seen_by,
     plan_versions,
     project_access_list,
@@ -18,6 +19,7 @@ from .projects import (
 from .templates import template_get, templates_for
 
 __all__ = [
+    "PROJECT_ORDERINGS",
     "as_seen_by",
     "milestone_get",
     "plan_versions",

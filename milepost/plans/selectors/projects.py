@@ -22,6 +22,7 @@ from milepost.accounts.permissions import roles_of
 from milepost.audit.actions import AuditAction
 from milepost.audit.models import AuditEvent
 from milepost.core.errors import NotFound
+from milepost.core.ordering import order
 
 from ..lifecycle.milestone import DONE
 from ..lifecycle.project import ProjectStatus
@@ -31,6 +32,16 @@ from ..proposals import latest_proposals, show_proposal
 from .common import parse_pk, reuse_organisation, visible_to
 from .milestones import plan_prefetch
 
+#: How a list of projects sorts (``core.ordering``): newest first unless asked.
+PROJECT_ORDERINGS = {
+    "created": ("created_at", "id"),
+    "name": ("name", "id"),
+    "client": ("client__name", "name", "id"),
+    "status": ("status", "name", "id"),
+    "total": ("currency", "total_budget", "id"),
+    "start": ("start_date", "id"),
+}
+
 
 def projects_visible_to(
     user: Any,
@@ -38,8 +49,11 @@ def projects_visible_to(
     status: str | None = None,
     client_id: Any = None,
     organisation_id: int | None = None,
+    search: str | None = None,
+    ordering: str | None = None,
 ) -> QuerySet[Project]:
-    """Projects the user may see, with their client, newest first.
+    """Projects the user may see, with their client, newest first (or by ``ordering``, a value
+    of ``PROJECT_ORDERINGS``); ``search`` finds a piece of the project's or the client's name.
 
     Add what a page shows with :func:`with_next_milestone` and :func:`with_approved_budget`,
     and pass the rows through :func:`as_seen_by`. Client contacts see a project from its first
@@ -56,7 +70,10 @@ def projects_visible_to(
         projects = projects.filter(status=status)
     if client_id:
         projects = projects.filter(client_id=parse_pk(client_id))
-    return projects.select_related("client").order_by("-created_at", "-id")
+    if search:
+        projects = projects.filter(Q(name__icontains=search) | Q(client__name__icontains=search))
+    projects = projects.select_related("client").order_by("-created_at", "-id")
+    return order(projects, ordering, PROJECT_ORDERINGS)
 
 
 def as_seen_by(user: Any, projects: list[Project]) -> list[Project]:
