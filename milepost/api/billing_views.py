@@ -39,7 +39,7 @@ from .filters import (
 from .renderers import PDFRenderer
 
 ERRORS = {code: ErrorSerializer for code in (400, 401, 403, 404, 409)}
-STATUS_FILTERS = [*InvoiceStatus.values, "overdue"]
+STATUS_FILTERS = [*InvoiceStatus.values, "unpaid", "overdue"]
 
 
 class InvoiceViewSet(viewsets.GenericViewSet):

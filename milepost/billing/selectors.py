@@ -49,8 +49,9 @@ def invoices_visible_to(
     ordering: str | None = None,
 ) -> QuerySet[Invoice]:
     """Invoices and credit notes the user may see, newest first (or by ``ordering``, a value of
-    ``INVOICE_ORDERINGS``). ``status="overdue"`` works; ``search`` finds a piece of the number,
-    the project's name or the client's."""
+        ``INVOICE_ORDERINGS``). ``status="overdue"`` and ``"unpaid"`` (issued or partly paid
+    invoices) work; ``search`` finds a piece of the number,
+        the project's name or the client's."""
     if organisation_id is not None and organisation_id in roles_of(user):
         # Members see every invoice of their organisation: no need for the wider test.
         invoices = Invoice.objects.filter(organisation_id=organisation_id)
@@ -66,6 +67,8 @@ def invoices_visible_to(
         invoices = invoices.filter(
             kind=InvoiceKind.INVOICE, status__in=UNPAID, due_date__lt=clock.today()
         )
+    elif status == "unpaid":
+        invoices = invoices.filter(kind=InvoiceKind.INVOICE, status__in=UNPAID)
     elif status:
         invoices = invoices.filter(status=status)
     if search:

@@ -18,7 +18,12 @@ class InvoiceFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
-        choices=[("", _("All statuses")), *InvoiceStatus.choices, ("overdue", _("Overdue"))],
+        choices=[
+            ("", _("All statuses")),
+            *InvoiceStatus.choices,
+            ("unpaid", _("Unpaid")),
+            ("overdue", _("Overdue")),
+        ],
     )
     client = forms.TypedChoiceField(label=_("Client"), required=False, coerce=int, empty_value=None)
 

@@ -312,7 +312,7 @@ CASES: dict[str, Callable[[Demo], list[Call]]] = {
         Call("owner", 400, query={"status": "lost"}),
         Call("owner", 400, query={"project": TOO_BIG}),
         Call("owner", 400, query={"project": -1}),
-        Call("approver", 200, query={"search": "INV-", "ordering": "due"}),
+        Call("approver", 200, query={"status": "unpaid", "search": "INV-", "ordering": "due"}),
         Call("owner", 400, query={"ordering": "amount"}),
         Call("owner", 404, query={"page": 9}),
     ],

@@ -293,3 +293,25 @@ def test_the_openapi_document_declares_search_and_ordering(api_as, world):
     invoices = schema["paths"]["/api/v1/invoices/"]["get"]["parameters"]
     ordering_values = next(p for p in invoices if p["name"] == "ordering")["schema"]["enum"]
     assert "due" in ordering_values and "-due" in ordering_values
+
+
+def test_unpaid_invoices_are_a_filter_on_the_web_and_in_the_api(world, client, api_as):
+    from milepost.billing import services as billing
+
+    with clock.frozen(START):
+        paid = _invoiced(world, "Paid shop")
+        billing.payment_record(
+            invoice=paid,
+            amount=str(paid.gross),
+            date="2027-01-04",
+            method="cash",
+            actor=world.owner,
+        )
+        open_one = _invoiced(world, "Open shop")
+        client.force_login(world.contact)
+        page = client.get("/invoices/?status=unpaid&sort=due").content.decode()
+    assert _names(page, "invoices") == [open_one.number]
+    rows = api_as(world.contact).get("/api/v1/invoices/?status=unpaid").json()["results"]
+    assert [r["number"] for r in rows] == [open_one.number]
+    rows = api_as(world.contact).get("/api/v1/invoices/?status=paid").json()["results"]
+    assert [r["number"] for r in rows] == [paid.number]
