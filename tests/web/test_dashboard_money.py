@@ -285,3 +285,19 @@ def test_a_client_with_nothing_to_pay_sees_an_empty_state(world, client):
     client.force_login(world.contact)
     page = client.get("/").content.decode()
     assert "You owe nothing" in page
+
+
+def test_a_client_with_more_projects_than_the_dashboard_shows_gets_a_link_to_all(
+    world, client, monkeypatch
+):
+    from milepost.web.views import pages
+
+    for name in ("One", "Two"):
+        plans.plan_propose(project=_project(world, name), actor=world.owner)
+    client.force_login(world.contact)
+    assert "All your projects" not in client.get("/").content.decode()
+    monkeypatch.setattr(pages, "CLIENT_PROJECTS", 1)
+    page = client.get("/").content.decode()
+    assert "All your projects" in page
+    your_projects = page.split("Your projects")[1]
+    assert your_projects.count("<tr>") == 2  # the header and one project

@@ -12,6 +12,9 @@ from milepost.plans.lifecycle.project import SOURCES, ProjectAction, ProjectStat
 from milepost.plans.permissions import can_answer_plan
 from milepost.reviews import selectors as review_selectors
 
+#: Projects on a client's dashboard; the projects list has the rest.
+CLIENT_PROJECTS = 50
+
 
 @login_required
 def dashboard(request):
@@ -54,9 +57,11 @@ def _client_dashboard(request):
         list(
             plan_selectors.with_next_milestone(
                 plan_selectors.projects_visible_to(request.user), budget=True
-            ).select_related("organisation")[:50]
+            ).select_related("organisation")[: CLIENT_PROJECTS + 1]
         ),
     )
+    more = len(projects) > CLIENT_PROJECTS
+    projects = projects[:CLIENT_PROJECTS]
     waiting = [
         p
         for p in projects
@@ -72,6 +77,7 @@ def _client_dashboard(request):
             "owed": owed,
             "owed_totals": billing_selectors.owed_totals(owed),
             "projects": projects,
+            "more_projects": more,
             "contacts": list(selectors.client_contacts_of(request.user)),
         },
     )
