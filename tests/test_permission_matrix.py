@@ -452,6 +452,7 @@ WEB_ROWS = [
     ),
     # --- Projects ---------------------------------------------------------------------------------
     Row("web:dashboard", "get", web(200)),
+    Row("web:search", "get", web(200, **NO_CONTACTS)),  # agency members search; contacts don't
     Row("web:projects", "get", web(200)),
     Row("web:project_new", "get", web(200, member=403, **NO_CONTACTS)),
     Row(
@@ -806,6 +807,7 @@ GET_ONLY = {
     "web:password_reset_done",
     "web:password_reset_complete",
     "web:dashboard",
+    "web:search",
     "web:projects",
     "web:project_detail",
     "web:project_print",

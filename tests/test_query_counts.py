@@ -140,15 +140,20 @@ def _grow(world, units: int, offset: int = 0) -> None:
 
 # kind, path, who, exact queries (SQLite and PostgreSQL alike)
 LISTS = [
-    ("web", "/", "owner", 11),
-    ("web", "/", "contact", 8),
+    ("web", "/", "owner", 18),  # money (2), next payments, proposed, startable, attention (2)
+    ("web", "/", "contact", 9),  # what they owe
     ("web", "/clients/", "owner", 6),
-    ("web", "/members/", "owner", 5),
+    ("web", "/members/", "owner", 6),  # paginated: the count
+    ("web", "/members/?q=example&sort=-role", "owner", 6),
     ("web", "/settings/", "owner", 9),
     ("web", "/projects/", "owner", 7),
+    ("web", "/projects/?q=e&sort=-client", "owner", 7),
+    ("web", "/search/?q=e", "owner", 10),  # a count and a read per group
+    ("web", "/clients/?q=Client&sort=-contacts", "owner", 6),
     ("web", "/projects/", "contact", 7),
     ("web", "/templates/", "owner", 5),
     ("web", "/invoices/", "owner", 8),
+    ("web", "/invoices/?q=INV&sort=due", "owner", 8),
     ("web", "/invoices/", "contact", 8),
     ("web", "/notifications/", "contact", 6),
     ("api", "/api/v1/me/", "owner", 3),
@@ -156,8 +161,11 @@ LISTS = [
     ("api", "/api/v1/clients/", "owner", 3),
     ("api", "/api/v1/projects/", "owner", 6),
     ("api", "/api/v1/projects/", "contact", 6),
+    ("api", "/api/v1/projects/?search=e&ordering=name", "owner", 6),
+    ("api", "/api/v1/clients/?search=Client&ordering=-contacts", "owner", 3),
     ("api", "/api/v1/templates/", "owner", 2),
     ("api", "/api/v1/invoices/", "owner", 4),
+    ("api", "/api/v1/invoices/?search=INV&ordering=-gross", "owner", 4),
     ("api", "/api/v1/invoices/", "contact", 4),
     ("api", "/api/v1/notifications/", "contact", 2),
 ]

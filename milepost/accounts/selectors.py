@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from milepost.core.errors import NotFound
+from milepost.core.ordering import order
 
 from .models import ApiToken, Client, Contact, Invitation, Membership, Organisation
 from .permissions import organisations_of, roles_of
@@ -29,25 +30,59 @@ def organisation_get(user: Any, organisation_id: Any) -> Organisation:
     return Organisation.objects.get(pk=org_id)
 
 
-def memberships_of(organisation: Organisation) -> QuerySet[Membership]:
-    return (
-        Membership.objects.filter(organisation=organisation)
-        .select_related("user")
-        .order_by("user__name", "user__email")
-    )
+#: How the members list sorts (``core.ordering``): by name unless asked.
+MEMBER_ORDERINGS = {
+    "name": ("user__name", "user__email", "id"),
+    "email": ("user__email", "id"),
+    "role": ("role", "user__name", "user__email", "id"),
+    "joined": ("created_at", "id"),
+}
 
 
-def clients_visible_to(user: Any, *, organisation: Organisation | None = None) -> QuerySet[Client]:
-    """Clients of the organisations the user is a member of (contacts see none here)."""
+def memberships_of(
+    organisation: Organisation, *, search: str | None = None, ordering: str | None = None
+) -> QuerySet[Membership]:
+    """The organisation's members by name (or ``ordering``); ``search``: a piece of a name or
+    an email address."""
+    memberships = Membership.objects.filter(organisation=organisation)
+    if search:
+        memberships = memberships.filter(
+            Q(user__name__icontains=search) | Q(user__email__icontains=search)
+        )
+    memberships = memberships.select_related("user").order_by("user__name", "user__email")
+    return order(memberships, ordering, MEMBER_ORDERINGS)
+
+
+#: How a list of clients sorts (``core.ordering``): by name unless asked.
+CLIENT_ORDERINGS = {
+    "name": ("name", "id"),
+    "country": ("country", "name", "id"),
+    "contacts": ("contact_count", "name", "id"),
+    "created": ("created_at", "id"),
+}
+
+
+def clients_visible_to(
+    user: Any,
+    *,
+    organisation: Organisation | None = None,
+    search: str | None = None,
+    ordering: str | None = None,
+) -> QuerySet[Client]:
+    """Clients of the organisations the user is a member of (contacts see none here), by name
+    (or ``ordering``); ``search``: a piece of the name or the VAT id."""
     org_ids = list(roles_of(user))
     if organisation is not None:
         org_ids = [organisation.pk] if organisation.pk in org_ids else []
-    return (
-        Client.objects.filter(organisation_id__in=org_ids)
-        .select_related("organisation")
+    clients = Client.objects.filter(organisation_id__in=org_ids)
+    if search:
+        clients = clients.filter(Q(name__icontains=search) | Q(vat_id__icontains=search))
+    clients = (
+        clients.select_related("organisation")
         .annotate(contact_count=_count_of(Contact.objects.filter(client=OuterRef("pk")), "client"))
         .order_by("name", "id")
     )
+    return order(clients, ordering, CLIENT_ORDERINGS)
 
 
 def _count_of(rows: QuerySet, by: str) -> Coalesce:

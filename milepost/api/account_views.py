@@ -19,6 +19,7 @@ from . import account_serializers as s
 from . import roles
 from .common import validated
 from .errors import ErrorSerializer
+from .filters import ordering_filter, ordering_param, search_filter, search_param
 
 ERRORS = {
     400: ErrorSerializer,
@@ -84,7 +85,22 @@ class ClientViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        return selectors.clients_visible_to(self.request.user)
+        if self.action != "list":
+            return selectors.clients_visible_to(self.request.user)
+        return selectors.clients_visible_to(
+            self.request.user,
+            search=search_param(self.request),
+            ordering=ordering_param(self.request, selectors.CLIENT_ORDERINGS),
+        )
+
+    @extend_schema(
+        parameters=[
+            search_filter("A piece of the client's name or VAT id."),
+            ordering_filter(selectors.CLIENT_ORDERINGS, "name"),
+        ]
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
 
     @extend_schema(responses={200: s.ClientDetailSerializer, **ERRORS})
     def retrieve(self, request, pk=None):

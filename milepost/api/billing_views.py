@@ -31,11 +31,18 @@ from .billing_serializers import (
 )
 from .common import validated
 from .errors import ErrorSerializer
-from .filters import id_filter, id_param
+from .filters import (
+    id_filter,
+    id_param,
+    ordering_filter,
+    ordering_param,
+    search_filter,
+    search_param,
+)
 from .renderers import PDFRenderer
 
 ERRORS = {code: ErrorSerializer for code in (400, 401, 403, 404, 409)}
-STATUS_FILTERS = [*InvoiceStatus.values, "overdue"]
+STATUS_FILTERS = [*InvoiceStatus.values, "unpaid", "overdue"]
 
 
 class InvoiceViewSet(viewsets.GenericViewSet):
@@ -49,6 +56,8 @@ class InvoiceViewSet(viewsets.GenericViewSet):
         parameters=[
             id_filter("project", "Only this project's invoices."),
             OpenApiParameter("status", str, enum=STATUS_FILTERS),
+            search_filter("A piece of the number, the project's name or the client's."),
+            ordering_filter(selectors.INVOICE_ORDERINGS, "-issued"),
         ]
     )
     def list(self, request):
@@ -57,7 +66,11 @@ class InvoiceViewSet(viewsets.GenericViewSet):
         if status_filter and status_filter not in STATUS_FILTERS:
             raise InvalidInput(_("Unknown status."), details={"status": [_("Unknown status.")]})
         invoices = selectors.invoices_visible_to(
-            request.user, project_id=id_param(request, "project"), status=status_filter
+            request.user,
+            project_id=id_param(request, "project"),
+            status=status_filter,
+            search=search_param(request),
+            ordering=ordering_param(request, selectors.INVOICE_ORDERINGS),
         )
         page = self.paginate_queryset(invoices)
         return self.get_paginated_response(InvoiceSerializer(page, many=True).data)

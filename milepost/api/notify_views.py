@@ -14,6 +14,7 @@ from milepost.notify import selectors, services
 from milepost.notify.models import Notification
 
 from .errors import ErrorSerializer
+from .filters import ordering_filter, ordering_param
 from .notify_serializers import (
     CalendarTokenSerializer,
     NotificationSerializer,
@@ -31,10 +32,17 @@ class NotificationViewSet(viewsets.GenericViewSet):
     queryset = Notification.objects.none()  # for the schema only
     http_method_names = ["get", "post", "head", "options"]
 
-    @extend_schema(parameters=[OpenApiParameter("unread", bool)])
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("unread", bool),
+            ordering_filter(selectors.NOTIFICATION_ORDERINGS, "-created"),
+        ]
+    )
     def list(self, request):
         unread = request.query_params.get("unread") in ("1", "true", "True")
-        page = self.paginate_queryset(selectors.notifications_of(request.user, unread=unread))
+        ordering = ordering_param(request, selectors.NOTIFICATION_ORDERINGS)
+        notifications = selectors.notifications_of(request.user, unread=unread, ordering=ordering)
+        page = self.paginate_queryset(notifications)
         return self.get_paginated_response(NotificationSerializer(page, many=True).data)
 
     @extend_schema(request=None, responses={200: NotificationSerializer, **ERRORS})

@@ -26,7 +26,14 @@ from .access_views import access_json
 from .billing_serializers import ConsequenceSerializer
 from .common import validated
 from .errors import ErrorSerializer
-from .filters import id_filter, id_param
+from .filters import (
+    id_filter,
+    id_param,
+    ordering_filter,
+    ordering_param,
+    search_filter,
+    search_param,
+)
 from .plan_json import project_json
 from .review_views import MilestoneReviewActions
 
@@ -56,13 +63,19 @@ class ProjectViewSet(viewsets.GenericViewSet):
         if status_filter and status_filter not in ProjectStatus.values:
             raise InvalidInput(_("Unknown status."), details={"status": [_("Unknown status.")]})
         return selectors.projects_visible_to(
-            self.request.user, status=status_filter, client_id=id_param(self.request, "client")
+            self.request.user,
+            status=status_filter,
+            client_id=id_param(self.request, "client"),
+            search=search_param(self.request),
+            ordering=ordering_param(self.request, selectors.PROJECT_ORDERINGS),
         )
 
     @extend_schema(
         parameters=[
             OpenApiParameter("status", str, enum=ProjectStatus.values),
             id_filter("client", "Only this client's projects."),
+            search_filter("A piece of the project's or the client's name."),
+            ordering_filter(selectors.PROJECT_ORDERINGS, "-created"),
         ]
     )
     def list(self, request):

@@ -7,12 +7,17 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet, Sum
+from django.db.models import Count, DecimalField, F, Prefetch, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
 
 from milepost.accounts.permissions import roles_of
 from milepost.core import clock
 from milepost.core.errors import NotFound
 from milepost.core.money import normalise
+from milepost.core.ordering import order
+from milepost.plans.lifecycle.milestone import REVIEWING
+from milepost.plans.models import MONEY, BillingTrigger, Milestone, ProjectStatus
+from milepost.plans.permissions import project_roles_of
 from milepost.plans.selectors import visible_to
 
 from .einvoice import Problem, party_problems, payment_problems, tax_category
@@ -20,6 +25,17 @@ from .models import Invoice, InvoiceKind, InvoiceStatus, Payment, StripeEvent
 from .services import buyer_snapshot, seller_snapshot
 
 UNPAID = (InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID)
+
+
+#: How a list of invoices sorts (``core.ordering``): the newest issued first unless asked.
+INVOICE_ORDERINGS = {
+    "issued": ("issue_date", "id"),
+    "number": ("number", "id"),
+    "due": ("due_date", "id"),
+    "gross": ("currency", "gross", "id"),
+    "status": ("status", "due_date", "id"),
+    "project": ("project__name", "issue_date", "id"),
+}
 
 
 def invoices_visible_to(
@@ -30,8 +46,13 @@ def invoices_visible_to(
     status: str | None = None,
     client_id: Any = None,
     overdue: bool = False,
+    search: str | None = None,
+    ordering: str | None = None,
 ) -> QuerySet[Invoice]:
-    """Invoices and credit notes the user may see, newest first. ``status="overdue"`` works."""
+    """Invoices and credit notes the user may see, newest first (or by ``ordering``, a value of
+        ``INVOICE_ORDERINGS``). ``status="overdue"`` and ``"unpaid"`` (issued or partly paid
+    invoices) work; ``search`` finds a piece of the number,
+        the project's name or the client's."""
     if organisation_id is not None and organisation_id in roles_of(user):
         # Members see every invoice of their organisation: no need for the wider test.
         invoices = Invoice.objects.filter(organisation_id=organisation_id)
@@ -47,12 +68,21 @@ def invoices_visible_to(
         invoices = invoices.filter(
             kind=InvoiceKind.INVOICE, status__in=UNPAID, due_date__lt=clock.today()
         )
+    elif status == "unpaid":
+        invoices = invoices.filter(kind=InvoiceKind.INVOICE, status__in=UNPAID)
     elif status:
         invoices = invoices.filter(status=status)
+    if search:
+        invoices = invoices.filter(
+            Q(number__icontains=search)
+            | Q(project__name__icontains=search)
+            | Q(project__client__name__icontains=search)
+        )
     # A credit note shows the number of the invoice it cancels.
-    return invoices.select_related("project__client", "credit_note_for").order_by(
+    invoices = invoices.select_related("project__client", "credit_note_for").order_by(
         "-issue_date", "-id"
     )
+    return order(invoices, ordering, INVOICE_ORDERINGS)
 
 
 def totals(invoices: QuerySet[Invoice]) -> list[dict[str, Any]]:
@@ -252,3 +282,124 @@ def organisation_bank_problems(organisation: Any, currency: str | None = None) -
     return payment_problems(
         seller_snapshot(organisation), currency or organisation.default_currency
     )
+
+
+# --- Money at a glance ---------------------------------------------------------------------------
+
+
+def money_at_a_glance(organisation_id: int) -> list[dict[str, Any]]:
+    """The agency's money per currency (two queries, never mixing currencies): gross invoiced
+    this month, outstanding and overdue (with how many invoices are overdue), and the net budget
+    of milestones in review that their approval will invoice. Currencies with nothing to show
+    are left out."""
+    today = clock.today()
+    unpaid = Q(status__in=UNPAID)
+    overdue = unpaid & Q(due_date__lt=today)
+    zero = Value(Decimal(0), output_field=DecimalField(**MONEY))
+    rows = (
+        Invoice.objects.filter(organisation_id=organisation_id, kind=InvoiceKind.INVOICE)
+        .exclude(status=InvoiceStatus.VOID)
+        .order_by()
+        .values("currency")
+        .annotate(
+            invoiced_month=Coalesce(
+                Sum("gross", filter=Q(issue_date__gte=today.replace(day=1))), zero
+            ),
+            outstanding=Coalesce(Sum(F("gross") - F("paid"), filter=unpaid), zero),
+            overdue=Coalesce(Sum(F("gross") - F("paid"), filter=overdue), zero),
+            overdue_count=Count("id", filter=overdue),
+        )
+    )
+    in_review = (
+        Milestone.objects.filter(
+            project__organisation_id=organisation_id,
+            project__status=ProjectStatus.ACTIVE,
+            status__in=REVIEWING,
+            billing_trigger=BillingTrigger.ON_APPROVAL,
+        )
+        .order_by()
+        .values_list("project__currency")
+        .annotate(total=Sum("budget"))
+    )
+    glance: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        glance[row["currency"]] = {**row, "in_review": Decimal(0)}
+    for currency, total in in_review:
+        entry = glance.setdefault(
+            currency,
+            {
+                "currency": currency,
+                "invoiced_month": Decimal(0),
+                "outstanding": Decimal(0),
+                "overdue": Decimal(0),
+                "overdue_count": 0,
+            },
+        )
+        entry["in_review"] = total
+    return [
+        entry
+        for _currency, entry in sorted(glance.items())
+        if entry["invoiced_month"] or entry["outstanding"] or entry["in_review"]
+    ]
+
+
+def open_invoices_by_due_date(organisation_id: int, *, limit: int = 8) -> list[Invoice]:
+    """The next payments the agency expects: unpaid invoices, the earliest due first."""
+    return list(
+        Invoice.objects.filter(
+            organisation_id=organisation_id, kind=InvoiceKind.INVOICE, status__in=UNPAID
+        )
+        .select_related("project__client")
+        .only(
+            "number",
+            "currency",
+            "gross",
+            "paid",
+            "status",
+            "kind",
+            "due_date",
+            "project__name",
+            "project__client__name",
+        )
+        .order_by("due_date", "id")[:limit]
+    )
+
+
+def invoices_owed_by(user: Any, *, limit: int = 50) -> list[Invoice]:
+    """What a client contact owes: unpaid invoices of the projects shared with them (the ones
+    whose invoices they see, ``plans.permissions.INVOICE``), the earliest due first. Only
+    projects shared with them as a contact: an agency's own invoices are not its to pay."""
+    return list(
+        Invoice.objects.filter(
+            project_id__in=list(project_roles_of(user)),
+            kind=InvoiceKind.INVOICE,
+            status__in=UNPAID,
+        )
+        .select_related("project", "project__organisation")
+        .only(
+            "number",
+            "currency",
+            "gross",
+            "paid",
+            "status",
+            "kind",
+            "due_date",
+            "project__name",
+            "project__organisation__name",
+        )
+        .order_by("due_date", "id")[:limit]
+    )
+
+
+def owed_totals(invoices: Iterable[Invoice]) -> list[dict[str, Any]]:
+    """What is outstanding and overdue in a list of unpaid invoices, per currency."""
+    totals_by: dict[str, dict[str, Any]] = {}
+    for invoice in invoices:
+        row = totals_by.setdefault(
+            invoice.currency,
+            {"currency": invoice.currency, "outstanding": Decimal(0), "overdue": Decimal(0)},
+        )
+        row["outstanding"] += invoice.outstanding
+        if invoice.is_overdue:
+            row["overdue"] += invoice.outstanding
+    return [totals_by[c] for c in sorted(totals_by)]

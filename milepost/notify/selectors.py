@@ -6,16 +6,23 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from milepost.core.ordering import order
 from milepost.mail.models import OutgoingEmail
 
 from .models import Notification
 
+#: How the notifications sort (``core.ordering``): newest first unless asked.
+NOTIFICATION_ORDERINGS = {"created": ("created_at", "id")}
 
-def notifications_of(user: Any, *, unread: bool = False) -> QuerySet[Notification]:
+
+def notifications_of(
+    user: Any, *, unread: bool = False, ordering: str | None = None
+) -> QuerySet[Notification]:
+    """The user's notifications, newest first (``ordering="created"``: oldest first)."""
     items = Notification.objects.filter(user=user)
     if unread:
         items = items.filter(read_at__isnull=True)
-    return items.order_by("-created_at", "-id")
+    return order(items.order_by("-created_at", "-id"), ordering, NOTIFICATION_ORDERINGS)
 
 
 def unread_count(user: Any) -> int:

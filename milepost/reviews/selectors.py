@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
+from milepost.billing.models import Invoice, InvoiceKind
+from milepost.billing.selectors import UNPAID
+from milepost.core import clock
 from milepost.core.errors import NotFound
-from milepost.plans.models import Deliverable
+from milepost.plans.lifecycle.milestone import (
+    DONE,
+    REVIEWING,
+    SOURCES,
+    MilestoneAction,
+    MilestoneStatus,
+    auto_approve_deadline,
+)
+from milepost.plans.lifecycle.project import ProjectStatus
+from milepost.plans.models import Deliverable, Milestone, Project
 from milepost.plans.permissions import can_view_milestones
 
 from . import rules
@@ -232,3 +246,124 @@ def client_queue(user: Any, *, limit: int = 20) -> list:
         .select_related("project", "project__organisation", "project__client")
         .order_by("review_started_at")[:limit]
     )
+
+
+#: How close an automatic approval must be for the dashboard to warn about it.
+AUTO_APPROVAL_SOON = dt.timedelta(days=3)
+#: In-review milestones read to find the approvals that come soon (the oldest reviews first).
+_REVIEWS_READ = 50
+
+
+def startable_milestones(organisation_id: int, *, limit: int = 10) -> list[Milestone]:
+    """Planned milestones of active projects that the team may start now: the start gates of
+    ``plans.lifecycle.milestone.start_refusal`` (sequential gating, pay before next) as one
+    query, the earliest planned first."""
+    earlier_open = Milestone.objects.filter(
+        project_id=OuterRef("project_id"), position__lt=OuterRef("position")
+    ).exclude(status__in=list(DONE))
+    earlier_unpaid = Invoice.objects.filter(
+        project_id=OuterRef("project_id"),
+        kind=InvoiceKind.INVOICE,
+        status__in=UNPAID,
+        milestone__position__lt=OuterRef("position"),
+    )
+    return list(
+        Milestone.objects.filter(
+            project__organisation_id=organisation_id,
+            project__status=ProjectStatus.ACTIVE,
+            status__in=list(SOURCES[MilestoneAction.START]),
+        )
+        .filter(Q(project__sequential_gating=False) | ~Exists(earlier_open))
+        .filter(Q(project__pay_before_next=False) | ~Exists(earlier_unpaid))
+        .select_related("project")
+        .only("title", "planned_start", "project__name")
+        .order_by("planned_start", "project_id", "position")[:limit]
+    )
+
+
+def projects_needing_attention(organisation_id: int, *, limit: int = 10) -> list[dict[str, Any]]:
+    """Active projects to look at first, with why: overdue invoices (oldest due first), then
+    automatic approvals within ``AUTO_APPROVAL_SOON`` (soonest first), then changes requested.
+    Two queries, whatever the number of projects."""
+    today = clock.today()
+    overdue = Invoice.objects.filter(
+        project_id=OuterRef("pk"),
+        kind=InvoiceKind.INVOICE,
+        status__in=UNPAID,
+        due_date__lt=today,
+    ).order_by()
+    changes = Milestone.objects.filter(
+        project_id=OuterRef("pk"), status=MilestoneStatus.CHANGES_REQUESTED
+    ).order_by()
+    flagged = (
+        Project.objects.filter(organisation_id=organisation_id, status=ProjectStatus.ACTIVE)
+        .annotate(
+            overdue_invoices=_count(overdue, "project_id"),
+            oldest_due=Subquery(overdue.order_by("due_date").values("due_date")[:1]),
+            changes_requested=_count(changes, "project_id"),
+        )
+        .filter(Q(overdue_invoices__gt=0) | Q(changes_requested__gt=0))
+        .values("pk", "name", "client__name", "overdue_invoices", "oldest_due", "changes_requested")
+        .order_by("oldest_due", "name")[: limit * 2]
+    )
+    entries: dict[int, dict[str, Any]] = {}
+    for row in flagged:
+        entries[row["pk"]] = {**row, "auto_approve_at": None, "auto_approve_title": None}
+    horizon = clock.now() + AUTO_APPROVAL_SOON
+    reviews = (
+        Milestone.objects.filter(
+            project__organisation_id=organisation_id,
+            project__status=ProjectStatus.ACTIVE,
+            status__in=list(REVIEWING),
+            project__auto_approve_days__gt=0,
+        )
+        .values(
+            "title",
+            "status",
+            "review_started_at",
+            "project_id",
+            "project__name",
+            "project__client__name",
+            "project__auto_approve_days",
+        )
+        .order_by("review_started_at")[:_REVIEWS_READ]
+    )
+    for row in reviews:
+        deadline = auto_approve_deadline(
+            row["status"], row["review_started_at"], row["project__auto_approve_days"]
+        )
+        if deadline is None or deadline > horizon:
+            continue
+        entry = entries.setdefault(
+            row["project_id"],
+            {
+                "pk": row["project_id"],
+                "name": row["project__name"],
+                "client__name": row["project__client__name"],
+                "overdue_invoices": 0,
+                "oldest_due": None,
+                "changes_requested": 0,
+                "auto_approve_at": None,
+                "auto_approve_title": None,
+            },
+        )
+        if entry["auto_approve_at"] is None or deadline < entry["auto_approve_at"]:
+            entry["auto_approve_at"] = deadline
+            entry["auto_approve_title"] = row["title"]
+    far = dt.datetime.max.replace(tzinfo=dt.UTC)
+    ranked = sorted(
+        entries.values(),
+        key=lambda e: (
+            e["oldest_due"] is None,
+            e["oldest_due"] or dt.date.max,
+            e["auto_approve_at"] is None,
+            e["auto_approve_at"] or far,
+            e["name"],
+        ),
+    )
+    return ranked[:limit]
+
+
+def _count(rows: QuerySet, by: str) -> Coalesce:
+    """A correlated count of ``rows`` (filtered on an OuterRef), 0 when there are none."""
+    return Coalesce(Subquery(rows.values(by).annotate(n=Count("pk")).values("n")[:1]), 0)

@@ -7,10 +7,23 @@ from .plan_forms import DateInput
 
 
 class InvoiceFilterForm(forms.Form):
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        # Cut, not refused, by web.listing.search_of: a long search never drops the filters.
+        widget=forms.TextInput(
+            attrs={"type": "search", "maxlength": 100, "placeholder": _("Number, project, client")}
+        ),
+    )
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
-        choices=[("", _("All statuses")), *InvoiceStatus.choices, ("overdue", _("Overdue"))],
+        choices=[
+            ("", _("All statuses")),
+            *InvoiceStatus.choices,
+            ("unpaid", _("Unpaid")),
+            ("overdue", _("Overdue")),
+        ],
     )
     client = forms.TypedChoiceField(label=_("Client"), required=False, coerce=int, empty_value=None)
 

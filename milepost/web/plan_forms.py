@@ -16,6 +16,14 @@ class DateInput(forms.DateInput):
 
 
 class ProjectFilterForm(forms.Form):
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        # Cut, not refused, by web.listing.search_of: a long search never drops the filters.
+        widget=forms.TextInput(
+            attrs={"type": "search", "maxlength": 100, "placeholder": _("Project or client")}
+        ),
+    )
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("All statuses")), *ProjectStatus.choices]
     )

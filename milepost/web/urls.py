@@ -17,6 +17,7 @@ from .views import (
     plan_editor,
     project_status,
     projects,
+    search,
     templates,
 )
 
@@ -53,6 +54,7 @@ urlpatterns = [
     ),
     path("invitation/<str:token>/", auth.invitation, name="invitation"),
     path("switch-organisation/", auth.switch_organisation, name="switch_organisation"),
+    path("search/", search.search, name="search"),
     path("projects/", projects.project_list, name="projects"),
     path("projects/new/", projects.project_create, name="project_new"),
     path("projects/<int:pk>/", projects.project_detail, name="project_detail"),

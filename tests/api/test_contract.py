@@ -173,6 +173,9 @@ CASES: dict[str, Callable[[Demo], list[Call]]] = {
     "GET /api/v1/clients/": lambda d: [
         Call("owner", 200),
         Call("approver", 200),
+        Call("owner", 200, query={"search": "acme", "ordering": "-contacts"}),
+        Call("owner", 400, query={"ordering": "vat"}),
+        Call("owner", 400, query={"search": "x" * 101}),
         Call("owner", 404, query={"page": 99}),
     ],
     "POST /api/v1/clients/": lambda d: [
@@ -203,6 +206,8 @@ CASES: dict[str, Callable[[Demo], list[Call]]] = {
         Call("owner", 400, query={"status": "lost"}),
         Call("owner", 400, query={"client": TOO_BIG}),
         Call("owner", 400, query={"client": "acme"}),
+        Call("owner", 200, query={"search": "shop", "ordering": "-total"}),
+        Call("owner", 400, query={"ordering": "budget"}),
         Call("owner", 404, query={"page": 99}),
     ],
     "POST /api/v1/projects/": lambda d: [
@@ -450,6 +455,8 @@ CASES: dict[str, Callable[[Demo], list[Call]]] = {
         Call("owner", 400, query={"status": "lost"}),
         Call("owner", 400, query={"project": TOO_BIG}),
         Call("owner", 400, query={"project": -1}),
+        Call("approver", 200, query={"status": "unpaid", "search": "INV-", "ordering": "due"}),
+        Call("owner", 400, query={"ordering": "amount"}),
         Call("owner", 404, query={"page": 9}),
     ],
     "GET /api/v1/invoices/{id}/": lambda d: [
@@ -509,6 +516,8 @@ CASES: dict[str, Callable[[Demo], list[Call]]] = {
     "GET /api/v1/notifications/": lambda d: [
         Call("owner", 200),
         Call("approver", 200, query={"unread": "true"}),
+        Call("approver", 200, query={"ordering": "created"}),
+        Call("owner", 400, query={"ordering": "title"}),
         Call("owner", 404, query={"page": 99}),
     ],
     "POST /api/v1/notifications/{id}/read/": lambda d: [

@@ -4,6 +4,7 @@
 from .common import visible_to
 from .milestones import milestone_get, plans_as_seen, plans_of
 from .projects import (
+    PROJECT_ORDERINGS,
     access_get,
     as_seen_by,
     plan_versions,
@@ -13,12 +14,14 @@ from .projects import (
     project_events,
     project_get,
     projects_visible_to,
+    proposed_plans,
     with_approved_budget,
     with_next_milestone,
 )
 from .templates import template_get, templates_for
 
 __all__ = [
+    "PROJECT_ORDERINGS",
     "access_get",
     "as_seen_by",
     "milestone_get",
@@ -31,6 +34,7 @@ __all__ = [
     "project_events",
     "project_get",
     "projects_visible_to",
+    "proposed_plans",
     "template_get",
     "templates_for",
     "visible_to",

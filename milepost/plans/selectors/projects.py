@@ -23,13 +23,25 @@ from milepost.accounts.selectors import with_invitations
 from milepost.audit.actions import AuditAction
 from milepost.audit.models import AuditEvent
 from milepost.core.errors import NotFound
+from milepost.core.ordering import order
 
 from ..lifecycle.milestone import DONE
+from ..lifecycle.project import ProjectStatus
 from ..models import MONEY, Milestone, PlanVersion, Project, ProjectAccess
 from ..permissions import can_view_project, is_agency_side, sees_last_proposal
 from ..proposals import latest_proposals, show_proposal
 from .common import parse_pk, reuse_organisation, visible_to
 from .milestones import plan_prefetch
+
+#: How a list of projects sorts (``core.ordering``): newest first unless asked.
+PROJECT_ORDERINGS = {
+    "created": ("created_at", "id"),
+    "name": ("name", "id"),
+    "client": ("client__name", "name", "id"),
+    "status": ("status", "name", "id"),
+    "total": ("currency", "total_budget", "id"),
+    "start": ("start_date", "id"),
+}
 
 
 def projects_visible_to(
@@ -38,8 +50,11 @@ def projects_visible_to(
     status: str | None = None,
     client_id: Any = None,
     organisation_id: int | None = None,
+    search: str | None = None,
+    ordering: str | None = None,
 ) -> QuerySet[Project]:
-    """Projects the user may see, with their client, newest first.
+    """Projects the user may see, with their client, newest first (or by ``ordering``, a value
+    of ``PROJECT_ORDERINGS``); ``search`` finds a piece of the project's or the client's name.
 
     Add what a page shows with :func:`with_next_milestone` and :func:`with_approved_budget`,
     and pass the rows through :func:`as_seen_by`. Client contacts see a project from its first
@@ -56,7 +71,10 @@ def projects_visible_to(
         projects = projects.filter(status=status)
     if client_id:
         projects = projects.filter(client_id=parse_pk(client_id))
-    return projects.select_related("client").order_by("-created_at", "-id")
+    if search:
+        projects = projects.filter(Q(name__icontains=search) | Q(client__name__icontains=search))
+    projects = projects.select_related("client").order_by("-created_at", "-id")
+    return order(projects, ordering, PROJECT_ORDERINGS)
 
 
 def as_seen_by(user: Any, projects: list[Project]) -> list[Project]:
@@ -115,6 +133,16 @@ def project_counts_by_status(organisation_id: int) -> dict[str, int]:
         .annotate(n=Count("id"))
     )
     return dict(rows)
+
+
+def proposed_plans(organisation_id: int, *, limit: int = 10) -> list[Project]:
+    """Plans the organisation proposed that wait for the client's answer, the oldest first."""
+    return list(
+        Project.objects.filter(organisation_id=organisation_id, status=ProjectStatus.PROPOSED)
+        .select_related("client")
+        .only("name", "currency", "total_budget", "proposed_at", "client__name")
+        .order_by("proposed_at", "id")[:limit]
+    )
 
 
 def project_get(user: Any, project_id: Any) -> Project:

@@ -12,8 +12,10 @@ from ..models import PlanTemplate
 from .common import parse_pk
 
 
-def templates_for(user: Any, organisation_id: int | None = None) -> list[dict[str, Any]]:
-    """Built-in templates, then the organisation's own ones."""
+def templates_for(
+    user: Any, organisation_id: int | None = None, *, search: str | None = None
+) -> list[dict[str, Any]]:
+    """Built-in templates, then the organisation's own ones (``search``: a piece of the name)."""
     org_ids = list(roles_of(user))
     if organisation_id is not None:
         org_ids = [organisation_id] if organisation_id in org_ids else []
@@ -42,6 +44,9 @@ def templates_for(user: Any, organisation_id: int | None = None) -> list[dict[st
         }
         for t in own
     ]
+    if search:
+        needle = search.casefold()
+        result = [t for t in result if needle in str(t["name"]).casefold()]
     return result
 
 

@@ -222,18 +222,18 @@ def project_create(
     if errors:
         raise InvalidInput(_("Please correct the highlighted fields."), details=errors)
 
+    # The organisation's settings, unless the project's own were given.
+    settings = {
+        "sequential_gating": organisation.sequential_gating,
+        "pay_before_next": organisation.pay_before_next,
+        "auto_approve_days": organisation.auto_approve_days,
+        "default_revision_quota": organisation.default_revision_quota,
+        "default_support_window_days": organisation.default_support_window_days,
+        "payment_terms_days": organisation.payment_terms_days,
+        "tax_rate": organisation.tax_rate,
+    }
     project = Project.objects.create(
-        organisation=organisation,
-        client=client,
-        created_by=actor,
-        sequential_gating=organisation.sequential_gating,
-        pay_before_next=organisation.pay_before_next,
-        auto_approve_days=organisation.auto_approve_days,
-        default_revision_quota=organisation.default_revision_quota,
-        default_support_window_days=organisation.default_support_window_days,
-        payment_terms_days=organisation.payment_terms_days,
-        tax_rate=organisation.tax_rate,
-        **cleaned,
+        organisation=organisation, client=client, created_by=actor, **{**settings, **cleaned}
     )
     _create_milestones(project, items)
     audit_record(

@@ -132,3 +132,27 @@ def event_label(event):
 def country_name(code: str) -> str:
     """The country's name in the reader's language: ``FR`` → ``France``."""
     return locale.country_name(code, get_language() or "en") if code else ""
+
+
+@register.simple_tag(takes_context=True)
+def sort_header(context, key, title):
+    """A sortable column's ``<th>``: a link that sorts by ``key``, or reverses the current sort
+    by it; ``aria-sort`` says how the list is sorted now. Keeps the other query parameters."""
+    request = context["request"]
+    current = context.get("sort") or ""
+    query = request.GET.copy()
+    query.pop("page", None)
+    if current == key:
+        query["sort"], state, arrow = f"-{key}", "ascending", " ▲"
+    elif current == f"-{key}":
+        query["sort"], state, arrow = key, "descending", " ▼"
+    else:
+        query["sort"], state, arrow = key, None, ""
+    aria = format_html(' aria-sort="{}"', state) if state else ""
+    return format_html(
+        '<th scope="col"{}><a class="sort" href="?{}">{}{}</a></th>',
+        aria,
+        query.urlencode(),
+        title,
+        arrow,
+    )

@@ -10,6 +10,7 @@ from milepost.billing.selectors import client_einvoice_problems
 from milepost.core.errors import InvalidInput
 
 from ..forms import ClientForm, InviteForm, apply_errors
+from ..listing import listing
 from .base import agency_required
 
 
@@ -31,12 +32,15 @@ def client_list(request):
             else:
                 messages.success(request, _("Client %(name)s added.") % {"name": client.name})
                 return redirect("web:client_detail", client.pk)
-    clients = selectors.clients_visible_to(request.user, organisation=organisation)
+    shown = listing(request, selectors.CLIENT_ORDERINGS, "name")
+    clients = selectors.clients_visible_to(
+        request.user, organisation=organisation, search=shown.search, ordering=shown.sort
+    )
     page = Paginator(clients, 25).get_page(request.GET.get("page"))
     return render(
         request,
         "web/clients.html",
-        {"page": page, "form": form, "can_manage": can_manage},
+        {"page": page, "form": form, "can_manage": can_manage, **shown.context},
         status=400 if form is not None and form.errors else 200,
     )
 

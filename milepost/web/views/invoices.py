@@ -27,6 +27,7 @@ from milepost.reviews import services as reviews
 from ..billing_forms import InvoiceFilterForm, PaymentForm, ReverseForm, VoidForm
 from ..confirm import asks, confirm_page
 from ..forms import apply_errors
+from ..listing import listing
 
 
 def _filtered(request):
@@ -38,30 +39,31 @@ def _filtered(request):
     )
     filters = InvoiceFilterForm(request.GET or None, clients=clients)
     data = filters.cleaned_data if filters.is_valid() else {}
+    shown = listing(request, selectors.INVOICE_ORDERINGS, "-issued")
     invoices = selectors.invoices_visible_to(
         request.user,
         organisation_id=organisation.pk if organisation else None,
         status=data.get("status") or None,
         client_id=data.get("client"),
+        search=shown.search,
+        ordering=shown.sort,
     )
-    return filters, invoices
+    return filters, shown, invoices
 
 
 @login_required
 def invoice_list(request):
-    filters, invoices = _filtered(request)
+    filters, shown, invoices = _filtered(request)
     if request.GET.get("format") == "csv":
         return _csv(invoices)
     page = Paginator(invoices, 25).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "web/invoices.html",
         {
             "page": page,
             "filters": filters,
-            "query": query.urlencode(),
+            **shown.context,
             "totals": selectors.totals(invoices),
         },
     )

@@ -1,6 +1,7 @@
 """The organisation's members: owners invite, change roles and remove."""
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
@@ -9,6 +10,7 @@ from milepost.accounts.models import Membership
 from milepost.core.errors import ApplicationError, InvalidInput
 
 from ..forms import MemberInviteForm, RoleForm, apply_errors
+from ..listing import listing
 from .base import agency_required
 
 
@@ -40,11 +42,14 @@ def member_list(request):
                     request, _("Invitation sent to %(email)s.") % {"email": membership.user.email}
                 )
                 return redirect("web:members")
+    shown = listing(request, selectors.MEMBER_ORDERINGS, "name")
+    memberships = selectors.memberships_of(organisation, search=shown.search, ordering=shown.sort)
     return render(
         request,
         "web/members.html",
         {
-            "memberships": selectors.memberships_of(organisation),
+            "page": Paginator(memberships, 50).get_page(request.GET.get("page")),
+            **shown.context,
             "form": form,
             "can_manage": can_manage,
             "roles": RoleForm.base_fields["role"].choices,

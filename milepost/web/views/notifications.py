@@ -12,16 +12,23 @@ from milepost.core.errors import RuleViolation
 from milepost.notify import selectors, services
 from milepost.notify.models import Category
 
+from ..listing import listing
 from ..notify_forms import PreferencesForm
 
 
 @login_required
 def notification_list(request):
     unread_only = request.GET.get("unread") == "1"
-    page = Paginator(selectors.notifications_of(request.user, unread=unread_only), 30).get_page(
-        request.GET.get("page")
+    shown = listing(request, selectors.NOTIFICATION_ORDERINGS, "-created")
+    notifications = selectors.notifications_of(
+        request.user, unread=unread_only, ordering=shown.sort
     )
-    return render(request, "web/notifications.html", {"page": page, "unread_only": unread_only})
+    page = Paginator(notifications, 30).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "web/notifications.html",
+        {"page": page, "unread_only": unread_only, **shown.context},
+    )
 
 
 @login_required

@@ -5,11 +5,15 @@ from django.shortcuts import render
 
 from milepost.accounts import selectors
 from milepost.accounts.permissions import can_manage_invoicing
+from milepost.billing import selectors as billing_selectors
 from milepost.billing.selectors import organisation_einvoice_problems
 from milepost.plans import selectors as plan_selectors
 from milepost.plans.lifecycle.project import SOURCES, ProjectAction, ProjectStatus
 from milepost.plans.permissions import can_answer_plan
 from milepost.reviews import selectors as review_selectors
+
+#: Projects on a client's dashboard; the projects list has the rest.
+CLIENT_PROJECTS = 50
 
 
 @login_required
@@ -37,6 +41,12 @@ def dashboard(request):
         if can_manage_invoicing(request.user, organisation)
         else [],
         **review_selectors.agency_queues(organisation.pk),
+        # Every member of the agency sees its invoices (accounts.permissions.can_view_invoices_of).
+        "money": billing_selectors.money_at_a_glance(organisation.pk),
+        "expected": billing_selectors.open_invoices_by_due_date(organisation.pk),
+        "proposed": plan_selectors.proposed_plans(organisation.pk),
+        "startable": review_selectors.startable_milestones(organisation.pk),
+        "attention": review_selectors.projects_needing_attention(organisation.pk),
     }
     return render(request, "web/dashboard.html", context)
 
@@ -47,21 +57,27 @@ def _client_dashboard(request):
         list(
             plan_selectors.with_next_milestone(
                 plan_selectors.projects_visible_to(request.user), budget=True
-            ).select_related("organisation")[:50]
+            ).select_related("organisation")[: CLIENT_PROJECTS + 1]
         ),
     )
+    more = len(projects) > CLIENT_PROJECTS
+    projects = projects[:CLIENT_PROJECTS]
     waiting = [
         p
         for p in projects
         if p.status in SOURCES[ProjectAction.ACCEPT] and can_answer_plan(request.user, p)
     ]
+    owed = billing_selectors.invoices_owed_by(request.user)
     return render(
         request,
         "web/dashboard_client.html",
         {
             "waiting": waiting,
             "reviews": review_selectors.client_queue(request.user),
+            "owed": owed,
+            "owed_totals": billing_selectors.owed_totals(owed),
             "projects": projects,
+            "more_projects": more,
             "contacts": list(selectors.client_contacts_of(request.user)),
         },
     )

@@ -26,6 +26,7 @@ from milepost.reviews import consequences, policy
 
 from ..confirm import asks, confirm_page
 from ..forms import apply_errors
+from ..listing import listing
 from ..plan_forms import (
     AccessForm,
     DeclineForm,
@@ -49,24 +50,25 @@ def project_list(request):
     if filters.is_valid():
         status = filters.cleaned_data["status"] or None
         client = filters.cleaned_data["client"]
+    shown = listing(request, selectors.PROJECT_ORDERINGS, "-created")
     projects = selectors.projects_visible_to(
         request.user,
         status=status,
         client_id=client,
         organisation_id=organisation.pk if organisation else None,
+        search=shown.search,
+        ordering=shown.sort,
     )
     projects = selectors.with_approved_budget(selectors.with_next_milestone(projects))
     page = Paginator(projects, 20).get_page(request.GET.get("page"))
     page.object_list = selectors.as_seen_by(request.user, list(page.object_list))
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "web/projects.html",
         {
             "page": page,
             "filters": filters,
-            "query": query.urlencode(),
+            **shown.context,
             "can_create": organisation is not None
             and can_create_project(request.user, organisation),
         },

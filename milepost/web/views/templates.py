@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -11,18 +12,27 @@ from milepost.core.errors import InvalidInput
 from milepost.plans import selectors, services
 
 from ..forms import apply_errors
+from ..listing import listing
 from ..plan_forms import TemplateMilestoneFormSet, TemplateSaveForm
 from .base import agency_required
+
+#: Templates sort by kind (built in first) as they are read; a list sorts by name on request.
+TEMPLATE_ORDERINGS = {"name": ("name",)}
 
 
 @agency_required
 def template_list(request):
     organisation = request.organisation
+    shown = listing(request, TEMPLATE_ORDERINGS, "")
+    templates = selectors.templates_for(request.user, organisation.pk, search=shown.search)
+    if shown.sort:
+        templates.sort(key=lambda t: str(t["name"]).casefold(), reverse=shown.sort == "-name")
     return render(
         request,
         "web/templates.html",
         {
-            "templates": selectors.templates_for(request.user, organisation.pk),
+            "page": Paginator(templates, 50).get_page(request.GET.get("page")),
+            **shown.context,
             "can_manage": permissions.can_manage_templates(request.user, organisation),
         },
     )
