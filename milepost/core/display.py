@@ -8,6 +8,7 @@ write for someone else (an email's recipient).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -18,6 +19,8 @@ from .money import MoneyError, format_money
 
 #: Longer text is cut at a word and ends with "…".
 TEXT_LIMIT = 60
+#: Runs of spaces and line breaks; a no-break space (``1.900,00 €``) stays.
+_SPACES = re.compile(r"[ \t\r\n\f\v]+")
 
 
 def language() -> str:
@@ -71,7 +74,7 @@ def datetime(value: Any) -> str:
 
 def clip(text: Any, limit: int = TEXT_LIMIT) -> str:
     """The text on one line, cut at a word near ``limit`` characters with "…"."""
-    flat = " ".join(str(text or "").split())
+    flat = " ".join(_SPACES.split(str(text or "").strip()))
     if len(flat) <= limit:
         return flat
     cut = flat[:limit].rsplit(" ", 1)[0] if " " in flat[:limit] else flat[:limit]
