@@ -79,7 +79,7 @@ def describe(event: Any, *, currency: str = "") -> str:
         phrases = [
             phrase(event.target_type, change, currency=event_currency(data, currency))
             for change in changes_of(data)
-            if change.field not in ("status", "position")
+            if change.field != "status"  # a state's move is the action itself
         ]
         if phrases:
             text = _("%(what)s: %(changes)s") % {"what": text, "changes": "; ".join(phrases)}

@@ -200,3 +200,11 @@ def test_the_project_page_shows_what_changed(world, project, client):
     client.force_login(world.manager)
     html = client.get(f"/projects/{project.pk}/").content.decode()
     assert "changed milestone 2 “Build”: budget €6,000.00 → €5,500.00" in html
+
+
+def test_a_move_through_the_edit_is_recorded_with_the_other_changes(world, project):
+    build = project.milestones.get(position=2)
+    services.milestone_update(milestone=build, actor=world.manager, position=1, budget="5500.00")
+    assert said(project) == (
+        "changed milestone 1 “Build”: position 2 → 1; budget €6,000.00 → €5,500.00"
+    )

@@ -115,7 +115,7 @@ def milestone_update(*, milestone: Milestone, actor: User, **fields: Any) -> Mil
         item.get("planned_start", milestone.planned_start),
         item.get("planned_due", milestone.planned_due),
     )
-    before = milestone_audit_data(milestone, project.currency)
+    before = {"position": milestone.position, **milestone_audit_data(milestone, project.currency)}
     for key, value in item.items():
         setattr(milestone, key, value)
     if item:
@@ -124,7 +124,8 @@ def milestone_update(*, milestone: Milestone, actor: User, **fields: Any) -> Mil
         _sync_deliverables(milestone, deliverables)
     if position is not None:
         _move(project, milestone, position)
-    changes = diff(before, milestone_audit_data(milestone, project.currency))
+    after = {"position": milestone.position, **milestone_audit_data(milestone, project.currency)}
+    changes = diff(before, after)
     if changes["after"]:
         audit_record(
             organisation=project.organisation,
