@@ -253,7 +253,7 @@ class EventSerializer(serializers.Serializer):
         "`changed milestone 2 “Design”: budget €2,000.00 → €1,900.00`."
     )
     changes = serializers.SerializerMethodField(
-        help_text="Every field the event recorded before and after, in the recorded order."
+        help_text="Every field the event recorded before and after, in the order of the fields."
     )
     data = serializers.DictField()
 
@@ -272,5 +272,5 @@ class EventSerializer(serializers.Serializer):
                 "new": change.new,
                 "text": wording.phrase(event.target_type, change, currency=currency),
             }
-            for change in wording.changes_of(data)
+            for change in wording.changes_of(data, event.target_type)
         ]

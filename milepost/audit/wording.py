@@ -58,12 +58,16 @@ class Change:
     new: Any
 
 
-def changes_of(data: dict[str, Any]) -> list[Change]:
-    """The fields whose recorded values differ between ``before`` and ``after``."""
+def changes_of(data: dict[str, Any], target_type: str = "") -> list[Change]:
+    """The fields whose recorded values differ between ``before`` and ``after``.
+
+    In the order of the target model's fields, then the other keys by name: stored JSON keeps
+    no order (PostgreSQL's jsonb sorts keys its own way), so the order is decided here.
+    """
     before, after = data.get("before"), data.get("after")
     before = before if isinstance(before, dict) else {}
     after = after if isinstance(after, dict) else {}
-    keys = [*after, *(k for k in before if k not in after)]
+    keys = sorted({*before, *after}, key=lambda k: (_field_order(target_type).get(k, 10**6), k))
     return [Change(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
 
 
@@ -78,7 +82,7 @@ def describe(event: Any, *, currency: str = "") -> str:
     if event.action in EDITS:
         phrases = [
             phrase(event.target_type, change, currency=event_currency(data, currency))
-            for change in changes_of(data)
+            for change in changes_of(data, event.target_type)
             if change.field != "status"  # a state's move is the action itself
         ]
         if phrases:
@@ -141,6 +145,13 @@ def _model(target_type: str) -> type[models.Model] | None:
         return apps.get_model(target_type)
     except (LookupError, ValueError):
         return None
+
+
+@cache
+def _field_order(target_type: str) -> dict[str, int]:
+    model = _model(target_type)
+    fields = model._meta.concrete_fields if model is not None else ()
+    return {field.name: i for i, field in enumerate(fields)}
 
 
 def _model_field(target_type: str, name: str) -> models.Field | None:

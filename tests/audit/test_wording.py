@@ -66,7 +66,7 @@ def test_dates_choices_and_numbers_read_as_people_write_them():
     )
     assert describe(entry) == (
         "changed milestone 2 “Design”: planned due 1 Mar 2026 → 8 Mar 2026; "
-        "billing trigger On approval → On start (prepayment); revision quota 2 → 3"
+        "revision quota 2 → 3; billing trigger On approval → On start (prepayment)"
     )
 
 
@@ -95,8 +95,8 @@ def test_project_settings_say_on_off_percent_and_a_currency_change():
         },
     )
     assert describe(entry) == (
-        "changed the project's details: sequential gating on → off; tax rate 19% → 7.5%; "
-        "total budget €100.00 → ¥100; currency EUR → JPY"
+        "changed the project's details: currency EUR → JPY; total budget €100.00 → ¥100; "
+        "sequential gating on → off; tax rate 19% → 7.5%"
     )
 
 
@@ -242,15 +242,24 @@ def test_odd_data_still_reads(data):
     assert describe(event("something.new", **data)) == "something.new"
 
 
-def test_changes_are_the_fields_that_differ_in_recorded_order():
+def test_changes_are_the_fields_that_differ_in_the_model_order():
     data = {
         "before": {"budget": "2000.00", "title": "Design", "scope": "x"},
         "after": {"budget": "1900.00", "title": "Design", "planned_due": "2026-03-08"},
     }
-    assert changes_of(data) == [
+    assert changes_of(data, "plans.milestone") == [
+        Change("scope", "x", None),
         Change("budget", "2000.00", "1900.00"),
         Change("planned_due", None, "2026-03-08"),
-        Change("scope", "x", None),
+    ]
+    data["after"]["deliverables"], data["after"]["another"] = ["A"], 1
+    assert [c.field for c in changes_of(data, "plans.milestone")][3:] == ["another", "deliverables"]
+    assert [c.field for c in changes_of(data)] == [  # no model: by name
+        "another",
+        "budget",
+        "deliverables",
+        "planned_due",
+        "scope",
     ]
     assert phrase("plans.milestone", Change("planned_due", None, "2026-03-08")) == (
         "planned due — → 8 Mar 2026"
