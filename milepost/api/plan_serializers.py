@@ -5,6 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from milepost.audit import wording
 from milepost.plans import proposals
 from milepost.plans.models import (
     AccessRole,
@@ -239,7 +240,21 @@ class PlanVersionSerializer(serializers.ModelSerializer):
         fields = ["version", "reason", "accepted_by", "accepted_at", "snapshot"]
 
 
+class ChangeSerializer(serializers.Serializer):
+    """One field an event changed, with its values as recorded (amounts and dates as strings)."""
+
+    field = serializers.CharField(help_text="The field's name, e.g. `budget`.")
+    label = serializers.CharField(help_text="The field's name for people, e.g. `budget`.")
+    old = serializers.JSONField(allow_null=True, help_text="The value before; null when new.")
+    new = serializers.JSONField(allow_null=True, help_text="The value after; null when removed.")
+    text = serializers.CharField(
+        help_text="The change for people, e.g. `budget €2,000.00 → €1,900.00`."
+    )
+
+
 class EventSerializer(serializers.Serializer):
+    """An activity entry; ``context["currency"]`` is the project's, for events without one."""
+
     id = serializers.IntegerField()
     sequence = serializers.IntegerField()
     created_at = serializers.DateTimeField()
@@ -247,4 +262,29 @@ class EventSerializer(serializers.Serializer):
     action = serializers.CharField()
     target_type = serializers.CharField()
     target_id = serializers.CharField()
+    text = serializers.SerializerMethodField(
+        help_text="What the actor did, for people, in the request's language: "
+        "`changed milestone 2 “Design”: budget €2,000.00 → €1,900.00`."
+    )
+    changes = serializers.SerializerMethodField(
+        help_text="Every field the event recorded before and after, in the order of the fields."
+    )
     data = serializers.DictField()
+
+    def get_text(self, event) -> str:
+        return wording.describe(event, currency=self.context.get("currency", ""))
+
+    @extend_schema_field(ChangeSerializer(many=True))
+    def get_changes(self, event) -> list[dict]:
+        data = event.data if isinstance(event.data, dict) else {}
+        currency = wording.event_currency(data, self.context.get("currency", ""))
+        return [
+            {
+                "field": change.field,
+                "label": wording.field_label(event.target_type, change.field),
+                "old": change.old,
+                "new": change.new,
+                "text": wording.phrase(event.target_type, change, currency=currency),
+            }
+            for change in wording.changes_of(data, event.target_type)
+        ]

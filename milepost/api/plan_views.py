@@ -266,7 +266,8 @@ class ProjectViewSet(viewsets.GenericViewSet):
         """The project's audit events, newest first (paginated)."""
         project = selectors.project_get(request.user, pk)
         page = self.paginate_queryset(selectors.project_events(project, request.user))
-        return self.get_paginated_response(s.EventSerializer(page, many=True).data)
+        context = {"currency": project.currency or ""}
+        return self.get_paginated_response(s.EventSerializer(page, many=True, context=context).data)
 
 
 class MilestoneViewSet(MilestoneReviewActions, viewsets.GenericViewSet):

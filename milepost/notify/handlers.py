@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from django.urls import reverse
 from django.utils.text import Truncator
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from milepost.core import events
 from milepost.core.events import EventType
 from milepost.core.models import DomainEvent
-from milepost.core.money import normalise
 from milepost.plans.models import Milestone, Project
 
 from . import recipients as who
 from .models import Category
 from .services import notify
+from .wording import Money, Text
 
 
 def _project(event: DomainEvent) -> Project:
@@ -41,8 +41,12 @@ def plan_proposed(event):
         users=who.client_approvers(p),
         category=Category.PLAN,
         organisation=p.organisation,
-        title=_("%(org)s proposed the plan of %(project)s")
-        % {"org": p.organisation.name, "project": p.name},
+        title=Text(
+            _("%(org)s proposed the plan of %(project)s (%(total)s)"),
+            org=p.organisation.name,
+            project=p.name,
+            total=Money(p.total, p.currency),
+        ),
         body=_(
             "Read what each milestone delivers, what it costs and when, then accept it or "
             "ask for changes."
@@ -53,20 +57,23 @@ def plan_proposed(event):
 
 def plan_answered(event):
     p = _project(event)
-    accepted = event.name == EventType.PLAN_ACCEPTED
-    title = (
-        _("%(client)s accepted the plan of %(project)s")
-        if accepted
-        else _("%(client)s declined the plan of %(project)s")
-    )
+    names = {"client": p.client.name, "project": p.name}
+    if event.name == EventType.PLAN_ACCEPTED:
+        title = Text(_("%(client)s accepted the plan of %(project)s"), **names)
+        body = Text(
+            _("Baseline v1: %(total)s, starting %(start)s."),
+            total=Money(p.total, p.currency),
+            start=p.start_date,
+        )
+    else:
+        title = Text(_("%(client)s declined the plan of %(project)s"), **names)
+        body = Text(_("Their reason: %(reason)s"), reason=event.payload.get("reason", ""))
     notify(
         users=who.agency_managers(p.organisation_id),
         category=Category.PLAN,
         organisation=p.organisation,
-        title=title % {"client": p.client.name, "project": p.name},
-        body=""
-        if accepted
-        else _("Their reason: %(reason)s") % {"reason": event.payload.get("reason", "")},
+        title=title,
+        body=body,
         url=_project_url(p),
     )
 
@@ -82,14 +89,20 @@ def project_status_changed(event):
             "Nothing starts, is delivered or approved until it is resumed; auto-approval and "
             "support windows wait too."
         )
+        reasoned = _(
+            "Reason: %(reason)s\n\nNothing starts, is delivered or approved until it is "
+            "resumed; auto-approval and support windows wait too."
+        )
     elif event.name == EventType.PROJECT_RESUMED:
         title = _("%(org)s resumed %(project)s")
-        body = _("Work goes on; review and support deadlines moved by the time on hold.")
+        body = reasoned = _("Work goes on; review and support deadlines moved by the time on hold.")
     else:
         title = _("%(org)s cancelled %(project)s")
         body = _("Nothing more is started or invoiced. Invoices already issued stay due.")
-    if reason:
-        body = _("Reason: %(reason)s") % {"reason": reason} + "\n\n" + body
+        reasoned = _(
+            "Reason: %(reason)s\n\nNothing more is started or invoiced. Invoices already "
+            "issued stay due."
+        )
     people = [
         *who.client_people(p),
         *who.agency_team(p.organisation_id).exclude(pk=actor),
@@ -98,8 +111,8 @@ def project_status_changed(event):
         users=people,
         category=Category.PROJECT,
         organisation=p.organisation,
-        title=title % {"org": p.organisation.name, "project": p.name},
-        body=body,
+        title=Text(title, org=p.organisation.name, project=p.name),
+        body=Text(reasoned, reason=reason) if reason else Text(body),
         url=_project_url(p),
     )
 
@@ -110,7 +123,11 @@ def delivered(event):
         users=who.client_people(m.project),
         category=Category.DELIVERY,
         organisation=m.project.organisation,
-        title=_("“%(title)s” is ready for your review") % {"title": m.title},
+        title=Text(
+            _("“%(title)s” of %(project)s is ready for your review"),
+            title=m.title,
+            project=m.project.name,
+        ),
         body=_(
             "Test each deliverable against its acceptance criteria, then approve or ask "
             "for changes."
@@ -119,21 +136,36 @@ def delivered(event):
     )
 
 
+REVIEW_TITLES = {
+    EventType.MILESTONE_CHANGES_REQUESTED: _(
+        "%(client)s asked for changes to “%(title)s” of %(project)s"
+    ),
+    EventType.MILESTONE_APPROVED: _("%(client)s approved “%(title)s” of %(project)s"),
+    EventType.SUPPORT_REQUEST_FILED: _(
+        "%(client)s filed a support request on “%(title)s” of %(project)s"
+    ),
+}
+
+
 def review_activity(event):
     m = _milestone(event)
-    titles = {
-        EventType.MILESTONE_CHANGES_REQUESTED: _("%(client)s asked for changes to “%(title)s”"),
-        EventType.MILESTONE_APPROVED: _("%(client)s approved “%(title)s”"),
-        EventType.SUPPORT_REQUEST_FILED: _("%(client)s filed a support request on “%(title)s”"),
-    }
-    title = titles[event.name] % {"client": m.project.client.name, "title": m.title}
+    names = {"client": m.project.client.name, "title": m.title, "project": m.project.name}
+    title = Text(REVIEW_TITLES[event.name], **names)
     if event.name == EventType.MILESTONE_APPROVED and event.payload.get("automatic"):
-        title = _("“%(title)s” was approved automatically") % {"title": m.title}
+        title = Text(_("“%(title)s” of %(project)s was approved automatically"), **names)
+    body = ""
+    if event.name == EventType.MILESTONE_APPROVED:
+        body = Text(
+            _("Milestone %(position)s, %(budget)s."),
+            position=m.position,
+            budget=Money(m.budget, m.project.currency),
+        )
     notify(
         users=who.agency_team(m.project.organisation_id),
         category=Category.REVIEW,
         organisation=m.project.organisation,
         title=title,
+        body=body,
         url=_milestone_url(m),
     )
 
@@ -141,22 +173,26 @@ def review_activity(event):
 def invoice_issued(event):
     from milepost.billing.models import Invoice
 
-    invoice = Invoice.objects.select_related("project", "project__client", "organisation").get(
-        pk=event.payload["invoice"]
-    )
+    invoice = Invoice.objects.select_related(
+        "project", "project__client", "organisation", "milestone"
+    ).get(pk=event.payload["invoice"])
     notify(
         users=who.client_approvers(invoice.project),
         category=Category.INVOICE,
         organisation=invoice.organisation,
         invoice=invoice,
-        title=_("Invoice %(number)s from %(org)s")
-        % {"number": invoice.number, "org": invoice.organisation.name},
-        body=_("%(amount)s %(currency)s, due %(due)s. The PDF is attached.")
-        % {
-            "amount": invoice.amount("gross"),
-            "currency": invoice.currency,
-            "due": invoice.due_date.isoformat(),
-        },
+        title=Text(
+            _("Invoice %(number)s from %(org)s for %(project)s"),
+            number=invoice.number,
+            org=invoice.organisation.name,
+            project=invoice.project.name,
+        ),
+        body=Text(
+            _("%(amount)s for “%(milestone)s”, due %(due)s. The PDF is attached."),
+            amount=Money(invoice.gross, invoice.currency),
+            milestone=invoice.milestone.title,
+            due=invoice.due_date,
+        ),
         url=reverse("web:invoice_detail", args=[invoice.pk]),
     )
 
@@ -164,20 +200,25 @@ def invoice_issued(event):
 def payment_received(event):
     from milepost.billing.models import Payment
 
-    payment = Payment.objects.select_related("invoice", "invoice__organisation").get(
-        pk=event.payload["payment"]
-    )
+    payment = Payment.objects.select_related(
+        "invoice", "invoice__organisation", "invoice__project"
+    ).get(pk=event.payload["payment"])
     invoice = payment.invoice
     notify(
         users=who.agency_managers(invoice.organisation_id),
         category=Category.PAYMENT,
         organisation=invoice.organisation,
-        title=_("Payment of %(amount)s %(currency)s received for %(number)s")
-        % {
-            "amount": normalise(payment.amount, invoice.currency),
-            "currency": invoice.currency,
-            "number": invoice.number,
-        },
+        title=Text(
+            _("Payment of %(amount)s received for %(number)s (%(project)s)"),
+            amount=Money(payment.amount, invoice.currency),
+            number=invoice.number,
+            project=invoice.project.name,
+        ),
+        body=Text(
+            _("Paid so far: %(paid)s of %(gross)s."),
+            paid=Money(invoice.paid, invoice.currency),
+            gross=Money(invoice.gross, invoice.currency),
+        ),
         url=reverse("web:invoice_detail", args=[invoice.pk]),
     )
 
@@ -186,21 +227,21 @@ def payment_reversed(event):
     """The agency's owners and managers hear that money they saw arrive was taken back."""
     from milepost.billing.models import Payment
 
-    payment = Payment.objects.select_related("invoice", "invoice__organisation", "reversal").get(
-        pk=event.payload["payment"]
-    )
+    payment = Payment.objects.select_related(
+        "invoice", "invoice__organisation", "invoice__project", "reversal"
+    ).get(pk=event.payload["payment"])
     invoice = payment.invoice
     notify(
         users=who.agency_managers(invoice.organisation_id),
         category=Category.PAYMENT,
         organisation=invoice.organisation,
-        title=_("Payment of %(amount)s %(currency)s on %(number)s reversed: %(reason)s")
-        % {
-            "amount": normalise(payment.amount, invoice.currency),
-            "currency": invoice.currency,
-            "number": invoice.number,
-            "reason": Truncator(payment.reversal.reason).chars(120),  # a title holds 300
-        },
+        title=Text(
+            _("Payment of %(amount)s for %(number)s (%(project)s) reversed: %(reason)s"),
+            amount=Money(payment.amount, invoice.currency),
+            number=invoice.number,
+            project=invoice.project.name,
+            reason=Truncator(payment.reversal.reason).chars(120),  # a title holds 300
+        ),
         url=reverse("web:invoice_detail", args=[invoice.pk]),
     )
 

@@ -7,7 +7,8 @@ import datetime as dt
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from milepost.core import clock
 from milepost.plans.lifecycle.milestone import OPEN, REVIEWING, SOURCES, MilestoneAction
@@ -18,6 +19,7 @@ from milepost.plans.services.common import holidays_for
 from . import recipients as who
 from .models import Category, Reminder
 from .services import notify
+from .wording import Money, Text
 
 
 def once(key: str, send) -> bool:
@@ -53,8 +55,11 @@ def review_reminders(now: dt.datetime) -> int:
                     category=Category.REVIEW_REMINDER,
                     organisation=m.project.organisation,
                     url=url,
-                    title=_("“%(title)s” has been waiting for your review for 3 days")
-                    % {"title": m.title},
+                    title=Text(
+                        _("“%(title)s” of %(project)s has been waiting for your review for 3 days"),
+                        title=m.title,
+                        project=m.project.name,
+                    ),
                 ),
             )
         auto = m.auto_approve_at
@@ -66,8 +71,12 @@ def review_reminders(now: dt.datetime) -> int:
                     category=Category.REVIEW_REMINDER,
                     organisation=m.project.organisation,
                     url=url,
-                    title=_("“%(title)s” will be approved automatically on %(date)s")
-                    % {"title": m.title, "date": timezone.localdate(auto).isoformat()},
+                    title=Text(
+                        _("“%(title)s” of %(project)s will be approved automatically on %(date)s"),
+                        title=m.title,
+                        project=m.project.name,
+                        date=timezone.localdate(auto),
+                    ),
                     body=_("Approve it or ask for changes before then."),
                 ),
             )
@@ -92,8 +101,12 @@ def due_reminders(now: dt.datetime) -> int:
                     category=Category.DUE_REMINDER,
                     url=url,
                     organisation=m.project.organisation,
-                    title=_("“%(title)s” is overdue: it was due %(date)s")
-                    % {"title": m.title, "date": m.planned_due.isoformat()},
+                    title=Text(
+                        _("“%(title)s” of %(project)s is overdue: it was due %(date)s"),
+                        title=m.title,
+                        project=m.project.name,
+                        date=m.planned_due,
+                    ),
                 ),
             )
             continue
@@ -110,8 +123,12 @@ def due_reminders(now: dt.datetime) -> int:
                     category=Category.DUE_REMINDER,
                     url=url,
                     organisation=m.project.organisation,
-                    title=_("“%(title)s” is due on %(date)s")
-                    % {"title": m.title, "date": m.planned_due.isoformat()},
+                    title=Text(
+                        _("“%(title)s” of %(project)s is due on %(date)s"),
+                        title=m.title,
+                        project=m.project.name,
+                        date=m.planned_due,
+                    ),
                 ),
             )
     return sent
@@ -139,16 +156,28 @@ def invoice_reminders(now: dt.datetime) -> int:
 
 
 def _invoice_overdue(inv, url: str, days: int) -> None:
-    title = _("Invoice %(number)s is %(days)s day(s) overdue") % {
-        "number": inv.number,
-        "days": days,
-    }
+    title = Text(
+        ngettext_lazy(
+            "Invoice %(number)s for %(project)s is %(days)s day overdue",
+            "Invoice %(number)s for %(project)s is %(days)s days overdue",
+            "days",
+        ),
+        number=inv.number,
+        project=inv.project.name,
+        days=days,
+    )
+    body = Text(
+        _("%(amount)s outstanding, due %(due)s."),
+        amount=Money(inv.outstanding, inv.currency),
+        due=inv.due_date,
+    )
     notify(
         users=who.client_approvers(inv.project),
         category=Category.INVOICE_OVERDUE,
         organisation=inv.organisation,
         url=url,
         title=title,
+        body=body,
     )
     notify(
         users=who.agency_managers(inv.organisation_id),
@@ -156,6 +185,7 @@ def _invoice_overdue(inv, url: str, days: int) -> None:
         organisation=inv.organisation,
         url=url,
         title=title,
+        body=body,
     )
 
 
@@ -177,8 +207,12 @@ def support_window_reminders(now: dt.datetime) -> int:
                 category=Category.SUPPORT_WINDOW,
                 organisation=m.project.organisation,
                 url=reverse("web:milestone_detail", args=[m.pk]),
-                title=_("The support window of “%(title)s” ends on %(date)s")
-                % {"title": m.title, "date": timezone.localdate(m.support_ends_at).isoformat()},
+                title=Text(
+                    _("The support window of “%(title)s” of %(project)s ends on %(date)s"),
+                    title=m.title,
+                    project=m.project.name,
+                    date=timezone.localdate(m.support_ends_at),
+                ),
                 body=_("File any small fixes you still need before then."),
             ),
         )
@@ -194,7 +228,11 @@ def support_window_reminders(now: dt.datetime) -> int:
                 category=Category.SUPPORT_WINDOW,
                 organisation=m.project.organisation,
                 url=reverse("web:milestone_detail", args=[m.pk]),
-                title=_("The support window of “%(title)s” has closed") % {"title": m.title},
+                title=Text(
+                    _("The support window of “%(title)s” of %(project)s has closed"),
+                    title=m.title,
+                    project=m.project.name,
+                ),
             ),
         )
     return sent

@@ -20,14 +20,17 @@ from milepost.accounts import permissions
 from milepost.accounts.models import User
 from milepost.audit.actions import AuditAction
 from milepost.audit.services import audit_record
-from milepost.core import clock
+from milepost.core import clock, display
 from milepost.core.errors import InvalidInput, NotAllowed, NotFound, RuleViolation
 from milepost.mail.models import OutgoingEmail
 from milepost.mail.services import email_queue, send_soon
 
 from .models import CalendarFeed, Category, Notification, Preference
+from .wording import Text, render
 
 UNSUBSCRIBE_SALT = "milepost.notify.unsubscribe"
+#: A title longer than its column (a long project and milestone name) is cut with "…".
+TITLE_LENGTH = Notification._meta.get_field("title").max_length
 
 
 def wants_email(user: User, category: str) -> bool:
@@ -39,14 +42,15 @@ def notify(
     *,
     users: Iterable[User],
     category: str,
-    title: str,
-    body: str = "",
+    title: Text | str,
+    body: Text | str = "",
     url: str = "",
     organisation=None,
     invoice=None,
 ) -> list[Notification]:
     """Tell each user once: a notification in the app, and an email unless they opted out.
 
+    ``title`` and ``body`` are written for each user, in their language (``notify.wording``).
     Runs inside the caller's transaction; emails leave after it commits.
     """
     seen: set[int] = set()
@@ -55,18 +59,20 @@ def notify(
         if user is None or user.pk in seen or not user.is_active:
             continue
         seen.add(user.pk)
+        said = display.clip(render(title, language=user.language), TITLE_LENGTH)
+        told = render(body, language=user.language)
         created.append(
             Notification.objects.create(
                 user=user,
                 category=category,
-                title=title,
-                body=body,
+                title=said,
+                body=told,
                 url=url,
                 created_at=clock.now(),
             )
         )
         if wants_email(user, category):  # queued now, sent after commit
-            _compose(user, category, title, body, url, organisation, invoice)
+            _compose(user, category, said, told, url, organisation, invoice)
     return created
 
 

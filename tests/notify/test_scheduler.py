@@ -86,7 +86,11 @@ def test_one_day_before_auto_approval_reminds_once(in_review):
         category=Category.REVIEW_REMINDER, title__contains="approved automatically"
     )
     assert [n.user_id for n in reminders] == [in_review.approver.pk]
-    assert auto.date().isoformat() in reminders[0].title
+    milestone = in_review.m(1)
+    assert reminders[0].title == (
+        f"“{milestone.title}” of {milestone.project.name} will be approved automatically on "
+        f"{auto.day} {auto:%b} {auto.year}"
+    )
     assert in_review.m(1).status == MilestoneStatus.IN_REVIEW  # not yet
 
 
@@ -161,14 +165,18 @@ def test_due_soon_and_overdue_remind_the_agency_team(active):
         tick_at(at(dt.date(2027, 1, day), 17))
     assert told(Category.DUE_REMINDER) == team
     soon = Notification.objects.filter(category=Category.DUE_REMINDER)
-    assert {n.title for n in soon} == {f"“{milestone.title}” is due on 2027-01-15"}
+    assert {n.title for n in soon} == {
+        f"“{milestone.title}” of {milestone.project.name} is due on 15 Jan 2027"
+    }
 
     for day in (16, 17, 18, 19):  # Saturday: overdue
         tick_at(at(dt.date(2027, 1, day)))
     assert told(Category.DUE_REMINDER) == team + team
     overdue = Notification.objects.filter(category=Category.DUE_REMINDER, title__contains="overdue")
     assert {n.user_id for n in overdue} == set(team)
-    assert all(milestone.title in n.title for n in overdue)
+    assert {n.title for n in overdue} == {
+        f"“{milestone.title}” of {milestone.project.name} is overdue: it was due 15 Jan 2027"
+    }
     # The client is not told about the agency's deadlines.
     assert not Notification.objects.filter(
         category=Category.DUE_REMINDER, user__in=[active.approver, active.viewer]
@@ -210,13 +218,16 @@ def test_overdue_invoice_reminds_client_approvers_and_agency_managers_once_each(
         tick_at(at(overdue_since + dt.timedelta(days=days)))
     one = Notification.objects.filter(category=Category.INVOICE_OVERDUE)
     assert told(Category.INVOICE_OVERDUE) == expected
-    assert {n.title for n in one} == {f"Invoice {invoice.number} is 1 day(s) overdue"}
+    assert {n.title for n in one} == {
+        f"Invoice {invoice.number} for {invoice.project.name} is 1 day overdue"
+    }
+    assert {n.body for n in one} == {f"€{invoice.gross:,.2f} outstanding, due 29 Jan 2027."}
 
     for day in (5, 5, 6, 12):  # seven days overdue, and later
         tick_at(at(dt.date(2027, 2, day), 8))
     assert told(Category.INVOICE_OVERDUE) == expected + expected
     seven = Notification.objects.filter(
-        category=Category.INVOICE_OVERDUE, title__contains="7 day(s)"
+        category=Category.INVOICE_OVERDUE, title__contains="7 days overdue"
     )
     assert {n.user_id for n in seven} == set(expected)
     assert all(n.url == f"/invoices/{invoice.pk}/" for n in seven)
@@ -254,7 +265,7 @@ def test_support_window_ending_and_closed_remind_the_approvers(invoiced):
         tick_at(now)
     assert told(Category.SUPPORT_WINDOW) == approver
     ending = Notification.objects.get(category=Category.SUPPORT_WINDOW)
-    assert "2027-01-29" in ending.title
+    assert ending.title.endswith(f"of {invoiced.project.name} ends on 29 Jan 2027")
     assert invoiced.m(1).status == MilestoneStatus.APPROVED
 
     report = tick_at(ends)
@@ -387,13 +398,15 @@ def test_support_window_of_the_last_milestone_still_reminds(world):
     tick_at(last.support_ends_at - dt.timedelta(days=2))
     tick_at(last.support_ends_at - dt.timedelta(days=1))
     ending = Notification.objects.filter(
-        category=Category.SUPPORT_WINDOW, title__contains=f"“{last.title}” ends on"
+        category=Category.SUPPORT_WINDOW,
+        title__contains=f"“{last.title}” of {last.project.name} ends on",
     )
     assert [n.user_id for n in ending] == [flow.approver.pk]
     tick_at(last.support_ends_at)
     assert flow.m(5).status == MilestoneStatus.CLOSED
     closed = Notification.objects.filter(
-        category=Category.SUPPORT_WINDOW, title__contains=f"“{last.title}” has closed"
+        category=Category.SUPPORT_WINDOW,
+        title__contains=f"“{last.title}” of {last.project.name} has closed",
     )
     assert [n.user_id for n in closed] == [flow.approver.pk]
 
@@ -408,4 +421,4 @@ def test_reminder_dates_are_local_days(active, settings):
     auto = active.m(1).auto_approve_at  # 19 January 09:00 local, the 18th in UTC
     tick_at(auto - dt.timedelta(hours=2))
     (note,) = Notification.objects.filter(title__contains="approved automatically on")
-    assert note.title.endswith("on 2027-01-19")
+    assert note.title.endswith("on 19 Jan 2027")

@@ -63,7 +63,9 @@ def test_delivery_emails_the_approver_and_the_viewer(
         msg = r.message
         assert r.header("To") == r.rcpt_tos[0]
         assert r.mail_from in settings.DEFAULT_FROM_EMAIL
-        assert r.subject == f"“{milestone.title}” is ready for your review"
+        assert r.subject == (
+            f"“{milestone.title}” of {milestone.project.name} is ready for your review"
+        )
         assert msg.get_content_type() == "multipart/alternative"
         text, html = r.part("plain"), r.part("html")
         assert link in text
@@ -96,7 +98,9 @@ def test_invoice_email_carries_the_pdf(live, smtp, django_capture_on_commit_call
     invoice_mails = smtp.messages(f"Invoice {invoice.number}")
     assert [r.rcpt_tos for r in invoice_mails] == [[live.approver.email]]
     msg = invoice_mails[0].message
-    assert invoice_mails[0].subject == f"Invoice {invoice.number} from {live.organisation.name}"
+    assert invoice_mails[0].subject == (
+        f"Invoice {invoice.number} from {live.organisation.name} for {live.project.name}"
+    )
     assert msg.get_content_type() == "multipart/mixed"
     attachments = list(msg.iter_attachments())
     assert len(attachments) == 1

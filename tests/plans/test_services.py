@@ -447,9 +447,20 @@ def test_milestone_update_changes_fields_and_replaces_deliverables(world, projec
     assert deliverables[0].pk == kept.pk
     event = AuditEvent.objects.filter(project_id=project.pk).latest("sequence")
     assert event.action == AuditAction.MILESTONE_UPDATED
-    assert event.data["before"] == {"budget": "6000.00", "planned_due": "2026-04-10"}
+    assert event.data["before"] == {
+        "budget": "6000.00",
+        "planned_due": "2026-04-10",
+        "deliverables": [
+            {"title": "Staging site", "acceptance_criteria": "Every page loads."},
+            {"title": "Admin", "acceptance_criteria": "Editors can publish."},
+        ],
+    }
     assert event.data["after"]["budget"] == "5500.00"
-    assert event.data["after"]["deliverables"] == ["Admin panel", "Search"]
+    assert event.data["after"]["deliverables"] == [
+        {"title": "Admin panel", "acceptance_criteria": "Editors publish."},
+        {"title": "Search", "acceptance_criteria": "Finds products by name."},
+    ]
+    assert (event.data["title"], event.data["currency"]) == (build.title, "EUR")
     [problem] = services.plan_problems(reload(project))
     assert problem.code == "budget_unallocated"
     assert "€500.00 not yet allocated" in problem.message

@@ -203,3 +203,14 @@ def milestone_data(m: Milestone, currency: str) -> dict[str, Any]:
         "support_window_days": m.support_window_days,
         "billing_trigger": m.billing_trigger,
     }
+
+
+def milestone_audit_data(m: Milestone, currency: str) -> dict[str, Any]:
+    """What an edit compares: the fields, and the deliverables with their criteria, in order."""
+    return {
+        **milestone_data(m, currency),
+        "deliverables": [
+            {"title": d.title, "acceptance_criteria": d.acceptance_criteria}
+            for d in m.deliverables.order_by("position")
+        ],
+    }

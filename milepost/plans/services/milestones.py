@@ -20,6 +20,7 @@ from .common import (
     check_dates,
     clean_milestone,
     lock_project,
+    milestone_audit_data,
     milestone_data,
     require_draft,
 )
@@ -92,7 +93,11 @@ def milestone_add(*, project: Project, actor: User, **fields: Any) -> Milestone:
         target=milestone,
         project=project,
         data={
-            "after": {"position": milestone.position, **milestone_data(milestone, project.currency)}
+            "currency": project.currency,
+            "after": {
+                "position": milestone.position,
+                **milestone_data(milestone, project.currency),
+            },
         },
     )
     return milestone
@@ -110,7 +115,7 @@ def milestone_update(*, milestone: Milestone, actor: User, **fields: Any) -> Mil
         item.get("planned_start", milestone.planned_start),
         item.get("planned_due", milestone.planned_due),
     )
-    before = milestone_data(milestone, project.currency)
+    before = {"position": milestone.position, **milestone_audit_data(milestone, project.currency)}
     for key, value in item.items():
         setattr(milestone, key, value)
     if item:
@@ -119,17 +124,21 @@ def milestone_update(*, milestone: Milestone, actor: User, **fields: Any) -> Mil
         _sync_deliverables(milestone, deliverables)
     if position is not None:
         _move(project, milestone, position)
-    changes = diff(before, milestone_data(milestone, project.currency))
-    if changes["after"] or deliverables is not None:
-        if deliverables is not None:
-            changes["after"]["deliverables"] = [d["title"] for d in deliverables]
+    after = {"position": milestone.position, **milestone_audit_data(milestone, project.currency)}
+    changes = diff(before, after)
+    if changes["after"]:
         audit_record(
             organisation=project.organisation,
             actor=actor,
             action=AuditAction.MILESTONE_UPDATED,
             target=milestone,
             project=project,
-            data={"position": milestone.position, **changes},
+            data={
+                "position": milestone.position,
+                "title": milestone.title,
+                "currency": project.currency,
+                **changes,
+            },
         )
     return milestone
 
@@ -145,7 +154,7 @@ def milestone_remove(*, milestone: Milestone, actor: User) -> None:
         action=AuditAction.MILESTONE_REMOVED,
         target=milestone,
         project=project,
-        data={"before": data},
+        data={"currency": project.currency, "before": data},
     )
     milestone.delete()
     _renumber(project, list(project.milestones.order_by("position").values_list("pk", flat=True)))
@@ -181,6 +190,10 @@ def milestone_move(*, milestone: Milestone, position: int, actor: User) -> Miles
             action=AuditAction.MILESTONE_MOVED,
             target=milestone,
             project=project,
-            data={"before": {"position": before}, "after": {"position": position}},
+            data={
+                "title": milestone.title,
+                "before": {"position": before},
+                "after": {"position": milestone.position},
+            },
         )
     return milestone

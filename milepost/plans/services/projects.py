@@ -288,6 +288,6 @@ def project_update(*, project: Project, actor: User, **fields: Any) -> Project:
             action=AuditAction.PROJECT_UPDATED,
             target=project,
             project=project,
-            data=changes,
+            data={"currency": project.currency, **changes},
         )
     return project

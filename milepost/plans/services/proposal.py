@@ -86,6 +86,7 @@ def plan_propose(*, project: Project, actor: User) -> Project:
             "before": {"status": "draft"},
             "after": {"status": "proposed"},
             "total_budget": str(project.total),
+            "currency": project.currency,
             "proposal": proposal.number,
         },
     )

@@ -186,7 +186,12 @@ def audit_milestone(
         action=action,
         target=target or milestone,
         project=milestone.project,
-        data={"milestone": milestone.pk, "position": milestone.position, **data},
+        data={
+            "milestone": milestone.pk,
+            "position": milestone.position,
+            "title": milestone.title,
+            **data,
+        },
     )
 
 

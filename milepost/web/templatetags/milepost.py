@@ -5,6 +5,7 @@ from django.utils.html import format_html
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from milepost.audit.wording import describe
 from milepost.core import locale
 from milepost.core.identifiers import group_iban
 from milepost.core.money import format_money
@@ -89,43 +90,10 @@ def percent(part, whole):
         return 0
 
 
-EVENT_LABELS = {
-    "project.created": _("created the project"),
-    "project.updated": _("changed the project's details"),
-    "project_access.granted": _("gave project access"),
-    "milestone.added": _("added a milestone"),
-    "milestone.updated": _("changed a milestone"),
-    "milestone.removed": _("removed a milestone"),
-    "milestone.moved": _("reordered the milestones"),
-    "plan.proposed": _("proposed the plan"),
-    "plan.withdrawn": _("withdrew the proposal"),
-    "plan.accepted": _("accepted the plan (baseline v1)"),
-    "plan.declined": _("declined the plan"),
-    "milestone.started": _("started a milestone"),
-    "milestone.prepaid": _("received the prepayment of a milestone"),
-    "milestone.delivered": _("delivered a milestone for review"),
-    "deliverable.verdict": _("tested a deliverable"),
-    "milestone.changes_requested": _("asked for changes"),
-    "milestone.revision_granted": _("granted an extra revision"),
-    "milestone.approved": _("approved a milestone"),
-    "milestone.closed": _("closed a milestone's support window"),
-    "support_request.filed": _("filed a support request"),
-    "support_request.resolved": _("resolved a support request"),
-    "project.completed": _("completed the project"),
-    "project.put_on_hold": _("put the project on hold"),
-    "project.resumed": _("resumed the project"),
-    "project.cancelled": _("cancelled the project"),
-    "invoice.issued": _("issued an invoice"),
-    "invoice.voided": _("voided an invoice"),
-    "credit_note.issued": _("issued a credit note"),
-    "payment.recorded": _("recorded a payment"),
-}
-
-
 @register.filter
-def event_label(event):
-    """A short sentence for an audit event in an activity feed."""
-    return EVENT_LABELS.get(event.action, event.action)
+def event_text(event, currency=""):
+    """What an activity entry says after its actor: what was done and what changed."""
+    return describe(event, currency=currency or "")
 
 
 @register.filter
