@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from milepost.accounts import selectors, services
+from milepost.accounts.models import Organisation
 from milepost.accounts.permissions import roles_of
 from milepost.core.errors import InvalidInput, NotAllowed
 from milepost.notify.services import calendar_url
@@ -55,6 +56,7 @@ class OrganisationViewSet(viewsets.GenericViewSet):
     """Your agency: its details, the bank details its invoices print, and project defaults."""
 
     serializer_class = s.OrganisationSerializer
+    queryset = Organisation.objects.none()  # for the schema only: reads go through selectors
     http_method_names = ["get", "patch", "head", "options"]
 
     @extend_schema(responses={200: s.OrganisationSerializer, **ERRORS})

@@ -23,7 +23,7 @@ from milepost.billing.services.payments import payment_clean, refuse_over_outsta
 from milepost.core import clock
 from milepost.core.errors import RuleViolation
 from milepost.core.money import format_money, normalise
-from milepost.plans.lifecycle.milestone import DONE, SOURCES, MilestoneAction, MilestoneStatus
+from milepost.plans.lifecycle.milestone import DONE, MilestoneAction, MilestoneStatus
 from milepost.plans.lifecycle.milestone import refusal as milestone_refusal
 from milepost.plans.lifecycle.project import ProjectAction
 from milepost.plans.lifecycle.project import refusal as project_refusal
@@ -31,6 +31,7 @@ from milepost.plans.models import AccessRole, BillingTrigger, Milestone, Project
 from milepost.plans.permissions import InvoiceAction, require
 
 from .services.delivery import current_delivery
+from .services.prepayment import waits_again_without_prepayment
 from .services.verdicts import checklist
 
 
@@ -456,7 +457,7 @@ def reversal(
     if milestone is None:
         milestone = Milestone.objects.select_related("project").get(pk=invoice.milestone_id)
     if invoice.trigger == BillingTrigger.ON_START and invoice.status == InvoiceStatus.PAID:
-        if milestone.status in SOURCES[MilestoneAction.PREPAYMENT_REVERSED]:
+        if waits_again_without_prepayment(milestone):
             lines.append(
                 _(
                     "%(name)s was started by this prepayment and nothing is delivered yet: it "
@@ -465,7 +466,10 @@ def reversal(
                 % {"name": _opening_name(milestone)}
             )
             facts["milestone_back_to_waiting"] = _ref(milestone)
-        elif milestone.status != MilestoneStatus.AWAITING_PREPAYMENT:
+        elif milestone.status not in (
+            MilestoneStatus.AWAITING_PREPAYMENT,
+            MilestoneStatus.IN_PROGRESS,
+        ):
             lines.append(
                 _("%(name)s stays %(status)s: work on it has been delivered.")
                 % {

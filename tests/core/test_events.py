@@ -25,6 +25,7 @@ def test_event_codes_are_stable():
         "SUPPORT_REQUEST_FILED": "support_request.filed",
         "INVOICE_ISSUED": "invoice.issued",
         "PAYMENT_RECEIVED": "payment.received",
+        "PAYMENT_REVERSED": "payment.reversed",
         "PROJECT_PUT_ON_HOLD": "project.put_on_hold",
         "PROJECT_RESUMED": "project.resumed",
         "PROJECT_CANCELLED": "project.cancelled",

@@ -223,3 +223,17 @@ def test_a_long_reason_fits_the_notification(money, paid):
     reverse(money, paid[2], reason="Booked twice. " + "x" * 480)
     titles = Notification.objects.filter(title__contains="reversed").values_list("title", flat=True)
     assert titles and all(len(t) <= 300 for t in titles)
+
+
+def test_a_prepayment_on_a_cancelled_project_is_reversed_and_the_milestone_stays(money, prepaid):
+    """Cancelled, nothing waits for money any more: the payment is corrected, the milestone
+    keeps its state (it was refused with a misleading "someone else changed this")."""
+    from milepost.plans import services as plans
+
+    project, invoice, payment = prepaid
+    plans.project_cancel(project=project, actor=fresh(money.world.owner), reason="Client closed.")
+    reversal = reverse(money, payment)
+    assert reversal.payment.pk == payment.pk
+    assert reload_invoice(invoice).status == InvoiceStatus.ISSUED
+    assert money.m(project, 1).status == MilestoneStatus.IN_PROGRESS
+    assert not AuditEvent.objects.filter(action="milestone.prepayment_reversed").exists()

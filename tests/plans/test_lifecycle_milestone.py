@@ -322,9 +322,16 @@ HOLD_PAIRS = list(itertools.product(ProjectStatus, MilestoneAction))
 
 @pytest.mark.parametrize(("project", "action"), HOLD_PAIRS, ids=[f"{p}-{a}" for p, a in HOLD_PAIRS])
 def test_each_project_state_holds_back_exactly_its_actions(project, action):
-    """Written out apart from ``PROJECT_HOLDS``: on hold only a prepayment, tests, grants, fixes
-    and comments go on; cancelled, only comments."""
-    on_hold_goes_on = {"prepayment_received", "verdict", "grant_revision", "resolve", "comment"}
+    """Written out apart from ``PROJECT_HOLDS``: on hold only a prepayment (or its reversal),
+    tests, grants, fixes and comments go on; cancelled, only comments."""
+    on_hold_goes_on = {
+        "prepayment_received",
+        "prepayment_reversed",
+        "verdict",
+        "grant_revision",
+        "resolve",
+        "comment",
+    }
     refused = project_refusal(str(project), str(action))
     if project == ProjectStatus.ON_HOLD and str(action) not in on_hold_goes_on:
         assert (refused.code, refused.message) == (

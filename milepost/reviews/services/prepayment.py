@@ -20,7 +20,7 @@ from milepost.audit.actions import AuditAction
 from milepost.billing import services as billing
 from milepost.billing import stripe
 from milepost.billing.models import Invoice, InvoiceKind, InvoiceStatus, Payment, PaymentReversal
-from milepost.plans.lifecycle.milestone import SOURCES, project_states_allowing
+from milepost.plans.lifecycle.milestone import SOURCES, project_refusal, project_states_allowing
 from milepost.plans.lifecycle.milestone import MilestoneAction as Action
 from milepost.plans.models import BillingTrigger, Milestone, MilestoneStatus
 
@@ -108,7 +108,17 @@ def holds_on_reversal(invoice: Invoice, milestone: Milestone) -> bool:
         invoice.kind == InvoiceKind.INVOICE
         and invoice.trigger == BillingTrigger.ON_START
         and invoice.status != InvoiceStatus.PAID
-        and milestone.status in SOURCES[Action.PREPAYMENT_REVERSED]
+        and waits_again_without_prepayment(milestone)
+    )
+
+
+def waits_again_without_prepayment(milestone: Milestone) -> bool:
+    """Whether ``milestone`` goes back to awaiting its prepayment when that money is taken back:
+    started, nothing delivered, and its project not cancelled (then nothing waits for money any
+    more; the payment is corrected and the milestone keeps its state)."""
+    return (
+        milestone.status in SOURCES[Action.PREPAYMENT_REVERSED]
+        and project_refusal(milestone.project.status, Action.PREPAYMENT_REVERSED) is None
     )
 
 
