@@ -22,7 +22,7 @@ from tests.factories import (
     UserFactory,
 )
 
-from .helpers import forget_login_attempts, log_in
+from .helpers import confirm_dialog, forget_login_attempts, log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -98,6 +98,7 @@ def test_a_budget_edit_reads_old_to_new_and_the_client_bell_names_the_project(
 
     # Proposed, the plan reaches the approver's bell with its project and its total.
     page.get_by_role("button", name="Propose to the client").click()
+    confirm_dialog(page, "Propose to the client")
     expect(page.get_by_role("status")).to_contain_text("Plan proposed.")
 
     client = new_page()

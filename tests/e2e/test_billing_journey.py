@@ -149,7 +149,10 @@ def test_approval_invoices_payments_and_pay_before_next(
         "€0.00"
     )
     expect(agency.locator("section#payments ul.feed li")).to_have_count(2)
-    expect(agency.locator("section#payments form")).to_have_count(0)  # nothing left to record
+    # Nothing left to record; each payment can still be reversed.
+    expect(agency.locator("section#payments").get_by_label("Amount")).to_have_count(0)
+    expect(agency.get_by_role("button", name="Record payment")).to_have_count(0)
+    expect(agency.locator("section#payments summary")).to_have_text(["Reverse this payment…"] * 2)
 
     # Milestone 2 can start now.
     agency.goto(f"{base}/milestones/{second.pk}/")

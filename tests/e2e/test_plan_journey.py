@@ -54,7 +54,7 @@ def test_owner_fixes_a_gap_proposes_and_the_approver_accepts(
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Projects").click()
     page.get_by_role("link", name="New project").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("New project")
-    page.get_by_label("Client").select_option(label=client.name)
+    page.get_by_label("Client", exact=True).select_option(label=client.name)
     page.get_by_label("Project name").fill(PROJECT_NAME)
     page.get_by_label("Currency").fill("EUR")
     page.get_by_label("Total budget").fill("10000.00")
@@ -114,7 +114,10 @@ def test_owner_fixes_a_gap_proposes_and_the_approver_accepts(
     expect(page.get_by_role("status")).to_contain_text(
         f"{APPROVER_EMAIL} can now see the project as approver."
     )
-    expect(page.locator("section#access li")).to_have_text([f"{APPROVER_EMAIL} · Approver"])
+    person = page.locator("section#access li")
+    expect(person).to_have_count(1)
+    expect(person).to_contain_text(f"{APPROVER_EMAIL} (Anna Approver)")
+    expect(person.get_by_label(f"Role of {APPROVER_EMAIL}")).to_have_value("approver")
 
     page.get_by_role("button", name="Log out").click()
     expect(page).to_have_url(re.compile(r"/login/$"))

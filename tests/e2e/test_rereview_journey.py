@@ -11,7 +11,7 @@ from milepost.plans.models import MilestoneStatus
 from milepost.reviews.models import Verdict
 from tests.factories import PASSWORD
 
-from .helpers import active_project, log_in
+from .helpers import active_project, confirm_dialog, log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -76,6 +76,7 @@ def test_v2_keeps_what_passed_and_asks_again_for_what_failed(
     expect(feedback).to_have_value(drafted)
     feedback.fill(drafted + "\n\nAnd please send the new password.")
     changes.get_by_role("button", name="Request changes").click()
+    confirm_dialog(client, "Request changes")
     expect(client.get_by_role("status")).to_contain_text("Changes requested.")
     thread = client.locator("#thread li.entry-changes").first
     expect(thread.locator(".md li")).to_have_text(f"{login}: {NOTE}")
@@ -117,10 +118,9 @@ def test_v2_keeps_what_passed_and_asks_again_for_what_failed(
     expect(row(client, speed)).to_contain_text("passed in v1")
     expect(client.locator("section#approve")).not_to_contain_text("not passed yet")
     # Approval issues the invoice and emails its PDF within the request: slow on a busy machine.
-    client.locator("section#approve").get_by_role("button", name="Approve milestone").click(
-        timeout=30_000
-    )
-    expect(client.get_by_role("status")).to_contain_text("Milestone approved.")
+    client.locator("section#approve").get_by_role("button", name="Approve milestone").click()
+    confirm_dialog(client, "Approve milestone")
+    expect(client.get_by_role("status")).to_contain_text("Milestone approved.", timeout=30_000)
 
     first.refresh_from_db()
     assert first.status == MilestoneStatus.APPROVED

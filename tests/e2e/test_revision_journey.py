@@ -117,6 +117,7 @@ def test_the_client_sees_the_proposed_plan_while_the_agency_revises_it(
     agency.goto(f"{base}/projects/{shop.pk}/")
     agency.get_by_role("button", name="Propose to the client").click()
     confirm_dialog(agency, "Propose to the client")
+    expect(agency.get_by_role("status")).to_contain_text("Plan proposed.")
     page.goto(f"{base}/projects/{shop.pk}/")
     expect(page.locator(".glance")).to_contain_text("€12,000.00")
     expect(page.get_by_role("button", name="Accept the plan")).to_be_visible()

@@ -3,6 +3,7 @@ same text through the API's previews and the web's confirmation (dialog, or a pa
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -128,6 +129,33 @@ def test_proposing_names_who_is_told(money):
     text = said(consequences.proposal(project))
     assert "(€10,000.00 in 5 milestones) to Acme Shop" in text
     assert f"Its approvers ({money.world.contact.email}) are told by email" in text
+
+
+@pytest.mark.parametrize("page", ["/projects/{pk}/", "/projects/{pk}/plan/"])
+def test_every_propose_button_asks_first(money, page):
+    """Each form that proposes names its dialog, carries ``confirm=ask`` and the dialog is on
+    the page (the plan editor's button proposed at once)."""
+    project = plans.project_create(
+        organisation=money.organisation,
+        client=money.world.client,
+        actor=fresh(money.world.owner),
+        template="website-cms",
+        name="Draft",
+        currency="EUR",
+        total_budget="10000.00",
+        start_date="2027-01-04",
+    )
+    html = web_as(money.world.owner).get(page.format(pk=project.pk)).content.decode()
+    forms = re.findall(
+        rf'<form[^>]*action="/projects/{project.pk}/propose/"[^>]*>.*?</form>', html, re.S
+    )
+    assert forms
+    for form in forms:
+        dialog = re.search(r'data-confirm="([^"]+)"', form)
+        assert dialog, form
+        assert 'name="confirm" value="ask"' in form
+        assert f'<dialog class="confirm" id="{dialog.group(1)}"' in html
+    assert "(€10,000.00 in 5 milestones) to Acme Shop" in html
 
 
 def test_accepting_says_the_baseline_and_the_first_invoice(money):

@@ -16,6 +16,7 @@ from milepost.plans.lifecycle.project import SOURCES, ProjectAction
 from milepost.plans.models import MILESTONE_FIELDS
 from milepost.plans.permissions import require
 from milepost.plans.rules import allocation_message
+from milepost.reviews import consequences
 
 from ..forms import apply_errors
 from ..plan_forms import DeliverableFormSet, MilestoneForm, ProjectSettingsForm, deliverables_from
@@ -60,6 +61,8 @@ def _render(
     }
     if new is None:
         new = (MilestoneForm(prefix="new", initial=defaults), DeliverableFormSet(prefix="new-d"))
+    problems = services.plan_problems(project) if editable else []
+    proposable = project.status in SOURCES[ProjectAction.PROPOSE] and not problems
     settings_form = settings_form or ProjectSettingsForm(
         initial={
             "name": project.name,
@@ -82,8 +85,9 @@ def _render(
             "settings_form": settings_form,
             "allocated": allocated,
             "gap_message": allocation_message(project.total_budget, allocated, project.currency),
-            "problems": services.plan_problems(project) if editable else [],
+            "problems": problems,
             "editable": editable,
+            "proposal_said": consequences.proposal(project) if proposable else None,
         },
         status=status,
     )
