@@ -8,6 +8,7 @@ from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from milepost.core.errors import NotFound
+from milepost.core.lookup import one, pk_of
 from milepost.core.ordering import order
 
 from .models import ApiToken, Client, Contact, Invitation, Membership, Organisation
@@ -21,10 +22,7 @@ def organisations_for(user: Any) -> list[Organisation]:
 
 def organisation_get(user: Any, organisation_id: Any) -> Organisation:
     """Return an organisation the user belongs to, or raise NotFound."""
-    try:
-        org_id = int(organisation_id)
-    except (TypeError, ValueError):
-        raise NotFound("Organisation not found.") from None
+    org_id = pk_of(organisation_id, "Organisation not found.")
     if org_id not in roles_of(user):
         raise NotFound("Organisation not found.")
     return Organisation.objects.get(pk=org_id)
@@ -119,10 +117,7 @@ def client_choices(user: Any, *, organisation: Organisation) -> list[tuple[int, 
 
 def client_get(user: Any, client_id: Any) -> Client:
     """Return one visible client with its contacts, or raise NotFound."""
-    try:
-        pk = int(client_id)
-    except (TypeError, ValueError):
-        raise NotFound("Client not found.") from None
+    pk = pk_of(client_id, "Client not found.")
     client = (
         Client.objects.filter(pk=pk, organisation_id__in=list(roles_of(user)))
         .select_related("organisation")
@@ -162,43 +157,28 @@ def with_invitations(rows: list[Any], *, client_id: int) -> list[Any]:
 
 def invitation_get(user: Any, invitation_id: Any) -> Invitation:
     """An invitation of one of the user's organisations, or NotFound (who may act: services)."""
-    try:
-        pk = int(invitation_id)
-    except (TypeError, ValueError):
-        raise NotFound("Invitation not found.") from None
-    invitation = (
-        Invitation.objects.filter(pk=pk, organisation_id__in=list(roles_of(user)))
-        .select_related("user", "organisation", "client")
-        .first()
+    visible = Invitation.objects.filter(organisation_id__in=list(roles_of(user)))
+    return one(
+        visible.select_related("user", "organisation", "client"),
+        invitation_id,
+        "Invitation not found.",
     )
-    if invitation is None:
-        raise NotFound("Invitation not found.")
-    return invitation
 
 
 def contact_by_id(user: Any, contact_id: Any) -> Contact:
     """One contact of a client of the user's organisations, or NotFound (the API's
     ``contacts/{id}``)."""
-    try:
-        pk = int(contact_id)
-    except (TypeError, ValueError):
-        raise NotFound("Contact not found.") from None
-    contact = (
-        Contact.objects.filter(pk=pk, client__organisation_id__in=list(roles_of(user)))
-        .select_related("user", "client", "client__organisation")
-        .first()
+    visible = Contact.objects.filter(client__organisation_id__in=list(roles_of(user)))
+    return one(
+        visible.select_related("user", "client", "client__organisation"),
+        contact_id,
+        "Contact not found.",
     )
-    if contact is None:
-        raise NotFound("Contact not found.")
-    return contact
 
 
 def contact_get(user: Any, client: Client, contact_id: Any) -> Contact:
     """One contact of a visible client (``client_get`` first), or NotFound."""
-    try:
-        pk = int(contact_id)
-    except (TypeError, ValueError):
-        raise NotFound("Contact not found.") from None
+    pk = pk_of(contact_id, "Contact not found.")
     contact = next((c for c in client.contacts.all() if c.pk == pk), None)
     if contact is None:
         raise NotFound("Contact not found.")

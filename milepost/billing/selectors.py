@@ -13,6 +13,7 @@ from django.db.models.functions import Coalesce
 from milepost.accounts.permissions import roles_of
 from milepost.core import clock
 from milepost.core.errors import NotFound
+from milepost.core.lookup import pk_of
 from milepost.core.money import normalise
 from milepost.core.ordering import order
 from milepost.plans.lifecycle.milestone import REVIEWING
@@ -61,9 +62,9 @@ def invoices_visible_to(
         if organisation_id is not None:
             invoices = invoices.filter(organisation_id=organisation_id)
     if project_id:
-        invoices = invoices.filter(project_id=_pk(project_id))
+        invoices = invoices.filter(project_id=pk_of(project_id))
     if client_id:
-        invoices = invoices.filter(project__client_id=_pk(client_id))
+        invoices = invoices.filter(project__client_id=pk_of(client_id))
     if status == "overdue" or overdue:
         invoices = invoices.filter(
             kind=InvoiceKind.INVOICE, status__in=UNPAID, due_date__lt=clock.today()
@@ -108,7 +109,7 @@ def totals(invoices: QuerySet[Invoice]) -> list[dict[str, Any]]:
 
 def invoice_get(user: Any, invoice_id: Any) -> Invoice:
     invoice = (
-        Invoice.objects.filter(visible_to(user, project="project_id"), pk=_pk(invoice_id))
+        Invoice.objects.filter(visible_to(user, project="project_id"), pk=pk_of(invoice_id))
         .select_related(
             "project",
             "project__client",
@@ -136,7 +137,7 @@ def payment_get(user: Any, invoice_id: Any, payment_id: Any) -> Payment:
     """One payment of an invoice the user sees (404 when either is not visible or they do not
     belong together)."""
     invoice = invoice_get(user, invoice_id)
-    payment = next((p for p in invoice.payments.all() if p.pk == _pk(payment_id)), None)
+    payment = next((p for p in invoice.payments.all() if p.pk == pk_of(payment_id)), None)
     if payment is None:
         raise NotFound("Payment not found.")
     payment.invoice = invoice
@@ -238,13 +239,6 @@ def project_money(project, invoices: Iterable[Invoice] | None = None) -> dict[st
         "paid": normalise(paid_net, project.currency),
         "invoiced": normalise(invoiced_net, project.currency),
     }
-
-
-def _pk(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise NotFound("Not found.") from None
 
 
 def ignored_stripe_events(organisation_id: int, limit: int = 20) -> list[StripeEvent]:

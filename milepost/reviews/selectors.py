@@ -13,6 +13,7 @@ from milepost.billing.models import Invoice, InvoiceKind
 from milepost.billing.selectors import UNPAID
 from milepost.core import clock
 from milepost.core.errors import NotFound
+from milepost.core.lookup import pk_of
 from milepost.plans.lifecycle.milestone import (
     DONE,
     REVIEWING,
@@ -27,13 +28,6 @@ from milepost.plans.permissions import can_view_milestones
 
 from . import rules
 from .models import Attachment, Delivery, Entry, SupportRequest, Verdict
-
-
-def _pk(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise NotFound("Not found.") from None
 
 
 def deliveries_of(milestone) -> QuerySet[Delivery]:
@@ -155,7 +149,7 @@ def support_requests_of(milestone) -> QuerySet[SupportRequest]:
 
 def deliverable_get(user: Any, deliverable_id: Any) -> Deliverable:
     deliverable = (
-        Deliverable.objects.filter(pk=_pk(deliverable_id))
+        Deliverable.objects.filter(pk=pk_of(deliverable_id))
         .select_related("milestone", "milestone__project", "milestone__project__organisation")
         .first()
     )
@@ -166,7 +160,7 @@ def deliverable_get(user: Any, deliverable_id: Any) -> Deliverable:
 
 def support_request_get(user: Any, request_id: Any) -> SupportRequest:
     request = (
-        SupportRequest.objects.filter(pk=_pk(request_id))
+        SupportRequest.objects.filter(pk=pk_of(request_id))
         .select_related("milestone", "milestone__project", "milestone__project__organisation")
         .first()
     )
@@ -177,7 +171,7 @@ def support_request_get(user: Any, request_id: Any) -> SupportRequest:
 
 def attachment_get(user: Any, attachment_id: Any) -> Attachment:
     attachment = (
-        Attachment.objects.filter(pk=_pk(attachment_id))
+        Attachment.objects.filter(pk=pk_of(attachment_id))
         .select_related("milestone__project")
         .first()
     )

@@ -7,7 +7,6 @@ from typing import Any
 from django.db.models import Q
 
 from milepost.accounts.permissions import organisations_of, roles_of
-from milepost.core.errors import NotFound
 
 from ..models import Project
 from ..permissions import project_roles_of
@@ -21,14 +20,6 @@ def visible_to(user: Any, *, organisation: str = "organisation_id", project: str
     return Q(**{f"{organisation}__in": list(roles_of(user))}) | Q(
         **{f"{project}__in": list(project_roles_of(user))}
     )
-
-
-def parse_pk(value: Any) -> int:
-    """An id from a URL or a filter; NotFound when it is not a number."""
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise NotFound("Not found.") from None
 
 
 def reuse_organisation(user: Any, project: Project) -> None:

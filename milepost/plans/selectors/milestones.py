@@ -9,11 +9,12 @@ from django.db.models import F, Prefetch, prefetch_related_objects
 
 from milepost.accounts.permissions import roles_of
 from milepost.core.errors import NotFound
+from milepost.core.lookup import pk_of
 
 from ..lifecycle.milestone import auto_approve_deadline
 from ..models import MILESTONE_FIELDS, Deliverable, Milestone, Project
 from ..permissions import can_view_milestones
-from .common import parse_pk, reuse_organisation
+from .common import reuse_organisation
 
 #: Milestones read for the API carry who approved them without loading the user.
 APPROVER_EMAIL = {"approved_by_email": F("approved_by__email")}
@@ -100,7 +101,7 @@ def plans_as_seen(projects: list[Project]) -> dict[int, list[Any]]:
 def milestone_get(user: Any, milestone_id: Any) -> Milestone:
     """One milestone of a visible project, with its project and deliverables, or NotFound."""
     milestones = (
-        Milestone.objects.filter(pk=parse_pk(milestone_id))
+        Milestone.objects.filter(pk=pk_of(milestone_id))
         .select_related("project__client")
         .annotate(**APPROVER_EMAIL)
     )

@@ -23,6 +23,7 @@ from milepost.accounts.selectors import with_invitations
 from milepost.audit.actions import AuditAction
 from milepost.audit.models import AuditEvent
 from milepost.core.errors import NotFound
+from milepost.core.lookup import pk_of
 from milepost.core.ordering import order
 
 from ..lifecycle.milestone import DONE
@@ -30,7 +31,7 @@ from ..lifecycle.project import ProjectStatus
 from ..models import MONEY, Milestone, PlanVersion, Project, ProjectAccess
 from ..permissions import can_view_project, is_agency_side, sees_last_proposal
 from ..proposals import latest_proposals, show_proposal
-from .common import parse_pk, reuse_organisation, visible_to
+from .common import reuse_organisation, visible_to
 from .milestones import plan_prefetch
 
 #: How a list of projects sorts (``core.ordering``): newest first unless asked.
@@ -70,7 +71,7 @@ def projects_visible_to(
     if status:
         projects = projects.filter(status=status)
     if client_id:
-        projects = projects.filter(client_id=parse_pk(client_id))
+        projects = projects.filter(client_id=pk_of(client_id))
     if search:
         projects = projects.filter(Q(name__icontains=search) | Q(client__name__icontains=search))
     projects = projects.select_related("client").order_by("-created_at", "-id")
@@ -152,9 +153,7 @@ def project_get(user: Any, project_id: Any) -> Project:
     so the plan is only loaded for people who may see it. A client contact looking at a plan
     back in draft gets the project as last proposed (``proposals.show_proposal``).
     """
-    projects = Project.objects.filter(pk=parse_pk(project_id)).select_related(
-        "client", "accepted_by"
-    )
+    projects = Project.objects.filter(pk=pk_of(project_id)).select_related("client", "accepted_by")
     if not roles_of(user):
         projects = projects.select_related("organisation")
     project = projects.first()
@@ -211,7 +210,7 @@ def access_get(user: Any, access_id: Any) -> ProjectAccess:
     """One access row of a project the user sees (who may act on it: the services), or
     NotFound: the API's ``project-access/{id}``."""
     access = (
-        ProjectAccess.objects.filter(pk=parse_pk(access_id))
+        ProjectAccess.objects.filter(pk=pk_of(access_id))
         .select_related("user", "project", "project__organisation", "project__client")
         .first()
     )
@@ -223,7 +222,7 @@ def access_get(user: Any, access_id: Any) -> ProjectAccess:
 def project_access_get(project: Project, access_id: Any) -> ProjectAccess:
     """One access row of the project (who may act on it: the services), or NotFound."""
     access = (
-        ProjectAccess.objects.filter(pk=parse_pk(access_id), project=project)
+        ProjectAccess.objects.filter(pk=pk_of(access_id), project=project)
         .select_related("user")
         .first()
     )

@@ -6,10 +6,10 @@ from typing import Any
 
 from milepost.accounts.permissions import roles_of
 from milepost.core.errors import NotFound
+from milepost.core.lookup import pk_of
 
 from ..builtin_templates import BUILTIN_TEMPLATES
 from ..models import PlanTemplate
-from .common import parse_pk
 
 
 def templates_for(
@@ -52,7 +52,7 @@ def templates_for(
 
 def template_get(user: Any, template_id: Any) -> PlanTemplate:
     template = PlanTemplate.objects.filter(
-        pk=parse_pk(template_id), organisation_id__in=list(roles_of(user))
+        pk=pk_of(template_id), organisation_id__in=list(roles_of(user))
     ).first()
     if template is None:
         raise NotFound("Template not found.")

@@ -52,30 +52,37 @@ def project_access_role(request, pk: int, access_id: int):
     return _to_project(project.pk)
 
 
+def _ask_then_remove(request, remove, *, success: str, done: str, template: str, context: dict):
+    """The page that asks first (GET), and the removal (POST): done, or the page again with the
+    service's refusal beside the button (its status code)."""
+    error = None
+    if request.method == "POST":
+        try:
+            remove()
+        except ApplicationError as refused:
+            error = refused
+        else:
+            messages.success(request, success)
+            return redirect(done)
+    return render(
+        request, template, {**context, "error": error}, status=error.status if error else 200
+    )
+
+
 @login_required
 def project_access_remove(request, pk: int, access_id: int):
     """Ask first (what they lose); remove on POST, or say why not beside the button."""
     project = selectors.project_get(request.user, pk)
     require(request.user, ProjectAction.REMOVE_ACCESS, project)
     access = selectors.project_access_get(project, access_id)
-    error = None
-    if request.method == "POST":
-        try:
-            services.project_access_remove(access=access, actor=request.user)
-        except ApplicationError as refused:
-            error = refused
-        else:
-            messages.success(
-                request,
-                _("%(email)s no longer has access to %(project)s.")
-                % {"email": access.user.email, "project": project.name},
-            )
-            return _to_project(project.pk)
-    return render(
+    return _ask_then_remove(
         request,
-        "web/access_remove.html",
-        {"project": project, "access": access, "error": error},
-        status=error.status if error else 200,
+        lambda: services.project_access_remove(access=access, actor=request.user),
+        success=_("%(email)s no longer has access to %(project)s.")
+        % {"email": access.user.email, "project": project.name},
+        done=cached_reverse("web:project_detail", project.pk) + "#access",
+        template="web/access_remove.html",
+        context={"project": project, "access": access},
     )
 
 
@@ -86,33 +93,22 @@ def contact_remove(request, pk: int, contact_id: int):
     if not account_permissions.can_manage_clients(request.user, client.organisation):
         return render(request, "web/403.html", status=403)
     contact = account_selectors.contact_get(request.user, client, contact_id)
-    error = None
-    if request.method == "POST":
-        try:
-            services.contact_remove(contact=contact, actor=request.user)
-        except ApplicationError as refused:
-            error = refused
-        else:
-            messages.success(
-                request,
-                _("%(email)s is no longer a contact of %(client)s.")
-                % {"email": contact.user.email, "client": client.name},
-            )
-            return redirect("web:client_detail", client.pk)
     projects = selectors.projects_visible_to(request.user, client_id=client.pk).filter(
         access__user_id=contact.user_id
     )
-    return render(
+    return _ask_then_remove(
         request,
-        "web/contact_remove.html",
-        {
+        lambda: services.contact_remove(contact=contact, actor=request.user),
+        success=_("%(email)s is no longer a contact of %(client)s.")
+        % {"email": contact.user.email, "client": client.name},
+        done=cached_reverse("web:client_detail", client.pk),
+        template="web/contact_remove.html",
+        context={
             "client": client,
             "contact": contact,
-            "projects": list(projects),
+            "projects": projects,  # read once, when the page shows them
             "stuck": services.sole_approver_projects(contact),
-            "error": error,
         },
-        status=error.status if error else 200,
     )
 
 
