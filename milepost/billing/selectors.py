@@ -168,11 +168,15 @@ def invoices_of_milestone(user: Any, milestone: Any) -> list[Invoice]:
 def paid_in_full_on(invoice: Invoice) -> dt.date | None:
     """The day the payment that settled ``invoice`` was made; None while anything is due.
 
-    Reads the prefetched payments when the invoice was loaded with them (``invoice_get``).
+    A reversed payment never settled anything. Reads the prefetched payments (with their
+    reversals) when the invoice was loaded with them (``invoice_get``).
     """
     if invoice.kind != InvoiceKind.INVOICE or invoice.status != InvoiceStatus.PAID:
         return None
-    return max((payment.date for payment in invoice.payments.all()), default=None)
+    return max(
+        (payment.date for payment in invoice.payments.all() if not payment.is_reversed),
+        default=None,
+    )
 
 
 def invoice_credited_by(invoice: Invoice) -> Invoice | None:

@@ -8,16 +8,20 @@ from milepost.accounts.models import Membership, Role, User
 from milepost.plans.models import AccessRole, ProjectAccess
 
 
+def _client_access(project) -> QuerySet[ProjectAccess]:
+    """Access rows that let a contact see ``project``: none while it was never proposed (the same
+    rule as ``plans.selectors.project_roles_of``), so nothing tells them of a draft."""
+    return ProjectAccess.objects.filter(project=project, project__first_proposed_at__isnull=False)
+
+
 def client_approvers(project) -> QuerySet[User]:
     return User.objects.filter(
-        project_access__project=project, project_access__role=AccessRole.APPROVER
+        pk__in=_client_access(project).filter(role=AccessRole.APPROVER).values("user_id")
     )
 
 
 def client_people(project) -> QuerySet[User]:
-    return User.objects.filter(
-        pk__in=ProjectAccess.objects.filter(project=project).values("user_id")
-    )
+    return User.objects.filter(pk__in=_client_access(project).values("user_id"))
 
 
 def agency_managers(organisation_id: int) -> QuerySet[User]:

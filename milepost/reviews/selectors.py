@@ -319,12 +319,16 @@ def projects_needing_attention(organisation_id: int, *, limit: int = 10) -> list
             "project__name",
             "project__client__name",
             "project__auto_approve_days",
+            "review_paused",
         )
         .order_by("review_started_at")[:_REVIEWS_READ]
     )
     for row in reviews:
         deadline = auto_approve_deadline(
-            row["status"], row["review_started_at"], row["project__auto_approve_days"]
+            row["status"],
+            row["review_started_at"],
+            row["project__auto_approve_days"],
+            row["review_paused"],
         )
         if deadline is None or deadline > horizon:
             continue

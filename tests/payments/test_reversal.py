@@ -237,3 +237,15 @@ def test_a_prepayment_on_a_cancelled_project_is_reversed_and_the_milestone_stays
     assert reload_invoice(invoice).status == InvoiceStatus.ISSUED
     assert money.m(project, 1).status == MilestoneStatus.IN_PROGRESS
     assert not AuditEvent.objects.filter(action="milestone.prepayment_reversed").exists()
+
+
+def test_paid_in_full_on_is_the_day_of_a_payment_that_stood(money):
+    """A mistaken payment dated today, reversed, then the real transfer of three days ago: the
+    invoice was paid three days ago (the page, the PDF and the API said today)."""
+    invoice = money.approved(money.project(), 1)
+    today = clock.today()
+    mistaken = money.pay(invoice, date=today)
+    reverse(money, mistaken)
+    money.pay(invoice, date=today - dt.timedelta(days=3))
+    loaded = selectors.invoice_get(fresh(money.world.owner), invoice.pk)
+    assert selectors.paid_in_full_on(loaded) == today - dt.timedelta(days=3)

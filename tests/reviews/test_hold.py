@@ -263,8 +263,9 @@ def test_cancel_needs_a_reason_and_changes_nothing_without_one(cycle):
 @pytest.mark.parametrize("state", ["draft", "proposed", "active", "on_hold"])
 def test_cancel_from_each_state_it_may_be_taken_in(world, make_project, state):
     p = make_project()
-    if state != "draft":
-        plans.plan_propose(project=Project.objects.get(pk=p.pk), actor=world.owner)
+    plans.plan_propose(project=Project.objects.get(pk=p.pk), actor=world.owner)
+    if state == "draft":  # back in draft: the client saw it once
+        plans.plan_withdraw(project=Project.objects.get(pk=p.pk), actor=world.owner)
     if state in ("active", "on_hold"):
         plans.plan_accept(project=Project.objects.get(pk=p.pk), actor=fresh(world.contact))
     c = cycle_for(world, Project.objects.get(pk=p.pk))
@@ -281,6 +282,25 @@ def test_cancel_from_each_state_it_may_be_taken_in(world, make_project, state):
     assert event.data["before"] == {"status": state}
     assert event.data["reason"] == "The client chose another agency."
     refused(RuleViolation, "invalid_transition", cancel, c)  # terminal
+
+
+def test_a_draft_never_proposed_is_deleted_not_cancelled_and_its_contacts_hear_nothing(
+    world, make_project
+):
+    """Cancelling it told its contacts (by email) of a plan they were never shown."""
+    p = make_project()
+    plans.project_access_grant(
+        project=Project.objects.get(pk=p.pk),
+        email=world.contact.email,
+        role="approver",
+        actor=world.owner,
+    )
+    before = Notification.objects.filter(user=world.contact).count()
+    c = cycle_for(world, Project.objects.get(pk=p.pk))
+    error = refused(RuleViolation, "project_never_proposed", cancel, c)
+    assert "delete it instead" in error.message
+    assert project(c).status == "draft"
+    assert Notification.objects.filter(user=world.contact).count() == before
 
 
 def test_a_cancelled_project_starts_approves_and_invoices_nothing_more(reviewing):

@@ -301,3 +301,23 @@ def test_a_client_with_more_projects_than_the_dashboard_shows_gets_a_link_to_all
     assert "All your projects" in page
     your_projects = page.split("Your projects")[1]
     assert your_projects.count("<tr>") == 2  # the header and one project
+
+
+def test_the_auto_approval_date_on_the_dashboard_counts_the_time_on_hold(world):
+    """After a hold the dashboard warned of the date the review would have approved itself
+    without it; the milestone's own date had moved on by the time on hold."""
+    with clock.frozen(START):
+        project = _accepted(world, "Held", auto_approve_days=5)
+    with clock.frozen(START + dt.timedelta(days=1)):
+        _deliver(world, _milestone(project, 1))
+    with clock.frozen(START + dt.timedelta(days=2)):
+        plans.project_hold(project=_fresh(_milestone(project, 1)).project, actor=world.owner)
+    with clock.frozen(START + dt.timedelta(days=5)):
+        reviews.project_resume_and_shift_clocks(
+            project=_fresh(_milestone(project, 1)).project, actor=world.owner
+        )
+    with clock.frozen(START + dt.timedelta(days=7)):
+        attention = review_selectors.projects_needing_attention(world.organisation.pk)
+    milestone = _milestone(project, 1)
+    assert milestone.auto_approve_at == START + dt.timedelta(days=1 + 5 + 3)
+    assert [p["auto_approve_at"] for p in attention] == [milestone.auto_approve_at]

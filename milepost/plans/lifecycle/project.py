@@ -207,6 +207,20 @@ def delete_refusal(state: str, first_proposed: bool) -> Refusal | None:
     return None
 
 
+def cancel_refusal(state: str, first_proposed: bool) -> Refusal | None:
+    """A project is cancelled once the client has seen it; a draft never proposed is deleted
+    (``delete_refusal``): cancelling it would tell the client of a plan they were never shown."""
+    refused = refusal(state, ProjectAction.CANCEL)
+    if refused is not None:
+        return refused
+    if not first_proposed:
+        return Refusal(
+            "project_never_proposed",
+            _("This draft was never proposed to the client: delete it instead of cancelling it."),
+        )
+    return None
+
+
 def conflict(expected: str) -> Refusal:
     """The project is not (or no longer) in the state the action starts from."""
     return Refusal(

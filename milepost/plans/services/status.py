@@ -19,7 +19,7 @@ from milepost.core import clock, events
 from milepost.core.errors import InvalidInput
 from milepost.core.events import EventType
 
-from ..lifecycle.project import ProjectAction, ProjectStatus, delete_refusal
+from ..lifecycle.project import ProjectAction, ProjectStatus, cancel_refusal, delete_refusal
 from ..models import Project
 from ..permissions import require
 from .common import lock_project
@@ -106,6 +106,9 @@ def project_cancel(*, project: Project, actor: User, reason: str) -> Project:
         message=_("Say why the project is cancelled: both sides will read it."),
     )
     project = lock_project(project)
+    refused = cancel_refusal(project.status, project.first_proposed_at is not None)
+    if refused is not None:
+        raise refused.error()
     before = project.status
     fields = {"cancelled_at": clock.now(), "cancel_reason": text}
     if before == ProjectStatus.ON_HOLD:

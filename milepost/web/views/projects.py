@@ -19,7 +19,13 @@ from milepost.core.pagination import feed_page
 from milepost.core.urls import cached_reverse
 from milepost.plans import permissions, selectors, services
 from milepost.plans.lifecycle.milestone import DONE
-from milepost.plans.lifecycle.project import SOURCES, ProjectAction, delete_refusal, refusal
+from milepost.plans.lifecycle.project import (
+    SOURCES,
+    ProjectAction,
+    cancel_refusal,
+    delete_refusal,
+    refusal,
+)
 from milepost.plans.models import AccessRole
 from milepost.plans.permissions import require
 from milepost.reviews import consequences, policy
@@ -146,18 +152,23 @@ STATUS_STEPS = (
 
 
 def status_steps(user, project) -> list[tuple[str, str, bool]]:
-    """Hold, resume, cancel, delete: those the user's role and the project's state allow. A
-    draft the client never saw is deleted rather than cancelled (the API may still cancel it)."""
+    """Hold, resume, cancel, delete: those the user's role and the project's state allow (a
+    draft the client never saw is deleted, not cancelled: ``lifecycle.project``)."""
     if not permissions.can_manage_project(user, project):
         return []
-    deletable = delete_refusal(project.status, project.first_proposed_at is not None) is None
+    proposed = project.first_proposed_at is not None
+
+    def refused(action: ProjectAction):
+        if action is ProjectAction.DELETE:
+            return delete_refusal(project.status, proposed)
+        if action is ProjectAction.CANCEL:
+            return cancel_refusal(project.status, proposed)
+        return refusal(project.status, action)
+
     return [
         (url, label, danger)
         for action, url, label, danger in STATUS_STEPS
-        if (
-            deletable if action is ProjectAction.DELETE else refusal(project.status, action) is None
-        )
-        and not (action is ProjectAction.CANCEL and deletable)
+        if refused(action) is None
     ]
 
 
