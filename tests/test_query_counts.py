@@ -407,7 +407,7 @@ def _invoice_with_payments(world, name: str, payments: int):
 CONFIRMING_PAGES = [
     ("web", "/invoices/{invoice}/", "owner", 9),
     ("web", "/invoices/{invoice}/", "contact", 8),
-    ("web", "/milestones/{m}/", "contact", 18),
+    ("web", "/milestones/{m}/", "contact", 19),
     ("api", "/api/v1/invoices/{invoice}/", "owner", 4),
 ]
 

@@ -17,21 +17,22 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from milepost.billing.models import Invoice, InvoiceKind, InvoiceStatus, Payment, PaymentMethod
-from milepost.billing.selectors import unpaid_invoices_before
 from milepost.billing.services import invoice_amounts, status_after_paid
 from milepost.billing.services.payments import payment_clean, refuse_over_outstanding
 from milepost.core import clock
 from milepost.core.errors import RuleViolation
 from milepost.core.money import format_money, normalise
-from milepost.plans.lifecycle.milestone import DONE, MilestoneAction, MilestoneStatus
-from milepost.plans.lifecycle.milestone import refusal as milestone_refusal
+from milepost.plans.lifecycle.milestone import DONE, MilestoneAction, MilestoneStatus, quota_refusal
+from milepost.plans.lifecycle.milestone import project_refusal as held_by_project
 from milepost.plans.lifecycle.project import ProjectAction
 from milepost.plans.lifecycle.project import refusal as project_refusal
 from milepost.plans.models import AccessRole, BillingTrigger, Milestone, Project, ProjectAccess
 from milepost.plans.permissions import InvoiceAction, require
 
+from .services.common import target_state
 from .services.delivery import current_delivery
 from .services.prepayment import waits_again_without_prepayment
+from .services.start import start_refusal
 from .services.verdicts import checklist
 
 
@@ -107,11 +108,15 @@ def _invoice_text(milestone: Milestone) -> tuple[str, dict[str, Any]]:
 
 
 def _milestones(project: Project) -> list[Milestone]:
-    return list(
+    """The project's milestones in order, each holding ``project`` (the start gate reads it)."""
+    rows = list(
         Milestone.objects.filter(project_id=project.pk)
         .only("position", "title", "status", "budget", "billing_trigger", "project_id")
         .order_by("position")
     )
+    for row in rows:
+        row.project = project
+    return rows
 
 
 def _next(milestones: list[Milestone], position: int) -> Milestone | None:
@@ -262,12 +267,10 @@ def approval(milestone: Milestone) -> Consequence:
         following is not None
         and following.status == MilestoneStatus.PLANNED
         and project.sequential_gating
-        and all(
-            m.status in DONE
-            for m in milestones
-            if m.position < following.position and m.pk != milestone.pk
-        )
+        and start_refusal(following, assume_done={milestone.pk}) is None
     ):
+        # The start gate itself, as if this milestone were approved: an invoice of an earlier
+        # milestone still unpaid (pay before next) keeps the next one waiting, so nothing is said.
         facts["unlocks"] = _ref(following)
         if project.pay_before_next and milestone.billing_trigger == BillingTrigger.ON_APPROVAL:
             clauses.append(
@@ -395,21 +398,30 @@ def payment(invoice: Invoice, *, amount: Any, date: Any = None, method: str = ""
             invoice.trigger == BillingTrigger.ON_START
             and milestone.status == MilestoneStatus.AWAITING_PREPAYMENT
         ):
-            lines.append(
-                _("It is the prepayment of %(name)s: work on it begins at once.")
-                % {"name": _name(milestone)}
-            )
-            facts["releases"] = _ref(milestone)
+            # What ``milestone_release_prepaid`` will do: nothing begins in a cancelled project.
+            if held_by_project(milestone.project.status, MilestoneAction.PREPAYMENT_RECEIVED):
+                lines.append(
+                    _("The project is cancelled: %(name)s does not begin.")
+                    % {"name": _name(milestone)}
+                )
+            else:
+                lines.append(
+                    _("It is the prepayment of %(name)s: work on it begins at once.")
+                    % {"name": _name(milestone)}
+                )
+                facts["releases"] = _ref(milestone)
         elif milestone.project.pay_before_next:
             following = _next(_milestones(milestone.project), milestone.position)
-            if following is not None and following.status == MilestoneStatus.PLANNED:
-                others = [i for i in unpaid_invoices_before(following) if i.pk != invoice.pk]
-                if not others:
-                    lines.append(
-                        _("Every invoice before %(name)s is then paid: it may start.")
-                        % {"name": _name(following)}
-                    )
-                    facts["releases"] = _ref(following)
+            if (
+                following is not None
+                and following.status == MilestoneStatus.PLANNED
+                and start_refusal(following, assume_paid={invoice.pk}) is None
+            ):
+                lines.append(
+                    _("Every invoice before %(name)s is then paid: it may start.")
+                    % {"name": _name(following)}
+                )
+                facts["releases"] = _ref(following)
     return Consequence("record_payment", lines, facts)
 
 
@@ -502,11 +514,14 @@ def reversal(
 
 
 def milestone_preview(user: Any, milestone: Milestone, action: MilestoneAction) -> Consequence:
-    """Approving or requesting changes, as ``user`` would: 404/403/409 as the action would."""
+    """Approving or requesting changes, as ``user`` would: 404/403/409 as the action would
+    (its state, the project's, and for changes the revisions left)."""
     require(user, action, milestone)
-    refused = milestone_refusal(milestone.status, action)
-    if refused is not None:
-        raise refused.error()
+    target_state(milestone, action)
+    if action == MilestoneAction.REQUEST_CHANGES:
+        refused = quota_refusal(milestone.revisions_left)
+        if refused is not None:
+            raise refused.error()
     if action == MilestoneAction.APPROVE:
         return approval(milestone)
     return request_changes(milestone)

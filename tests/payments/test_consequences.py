@@ -11,9 +11,13 @@ from django.test import Client
 
 from milepost.accounts.models import Role
 from milepost.billing.models import InvoiceStatus, Payment
+from milepost.core.errors import RuleViolation
 from milepost.plans import services as plans
+from milepost.plans.lifecycle.milestone import MilestoneAction
 from milepost.plans.models import Milestone, MilestoneStatus, Project
 from milepost.reviews import consequences
+from milepost.reviews import services as reviews
+from milepost.reviews.services.start import start_refusal
 
 from .conftest import fresh, money_rows, reload_invoice
 from .test_invoices import on_start, pay_before_next
@@ -426,3 +430,97 @@ def test_the_web_reverses_a_payment_with_a_reason(money, paid):
     assert "Payment reversed." in page
     assert "Booked twice" in page
     assert f'data-confirm="confirm-reverse-{payment.pk}"' not in page  # reversed once
+
+
+# --- What a dialog says is what the service then does (found in review) ------------------------
+
+
+def test_a_prepayment_on_a_cancelled_project_does_not_say_work_begins(money):
+    project = money.project(prepare=on_start(1))
+    money.start(project, 1)
+    invoice = reload_invoice(money.invoice(project, 1, trigger="on_start"))
+    plans.project_cancel(project=project, actor=fresh(money.world.owner), reason="Stop")
+    text = said(consequences.payment(reload_invoice(invoice), amount=str(invoice.outstanding)))
+    assert "begins at once" not in text
+    assert "The project is cancelled" in text
+    money.pay(invoice)
+    assert money.m(project, 1).status == MilestoneStatus.AWAITING_PREPAYMENT
+
+
+def test_paying_on_a_project_on_hold_does_not_say_the_next_may_start(money):
+    project = money.project(prepare=pay_before_next)
+    invoice = money.approved(project, 1)
+    plans.project_hold(project=project, actor=fresh(money.world.owner))
+    invoice = reload_invoice(invoice)
+    text = said(consequences.payment(invoice, amount=str(invoice.outstanding)))
+    assert "it may start" not in text
+    money.pay(invoice)
+    assert start_refusal(money.m(project, 2)).code == "project_not_active"
+
+
+def test_paying_a_prepayment_again_while_it_is_in_review_does_not_say_the_next_may_start(money):
+    def prepare(project):
+        pay_before_next(project)
+        on_start(1)(project)
+
+    project = money.project(prepare=prepare)
+    money.start(project, 1)
+    payment = money.pay(money.invoice(project, 1, trigger="on_start"))
+    money.to_review(project, 1)
+    reviews.payment_reverse_and_hold(
+        payment=payment, reason="Bounced", actor=fresh(money.world.manager)
+    )
+    invoice = reload_invoice(money.invoice(project, 1, trigger="on_start"))
+    text = said(consequences.payment(invoice, amount=str(invoice.outstanding)))
+    assert "it may start" not in text
+    money.pay(invoice)
+    assert start_refusal(money.m(project, 2)).code == "previous_milestone_not_approved"
+
+
+def test_approving_does_not_promise_the_next_start_while_an_earlier_invoice_is_unpaid(money):
+    project = money.project(prepare=pay_before_next)
+    first = money.pay(money.approved(project, 1))
+    money.start(project, 2)
+    manager = fresh(money.world.manager)
+    reviews.payment_reverse_and_hold(payment=first, reason="Bounced", actor=manager)
+    second = money.to_review(project, 2)
+    text = said(consequences.approval(second))
+    assert "start once this invoice is paid" not in text
+    money.approve(project, 2)
+    money.pay(money.invoice(project, 2))
+    assert start_refusal(money.m(project, 3)).code == "payment_required"
+
+
+def test_approving_promises_the_next_start_when_the_gate_will_open(money):
+    project = money.project(prepare=pay_before_next)
+    money.pay(money.approved(project, 1))
+    money.start(project, 2)
+    text = said(consequences.approval(money.to_review(project, 2)))
+    assert "start once this invoice is paid" in text
+
+
+def test_the_previews_refuse_as_the_actions_do(money):
+    project = money.project()
+    money.to_review(project, 1)
+    plans.project_hold(project=project, actor=fresh(money.world.owner))
+    contact = fresh(money.world.contact)
+    for action in (MilestoneAction.APPROVE, MilestoneAction.REQUEST_CHANGES):
+        with pytest.raises(RuleViolation) as refused:
+            consequences.milestone_preview(contact, money.m(project, 1), action)
+        assert refused.value.code == "project_on_hold"
+    with pytest.raises(RuleViolation) as acted:
+        reviews.milestone_approve(
+            milestone=money.m(project, 1), actor=contact, accept_open_items=True
+        )
+    assert acted.value.code == "project_on_hold"
+
+
+def test_the_changes_preview_refuses_when_no_revision_is_left(money):
+    project = money.project()
+    money.to_review(project, 1)
+    Milestone.objects.filter(project=project, position=1).update(revisions_used=2, revision_quota=2)
+    with pytest.raises(RuleViolation) as refused:
+        consequences.milestone_preview(
+            fresh(money.world.contact), money.m(project, 1), MilestoneAction.REQUEST_CHANGES
+        )
+    assert refused.value.code == "revision_quota_exhausted"

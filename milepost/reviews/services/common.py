@@ -40,21 +40,28 @@ def target_state(milestone: Milestone, action: str) -> str:
     return TRANSITIONS[MilestoneStatus(milestone.status)][action]
 
 
-def move(
-    milestone: Milestone, action: str, *, extra_filter: dict | None = None, **fields: Any
-) -> None:
+def move(milestone: Milestone, action: str, **fields: Any) -> None:
     """Move the state with a conditional update on the state the actor saw.
 
     One row changes, or someone else moved the milestone (or put its project on hold, or
-    cancelled it) first: ``409 state_conflict``.
+    cancelled it) first: ``409 state_conflict``. The project row is locked first, so a hold or a
+    cancellation waits for the move (or the move sees it). The update filters on the milestone's
+    own columns only: PostgreSQL re-checks those against a row another transaction just changed,
+    while a filter through the project became a subquery it did not re-check, and two racing
+    moves (an approval and a change request) both went through.
     """
     target = target_state(milestone, action)
-    updated = Milestone.objects.filter(
-        pk=milestone.pk,
-        status=milestone.status,
-        project__status__in=project_states_allowing(action),
-        **(extra_filter or {}),
-    ).update(status=target, **fields)
+    project_status = (
+        Project.objects.select_for_update()
+        .filter(pk=milestone.project_id)
+        .values_list("status", flat=True)
+        .first()
+    )
+    updated = 0
+    if project_status in project_states_allowing(action):
+        updated = Milestone.objects.filter(pk=milestone.pk, status=milestone.status).update(
+            status=target, **fields
+        )
     if updated != 1:
         raise RuleViolation(
             _(

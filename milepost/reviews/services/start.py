@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from django.db import transaction
 
 from milepost.accounts.models import User
@@ -20,8 +22,15 @@ from ..models import Entry
 from .common import add_entry, audit_milestone, move, target_state
 
 
-def start_refusal(milestone: Milestone) -> RuleViolation | None:
-    """Why the milestone cannot start now (None when it can). Used by services and pages.
+def start_refusal(
+    milestone: Milestone,
+    *,
+    assume_done: Collection[int] = (),
+    assume_paid: Collection[int] = (),
+) -> RuleViolation | None:
+    """Why the milestone cannot start now (None when it can). Used by services and pages, and by
+    the confirmations that say what an action will let start: ``assume_done`` (milestone ids
+    taken as approved) and ``assume_paid`` (invoice ids taken as paid) ask "and after it?".
 
     The gates are the lifecycle's (``lifecycle.start_refusal``); what they need from the database
     is looked up only when it can decide: the project active, the setting on, no refusal yet.
@@ -35,6 +44,7 @@ def start_refusal(milestone: Milestone) -> RuleViolation | None:
         first = (
             Milestone.objects.filter(project=project, position__lt=milestone.position)
             .exclude(status__in=list(lifecycle.DONE))
+            .exclude(pk__in=list(assume_done))
             .order_by("position")
             .values("pk", "position", "title")
             .first()
@@ -42,7 +52,7 @@ def start_refusal(milestone: Milestone) -> RuleViolation | None:
         waiting = lifecycle.Waiting(**first) if first else None
     unpaid = []
     if deciding and waiting is None and project.pay_before_next:
-        unpaid = unpaid_invoices_before(milestone)
+        unpaid = [i for i in unpaid_invoices_before(milestone) if i.pk not in assume_paid]
     refusal = lifecycle.start_refusal(
         project_status=project.status,
         sequential_gating=project.sequential_gating,
