@@ -584,6 +584,40 @@ def test_contact_invite_refuses_a_duplicate_and_changes_nothing(world, row_count
     assert mail.outbox == []
 
 
+@pytest.mark.parametrize("role", ["owner", "manager", "member"])
+def test_contact_invite_refuses_a_member_of_the_organisation(world, row_counts, on_commit, role):
+    """The team never speaks for its client: as a contact, a member could approve its own work."""
+    before = row_counts()
+    with on_commit() as callbacks, pytest.raises(InvalidInput) as exc:
+        services.contact_invite(
+            client=world.client, email=world.user(role).email.title(), actor=world.owner
+        )
+    assert list(exc.value.details) == ["email"]
+    assert row_counts() == before
+    assert callbacks == []
+
+
+def test_a_member_of_another_organisation_may_be_a_contact(world, on_commit):
+    with on_commit():
+        contact = services.contact_invite(
+            client=world.client, email=world.outsider.email, actor=world.owner
+        )
+    assert contact.user == world.outsider
+
+
+def test_member_invite_refuses_a_contact_of_the_organisation_s_clients(world, row_counts):
+    before = row_counts()
+    with pytest.raises(InvalidInput) as exc:
+        services.member_invite(
+            organisation=world.organisation,
+            email=world.contact.email,
+            role=Role.MEMBER,
+            actor=world.owner,
+        )
+    assert list(exc.value.details) == ["email"]
+    assert row_counts() == before
+
+
 @pytest.mark.parametrize("email", ["", "nobody", "a@b", "x@example.com, y@example.com"])
 def test_contact_invite_refuses_a_malformed_email(world, row_counts, on_commit, email):
     before = row_counts()

@@ -117,6 +117,19 @@ def test_granting_again_with_another_role_obeys_the_same_rule(world, proposed, a
     assert access_of(proposed, approver).role == "approver"
 
 
+def test_a_member_of_the_agency_is_never_given_the_client_s_access(world, proposed, row_counts):
+    """Made a contact through the grant form, a member could approve the team's own work."""
+    before = row_counts()
+    with pytest.raises(InvalidInput) as error:
+        services.project_access_grant(
+            project=proposed, email=world.member.email.upper(), role="approver", actor=world.owner
+        )
+    assert list(error.value.details) == ["email"]
+    assert not Contact.objects.filter(user=world.member).exists()
+    assert not permissions.is_approver(fresh(world.member), proposed)
+    assert row_counts() == before
+
+
 def test_change_refusals(world, proposed, viewer, row_counts):
     access = access_of(proposed, viewer)
     before = row_counts()
