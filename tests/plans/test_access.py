@@ -51,6 +51,15 @@ def test_the_last_approver_rule_holds_in_exactly_the_states_that_need_one(status
         assert ProjectStatus(status).label.lower() in refused.message
 
 
+def test_the_last_approver_rule_reads_well_in_every_state():
+    """Not "A active project needs …"."""
+    assert approver_refusal(ProjectStatus.ACTIVE, 0).message == (
+        "The project is active: it needs at least one approver on the client's side. "
+        "Make someone else approver first."
+    )
+    assert approver_refusal(ProjectStatus.ON_HOLD, 0).message.startswith("The project is on hold:")
+
+
 # --- changing the role ---------------------------------------------------------------------------
 
 

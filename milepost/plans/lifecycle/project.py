@@ -137,8 +137,8 @@ def approver_refusal(state: str, approvers_left: int) -> Refusal | None:
     return Refusal(
         "last_approver",
         _(
-            "A %(status)s project needs at least one approver on the client's side. Make "
-            "someone else approver first."
+            "The project is %(status)s: it needs at least one approver on the client's side. "
+            "Make someone else approver first."
         )
         % {"status": ProjectStatus(state).label.lower()},
     )
