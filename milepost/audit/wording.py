@@ -184,6 +184,9 @@ def _facts(action: str, data: dict[str, Any], fallback_currency: str) -> dict[st
     for key in ("position", "number", "invoice", "cancels", "email"):
         if data.get(key) not in (None, ""):
             facts[key] = str(data[key])
+    for key in ("email", "client"):  # a removed contact names them in ``before``
+        if isinstance(shown.get(key), str) and shown[key]:
+            facts.setdefault(key, shown[key])
     if shown.get("position") is not None:
         facts.setdefault("position", str(shown["position"]))
     if shown.get("number"):
