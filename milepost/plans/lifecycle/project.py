@@ -122,6 +122,9 @@ ACTORS: dict[ProjectAction, Side] = {
     A.DELETE: Side.MANAGER,
 }
 
+#: The states in which nothing comes next: no milestone starts and nothing more is invoiced.
+ENDED: frozenset[ProjectStatus] = frozenset({S.COMPLETED, S.CANCELLED})
+
 #: The states in which the client must keep at least one approver: someone has to answer the
 #: proposal, review the milestones and pay (an approver is demoted or removed only after another
 #: one is named).
