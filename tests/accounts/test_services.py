@@ -543,7 +543,10 @@ def test_contact_invite_creates_the_user_and_an_invitation_for_the_client(world,
     assert invitation.expires_at == T0 + dt.timedelta(days=7)
     [message] = mail.outbox
     assert message.to == ["buyer@acme.example"]
-    assert "Acme Shop" in message.body
+    # Whether they approve or only view is given per project: the invitation promises neither.
+    assert "Northwind Studio invited you to follow the projects of Acme Shop on Milepost." in (
+        message.body
+    )
     assert invitation.token_hash == hash_token(token_from_mail(message))
     [event] = events(world.organisation, AuditAction.CONTACT_INVITED)
     assert event.target_id == str(contact.pk)
