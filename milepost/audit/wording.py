@@ -196,6 +196,13 @@ def _facts(action: str, data: dict[str, Any], fallback_currency: str) -> dict[st
         facts["title"] = display.clip(title)
     if data.get("reason"):
         facts["reason"] = display.clip(data["reason"], 120)
+    if action == "deliverable.verdict":
+        if data.get("deliverable_title"):
+            facts["deliverable"] = display.clip(data["deliverable_title"])
+        if data.get("delivery") not in (None, ""):
+            facts["delivery"] = str(data["delivery"])
+        if after.get("status"):
+            facts["verdict"] = value("reviews.verdict", "status", after["status"]).lower()
     if after.get("role"):
         facts["role"] = value("plans.projectaccess", "role", after["role"])
     if action == "milestone.moved" and {"position"} <= set(before) & set(after):

@@ -240,6 +240,31 @@ def test_entries_written_before_the_details_were_recorded_still_read():
         ),
         (
             event(
+                "deliverable.verdict",
+                "reviews.verdict",
+                position=1,
+                title="CMS setup",
+                deliverable=51,
+                deliverable_title="Site navigation",
+                delivery=2,
+                after={"status": "failed", "note": "The menu"},
+            ),
+            "marked “Site navigation” of milestone 1 failed in v2",
+        ),
+        (
+            event(
+                "deliverable.verdict",
+                "reviews.verdict",
+                position=1,
+                title="CMS setup",
+                deliverable=51,
+                delivery=1,
+                after={"status": "passed", "note": ""},
+            ),
+            "tested a deliverable of milestone 1: passed",
+        ),
+        (
+            event(
                 "project_access.changed",
                 "plans.projectaccess",
                 email="a@b.example",
