@@ -84,9 +84,21 @@ SENTENCES = {
     "invoice.voided": gettext_lazy("voided invoice %(number)s"),
     "credit_note.issued": gettext_lazy("issued credit note %(number)s for %(cancels)s"),
     "payment.recorded": gettext_lazy("recorded a payment of %(amount)s on %(invoice)s"),
+    "deliverable.verdict": gettext_lazy(
+        "marked “%(deliverable)s” of milestone %(position)s %(verdict)s in v%(delivery)s"
+    ),
+    "payment.reversed": gettext_lazy("reversed the payment of %(amount)s on %(invoice)s"),
+    "project_access.changed": gettext_lazy("changed the project access of %(email)s to %(role)s"),
+    "project_access.removed": gettext_lazy("removed the project access of %(email)s"),
+    "invitation.resent": gettext_lazy("resent the invitation to %(email)s"),
+    "invitation.revoked": gettext_lazy("revoked the invitation to %(email)s"),
+    "contact.removed": gettext_lazy("removed %(email)s from the contacts of %(client)s"),
 }
 #: Entries written before a milestone's title was recorded name it by its position.
 BY_POSITION = {
+    "deliverable.verdict": gettext_lazy(
+        "tested a deliverable of milestone %(position)s: %(verdict)s"
+    ),
     "milestone.updated": gettext_lazy("changed milestone %(position)s"),
     "milestone.started": gettext_lazy("started milestone %(position)s"),
     "milestone.prepaid": gettext_lazy("received the prepayment of milestone %(position)s"),

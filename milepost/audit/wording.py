@@ -184,6 +184,9 @@ def _facts(action: str, data: dict[str, Any], fallback_currency: str) -> dict[st
     for key in ("position", "number", "invoice", "cancels", "email"):
         if data.get(key) not in (None, ""):
             facts[key] = str(data[key])
+    for key in ("email", "client"):  # a removed contact names them in ``before``
+        if isinstance(shown.get(key), str) and shown[key]:
+            facts.setdefault(key, shown[key])
     if shown.get("position") is not None:
         facts.setdefault("position", str(shown["position"]))
     if shown.get("number"):
@@ -193,6 +196,13 @@ def _facts(action: str, data: dict[str, Any], fallback_currency: str) -> dict[st
         facts["title"] = display.clip(title)
     if data.get("reason"):
         facts["reason"] = display.clip(data["reason"], 120)
+    if action == "deliverable.verdict":
+        if data.get("deliverable_title"):
+            facts["deliverable"] = display.clip(data["deliverable_title"])
+        if data.get("delivery") not in (None, ""):
+            facts["delivery"] = str(data["delivery"])
+        if after.get("status"):
+            facts["verdict"] = value("reviews.verdict", "status", after["status"]).lower()
     if after.get("role"):
         facts["role"] = value("plans.projectaccess", "role", after["role"])
     if action == "milestone.moved" and {"position"} <= set(before) & set(after):

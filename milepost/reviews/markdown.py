@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import markdown as markdown_lib
 import nh3
+from markdown.extensions.toc import TocExtension
 
 ALLOWED_TAGS = {
     "p",
@@ -35,7 +36,9 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
 
 def render(text: str) -> str:
     """Markdown → HTML with no script, no event handlers, and only http(s)/mailto links."""
-    html = markdown_lib.markdown(text or "", extensions=["fenced_code", "tables", "sane_lists"])
+    # Headings start at h3, below the page's own: "# Fixed" is a heading, not a bare line.
+    extensions = ["fenced_code", "tables", "sane_lists", TocExtension(baselevel=3)]
+    html = markdown_lib.markdown(text or "", extensions=extensions)
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,

@@ -12,6 +12,7 @@ from milepost.audit.models import AuditEvent
 from milepost.core import clock
 from milepost.core.errors import InvalidInput, NotFound, RuleViolation
 
+from ..factories import ClientFactory
 from .helpers import token_from_mail
 
 pytestmark = pytest.mark.django_db
@@ -147,8 +148,10 @@ def test_a_contact_invitation_is_accepted_the_same_way(world, on_commit):
 def test_setting_a_password_retires_every_other_invitation_link(world, invited, on_commit):
     """A second, older link must not be able to reset the password once it is set."""
     user, first = invited
+    # A second organisation invites the same person as its client's contact.
+    other_client = ClientFactory(organisation=world.other_organisation)
     with clock.frozen(T0), on_commit():
-        services.contact_invite(client=world.client, email=user.email, actor=world.owner)
+        services.contact_invite(client=other_client, email=user.email, actor=world.outsider)
     second = token_from_mail(mail.outbox[-1])
     assert second != first
     with clock.frozen(T0 + dt.timedelta(hours=1)):

@@ -543,7 +543,10 @@ def test_contact_invite_creates_the_user_and_an_invitation_for_the_client(world,
     assert invitation.expires_at == T0 + dt.timedelta(days=7)
     [message] = mail.outbox
     assert message.to == ["buyer@acme.example"]
-    assert "Acme Shop" in message.body
+    # Whether they approve or only view is given per project: the invitation promises neither.
+    assert "Northwind Studio invited you to follow the projects of Acme Shop on Milepost." in (
+        message.body
+    )
     assert invitation.token_hash == hash_token(token_from_mail(message))
     [event] = events(world.organisation, AuditAction.CONTACT_INVITED)
     assert event.target_id == str(contact.pk)
@@ -582,6 +585,40 @@ def test_contact_invite_refuses_a_duplicate_and_changes_nothing(world, row_count
     assert row_counts() == before
     assert callbacks == []
     assert mail.outbox == []
+
+
+@pytest.mark.parametrize("role", ["owner", "manager", "member"])
+def test_contact_invite_refuses_a_member_of_the_organisation(world, row_counts, on_commit, role):
+    """The team never speaks for its client: as a contact, a member could approve its own work."""
+    before = row_counts()
+    with on_commit() as callbacks, pytest.raises(InvalidInput) as exc:
+        services.contact_invite(
+            client=world.client, email=world.user(role).email.title(), actor=world.owner
+        )
+    assert list(exc.value.details) == ["email"]
+    assert row_counts() == before
+    assert callbacks == []
+
+
+def test_a_member_of_another_organisation_may_be_a_contact(world, on_commit):
+    with on_commit():
+        contact = services.contact_invite(
+            client=world.client, email=world.outsider.email, actor=world.owner
+        )
+    assert contact.user == world.outsider
+
+
+def test_member_invite_refuses_a_contact_of_the_organisation_s_clients(world, row_counts):
+    before = row_counts()
+    with pytest.raises(InvalidInput) as exc:
+        services.member_invite(
+            organisation=world.organisation,
+            email=world.contact.email,
+            role=Role.MEMBER,
+            actor=world.owner,
+        )
+    assert list(exc.value.details) == ["email"]
+    assert row_counts() == before
 
 
 @pytest.mark.parametrize("email", ["", "nobody", "a@b", "x@example.com, y@example.com"])

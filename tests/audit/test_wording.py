@@ -225,6 +225,92 @@ def test_entries_written_before_the_details_were_recorded_still_read():
             ),
             "gave a@b.example project access as Viewer",
         ),
+        (
+            event(
+                "payment.reversed",
+                "billing.payment",
+                invoice="INV-2026-0002",
+                amount="2000.000",
+                reason="Booked against the wrong invoice",
+                before={"status": "partially_paid", "paid": "2000.000"},
+                after={"status": "issued", "paid": "0.00"},
+            ),
+            "reversed the payment of €2,000.00 on INV-2026-0002: “Booked against the wrong "
+            "invoice”",
+        ),
+        (
+            event(
+                "deliverable.verdict",
+                "reviews.verdict",
+                position=1,
+                title="CMS setup",
+                deliverable=51,
+                deliverable_title="Site navigation",
+                delivery=2,
+                after={"status": "failed", "note": "The menu"},
+            ),
+            "marked “Site navigation” of milestone 1 failed in v2",
+        ),
+        (
+            event(
+                "deliverable.verdict",
+                "reviews.verdict",
+                position=1,
+                title="CMS setup",
+                deliverable=51,
+                delivery=1,
+                after={"status": "passed", "note": ""},
+            ),
+            "tested a deliverable of milestone 1: passed",
+        ),
+        (
+            event(
+                "project_access.changed",
+                "plans.projectaccess",
+                email="a@b.example",
+                before={"role": "viewer"},
+                after={"role": "approver"},
+            ),
+            "changed the project access of a@b.example to Approver",
+        ),
+        (
+            event(
+                "project_access.removed",
+                "plans.projectaccess",
+                email="a@b.example",
+                before={"role": "approver"},
+                after={"role": None},
+            ),
+            "removed the project access of a@b.example",
+        ),
+        (
+            event(
+                "invitation.resent",
+                "accounts.invitation",
+                email="a@b.example",
+                before={"state": "pending"},
+                after={"state": "pending"},
+            ),
+            "resent the invitation to a@b.example",
+        ),
+        (
+            event(
+                "invitation.revoked",
+                "accounts.invitation",
+                email="a@b.example",
+                after={"state": "revoked"},
+            ),
+            "revoked the invitation to a@b.example",
+        ),
+        (
+            event(
+                "contact.removed",
+                "accounts.contact",
+                before={"client": "Beta Bakery", "email": "a@b.example"},
+                projects=[],
+            ),
+            "removed a@b.example from the contacts of Beta Bakery",
+        ),
     ],
 )
 def test_actions_name_what_they_were_taken_on(entry, said):

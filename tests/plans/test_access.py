@@ -51,6 +51,15 @@ def test_the_last_approver_rule_holds_in_exactly_the_states_that_need_one(status
         assert ProjectStatus(status).label.lower() in refused.message
 
 
+def test_the_last_approver_rule_reads_well_in_every_state():
+    """Not "A active project needs …"."""
+    assert approver_refusal(ProjectStatus.ACTIVE, 0).message == (
+        "The project is active: it needs at least one approver on the client's side. "
+        "Make someone else approver first."
+    )
+    assert approver_refusal(ProjectStatus.ON_HOLD, 0).message.startswith("The project is on hold:")
+
+
 # --- changing the role ---------------------------------------------------------------------------
 
 
@@ -115,6 +124,19 @@ def test_granting_again_with_another_role_obeys_the_same_rule(world, proposed, a
         )
     assert error.value.code == "last_approver"
     assert access_of(proposed, approver).role == "approver"
+
+
+def test_a_member_of_the_agency_is_never_given_the_client_s_access(world, proposed, row_counts):
+    """Made a contact through the grant form, a member could approve the team's own work."""
+    before = row_counts()
+    with pytest.raises(InvalidInput) as error:
+        services.project_access_grant(
+            project=proposed, email=world.member.email.upper(), role="approver", actor=world.owner
+        )
+    assert list(error.value.details) == ["email"]
+    assert not Contact.objects.filter(user=world.member).exists()
+    assert not permissions.is_approver(fresh(world.member), proposed)
+    assert row_counts() == before
 
 
 def test_change_refusals(world, proposed, viewer, row_counts):

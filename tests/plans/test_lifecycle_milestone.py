@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from milepost.plans.lifecycle import Refusal, Side
 from milepost.plans.lifecycle.milestone import (
     ACTORS,
+    DOING,
     DONE,
     MOVES,
     OPEN,
@@ -207,11 +208,28 @@ def test_every_refused_pair_says_why(state, action):
     else:
         assert refused.code == "invalid_transition"
         assert refused.message == (
-            f"This milestone is {state.label.lower()}: you cannot "
-            f"{action.value.replace('_', ' ')} it now."
+            f"This milestone is {state.label.lower()}: you cannot {DOING[action]} now."
         )
         assert refused.details == {"status": state.value, "action": action.value}
     assert set(REFUSED_OUTSIDE) == {Action.VERDICT, Action.GRANT_REVISION, Action.SUPPORT_REQUEST}
+
+
+@pytest.mark.parametrize(
+    ("state", "action", "message"),
+    [
+        (
+            "approved",
+            "request_changes",
+            "This milestone is approved: you cannot request changes to it now.",
+        ),
+        ("planned", "approve", "This milestone is planned: you cannot approve it now."),
+        ("in_review", "start", "This milestone is in review: you cannot start it now."),
+        ("planned", "close", "This milestone is planned: you cannot close its support window now."),
+    ],
+)
+def test_a_refusal_reads_as_a_sentence(state, action, message):
+    """Not "you cannot request changes it now": each action says what it does to the milestone."""
+    assert refusal(state, action).message == message
 
 
 def test_refusals_become_the_services_409():

@@ -222,6 +222,15 @@ def test_ordinary_markdown_still_renders():
     assert "<table>" in html
 
 
+def test_headings_start_below_the_page_s_own_and_keep_their_text_apart():
+    """A delivery note's "## What is in v1" was a bare line run into the list below it."""
+    html = render("# Fixed\n\n## What is in v1\n\n- menu\n\n####### deep")
+    assert "<h3>Fixed</h3>" in html
+    assert "<h4>What is in v1</h4>" in html
+    assert "<h1" not in html and "<h2" not in html and " id=" not in html
+    assert render("<h1>raw</h1>") == "raw"  # raw HTML headings are still not the page's
+
+
 def test_style_and_iframes_are_removed():
     html = render("<style>body{display:none}</style><iframe src='https://evil'></iframe>ok")
     assert "<style" not in html

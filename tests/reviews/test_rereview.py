@@ -14,6 +14,7 @@ from django.apps import apps
 from django.db import IntegrityError, transaction
 
 from milepost.audit.models import AuditEvent
+from milepost.audit.wording import describe
 from milepost.plans.models import Deliverable
 from milepost.reviews import rules, selectors
 from milepost.reviews import services as reviews
@@ -119,6 +120,9 @@ def test_the_client_may_change_a_carried_verdict_and_the_audit_says_what_it_was(
         "carried_from": 1,
     }
     assert event.data["after"] == {"status": "failed", "note": "Slow after all."}
+    assert describe(event) == (
+        f"marked “{second.title}” of milestone 1 failed in v2"
+    )  # the activity says which deliverable and what the client found
     v1_passed.refresh_from_db()
     assert v1_passed.status == "passed"  # v1's checklist is kept as it stood
 

@@ -152,3 +152,20 @@ def test_the_clients_dashboard_does_not_ask_for_an_approval_that_has_to_wait(act
     assert f"Test and approve “{title}”" in page(active.approver, "/")
     plans.project_hold(project=Project.objects.get(pk=active.project.pk), actor=active.owner)
     assert f"Test and approve “{title}”" not in page(active.approver, "/")
+
+
+def test_a_cancelled_project_shows_nothing_next_on_the_lists_and_no_next_payment(active):
+    """Its open milestones never come: no "next milestone" on the dashboards and the projects
+    list, and no "next: €… on approval of milestone 1" on its page."""
+    pk = active.project.pk
+    title = active.m(1).title
+    assert title in page(active.approver, "/") and "on approval of milestone 1" in page(
+        active.owner, f"/projects/{pk}/"
+    )
+    plans.project_cancel(
+        project=Project.objects.get(pk=pk), actor=active.owner, reason="Merged elsewhere."
+    )
+    assert title not in page(active.approver, "/")
+    assert title not in page(active.owner, "/projects/")
+    assert "on approval of milestone" not in page(active.owner, f"/projects/{pk}/")
+    assert "on approval of milestone" not in page(active.approver, f"/projects/{pk}/")

@@ -13,7 +13,7 @@ from milepost.core.errors import InvalidInput
 
 from .. import permissions
 from ..inputs import CLIENT, INVITATION, stored_identifiers
-from ..models import Client, Contact, Organisation, User
+from ..models import Client, Contact, Membership, Organisation, User
 from .common import require, save_changes
 from .invitations import send_invitation, user_for_invitation
 
@@ -89,6 +89,13 @@ def contact_invite(*, client: Client, actor: User, **fields: Any) -> Contact:
     )
     cleaned = INVITATION.clean(fields)
     address = cleaned["email"]
+    if Membership.objects.filter(organisation=organisation, user__email=address).exists():
+        # A member who was also the client's contact could approve the team's own work.
+        raise InvalidInput(
+            _("%(email)s is a member of %(organisation)s and cannot speak for its client.")
+            % {"email": address, "organisation": organisation.name},
+            details={"email": [_("This person is in your team: invite someone of the client.")]},
+        )
     user, created = user_for_invitation(address, cleaned.get("name", ""))
     if Contact.objects.filter(client=client, user=user).exists():
         raise InvalidInput(

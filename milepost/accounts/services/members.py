@@ -13,7 +13,7 @@ from milepost.core.errors import InvalidInput, RuleViolation
 
 from .. import permissions
 from ..inputs import MEMBER_INVITATION
-from ..models import Membership, Organisation, Role, User
+from ..models import Contact, Membership, Organisation, Role, User
 from .common import require
 from .invitations import send_invitation, user_for_invitation
 
@@ -29,6 +29,13 @@ def member_invite(*, organisation: Organisation, actor: User, **fields: Any) -> 
     )
     cleaned = MEMBER_INVITATION.clean(fields)
     address, role = cleaned["email"], cleaned["role"]
+    if Contact.objects.filter(client__organisation=organisation, user__email=address).exists():
+        # A contact who was also in the team could approve the team's own work.
+        raise InvalidInput(
+            _("%(email)s is a contact of one of your clients and cannot join your team.")
+            % {"email": address},
+            details={"email": [_("This person speaks for one of your clients.")]},
+        )
     user, created = user_for_invitation(address, cleaned.get("name", ""))
     if Membership.objects.filter(organisation=organisation, user=user).exists():
         raise InvalidInput(

@@ -175,6 +175,20 @@ def allowed_actions(state: str) -> frozenset[MilestoneAction]:
     return frozenset(TRANSITIONS[MilestoneStatus(state)])
 
 
+#: What each action that moves the milestone does to it, said in a refusal ("you cannot …").
+DOING: dict[MilestoneAction, str] = {
+    MilestoneAction.START: gettext_lazy("start it"),
+    MilestoneAction.START_WITH_PREPAYMENT: gettext_lazy("start it"),
+    MilestoneAction.PREPAYMENT_RECEIVED: gettext_lazy("release it with its prepayment"),
+    MilestoneAction.PREPAYMENT_REVERSED: gettext_lazy("put it back to wait for its prepayment"),
+    MilestoneAction.DELIVER: gettext_lazy("deliver it"),
+    MilestoneAction.REQUEST_CHANGES: gettext_lazy("request changes to it"),
+    MilestoneAction.APPROVE: gettext_lazy("approve it"),
+    MilestoneAction.AUTO_APPROVE: gettext_lazy("approve it automatically"),
+    MilestoneAction.CLOSE: gettext_lazy("close its support window"),
+}
+
+
 def refusal(state: str, action: str) -> Refusal | None:
     """Why ``action`` cannot be taken in ``state`` (None when it can)."""
     current, act = MilestoneStatus(state), MilestoneAction(action)
@@ -184,8 +198,8 @@ def refusal(state: str, action: str) -> Refusal | None:
         return REFUSED_OUTSIDE[act]
     return Refusal(
         "invalid_transition",
-        _("This milestone is %(state)s: you cannot %(action)s it now.")
-        % {"state": current.label.lower(), "action": act.replace("_", " ")},
+        _("This milestone is %(state)s: you cannot %(doing)s now.")
+        % {"state": current.label.lower(), "doing": DOING[act]},
         {"status": str(current), "action": str(act)},
     )
 

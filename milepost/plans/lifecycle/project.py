@@ -122,6 +122,9 @@ ACTORS: dict[ProjectAction, Side] = {
     A.DELETE: Side.MANAGER,
 }
 
+#: The states in which nothing comes next: no milestone starts and nothing more is invoiced.
+ENDED: frozenset[ProjectStatus] = frozenset({S.COMPLETED, S.CANCELLED})
+
 #: The states in which the client must keep at least one approver: someone has to answer the
 #: proposal, review the milestones and pay (an approver is demoted or removed only after another
 #: one is named).
@@ -137,8 +140,8 @@ def approver_refusal(state: str, approvers_left: int) -> Refusal | None:
     return Refusal(
         "last_approver",
         _(
-            "A %(status)s project needs at least one approver on the client's side. Make "
-            "someone else approver first."
+            "The project is %(status)s: it needs at least one approver on the client's side. "
+            "Make someone else approver first."
         )
         % {"status": ProjectStatus(state).label.lower()},
     )

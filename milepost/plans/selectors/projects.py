@@ -27,7 +27,7 @@ from milepost.core.lookup import pk_of
 from milepost.core.ordering import order
 
 from ..lifecycle.milestone import DONE
-from ..lifecycle.project import ProjectStatus
+from ..lifecycle.project import ENDED, ProjectStatus
 from ..models import MONEY, Milestone, PlanVersion, Project, ProjectAccess
 from ..permissions import can_view_project, is_agency_side, sees_last_proposal
 from ..proposals import latest_proposals, show_proposal
@@ -92,10 +92,12 @@ def as_seen_by(user: Any, projects: list[Project]) -> list[Project]:
 
 
 def with_next_milestone(projects: QuerySet[Project], *, budget: bool = False) -> QuerySet[Project]:
-    """Annotate ``next_title`` and ``next_due`` (and ``next_budget``): the first open milestone."""
+    """Annotate ``next_title`` and ``next_due`` (and ``next_budget``): the first open milestone,
+    none when the project has ended (a cancelled project's open milestones never come)."""
     upcoming = (
         Milestone.objects.filter(project=OuterRef("pk"))
         .exclude(status__in=list(DONE))
+        .exclude(project__status__in=list(ENDED))
         .order_by("position")
     )
     fields = {

@@ -65,6 +65,7 @@ def deliverable_verdict(
         AuditAction.DELIVERABLE_VERDICT,
         target=verdict,
         deliverable=deliverable.pk,
+        deliverable_title=deliverable.title,
         delivery=delivery.number,
         **({"before": _before(was)} if was else {}),
         after={"status": status, "note": verdict.note},

@@ -20,6 +20,7 @@ from milepost.core.urls import cached_reverse
 from milepost.plans import permissions, selectors, services
 from milepost.plans.lifecycle.milestone import DONE
 from milepost.plans.lifecycle.project import (
+    ENDED,
     SOURCES,
     ProjectAction,
     cancel_refusal,
@@ -126,7 +127,9 @@ def _glance(project) -> dict:
     upcoming = [m for m in milestones if m not in done]
     invoices = list(billing_selectors.invoices_visible_to_project(project))
     invoiced = {i.milestone_id for i in invoices if i.kind == "invoice"}
-    next_payment = next((m for m in milestones if m.pk not in invoiced), None)
+    # An ended project invoices nothing more: a cancelled one has no next payment.
+    billable = [] if project.status in ENDED else milestones
+    next_payment = next((m for m in billable if m.pk not in invoiced), None)
     return {
         "milestones": milestones,
         "rows": [(m, policy.waiting_for(m), policy.is_overdue(m)) for m in milestones],
