@@ -118,21 +118,38 @@ def project_status_changed(event):
 
 
 def delivered(event):
+    """The approvers are asked to test the delivery; the viewers are told it arrived."""
     m = _milestone(event)
+    version = (
+        m.deliveries.filter(pk=event.payload.get("delivery")).values_list("number", flat=True)
+    ).first() or m.deliveries.count()
+    common = {"organisation": m.project.organisation, "url": _milestone_url(m)}
     notify(
-        users=who.client_people(m.project),
+        users=who.client_approvers(m.project),
         category=Category.DELIVERY,
-        organisation=m.project.organisation,
         title=Text(
-            _("“%(title)s” of %(project)s is ready for your review"),
+            _("“%(title)s” of %(project)s is ready for your review (v%(version)s)"),
             title=m.title,
             project=m.project.name,
+            version=version,
         ),
         body=_(
             "Test each deliverable against its acceptance criteria, then approve or ask "
             "for changes."
         ),
-        url=_milestone_url(m),
+        **common,
+    )
+    notify(
+        users=who.client_viewers(m.project),
+        category=Category.DELIVERY,
+        title=Text(
+            _("“%(title)s” of %(project)s was delivered (v%(version)s)"),
+            title=m.title,
+            project=m.project.name,
+            version=version,
+        ),
+        body=_("Its approvers test it, then approve it or ask for changes."),
+        **common,
     )
 
 

@@ -20,6 +20,12 @@ def client_approvers(project) -> QuerySet[User]:
     )
 
 
+def client_viewers(project) -> QuerySet[User]:
+    return User.objects.filter(
+        pk__in=_client_access(project).filter(role=AccessRole.VIEWER).values("user_id")
+    )
+
+
 def client_people(project) -> QuerySet[User]:
     return User.objects.filter(pk__in=_client_access(project).values("user_id"))
 

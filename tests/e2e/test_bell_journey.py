@@ -34,7 +34,7 @@ def test_delivery_rings_the_bell_and_opening_it_marks_it_read(
     owner, approver, milestones = project
     first = milestones[0]
     base = live_server.url
-    title = f"“{first.title}” of {first.project.name} is ready for your review"
+    title = f"“{first.title}” of {first.project.name} is ready for your review (v1)"
 
     client = page
     agency = new_page()

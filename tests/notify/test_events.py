@@ -208,10 +208,14 @@ def test_email_off_for_a_category_keeps_the_notification(
     expected = people["approvers"] | {people["viewer"]}
     assert told.users(Category.DELIVERY) == expected
     assert told.emailed(Category.DELIVERY) == expected - {approver.pk}
-    sent_to = sorted(m.to[0] for m in mail.outbox if "ready for your review" in m.subject)
-    others = emails_of(expected - {approver.pk})
+    sent_to = sorted(m.to[0] for m in mail.outbox if "ready for your review (v1)" in m.subject)
+    others = emails_of(people["approvers"] - {approver.pk})
     assert sent_to == sorted(others)
     assert approver.email not in sent_to
+    # A viewer is told it arrived, not asked to approve it.
+    (viewer_mail,) = [m for m in mail.outbox if m.to == emails_of({people["viewer"]})]
+    assert "was delivered (v1)" in viewer_mail.subject
+    assert "approve or ask" not in viewer_mail.body
     # Other categories still email them.
     flow.pass_all(1)
     told = Told()

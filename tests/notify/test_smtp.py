@@ -63,9 +63,8 @@ def test_delivery_emails_the_approver_and_the_viewer(
         msg = r.message
         assert r.header("To") == r.rcpt_tos[0]
         assert r.mail_from in settings.DEFAULT_FROM_EMAIL
-        assert r.subject == (
-            f"“{milestone.title}” of {milestone.project.name} is ready for your review"
-        )
+        wording = "is ready for your review" if r.rcpt_tos == [approver.email] else "was delivered"
+        assert r.subject == f"“{milestone.title}” of {milestone.project.name} {wording} (v1)"
         assert msg.get_content_type() == "multipart/alternative"
         text, html = r.part("plain"), r.part("html")
         assert link in text
