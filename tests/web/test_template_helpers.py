@@ -43,3 +43,16 @@ def test_money_and_percent():
         assert money(None, "EUR") == "—"
     assert percent(Decimal("250"), Decimal("1000")) == 25
     assert percent(Decimal("1"), Decimal("0")) == 0
+
+
+def test_ago_says_just_now_under_a_minute_never_zero_minutes():
+    import datetime as dt
+
+    from milepost.core import clock
+    from milepost.web.templatetags.milepost import ago
+
+    now = dt.datetime(2027, 1, 4, 9, 0, tzinfo=dt.UTC)
+    with clock.frozen(now):
+        assert ago(now - dt.timedelta(seconds=20)) == "just now"
+        assert ago(now - dt.timedelta(days=3, hours=2)) == "3\xa0days, 2\xa0hours ago"
+        assert ago(None) == ""

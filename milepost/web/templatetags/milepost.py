@@ -1,12 +1,14 @@
+import datetime as dt
 from functools import cache
 
 from django import template
 from django.utils.html import format_html
+from django.utils.timesince import timesince
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from milepost.audit.wording import describe
-from milepost.core import locale
+from milepost.core import clock, locale
 from milepost.core.identifiers import group_iban
 from milepost.core.money import format_money
 from milepost.core.urls import cached_reverse
@@ -32,6 +34,17 @@ def accessible(field):
 def link(viewname, *args):
     """``{% link 'web:milestone_detail' m.pk %}``: like ``{% url %}``, remembered per arguments."""
     return cached_reverse(viewname, *args)
+
+
+@register.filter
+def ago(moment):
+    """How long ago, for a sentence: "3 days ago", or "just now" under a minute (where
+    ``timesince`` says "0 minutes")."""
+    if not moment:
+        return ""
+    if clock.now() - moment < dt.timedelta(minutes=1):
+        return _("just now")
+    return _("%(since)s ago") % {"since": timesince(moment, clock.now())}
 
 
 @register.filter
