@@ -76,9 +76,16 @@ def project_access_grant(*, project: Project, email: str, role: str, actor: User
     require(actor, ProjectAction.GRANT_ACCESS, project)
     address = clean_email(email)
     _clean_role(role)
-    project = lock_project(project)
     user = User.objects.filter(email=address).first()
-    if user is None or not Contact.objects.filter(client=project.client, user=user).exists():
+    # The contact row first, then the project (the order ``contact_remove`` locks them in): a
+    # removal running at the same time either sees this access or is seen by it.
+    contact = (
+        Contact.objects.select_for_update().filter(client_id=project.client_id, user=user).first()
+        if user is not None
+        else None
+    )
+    project = lock_project(project)
+    if contact is None:
         user = contact_invite(client=project.client, email=address, actor=actor).user
     access, created = ProjectAccess.objects.get_or_create(
         project=project, user=user, defaults={"role": role}
@@ -163,7 +170,9 @@ def contact_remove(*, contact: Contact, actor: User) -> None:
         account_permissions.can_manage_clients(actor, organisation),
         _("Only owners and managers can remove client contacts."),
     )
-    if not Contact.objects.filter(pk=contact.pk, client=client).exists():
+    # Locked first: an access given at the same time waits, then finds no contact.
+    locked = Contact.objects.select_for_update().filter(pk=contact.pk, client=client)
+    if locked.values_list("pk", flat=True).first() is None:
         raise NotFound(_("This person is not a contact of this client."))
     accesses = list(
         ProjectAccess.objects.filter(user_id=contact.user_id, project__client=client)
