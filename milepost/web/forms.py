@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from milepost.accounts import inputs, services
 from milepost.accounts.models import Role, normalize_email
-from milepost.core.errors import InvalidInput
+from milepost.core.errors import ApplicationError, InvalidInput
 from milepost.core.inputs import Input
 from milepost.core.locale import country_choices
 
@@ -28,6 +28,22 @@ def apply_errors(
             placed = True
     if not placed:
         form.add_error(None, error.message)
+
+
+#: Rules refused because of one field: their message goes beside it, not at the top of the form.
+REFUSAL_FIELDS = {
+    "open_items_not_confirmed": "accept_open_items",
+    "storage_quota_exceeded": "files",
+}
+
+
+def apply_refusal(form: forms.Form, error: ApplicationError) -> None:
+    """Show a refusal beside the field it is about (its fields, or its rule's), else on top."""
+    if isinstance(error, InvalidInput):
+        apply_errors(form, error)
+        return
+    field = REFUSAL_FIELDS.get(error.code)
+    form.add_error(field if field in form.fields else None, error.message)
 
 
 class DeclaredForm(forms.Form):
