@@ -172,6 +172,15 @@ def _check_page(page, base: str, name: str, path: str, width: int, who: str) -> 
         assert max(middles) - min(middles) <= 6, f"{who} {name}: the header wraps ({middles})"
         result["header"] = bar["height"]
     page.screenshot(path=str(SCREENSHOTS / f"screens-{who}-{name}-{width}.png"), full_page=True)
+    if name == "plan-editor":
+        # Scrolled down to the third milestone, the allocation box is still at the top.
+        page.locator("article.milestone-editor").nth(2).scroll_into_view_if_needed()
+        page.mouse.wheel(0, 400)
+        expect(page.locator("article.milestone-editor").nth(2)).to_be_in_viewport()
+        box = page.locator("#allocation").bounding_box()
+        assert abs(box["y"]) <= 1, f"the allocation box scrolled away (y={box['y']})"
+        expect(page.locator("#allocation").get_by_label("Total budget")).to_be_in_viewport()
+        page.screenshot(path=str(SCREENSHOTS / f"screens-{who}-{name}-scrolled-{width}.png"))
     return result
 
 
