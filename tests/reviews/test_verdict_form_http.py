@@ -52,3 +52,20 @@ def test_approving_with_open_items_unconfirmed_is_said_beside_the_confirmation(c
     assert 'aria-invalid="true"' in checkbox
     assert "Almost there" in page
     assert cycle.m(1).status == "in_review"
+
+
+def test_a_full_storage_quota_is_said_beside_the_files():
+    from milepost.core.errors import RuleViolation
+    from milepost.web.forms import apply_refusal
+    from milepost.web.review_forms import DeliverForm, VerdictForm
+
+    refusal = RuleViolation("Past the storage quota.", code="storage_quota_exceeded")
+    form = DeliverForm({"notes": "Ready"})
+    form.is_valid()
+    apply_refusal(form, refusal)
+    assert form.errors == {"files": ["Past the storage quota."]}
+    # A form without that field shows it at its top.
+    other = VerdictForm({"status": "passed"})
+    other.is_valid()
+    apply_refusal(other, refusal)
+    assert other.non_field_errors() == ["Past the storage quota."]
