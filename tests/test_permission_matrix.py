@@ -532,6 +532,13 @@ WEB_ROWS = [
             "sequential_gating": "on",
         },
     ),
+    Row(
+        "web:project_total",
+        "post",
+        web(302, **EDIT),
+        args=draft,
+        data=lambda w, r: {"total_budget": "12000.00"},
+    ),
     Row("web:milestone_add", "post", web(302, **EDIT), args=draft, data=new_milestone_form),
     Row("web:milestone_edit", "post", web(302, **EDIT), args=draft_milestone, data=milestone_form),
     Row(
@@ -1359,6 +1366,7 @@ ACTION_ROWS: dict[str, list[tuple[str, str]]] = {
     P.DECLINE: [("web:project_decline", "post"), ("api:project-decline", "post")],
     P.EDIT_PLAN: [
         ("web:plan_editor", "get"),
+        ("web:project_total", "post"),
         ("web:milestone_add", "post"),
         ("web:milestone_edit", "post"),
         ("web:milestone_move", "post"),

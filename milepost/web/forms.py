@@ -5,12 +5,14 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.contrib.auth import forms as auth_forms
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from milepost.accounts import inputs, services
 from milepost.accounts.models import Role, normalize_email
-from milepost.core.errors import InvalidInput
+from milepost.core.errors import ApplicationError, InvalidInput
 from milepost.core.inputs import Input
+from milepost.core.locale import country_choices
 
 
 def apply_errors(
@@ -26,6 +28,22 @@ def apply_errors(
             placed = True
     if not placed:
         form.add_error(None, error.message)
+
+
+#: Rules refused because of one field: their message goes beside it, not at the top of the form.
+REFUSAL_FIELDS = {
+    "open_items_not_confirmed": "accept_open_items",
+    "storage_quota_exceeded": "files",
+}
+
+
+def apply_refusal(form: forms.Form, error: ApplicationError) -> None:
+    """Show a refusal beside the field it is about (its fields, or its rule's), else on top."""
+    if isinstance(error, InvalidInput):
+        apply_errors(form, error)
+        return
+    field = REFUSAL_FIELDS.get(error.code)
+    form.add_error(field if field in form.fields else None, error.message)
 
 
 class DeclaredForm(forms.Form):
@@ -46,6 +64,8 @@ class DeclaredForm(forms.Form):
             rule = self.declared[name]
             field.required = field.widget.is_required = rule.required
             for key, value in rule.attrs.items():
+                if key == "maxlength" and isinstance(field.widget, forms.Select):
+                    continue  # a choice of countries, not two characters to type
                 field.widget.attrs.pop(key, None)  # DecimalField's own step="any"
                 field.widget.attrs[key] = value
             field.clean = field.to_python  # the type only: the service checks the rest
@@ -56,6 +76,34 @@ class AccountEmailField(forms.EmailField):
 
     def to_python(self, value):
         return normalize_email(super().to_python(value))
+
+
+def _countries():
+    """The countries named in the page's language, sorted by name, after a blank choice."""
+    return [("", _("Choose a country")), *country_choices(get_language() or "en")]
+
+
+class CountrySelect(forms.Select):
+    """A native select (type a name to jump to it); a stored code not in the list stays chosen."""
+
+    def optgroups(self, name, value, attrs=None):
+        groups = super().optgroups(name, value, attrs)
+        known = {str(code) for code, _label in self.choices}
+        for code in value:
+            if code and code not in known:
+                option = self.create_option(name, code, code, True, len(groups), attrs=attrs)
+                groups.append((None, [option], len(groups)))
+        return groups
+
+
+class CountryField(forms.ChoiceField):
+    """A two-letter ISO 3166 code chosen by its name; the service checks it (``inputs.country``)."""
+
+    widget = CountrySelect
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Country"))
+        super().__init__(choices=_countries, **kwargs)
 
 
 class LoginForm(auth_forms.AuthenticationForm):
@@ -123,7 +171,7 @@ class ClientForm(DeclaredForm):
     postcode = forms.CharField(label=_("Postcode"))
     city = forms.CharField(label=_("City"))
     vat_id = forms.CharField(label=_("VAT id"))
-    country = forms.CharField(label=_("Country"), help_text=_("Two letters, such as DE or FR."))
+    country = CountryField()
     tax_rate = forms.DecimalField(
         label=_("Tax rate override (%)"),
         help_text=_("Leave empty to use your organisation's rate."),
@@ -174,7 +222,7 @@ class OrganisationForm(DeclaredForm):
     postcode = forms.CharField(label=_("Postcode"))
     city = forms.CharField(label=_("City"))
     vat_id = forms.CharField(label=_("VAT id"))
-    country = forms.CharField(label=_("Country"))
+    country = CountryField()
     default_currency = forms.CharField(label=_("Default currency"))
     tax_rate = forms.DecimalField(label=_("Tax rate (%)"))
     payment_terms_days = forms.IntegerField(label=_("Payment terms (days)"))

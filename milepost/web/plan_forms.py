@@ -63,7 +63,6 @@ class ProjectSettingsForm(forms.Form):
     summary = forms.CharField(
         label=_("Summary"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
-    total_budget = forms.CharField(label=_("Total budget"))
     start_date = forms.DateField(label=_("Start date"), widget=DateInput())
     sequential_gating = forms.BooleanField(
         label=_("Sequential gating"),
@@ -80,6 +79,14 @@ class ProjectSettingsForm(forms.Form):
         min_value=0,
         max_value=365,
         help_text=_("0 turns auto-approval off."),
+    )
+
+
+class ProjectTotalForm(forms.Form):
+    """The project's total budget, edited in the allocation box at the top of the editor."""
+
+    total_budget = forms.CharField(
+        label=_("Total budget"), widget=forms.TextInput(attrs={"inputmode": "decimal"})
     )
 
 

@@ -86,6 +86,7 @@ urlpatterns = [
     ),
     path("projects/<int:pk>/plan/", plan_editor.plan_editor, name="plan_editor"),
     path("projects/<int:pk>/settings/", plan_editor.project_settings, name="project_settings"),
+    path("projects/<int:pk>/total/", plan_editor.project_total, name="project_total"),
     path("projects/<int:pk>/milestones/add/", plan_editor.milestone_add, name="milestone_add"),
     path(
         "projects/<int:pk>/milestones/<int:milestone_id>/edit/",

@@ -73,10 +73,12 @@ def test_the_client_sees_the_proposed_plan_while_the_agency_revises_it(
     agency = new_page()
     log_in(agency, base, owner.email, PASSWORD)
     agency.goto(f"{base}/projects/{shop.pk}/plan/")
-    settings = agency.locator("#settings")
-    settings.get_by_label("Total budget").fill("12000.00")
-    settings.get_by_role("button", name="Save settings").click()
-    expect(agency.locator("#settings").get_by_label("Total budget")).to_have_value("12000.00")
+    allocation = agency.locator("#allocation")
+    allocation.get_by_label("Total budget").fill("12000.00")
+    expect(allocation.locator("[data-gap]")).to_contain_text("not yet allocated")  # as typed
+    allocation.get_by_role("button", name="Save total").click()
+    expect(agency.get_by_role("status")).to_contain_text("Total budget saved.")
+    expect(agency.locator("#allocation").get_by_label("Total budget")).to_have_value("12000.00")
     first = agency.locator("article.milestone-editor").filter(
         has=agency.get_by_role("heading", name="Milestone 1", exact=True)
     )

@@ -23,7 +23,7 @@ from milepost.plans.permissions import require
 from milepost.reviews import consequences, policy, selectors, services
 
 from ..confirm import asks, confirm_page
-from ..forms import apply_errors
+from ..forms import apply_refusal
 from ..review_forms import (
     ApproveForm,
     CommentForm,
@@ -137,10 +137,8 @@ def _act(
                 back = cached_reverse("web:milestone_detail", milestone.pk)
                 return confirm_page(request, said, title=confirm[0], label=confirm[1], back=back)
             call(milestone, form.cleaned_data)
-        except InvalidInput as error:
-            apply_errors(form, error)
-        except RuleViolation as error:
-            form.add_error(None, error.message)
+        except (InvalidInput, RuleViolation) as error:
+            apply_refusal(form, error)
         else:
             messages.success(request, success(milestone) if callable(success) else success)
             return redirect("web:milestone_detail", pk)

@@ -18,8 +18,14 @@ from milepost.plans.permissions import require
 from milepost.plans.rules import allocation_message
 from milepost.reviews import consequences
 
-from ..forms import apply_errors
-from ..plan_forms import DeliverableFormSet, MilestoneForm, ProjectSettingsForm, deliverables_from
+from ..forms import apply_errors, apply_refusal
+from ..plan_forms import (
+    DeliverableFormSet,
+    MilestoneForm,
+    ProjectSettingsForm,
+    ProjectTotalForm,
+    deliverables_from,
+)
 
 
 def _milestone_forms(milestone, currency):
@@ -44,7 +50,14 @@ def _editable_project(request, pk: int):
 
 
 def _render(
-    request, project, *, bound: dict | None = None, new=None, settings_form=None, status=200
+    request,
+    project,
+    *,
+    bound: dict | None = None,
+    new=None,
+    settings_form=None,
+    total_form=None,
+    status=200,
 ):
     """The editor page; ``bound`` keeps the forms of a refused save exactly as typed."""
     bound = bound or {}
@@ -67,13 +80,13 @@ def _render(
         initial={
             "name": project.name,
             "summary": project.summary,
-            "total_budget": project.total,
             "start_date": project.start_date,
             "sequential_gating": project.sequential_gating,
             "pay_before_next": project.pay_before_next,
             "auto_approve_days": project.auto_approve_days,
         }
     )
+    total_form = total_form or ProjectTotalForm(initial={"total_budget": project.total})
     return render(
         request,
         "web/plan_editor.html",
@@ -83,6 +96,7 @@ def _render(
             "new_form": new[0],
             "new_formset": new[1],
             "settings_form": settings_form,
+            "total_form": total_form,
             "allocated": allocated,
             "gap_message": allocation_message(project.total_budget, allocated, project.currency),
             "problems": problems,
@@ -112,6 +126,26 @@ def _save(request, project, form, formset, save):
         else:
             return True
     return False
+
+
+@require_POST
+@login_required
+def project_total(request, pk: int):
+    """Change the total budget from the allocation box; a refusal is shown beside it."""
+    project = _editable_project(request, pk)
+    form = ProjectTotalForm(request.POST)
+    if form.is_valid():
+        try:
+            services.project_update(
+                project=project, actor=request.user, total_budget=form.cleaned_data["total_budget"]
+            )
+        except (InvalidInput, RuleViolation) as error:
+            apply_refusal(form, error)
+        else:
+            messages.success(request, _("Total budget saved."))
+            return redirect(reverse("web:plan_editor", args=[pk]) + "#allocation")
+    project = selectors.project_get(request.user, pk)
+    return _render(request, project, total_form=form, status=400)
 
 
 @require_POST

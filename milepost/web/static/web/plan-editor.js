@@ -22,9 +22,12 @@
     const scale = 10n ** BigInt(digits);
     return format.format(sign * (Number(abs / scale) + Number(abs % scale) / Number(scale)));
   }
-  const total = toMinor(box.dataset.total);
+  const totalInput = box.querySelector("input[name=total_budget]");
 
   function update() {
+    // The total as typed in the box (until saved), else the saved one.
+    const typed = totalInput ? toMinor(totalInput.value) : null;
+    const total = typed !== null ? typed : toMinor(box.dataset.total);
     let sum = 0n;
     document.querySelectorAll("input[data-budget]").forEach(function (input) {
       const value = toMinor(input.value);
@@ -40,12 +43,12 @@
     box.classList.toggle("off", gap !== 0n);
   }
   document.addEventListener("input", function (event) {
-    if (event.target.matches("input[data-budget]")) update();
+    if (event.target.matches("input[data-budget], input[name=total_budget]")) update();
   });
   update();
 
   // One form per milestone: warn before a save would drop what was typed in another card.
-  const forms = Array.from(document.querySelectorAll("article.milestone-editor form"));
+  const forms = Array.from(document.querySelectorAll("article.milestone-editor form, #allocation form"));
   const dirty = new Set();
   forms.forEach(function (form) {
     form.addEventListener("input", function () { dirty.add(form); });
