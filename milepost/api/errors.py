@@ -9,7 +9,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from milepost.core.errors import ApplicationError, error_body
+from milepost.core.errors import FIELDS_INVALID, ApplicationError, error_body
 from milepost.core.request_size import data_too_big_body
 
 from .exceptions import PayloadTooLarge
@@ -59,7 +59,7 @@ def exception_handler(exc, context):
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
-        body = error_body("invalid", "Please correct the fields in details.", _flatten(exc.detail))
+        body = error_body("invalid", str(FIELDS_INVALID), _flatten(exc.detail))
     elif isinstance(exc, exceptions.ParseError):
         body = error_body("malformed_request", str(exc.detail))
     elif isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):

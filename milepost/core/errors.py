@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy
+
 
 def error_body(code: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
     """The one error shape: ``{"error": {"code", "message", "details"}}``."""
@@ -31,6 +33,10 @@ class ApplicationError(Exception):
 
     def as_dict(self) -> dict[str, Any]:
         return error_body(self.code, self.message, self.details)
+
+
+#: What a 400 with ``details`` says as a whole, in the web and the API alike.
+FIELDS_INVALID = gettext_lazy("Some fields are not valid: each one says why.")
 
 
 class InvalidInput(ApplicationError):

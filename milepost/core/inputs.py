@@ -20,7 +20,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from .errors import InvalidInput
+from .errors import FIELDS_INVALID, InvalidInput
 from .locale import is_country, is_currency
 
 
@@ -93,7 +93,7 @@ class Input:
             except ValueError as error:
                 errors[name] = [str(error)]
         if errors:
-            raise InvalidInput(_("Please correct the highlighted fields."), details=errors)
+            raise InvalidInput(str(FIELDS_INVALID), details=errors)
         return cleaned
 
 

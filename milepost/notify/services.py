@@ -21,7 +21,7 @@ from milepost.accounts.models import User
 from milepost.audit.actions import AuditAction
 from milepost.audit.services import audit_record
 from milepost.core import clock, display
-from milepost.core.errors import InvalidInput, NotAllowed, NotFound, RuleViolation
+from milepost.core.errors import FIELDS_INVALID, InvalidInput, NotAllowed, NotFound, RuleViolation
 from milepost.mail.models import OutgoingEmail
 from milepost.mail.services import email_queue, send_soon
 
@@ -190,7 +190,7 @@ def preferences_set(*, user: User, actor: User, choices: dict[str, Any]) -> dict
         }
     )
     if errors:
-        raise InvalidInput(_("Please correct the highlighted fields."), details=errors)
+        raise InvalidInput(str(FIELDS_INVALID), details=errors)
     for category, email in choices.items():
         Preference.objects.update_or_create(user=user, category=category, defaults={"email": email})
     return preferences_of(user)

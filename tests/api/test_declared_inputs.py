@@ -36,3 +36,13 @@ def test_the_service_answers_for_every_field_at_once(world, api_as):
     assert set(error["details"]) == {"name", "country", "vat_id"}
     assert error["details"]["name"] == ["This field is required."]
     assert not Client.objects.exclude(pk=world.client.pk).exists()
+
+
+def test_a_400_says_the_same_whole_message_from_a_service_and_from_a_serializer(world, api_as):
+    """A program read "Please correct the highlighted fields." (nothing is highlighted in JSON)
+    from some services and "…fields in details." from others."""
+    http = api_as(world.owner)
+    from_service = http.post(CLIENTS, {"country": "Germany"}, format="json").json()["error"]
+    from_serializer = http.post(CLIENTS, {"name": ["not", "a", "string"]}, format="json")
+    messages = {from_service["message"], from_serializer.json()["error"]["message"]}
+    assert messages == {"Some fields are not valid: each one says why."}

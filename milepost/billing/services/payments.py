@@ -14,7 +14,7 @@ from milepost.accounts.models import User
 from milepost.audit.actions import AuditAction
 from milepost.audit.services import audit_record
 from milepost.core import clock, events
-from milepost.core.errors import InvalidInput, RuleViolation
+from milepost.core.errors import FIELDS_INVALID, InvalidInput, RuleViolation
 from milepost.core.events import EventType
 from milepost.core.money import MoneyError, normalise, parse_amount
 from milepost.plans.permissions import InvoiceAction, require
@@ -56,7 +56,7 @@ def payment_clean(
         errors["reference"] = [_("At most 200 characters.")]
     cleaned["reference"] = text
     if errors:
-        raise InvalidInput(_("Please correct the highlighted fields."), details=errors)
+        raise InvalidInput(str(FIELDS_INVALID), details=errors)
     return cleaned
 
 

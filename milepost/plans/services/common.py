@@ -8,7 +8,7 @@ from typing import Any
 import holidays as holidays_lib
 from django.utils.translation import gettext as _
 
-from milepost.core.errors import InvalidInput
+from milepost.core.errors import FIELDS_INVALID, InvalidInput
 from milepost.core.money import MoneyError, normalise, parse_amount
 
 from ..lifecycle.project import ProjectAction, refusal
@@ -101,7 +101,7 @@ def clean_milestone(
         except InvalidInput as exc:
             errors.update(exc.details)
     if errors:
-        raise InvalidInput(_("Please correct the highlighted fields."), details=errors)
+        raise InvalidInput(str(FIELDS_INVALID), details=errors)
     return cleaned
 
 
@@ -139,7 +139,7 @@ def clean_deliverables(items: Any, *, prefix: str = "") -> list[dict[str, Any]]:
             entry["id"] = item["id"]
         cleaned.append(entry)
     if errors:
-        raise InvalidInput(_("Please correct the highlighted fields."), details=errors)
+        raise InvalidInput(str(FIELDS_INVALID), details=errors)
     return cleaned
 
 

@@ -12,7 +12,7 @@ from milepost.accounts import permissions
 from milepost.accounts.models import Client, Organisation, User
 from milepost.audit.actions import AuditAction
 from milepost.audit.services import audit_record, diff
-from milepost.core.errors import InvalidInput, NotAllowed, NotFound
+from milepost.core.errors import FIELDS_INVALID, InvalidInput, NotAllowed, NotFound
 from milepost.core.locale import is_currency
 from milepost.core.money import MoneyError, parse_amount, split
 
@@ -98,7 +98,7 @@ def _clean_project(
                 errors[key] = [_("A whole number from 0 to %(max)s.") % {"max": maximum}]
             cleaned[key] = value
     if errors:
-        raise InvalidInput(_("Please correct the highlighted fields."), details=errors)
+        raise InvalidInput(str(FIELDS_INVALID), details=errors)
     return cleaned
 
 
@@ -220,7 +220,7 @@ def project_create(
                 item.setdefault("support_window_days", defaults["support_window_days"])
                 items.append(item)
     if errors:
-        raise InvalidInput(_("Please correct the highlighted fields."), details=errors)
+        raise InvalidInput(str(FIELDS_INVALID), details=errors)
 
     # The organisation's settings, unless the project's own were given.
     settings = {
@@ -265,7 +265,7 @@ def project_update(*, project: Project, actor: User, **fields: Any) -> Project:
     unknown = set(fields) - set(PROJECT_FIELDS)
     if unknown:
         raise InvalidInput(
-            _("Please correct the highlighted fields."),
+            str(FIELDS_INVALID),
             details={k: [_("Unknown field.")] for k in sorted(unknown)},
         )
     if PLAN_FIELDS & set(fields):

@@ -14,7 +14,7 @@ from milepost.accounts.models import Organisation, User
 from milepost.audit.actions import AuditAction
 from milepost.audit.services import audit_record
 from milepost.core import clock
-from milepost.core.errors import InvalidInput, NotAllowed, NotFound
+from milepost.core.errors import FIELDS_INVALID, InvalidInput, NotAllowed, NotFound
 
 from ..builtin_templates import BUILTIN_TEMPLATES
 from ..lifecycle.project import ProjectAction
@@ -91,7 +91,7 @@ def clean_template_milestones(items: Any) -> list[dict[str, Any]]:
             }
         )
     if errors:
-        raise InvalidInput(_("Please correct the highlighted fields."), details=errors)
+        raise InvalidInput(str(FIELDS_INVALID), details=errors)
     return cleaned
 
 
@@ -169,7 +169,7 @@ def template_update(*, template: PlanTemplate, actor: User, **fields: Any) -> Pl
     unknown = set(fields) - {"name", "description", "milestones"}
     if unknown:
         raise InvalidInput(
-            _("Please correct the highlighted fields."),
+            str(FIELDS_INVALID),
             details={k: [_("Unknown field.")] for k in sorted(unknown)},
         )
     before = {

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from milepost.accounts.models import User
 from milepost.audit.actions import AuditAction
 from milepost.core import clock, events
-from milepost.core.errors import InvalidInput
+from milepost.core.errors import FIELDS_INVALID, InvalidInput
 from milepost.core.events import EventType
 from milepost.plans.lifecycle.milestone import MilestoneAction as Action
 from milepost.plans.models import Milestone
@@ -54,7 +54,7 @@ def milestone_deliver(
             if len(url) > limit:
                 errors["preview_url"] = [_("At most %(n)s characters.") % {"n": limit}]
     if errors:
-        raise InvalidInput(_("Please correct the highlighted fields."), details=errors)
+        raise InvalidInput(str(FIELDS_INVALID), details=errors)
     checked = check_files(files, milestone=milestone)
     before = milestone.status
     now = clock.now()
