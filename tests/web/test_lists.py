@@ -315,3 +315,11 @@ def test_unpaid_invoices_are_a_filter_on_the_web_and_in_the_api(world, client, a
     assert [r["number"] for r in rows] == [open_one.number]
     rows = api_as(world.contact).get("/api/v1/invoices/?status=paid").json()["results"]
     assert [r["number"] for r in rows] == [paid.number]
+
+
+def test_the_clients_list_names_each_clients_country(world, client):
+    ClientFactory(organisation=world.organisation, name="Wiener Werkstatt", country="AT")
+    client.force_login(world.owner)
+    page = client.get("/clients/").content.decode()
+    assert "<td>Austria</td>" in page
+    assert "<td>AT</td>" not in page
