@@ -107,8 +107,8 @@ class CountrySelect(forms.Select):
         options = _country_options(get_language() or "en")
         if chosen:
             plain = format_html('<option value="{}">', chosen)
-            if plain in options:
-                options = mark_safe(options.replace(plain, plain[:-1] + " selected>", 1))  # escaped parts
+            if plain in options:  # built from escaped parts only
+                options = mark_safe(options.replace(plain, plain[:-1] + " selected>", 1))
             else:
                 options += format_html('<option value="{}" selected>{}</option>', chosen, chosen)
         final = self.build_attrs(self.attrs, attrs)
