@@ -117,40 +117,37 @@ def project_status_changed(event):
     )
 
 
-def delivered(event):
-    """The approvers are asked to test the delivery; the viewers are told it arrived."""
-    m = _milestone(event)
-    version = (
-        m.deliveries.filter(pk=event.payload.get("delivery")).values_list("number", flat=True)
-    ).first() or m.deliveries.count()
-    common = {"organisation": m.project.organisation, "url": _milestone_url(m)}
-    notify(
-        users=who.client_approvers(m.project),
-        category=Category.DELIVERY,
-        title=Text(
-            _("“%(title)s” of %(project)s is ready for your review (v%(version)s)"),
-            title=m.title,
-            project=m.project.name,
-            version=version,
-        ),
-        body=_(
+#: What a delivery tells each side of the client: the approvers test it, the viewers follow.
+DELIVERED = (
+    (
+        who.client_approvers,
+        _("“%(title)s” of %(project)s is ready for your review (v%(version)s)"),
+        _(
             "Test each deliverable against its acceptance criteria, then approve or ask "
             "for changes."
         ),
-        **common,
-    )
-    notify(
-        users=who.client_viewers(m.project),
-        category=Category.DELIVERY,
-        title=Text(
-            _("“%(title)s” of %(project)s was delivered (v%(version)s)"),
-            title=m.title,
-            project=m.project.name,
-            version=version,
-        ),
-        body=_("Its approvers test it, then approve it or ask for changes."),
-        **common,
-    )
+    ),
+    (
+        who.client_viewers,
+        _("“%(title)s” of %(project)s was delivered (v%(version)s)"),
+        _("Its approvers test it, then approve it or ask for changes."),
+    ),
+)
+
+
+def delivered(event):
+    """The approvers are asked to test the delivery; the viewers are told it arrived."""
+    m = _milestone(event)
+    version = m.deliveries.values_list("number", flat=True).get(pk=event.payload["delivery"])
+    for recipients, title, body in DELIVERED:
+        notify(
+            users=recipients(m.project),
+            category=Category.DELIVERY,
+            organisation=m.project.organisation,
+            title=Text(title, title=m.title, project=m.project.name, version=version),
+            body=body,
+            url=_milestone_url(m),
+        )
 
 
 REVIEW_TITLES = {

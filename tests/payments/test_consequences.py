@@ -114,8 +114,9 @@ def test_requesting_changes_says_how_many_revisions_remain(money):
 # --- The plan ------------------------------------------------------------------------------------
 
 
-def test_proposing_names_who_is_told(money):
-    project = plans.project_create(
+def draft(money) -> Project:
+    """A valid draft of the website-cms template, never proposed, no one given access."""
+    return plans.project_create(
         organisation=money.organisation,
         client=money.world.client,
         actor=fresh(money.world.owner),
@@ -125,6 +126,10 @@ def test_proposing_names_who_is_told(money):
         total_budget="10000.00",
         start_date="2027-01-04",
     )
+
+
+def test_proposing_names_who_is_told(money):
+    project = draft(money)
     alone = consequences.proposal(project)
     assert "Nobody can accept it yet" in said(alone)
     plans.project_access_grant(
@@ -139,16 +144,7 @@ def test_proposing_names_who_is_told(money):
 def test_every_propose_button_asks_first(money, page):
     """Each form that proposes names its dialog, carries ``confirm=ask`` and the dialog is on
     the page (the plan editor's button proposed at once)."""
-    project = plans.project_create(
-        organisation=money.organisation,
-        client=money.world.client,
-        actor=fresh(money.world.owner),
-        template="website-cms",
-        name="Draft",
-        currency="EUR",
-        total_budget="10000.00",
-        start_date="2027-01-04",
-    )
+    project = draft(money)
     html = web_as(money.world.owner).get(page.format(pk=project.pk)).content.decode()
     forms = re.findall(
         rf'<form[^>]*action="/projects/{project.pk}/propose/"[^>]*>.*?</form>', html, re.S
