@@ -16,6 +16,7 @@ from milepost.core.errors import NotFound
 from milepost.core.lookup import pk_of
 from milepost.core.money import normalise
 from milepost.core.ordering import order
+from milepost.core.prepared import Prepared
 from milepost.plans.lifecycle.milestone import REVIEWING
 from milepost.plans.models import MONEY, BillingTrigger, Milestone, ProjectStatus
 from milepost.plans.permissions import project_roles_of
@@ -285,40 +286,53 @@ def organisation_bank_problems(organisation: Any, currency: str | None = None) -
 # --- Money at a glance ---------------------------------------------------------------------------
 
 
+def _invoiced(organisation_id: int, today: dt.date, month_start: dt.date) -> QuerySet:
+    unpaid = Q(status__in=sorted(UNPAID))
+    overdue = unpaid & Q(due_date__lt=today)
+    zero = Value(Decimal(0), output_field=DecimalField(**MONEY))
+    return (
+        Invoice.objects.filter(organisation_id=organisation_id, kind=InvoiceKind.INVOICE)
+        .exclude(status=InvoiceStatus.VOID)
+        .order_by()
+        .values("currency")
+        .annotate(
+            invoiced_month=Coalesce(Sum("gross", filter=Q(issue_date__gte=month_start)), zero),
+            outstanding=Coalesce(Sum(F("gross") - F("paid"), filter=unpaid), zero),
+            overdue=Coalesce(Sum(F("gross") - F("paid"), filter=overdue), zero),
+            overdue_count=Count("id", filter=overdue),
+        )
+    )
+
+
+#: The dashboard's money, compiled once (``core.prepared``): it runs on every visit.
+_INVOICED = Prepared(_invoiced, organisation_id=int, today=dt.date, month_start=dt.date)
+_IN_REVIEW = Prepared(
+    lambda organisation_id: (
+        Milestone.objects.filter(
+            project__organisation_id=organisation_id,
+            project__status=ProjectStatus.ACTIVE,
+            status__in=sorted(REVIEWING),
+            billing_trigger=BillingTrigger.ON_APPROVAL,
+        )
+        .order_by()
+        .values("project__currency")
+        .annotate(total=Sum("budget"))
+    ),
+    organisation_id=int,
+)
+
+
 def money_at_a_glance(organisation_id: int) -> list[dict[str, Any]]:
     """The agency's money per currency (two queries, never mixing currencies): gross invoiced
     this month, outstanding and overdue (with how many invoices are overdue), and the net budget
     of milestones in review that their approval will invoice. Currencies with nothing to show
     are left out."""
     today = clock.today()
-    unpaid = Q(status__in=UNPAID)
-    overdue = unpaid & Q(due_date__lt=today)
-    zero = Value(Decimal(0), output_field=DecimalField(**MONEY))
-    rows = (
-        Invoice.objects.filter(organisation_id=organisation_id, kind=InvoiceKind.INVOICE)
-        .exclude(status=InvoiceStatus.VOID)
-        .order_by()
-        .values("currency")
-        .annotate(
-            invoiced_month=Coalesce(
-                Sum("gross", filter=Q(issue_date__gte=today.replace(day=1))), zero
-            ),
-            outstanding=Coalesce(Sum(F("gross") - F("paid"), filter=unpaid), zero),
-            overdue=Coalesce(Sum(F("gross") - F("paid"), filter=overdue), zero),
-            overdue_count=Count("id", filter=overdue),
-        )
-    )
-    in_review = (
-        Milestone.objects.filter(
-            project__organisation_id=organisation_id,
-            project__status=ProjectStatus.ACTIVE,
-            status__in=REVIEWING,
-            billing_trigger=BillingTrigger.ON_APPROVAL,
-        )
-        .order_by()
-        .values_list("project__currency")
-        .annotate(total=Sum("budget"))
-    )
+    rows = _INVOICED(organisation_id=organisation_id, today=today, month_start=today.replace(day=1))
+    in_review = [
+        (row["project__currency"], row["total"])
+        for row in _IN_REVIEW(organisation_id=organisation_id)
+    ]
     glance: dict[str, dict[str, Any]] = {}
     for row in rows:
         glance[row["currency"]] = {**row, "in_review": Decimal(0)}

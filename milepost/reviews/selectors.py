@@ -14,10 +14,12 @@ from milepost.billing.selectors import UNPAID
 from milepost.core import clock
 from milepost.core.errors import NotFound
 from milepost.core.lookup import pk_of
+from milepost.core.prepared import Prepared
 from milepost.plans.lifecycle.milestone import (
     DONE,
     REVIEWING,
     SOURCES,
+    WORKING,
     MilestoneAction,
     MilestoneStatus,
     auto_approve_deadline,
@@ -180,42 +182,66 @@ def attachment_get(user: Any, attachment_id: Any) -> Attachment:
     return attachment
 
 
-def agency_queues(organisation_id: int, *, limit: int = 10) -> dict[str, list]:
-    """The agency dashboard: what waits on the client, what waits on us, what is late."""
-    from milepost.core import clock
-    from milepost.plans.lifecycle.milestone import DONE, REVIEWING, WORKING
-    from milepost.plans.models import Milestone, ProjectStatus
-
-    base = (
-        Milestone.objects.filter(
-            project__organisation_id=organisation_id, project__status=ProjectStatus.ACTIVE
-        )
-        .select_related("project")
-        .only("title", "status", "planned_due", "review_started_at", "project__name")
+def _of_active_projects(organisation_id: int) -> QuerySet[Milestone]:
+    return Milestone.objects.filter(
+        project__organisation_id=organisation_id, project__status=ProjectStatus.ACTIVE
     )
+
+
+#: The dashboard's queues, compiled once (``core.prepared``): they run on every visit.
+_ON_CLIENT = Prepared(
+    lambda organisation_id, limit: (
+        _of_active_projects(organisation_id)
+        .filter(status__in=sorted(REVIEWING))
+        .values("pk", "title", "review_started_at", "project__client__name")
+        .order_by("review_started_at")[:limit]
+    ),
+    organisation_id=int,
+)
+_ON_US = Prepared(
+    lambda organisation_id, limit: (
+        _of_active_projects(organisation_id)
+        .filter(status__in=sorted(WORKING))
+        .values("pk", "title", "status", "planned_due", "project__name")
+        .order_by("planned_due")[:limit]
+    ),
+    organisation_id=int,
+)
+_LATE = Prepared(
+    lambda organisation_id, today, limit: (
+        _of_active_projects(organisation_id)
+        .exclude(status__in=sorted(DONE))
+        .filter(planned_due__lt=today)
+        .values("pk", "title", "planned_due", "project__name")
+        .order_by("planned_due")[:limit]
+    ),
+    organisation_id=int,
+    today=dt.date,
+)
+_SUPPORT = Prepared(
+    lambda organisation_id, limit: (
+        SupportRequest.objects.filter(
+            milestone__project__organisation_id=organisation_id,
+            status=SupportRequest.Status.OPEN,
+        )
+        .values("pk", "description", "milestone_id", "milestone__project__name")
+        .order_by("created_at")[:limit]
+    ),
+    organisation_id=int,
+)
+
+
+def agency_queues(organisation_id: int, *, limit: int = 10) -> dict[str, list[dict[str, Any]]]:
+    """The agency dashboard: what waits on the client, what waits on us, what is late, as rows
+    (``pk``, ``title``, the project's name; only ``on_client`` names the client)."""
+    on_us = _ON_US(organisation_id=organisation_id, limit=limit)
+    for row in on_us:
+        row["status_label"] = MilestoneStatus(row["status"]).label
     return {
-        # Only this list names the client.
-        "on_client": list(
-            base.select_related("project__client")
-            .only("title", "review_started_at", "project__client__name")
-            .filter(status__in=REVIEWING)
-            .order_by("review_started_at")[:limit]
-        ),
-        "on_us": list(base.filter(status__in=WORKING).order_by("planned_due")[:limit]),
-        "overdue": list(
-            base.exclude(status__in=DONE)
-            .filter(planned_due__lt=clock.today())
-            .order_by("planned_due")[:limit]
-        ),
-        "support": list(
-            SupportRequest.objects.filter(
-                milestone__project__organisation_id=organisation_id,
-                status=SupportRequest.Status.OPEN,
-            )
-            .select_related("milestone__project")
-            .only("description", "milestone_id", "milestone__project__name")
-            .order_by("created_at")[:limit]
-        ),
+        "on_client": _ON_CLIENT(organisation_id=organisation_id, limit=limit),
+        "on_us": on_us,
+        "overdue": _LATE(organisation_id=organisation_id, today=clock.today(), limit=limit),
+        "support": _SUPPORT(organisation_id=organisation_id, limit=limit),
     }
 
 
@@ -248,48 +274,48 @@ AUTO_APPROVAL_SOON = dt.timedelta(days=3)
 _REVIEWS_READ = 50
 
 
-def startable_milestones(organisation_id: int, *, limit: int = 10) -> list[Milestone]:
-    """Planned milestones of active projects that the team may start now: the start gates of
-    ``plans.lifecycle.milestone.start_refusal`` (sequential gating, pay before next) as one
-    query, the earliest planned first."""
+def _startable(organisation_id: int, limit: int) -> QuerySet:
     earlier_open = Milestone.objects.filter(
         project_id=OuterRef("project_id"), position__lt=OuterRef("position")
-    ).exclude(status__in=list(DONE))
+    ).exclude(status__in=sorted(DONE))
     earlier_unpaid = Invoice.objects.filter(
         project_id=OuterRef("project_id"),
         kind=InvoiceKind.INVOICE,
-        status__in=UNPAID,
+        status__in=sorted(UNPAID),
         milestone__position__lt=OuterRef("position"),
     )
-    return list(
-        Milestone.objects.filter(
-            project__organisation_id=organisation_id,
-            project__status=ProjectStatus.ACTIVE,
-            status__in=list(SOURCES[MilestoneAction.START]),
-        )
+    return (
+        _of_active_projects(organisation_id)
+        .filter(status__in=sorted(SOURCES[MilestoneAction.START]))
         .filter(Q(project__sequential_gating=False) | ~Exists(earlier_open))
         .filter(Q(project__pay_before_next=False) | ~Exists(earlier_unpaid))
-        .select_related("project")
-        .only("title", "planned_start", "project__name")
+        .values("pk", "title", "planned_start", "project__name")
         .order_by("planned_start", "project_id", "position")[:limit]
     )
 
 
-def projects_needing_attention(organisation_id: int, *, limit: int = 10) -> list[dict[str, Any]]:
-    """Active projects to look at first, with why: overdue invoices (oldest due first), then
-    automatic approvals within ``AUTO_APPROVAL_SOON`` (soonest first), then changes requested.
-    Two queries, whatever the number of projects."""
-    today = clock.today()
+_STARTABLE = Prepared(_startable, organisation_id=int)
+
+
+def startable_milestones(organisation_id: int, *, limit: int = 10) -> list[dict[str, Any]]:
+    """Planned milestones of active projects that the team may start now, as rows (``pk``,
+    ``title``, ``planned_start``, ``project__name``): the start gates of
+    ``plans.lifecycle.milestone.start_refusal`` (sequential gating, pay before next) as one
+    query, the earliest planned first."""
+    return _STARTABLE(organisation_id=organisation_id, limit=limit)
+
+
+def _flagged(organisation_id: int, today: dt.date, limit: int) -> QuerySet:
     overdue = Invoice.objects.filter(
         project_id=OuterRef("pk"),
         kind=InvoiceKind.INVOICE,
-        status__in=UNPAID,
+        status__in=sorted(UNPAID),
         due_date__lt=today,
     ).order_by()
     changes = Milestone.objects.filter(
         project_id=OuterRef("pk"), status=MilestoneStatus.CHANGES_REQUESTED
     ).order_by()
-    flagged = (
+    return (
         Project.objects.filter(organisation_id=organisation_id, status=ProjectStatus.ACTIVE)
         .annotate(
             overdue_invoices=_count(overdue, "project_id"),
@@ -298,19 +324,15 @@ def projects_needing_attention(organisation_id: int, *, limit: int = 10) -> list
         )
         .filter(Q(overdue_invoices__gt=0) | Q(changes_requested__gt=0))
         .values("pk", "name", "client__name", "overdue_invoices", "oldest_due", "changes_requested")
-        .order_by("oldest_due", "name")[: limit * 2]
+        .order_by("oldest_due", "name")[:limit]
     )
-    entries: dict[int, dict[str, Any]] = {}
-    for row in flagged:
-        entries[row["pk"]] = {**row, "auto_approve_at": None, "auto_approve_title": None}
-    horizon = clock.now() + AUTO_APPROVAL_SOON
-    reviews = (
-        Milestone.objects.filter(
-            project__organisation_id=organisation_id,
-            project__status=ProjectStatus.ACTIVE,
-            status__in=list(REVIEWING),
-            project__auto_approve_days__gt=0,
-        )
+
+
+_FLAGGED = Prepared(_flagged, organisation_id=int, today=dt.date)
+_REVIEWS = Prepared(
+    lambda organisation_id, limit: (
+        _of_active_projects(organisation_id)
+        .filter(status__in=sorted(REVIEWING), project__auto_approve_days__gt=0)
         .values(
             "title",
             "status",
@@ -321,9 +343,22 @@ def projects_needing_attention(organisation_id: int, *, limit: int = 10) -> list
             "project__auto_approve_days",
             "review_paused",
         )
-        .order_by("review_started_at")[:_REVIEWS_READ]
-    )
-    for row in reviews:
+        .order_by("review_started_at")[:limit]
+    ),
+    organisation_id=int,
+)
+
+
+def projects_needing_attention(organisation_id: int, *, limit: int = 10) -> list[dict[str, Any]]:
+    """Active projects to look at first, with why: overdue invoices (oldest due first), then
+    automatic approvals within ``AUTO_APPROVAL_SOON`` (soonest first), then changes requested.
+    Two queries, whatever the number of projects."""
+    flagged = _FLAGGED(organisation_id=organisation_id, today=clock.today(), limit=limit * 2)
+    entries: dict[int, dict[str, Any]] = {}
+    for row in flagged:
+        entries[row["pk"]] = {**row, "auto_approve_at": None, "auto_approve_title": None}
+    horizon = clock.now() + AUTO_APPROVAL_SOON
+    for row in _REVIEWS(organisation_id=organisation_id, limit=_REVIEWS_READ):
         deadline = auto_approve_deadline(
             row["status"],
             row["review_started_at"],

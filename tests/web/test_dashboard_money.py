@@ -159,7 +159,7 @@ def test_startable_milestones_follow_the_start_gates(world):
         _approve(world, _milestone(paying, 1))  # approved, its invoice unpaid
         _project(world, "Still a draft")
     startable = {
-        m.pk for m in review_selectors.startable_milestones(world.organisation.pk, limit=50)
+        m["pk"] for m in review_selectors.startable_milestones(world.organisation.pk, limit=50)
     }
     planned = Milestone.objects.filter(project__organisation=world.organisation, status="planned")
     # The list says exactly what the start service would allow.
@@ -177,7 +177,7 @@ def test_startable_milestones_follow_the_start_gates(world):
             actor=world.owner,
         )
     startable = {
-        m.pk for m in review_selectors.startable_milestones(world.organisation.pk, limit=50)
+        m["pk"] for m in review_selectors.startable_milestones(world.organisation.pk, limit=50)
     }
     assert _milestone(paying, 2).pk in startable
 
@@ -321,3 +321,32 @@ def test_the_auto_approval_date_on_the_dashboard_counts_the_time_on_hold(world):
     milestone = _milestone(project, 1)
     assert milestone.auto_approve_at == START + dt.timedelta(days=1 + 5 + 3)
     assert [p["auto_approve_at"] for p in attention] == [milestone.auto_approve_at]
+
+
+def _section(page: str, heading: str) -> str:
+    return page.split(f"<h2>{heading}</h2>")[1].split("</section>")[0]
+
+
+def test_the_queues_name_each_milestone_its_project_its_state_and_who_waits(world, client):
+    with clock.frozen(START):
+        shop = _accepted(world, "Shop")
+        blog = _accepted(world, "Blog")
+        _approve(world, _milestone(shop, 1))
+        reviews.support_request_file(
+            milestone=_milestone(shop, 1), actor=_approver(world), description="The logo is blurry"
+        )
+        reviews.milestone_start(milestone=_milestone(shop, 2), actor=world.owner)
+        _deliver(world, _milestone(blog, 1))
+    with clock.frozen(START + dt.timedelta(days=60)):  # Shop's milestone 2 is late by then
+        client.force_login(world.owner)
+        page = client.get("/").content.decode()
+    on_client = _section(page, "Waiting on the client")
+    on_us = _section(page, "Waiting on us")
+    late = _section(page, "Overdue against plan")
+    blog_first = _milestone(blog, 1)
+    shop_second = _milestone(shop, 2)
+    assert f"/milestones/{blog_first.pk}/" in on_client and world.client.name in on_client
+    assert f"/milestones/{shop_second.pk}/" in on_us
+    assert "· Shop · in progress · due" in on_us
+    assert "The logo is blurry" in on_us and "#support-requests" in on_us
+    assert f"/milestones/{shop_second.pk}/" in late and "· Shop</span>" in late
