@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce
 from milepost.core.errors import NotFound
 from milepost.core.lookup import one, pk_of
 from milepost.core.ordering import order
+from milepost.core.prepared import Prepared
 
 from .models import ApiToken, Client, Contact, Invitation, Membership, Organisation
 from .permissions import organisations_of, roles_of
@@ -89,19 +90,24 @@ def _count_of(rows: QuerySet, by: str) -> Coalesce:
     return Coalesce(Subquery(counted), 0)
 
 
+#: Clients and members of an organisation, compiled once (``core.prepared``): the dashboard asks.
+_COUNTS = Prepared(
+    lambda organisation_id: Organisation.objects.filter(pk=organisation_id).values(
+        client_count=_count_of(Client.objects.filter(organisation=OuterRef("pk")), "organisation"),
+        member_count=_count_of(
+            Membership.objects.filter(organisation=OuterRef("pk")), "organisation"
+        ),
+    ),
+    organisation_id=int,
+)
+
+
 def organisation_counts(user: Any, *, organisation: Organisation) -> dict[str, int]:
     """How many clients and members the organisation has, in one query (zeros for outsiders)."""
     if organisation.pk not in roles_of(user):
         return {"clients": 0, "members": 0}
-    clients, members = (
-        Organisation.objects.filter(pk=organisation.pk)
-        .values_list(
-            _count_of(Client.objects.filter(organisation=OuterRef("pk")), "organisation"),
-            _count_of(Membership.objects.filter(organisation=OuterRef("pk")), "organisation"),
-        )
-        .get()
-    )
-    return {"clients": clients, "members": members}
+    [counts] = _COUNTS(organisation_id=organisation.pk)
+    return {"clients": counts["client_count"], "members": counts["member_count"]}
 
 
 def client_choices(user: Any, *, organisation: Organisation) -> list[tuple[int, str]]:

@@ -186,7 +186,7 @@ def test_proposed_plans_wait_on_the_client(world, client):
     proposed = _project(world, "Proposed one")
     plans.plan_propose(project=proposed, actor=world.owner)
     _project(world, "Draft one")
-    assert [p.pk for p in plan_selectors.proposed_plans(world.organisation.pk)] == [proposed.pk]
+    assert [p["pk"] for p in plan_selectors.proposed_plans(world.organisation.pk)] == [proposed.pk]
     client.force_login(world.manager)
     page = client.get("/").content.decode()
     assert "Plan of Proposed one" in page and "Draft one" not in page.split("Waiting on us")[0]

@@ -25,6 +25,7 @@ from milepost.audit.models import AuditEvent
 from milepost.core.errors import NotFound
 from milepost.core.lookup import pk_of
 from milepost.core.ordering import order
+from milepost.core.prepared import Prepared
 
 from ..lifecycle.milestone import DONE
 from ..lifecycle.project import ENDED, ProjectStatus
@@ -127,25 +128,35 @@ def with_approved_budget(projects: QuerySet[Project]) -> QuerySet[Project]:
     )
 
 
-def project_counts_by_status(organisation_id: int) -> dict[str, int]:
-    """How many projects the organisation has in each status (one grouped query)."""
-    rows = (
+#: The dashboard's counts and proposed plans, compiled once (``core.prepared``).
+_BY_STATUS = Prepared(
+    lambda organisation_id: (
         Project.objects.filter(organisation_id=organisation_id)
         .order_by()
-        .values_list("status")
+        .values("status")
         .annotate(n=Count("id"))
-    )
-    return dict(rows)
-
-
-def proposed_plans(organisation_id: int, *, limit: int = 10) -> list[Project]:
-    """Plans the organisation proposed that wait for the client's answer, the oldest first."""
-    return list(
+    ),
+    organisation_id=int,
+)
+_PROPOSED = Prepared(
+    lambda organisation_id, limit: (
         Project.objects.filter(organisation_id=organisation_id, status=ProjectStatus.PROPOSED)
-        .select_related("client")
-        .only("name", "currency", "total_budget", "proposed_at", "client__name")
+        .values("pk", "name", "currency", "total_budget", "proposed_at", "client__name")
         .order_by("proposed_at", "id")[:limit]
-    )
+    ),
+    organisation_id=int,
+)
+
+
+def project_counts_by_status(organisation_id: int) -> dict[str, int]:
+    """How many projects the organisation has in each status (one grouped query)."""
+    return {row["status"]: row["n"] for row in _BY_STATUS(organisation_id=organisation_id)}
+
+
+def proposed_plans(organisation_id: int, *, limit: int = 10) -> list[dict[str, Any]]:
+    """Plans the organisation proposed that wait for the client's answer, the oldest first, as
+    rows (``pk``, ``name``, ``currency``, ``total_budget``, ``proposed_at``, ``client__name``)."""
+    return _PROPOSED(organisation_id=organisation_id, limit=limit)
 
 
 def project_get(user: Any, project_id: Any) -> Project:
