@@ -29,11 +29,13 @@ from milepost.core import clock
 from milepost.mail.models import OutgoingEmail
 from milepost.plans import services as plans
 from milepost.plans.lifecycle import Side
+from milepost.plans.lifecycle import change_order as change_order_lifecycle
 from milepost.plans.lifecycle import milestone as milestone_lifecycle
 from milepost.plans.lifecycle import project as project_lifecycle
+from milepost.plans.lifecycle.change_order import ChangeOrderAction as C
 from milepost.plans.lifecycle.milestone import MilestoneAction
 from milepost.plans.lifecycle.project import ProjectAction
-from milepost.plans.models import Milestone, PlanTemplate, Project, ProjectAccess
+from milepost.plans.models import ChangeOrder, Milestone, PlanTemplate, Project, ProjectAccess
 from milepost.plans.permissions import ACTIONS, InvoiceAction
 from milepost.reviews import services as reviews
 from milepost.reviews.models import Attachment, SupportRequest
@@ -185,6 +187,46 @@ def active(w):
 def on_hold(w):
     (pk,) = active(w)
     plans.project_hold(project=Project.objects.get(pk=pk), actor=w.owner)
+    return [pk]
+
+
+def _change_order(w):
+    """A draft change order on an active project: the last milestone costs 500.00 more."""
+    (pk,) = active(w)
+    project = Project.objects.get(pk=pk)
+    last = Milestone.objects.filter(project=project).order_by("-position").first()
+    return plans.change_order_create(
+        project=project,
+        actor=w.owner,
+        title="A blog",
+        changes_=[
+            {
+                "op": "update",
+                "milestone": last.pk,
+                "fields": {"budget": str(last.budget + 500)},
+            }
+        ],
+    )
+
+
+def co_draft(w):
+    """A draft never proposed: the client's contacts do not see it (404)."""
+    return [_change_order(w).pk]
+
+
+def co_proposed(w):
+    co = _change_order(w)
+    plans.change_order_propose(change_order=co, actor=w.owner)
+    return [co.pk]
+
+
+def co_declined(w):
+    (pk,) = co_proposed(w)
+    plans.change_order_decline(
+        change_order=ChangeOrder.objects.get(pk=pk),
+        actor=type(w.contact).objects.get(pk=w.contact.pk),
+        reason="Too dear",
+    )
     return [pk]
 
 
@@ -961,6 +1003,38 @@ API_ROWS = [
         data=lambda w, r: {"reason": "Budget freeze"},
     ),
     Row("api:project-resume", "post", api(200, **EDIT), args=on_hold, api=True),
+    Row("api:project-change-orders", "get", api(200, **SEE), args=active, api=True),
+    Row(
+        "api:project-change-orders",
+        "post",
+        api(201, **EDIT),
+        args=active,
+        api=True,
+        data=lambda w, r: {"title": "More pages", "changes": []},
+    ),
+    Row("api:change-order-detail", "get", api(200, **SEE), args=co_proposed, api=True),
+    Row(
+        "api:change-order-detail",
+        "patch",
+        api(200, **REVISED_EDIT),
+        args=co_draft,
+        api=True,
+        data=lambda w, r: {"title": "A blog and a shop"},
+    ),
+    Row("api:change-order-detail", "delete", api(204, **REVISED_EDIT), args=co_draft, api=True),
+    Row("api:change-order-propose", "post", api(200, **REVISED_EDIT), args=co_draft, api=True),
+    Row("api:change-order-rebase", "post", api(200, **REVISED_EDIT), args=co_draft, api=True),
+    Row("api:change-order-withdraw", "post", api(200, **EDIT), args=co_proposed, api=True),
+    Row("api:change-order-revise", "post", api(200, **EDIT), args=co_declined, api=True),
+    Row("api:change-order-accept", "post", api(200, **ANSWER), args=co_proposed, api=True),
+    Row(
+        "api:change-order-decline",
+        "post",
+        api(200, **ANSWER),
+        args=co_proposed,
+        api=True,
+        data=lambda w, r: {"reason": "Too dear"},
+    ),
     Row(
         "api:project-cancel",
         "post",
@@ -1405,6 +1479,15 @@ ACTION_ROWS: dict[str, list[tuple[str, str]]] = {
         ("web:project_delete", "post"),
         ("api:project-detail", "delete"),
     ],
+    P.CHANGE_PLAN: [("api:project-change-orders", "post")],
+    C.EDIT: [("api:change-order-detail", "patch")],
+    C.DELETE: [("api:change-order-detail", "delete")],
+    C.REBASE: [("api:change-order-rebase", "post")],
+    C.PROPOSE: [("api:change-order-propose", "post")],
+    C.WITHDRAW: [("api:change-order-withdraw", "post")],
+    C.ACCEPT: [("api:change-order-accept", "post")],
+    C.DECLINE: [("api:change-order-decline", "post")],
+    C.REVISE: [("api:change-order-revise", "post")],
     InvoiceAction.MANAGE: [
         ("web:payment_record", "post"),
         ("web:invoice_void", "get"),
@@ -1442,6 +1525,7 @@ def test_every_action_of_the_table_has_rows():
 def test_the_table_holds_every_action_a_person_takes():
     people = {a for a, side in milestone_lifecycle.ACTORS.items() if side is not Side.SYSTEM}
     people |= {a for a, side in project_lifecycle.ACTORS.items() if side is not Side.SYSTEM}
+    people |= set(change_order_lifecycle.ACTORS)  # every one is taken by a person
     assert people | set(InvoiceAction) == set(ACTIONS)
     assert len({str(a) for a in ACTIONS}) == len(ACTIONS)  # no two actions share a name
     assert set(SIDE_ROLES) == {rule.side for rule in ACTIONS.values()}

@@ -24,6 +24,11 @@ from . import plan_serializers as s
 from . import roles
 from .access_views import access_json
 from .billing_serializers import ConsequenceSerializer
+from .change_order_views import (
+    ChangeOrderSerializer,
+    ChangeOrderWriteSerializer,
+    project_change_orders,
+)
 from .common import validated
 from .errors import ErrorSerializer
 from .filters import (
@@ -251,6 +256,19 @@ class ProjectViewSet(viewsets.GenericViewSet):
         project = selectors.project_get(request.user, pk)
         services.project_delete(project=project, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(methods=["GET"], responses={200: ChangeOrderSerializer(many=True), **ERRORS})
+    @extend_schema(
+        methods=["POST"],
+        request=ChangeOrderWriteSerializer,
+        responses={201: ChangeOrderSerializer, **ERRORS},
+    )
+    @action(detail=True, methods=["get", "post"], url_path="change-orders")
+    def change_orders(self, request, pk=None):
+        """The project's change orders, the newest first, paginated (a client's contacts see
+        those proposed to them); POST drafts one on the current plan version (owners and
+        managers)."""
+        return project_change_orders(self, request, selectors.project_get(request.user, pk))
 
     @extend_schema(responses={200: s.PlanVersionSerializer(many=True), **ERRORS})
     @action(detail=True, methods=["get"], url_path="plan-versions")

@@ -2,7 +2,15 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from . import access_views, account_views, billing_views, notify_views, plan_views, review_views
+from . import (
+    access_views,
+    account_views,
+    billing_views,
+    change_order_views,
+    notify_views,
+    plan_views,
+    review_views,
+)
 
 app_name = "api"
 
@@ -11,6 +19,7 @@ router.register("organisations", account_views.OrganisationViewSet, basename="or
 router.register("clients", account_views.ClientViewSet, basename="client")
 router.register("projects", plan_views.ProjectViewSet, basename="project")
 router.register("milestones", plan_views.MilestoneViewSet, basename="milestone")
+router.register("change-orders", change_order_views.ChangeOrderViewSet, basename="change-order")
 router.register("invoices", billing_views.InvoiceViewSet, basename="invoice")
 router.register("notifications", notify_views.NotificationViewSet, basename="notification")
 

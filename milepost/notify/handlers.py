@@ -78,6 +78,69 @@ def plan_answered(event):
     )
 
 
+def _change_order(event):
+    from milepost.plans.models import ChangeOrder
+
+    return ChangeOrder.objects.select_related(
+        "project", "project__client", "project__organisation", "decided_by"
+    ).get(pk=event.payload["change_order"])
+
+
+def _change_order_url(change_order) -> str:
+    return _project_url(change_order.project) + "#change-orders"
+
+
+def change_order_proposed(event):
+    """The client's approvers are asked to answer; its viewers are told."""
+    co = _change_order(event)
+    p = co.project
+    names = {"org": p.organisation.name, "label": co.label, "title": co.title, "project": p.name}
+    body = Text(
+        _("The total becomes %(total)s (%(price)s). Read what changes, then accept or decline it."),
+        total=Money(co.total_after, p.currency),
+        price=Money(co.price, p.currency),
+    )
+    notify(
+        users=who.client_approvers(p),
+        category=Category.PLAN,
+        organisation=p.organisation,
+        title=Text(_("%(org)s proposed %(label)s for %(project)s: %(title)s"), **names),
+        body=body,
+        url=_change_order_url(co),
+    )
+
+
+def change_order_answered(event):
+    """Accepted: both sides hear of the new plan version (not the approver who accepted).
+    Declined: the agency's owners and managers, with the reason."""
+    co = _change_order(event)
+    p = co.project
+    names = {"client": p.client.name, "label": co.label, "title": co.title, "project": p.name}
+    if event.name == EventType.CHANGE_ORDER_ACCEPTED:
+        people = [
+            *who.agency_team(p.organisation_id),
+            *who.client_people(p).exclude(pk=co.decided_by_id),
+        ]
+        title = Text(_("%(client)s accepted %(label)s of %(project)s: %(title)s"), **names)
+        body = Text(
+            _("The plan is now v%(version)s; the total is %(total)s."),
+            version=event.payload.get("plan_version"),
+            total=Money(co.total_after, p.currency),
+        )
+    else:
+        people = list(who.agency_managers(p.organisation_id))
+        title = Text(_("%(client)s declined %(label)s of %(project)s: %(title)s"), **names)
+        body = Text(_("Their reason: %(reason)s"), reason=event.payload.get("reason", ""))
+    notify(
+        users=people,
+        category=Category.PLAN,
+        organisation=p.organisation,
+        title=title,
+        body=body,
+        url=_change_order_url(co),
+    )
+
+
 def project_status_changed(event):
     """On hold, resumed, cancelled: both sides are told (the actor is not told of their own)."""
     p = _project(event)
@@ -264,6 +327,9 @@ def connect() -> None:
     events.subscribe(EventType.PLAN_PROPOSED, plan_proposed)
     events.subscribe(EventType.PLAN_ACCEPTED, plan_answered)
     events.subscribe(EventType.PLAN_DECLINED, plan_answered)
+    events.subscribe(EventType.CHANGE_ORDER_PROPOSED, change_order_proposed)
+    events.subscribe(EventType.CHANGE_ORDER_ACCEPTED, change_order_answered)
+    events.subscribe(EventType.CHANGE_ORDER_DECLINED, change_order_answered)
     for event_type in (
         EventType.PROJECT_PUT_ON_HOLD,
         EventType.PROJECT_RESUMED,

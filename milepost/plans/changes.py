@@ -82,6 +82,9 @@ class Stage:
     status: str = MilestoneStatus.PLANNED
     #: An invoice was issued for it (approved, or started when billed on start).
     invoiced: bool = False
+    #: Delivered at least once: its deliverables carry the client's verdicts.
+    delivered: bool = False
+    revisions_used: int = 0
     ref: str = ""
 
     @property
@@ -443,9 +446,33 @@ def _update(
                 )
             )
             del values["billing_trigger"]
+        if values.get("revision_quota", stage.revision_quota) < stage.revisions_used:
+            problems.append(
+                _problem(
+                    "quota_below_used",
+                    _("%(m)s has used %(n)s revisions: its quota cannot be lower.")
+                    % {"m": _label(position), "n": stage.revisions_used},
+                    position,
+                    "revision_quota",
+                )
+            )
         if "deliverables" in change:
             items, item_problems = _read_items(change["deliverables"], stage, position)
             problems += item_problems
+            kept = {item.id for item in items}
+            if stage.delivered and any(d.id not in kept for d in stage.deliverables):
+                problems.append(
+                    _problem(
+                        "deliverable_tested",
+                        _(
+                            "%(m)s has been delivered: its deliverables carry the client's "
+                            "verdicts and cannot be removed (edit them, or add new ones)."
+                        )
+                        % {"m": _label(position)},
+                        position,
+                        "deliverables",
+                    )
+                )
             if items != stage.deliverables:
                 values["deliverables"] = items
     updated = replace(stage, **values)

@@ -1,4 +1,5 @@
-"""Projects, milestones, deliverables, project access, plan versions and templates."""
+"""Projects, milestones, deliverables, project access, plan versions, change orders and
+templates."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from milepost.core.money import normalise
 
 # The status choices are the lifecycles' states (plans/lifecycle): imported from here too.
+from .lifecycle.change_order import ChangeOrderStatus
 from .lifecycle.milestone import MilestoneStatus, auto_approve_deadline, support_window_open
 from .lifecycle.project import ProjectStatus
 
@@ -55,6 +57,11 @@ class Project(models.Model):
     default_support_window_days = models.PositiveSmallIntegerField(default=14)
     payment_terms_days = models.PositiveSmallIntegerField(default=14)
     tax_rate = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("0"))
+    # What one more revision costs when the client runs out (None: not offered). Part of the
+    # plan the client accepts: changed after acceptance only by a change order.
+    extra_revision_price = models.DecimalField(
+        _("price per extra revision"), null=True, blank=True, **MONEY
+    )
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -253,12 +260,20 @@ class ProjectAccess(models.Model):
 
 
 class PlanVersion(models.Model):
-    """An immutable snapshot of the whole plan: v1 is the baseline the client accepted."""
+    """An immutable snapshot of the whole plan: v1 is the baseline the client accepted, each
+    later one the plan after an accepted change order (``change_order``)."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="versions")
     version = models.PositiveIntegerField()
     snapshot = models.JSONField()
     reason = models.CharField(max_length=200, blank=True)
+    change_order = models.OneToOneField(
+        "ChangeOrder",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="result_version",
+    )
     accepted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -303,6 +318,130 @@ class PlanProposal(models.Model):
         if not self._state.adding:
             raise RuntimeError("Plan proposals are immutable.")
         super().save(*args, **kwargs)
+
+
+class ChangeOrder(models.Model):
+    """A change to an accepted plan that the client signs: numbered per project (CO-1, CO-2 …),
+    drafted on a plan version, with a list of changes (``plans.changes``). Accepting it makes
+    the next plan version. The lifecycle is ``plans.lifecycle.change_order``."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="change_orders")
+    number = models.PositiveIntegerField()
+    title = models.CharField(_("title"), max_length=200)
+    reason = models.TextField(_("reason"), blank=True)
+    status = models.CharField(
+        max_length=12, choices=ChangeOrderStatus.choices, default=ChangeOrderStatus.DRAFT
+    )
+    base_version = models.PositiveIntegerField()
+    changes = models.JSONField(default=list, blank=True)
+    # Fixed when proposed (what the client is asked to sign), kept when answered.
+    price = models.DecimalField(null=True, blank=True, **MONEY)
+    total_before = models.DecimalField(null=True, blank=True, **MONEY)
+    total_after = models.DecimalField(null=True, blank=True, **MONEY)
+    request = models.ForeignKey(
+        "ChangeOrderRequest", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    proposed_at = models.DateTimeField(null=True, blank=True)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decline_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["project", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "number"], name="change_order_number_unique"
+            ),
+            # At most one change order of a project waits for the client (change_order_pending).
+            models.UniqueConstraint(
+                fields=["project"],
+                condition=models.Q(status="proposed"),
+                name="change_order_one_proposed",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=ChangeOrderStatus.values),
+                name="change_order_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"CO-{self.number} {self.title}"
+
+    @property
+    def label(self) -> str:
+        return f"CO-{self.number}"
+
+
+class ChangeOrderProposal(models.Model):
+    """One proposal of a change order as the client saw it (its changes, the difference and the
+    money), and how it was answered: every proposal is kept."""
+
+    change_order = models.ForeignKey(
+        ChangeOrder, on_delete=models.CASCADE, related_name="proposals"
+    )
+    number = models.PositiveIntegerField()
+    snapshot = models.JSONField()
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    proposed_at = models.DateTimeField()
+    answer = models.CharField(max_length=12, blank=True)  # accepted, declined, withdrawn
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answer_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["change_order", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["change_order", "number"], name="change_order_proposal_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.change_order} proposal {self.number}"
+
+
+class ChangeOrderRequest(models.Model):
+    """A client approver asks for a change order about a milestone (when the revisions ran out,
+    or any time): the agency drafts a change order from it or declines it with a reason."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        DRAFTED = "drafted", _("Change order drafted")
+        DECLINED = "declined", _("Declined")
+
+    milestone = models.ForeignKey(
+        Milestone, on_delete=models.CASCADE, related_name="change_order_requests"
+    )
+    text = models.TextField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decline_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Change order request {self.pk} on {self.milestone}"
 
 
 class PlanTemplate(models.Model):

@@ -24,6 +24,7 @@ from milepost.accounts.permissions import MANAGING_ROLES, role_in
 from milepost.core.errors import NotAllowed, NotFound
 
 from .lifecycle import Side
+from .lifecycle import change_order as change_order_lifecycle
 from .lifecycle import milestone as milestone_lifecycle
 from .lifecycle import project as project_lifecycle
 from .lifecycle.project import ProjectAction
@@ -133,6 +134,9 @@ MILESTONE = Target(
     "milestone", attrgetter("project"), can_view_milestones, _("Milestone not found.")
 )
 INVOICE = Target("invoice", attrgetter("project"), can_view_project, _("Invoice not found."))
+CHANGE_ORDER = Target(
+    "change_order", attrgetter("project"), can_view_project, _("Change order not found.")
+)
 
 
 class InvoiceAction(StrEnum):
@@ -166,6 +170,15 @@ PROJECT_REFUSALS: dict[ProjectAction, str] = {
     ProjectAction.RESUME: _("Only owners and managers can resume a project."),
     ProjectAction.CANCEL: _("Only owners and managers can cancel a project."),
     ProjectAction.DELETE: _("Only owners and managers can delete a draft."),
+    ProjectAction.CHANGE_PLAN: _("Only owners and managers can draft change orders."),
+}
+
+#: The message when a role may not take a change-order action.
+CHANGE_ORDER_REFUSALS: dict[str, str] = {
+    action: _("Only the client's approvers can answer a change order.")
+    if side is Side.APPROVER
+    else _("Only owners and managers can prepare change orders.")
+    for action, side in change_order_lifecycle.ACTORS.items()
 }
 
 #: Every action a person may take (the system's are not here: no person takes them).
@@ -179,6 +192,10 @@ ACTIONS: dict[str, Rule] = {
         action: Rule(PROJECT, side, PROJECT_REFUSALS[action])
         for action, side in project_lifecycle.ACTORS.items()
         if side is not Side.SYSTEM
+    },
+    **{
+        action: Rule(CHANGE_ORDER, side, CHANGE_ORDER_REFUSALS[action])
+        for action, side in change_order_lifecycle.ACTORS.items()
     },
     InvoiceAction.MANAGE: Rule(INVOICE, Side.MANAGER, SIDE_REFUSALS[Side.MANAGER]),
     InvoiceAction.REVERSE_PAYMENT: Rule(

@@ -13,6 +13,7 @@ from milepost.accounts.models import Client, Contact, Invitation, User
 from milepost.accounts.services import api_token_create, contact_invite
 from milepost.billing.models import Invoice
 from milepost.notify.models import Notification
+from milepost.plans import services as plans
 from milepost.plans.models import Deliverable, Milestone, Project, ProjectAccess
 from milepost.reviews import services as reviews
 
@@ -48,6 +49,8 @@ class Demo:
     tokens: dict[str, str]  # role → a raw API token (read-write)
 
     invitation: int  # a contact of the client invited, not yet accepted
+    change_order: int  # CO-1 of ``active``, proposed: milestone 4 costs 500.00 more
+    draft_change_order: int  # CO-2 of ``active``, a draft never proposed (the agency's alone)
 
     @property
     def viewer_access(self) -> int:
@@ -102,6 +105,26 @@ def build_demo() -> Demo:
     owner = Demo.user("owner")
     acme = Client.objects.select_related("organisation").get(name="Acme Shop")
     invited = contact_invite(client=acme, email="invited@acme.example", actor=owner)
+    fourth, fifth = Milestone.objects.filter(project=active).order_by("position")[3:5]
+    active_project = Project.objects.get(pk=active.pk)
+    proposed_co = plans.change_order_create(
+        project=active_project,
+        actor=owner,
+        title="A blog",
+        reason="The client wants to publish news.",
+        changes_=[
+            {"op": "update", "milestone": fourth.pk, "fields": {"budget": str(fourth.budget + 500)}}
+        ],
+    )
+    plans.change_order_propose(change_order=proposed_co, actor=owner)
+    draft_co = plans.change_order_create(
+        project=active_project,
+        actor=owner,
+        title="Later launch",
+        changes_=[
+            {"op": "update", "milestone": fifth.pk, "fields": {"title": f"{fifth.title} (later)"}}
+        ],
+    )
     return Demo(
         organisation=active.organisation_id,
         client=acme.pk,
@@ -117,6 +140,8 @@ def build_demo() -> Demo:
         invoice=Invoice.objects.get(milestone=first).pk,
         notification=Notification.objects.filter(user=owner).order_by("-id").first().pk,
         invitation=Invitation.objects.get(user=invited.user).pk,
+        change_order=proposed_co.pk,
+        draft_change_order=draft_co.pk,
         tokens={
             role: api_token_create(user=user, name="Tests", actor=user)[1]
             for role, user in ((role, Demo.user(role)) for role in EMAILS)

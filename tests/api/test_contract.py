@@ -129,6 +129,14 @@ def invitation(d: Demo, email: str, *, accepted: bool = False) -> int:
     return found.pk
 
 
+def withdraw_change_order(d: Demo) -> None:
+    from milepost.plans import services as plans
+    from milepost.plans.models import ChangeOrder
+
+    co = ChangeOrder.objects.select_related("project").get(pk=d.change_order)
+    plans.change_order_withdraw(change_order=co, actor=Demo.user("owner"))
+
+
 #: Card payments on, against the loopback Stripe of ``fake_stripe``.
 STRIPE_ON = {"STRIPE_SECRET_KEY": "sk_test_contract", "STRIPE_WEBHOOK_SECRET": "whsec_contract"}
 
@@ -307,6 +315,64 @@ CASES: dict[str, Callable[[Demo], list[Call]]] = {
         Call("approver", 400, id=d.proposed, body={}),
         Call("owner", 403, id=d.proposed, body={"reason": "Too dear."}),
         Call("approver", 200, id=d.proposed, body={"reason": "Too dear."}),
+    ],
+    "GET /api/v1/projects/{id}/change-orders/": lambda d: [
+        Call("owner", 200, id=d.active),
+        Call("approver", 200, id=d.active),
+        Call("outsider", 404, id=d.active),
+    ],
+    "POST /api/v1/projects/{id}/change-orders/": lambda d: [
+        Call("owner", 400, id=d.active, body={"title": "", "changes": []}),
+        Call("owner", 400, id=d.active, body={"title": "x", "changes": "all"}),
+        Call("owner", 409, id=d.draft, body={"title": "x", "changes": []}),
+        Call("approver", 403, id=d.active, body={"title": "x"}),
+        Call("manager", 201, id=d.active, body={"title": "Shop", "changes": []}),
+    ],
+    "GET /api/v1/change-orders/{id}/": lambda d: [
+        Call("owner", 200, id=d.change_order),
+        Call("owner", 200, id=d.draft_change_order),
+        Call("approver", 200, id=d.change_order),
+        Call("approver", 404, id=d.draft_change_order),
+        Call("outsider", 404, id=d.change_order),
+    ],
+    "PATCH /api/v1/change-orders/{id}/": lambda d: [
+        Call("owner", 400, id=d.draft_change_order, body={"changes": "all"}),
+        Call("owner", 409, id=d.change_order, body={"title": "Renamed"}),
+        Call("member", 403, id=d.draft_change_order, body={"title": "Renamed"}),
+        Call("owner", 200, id=d.draft_change_order, body={"title": "Renamed"}),
+    ],
+    "DELETE /api/v1/change-orders/{id}/": lambda d: [
+        Call("owner", 409, id=d.change_order),
+        Call("member", 403, id=d.draft_change_order),
+        Call("owner", 204, id=d.draft_change_order),
+    ],
+    "POST /api/v1/change-orders/{id}/propose/": lambda d: [
+        Call("owner", 409, id=d.draft_change_order),  # CO-1 waits for the client
+        Call("member", 403, id=d.draft_change_order),
+        Call("owner", 200, id=d.draft_change_order, before=withdraw_change_order),
+    ],
+    "POST /api/v1/change-orders/{id}/rebase/": lambda d: [
+        Call("owner", 409, id=d.change_order),
+        Call("owner", 200, id=d.draft_change_order),
+    ],
+    "POST /api/v1/change-orders/{id}/withdraw/": lambda d: [
+        Call("owner", 409, id=d.draft_change_order),
+        Call("approver", 403, id=d.change_order),
+        Call("manager", 200, id=d.change_order),
+    ],
+    "POST /api/v1/change-orders/{id}/revise/": lambda d: [
+        Call("owner", 409, id=d.change_order),
+        Call("owner", 200, id=d.change_order, before=withdraw_change_order),
+    ],
+    "POST /api/v1/change-orders/{id}/accept/": lambda d: [
+        Call("owner", 403, id=d.change_order),
+        Call("approver", 200, id=d.change_order),
+        Call("approver", 409, id=d.change_order),  # answered already
+    ],
+    "POST /api/v1/change-orders/{id}/decline/": lambda d: [
+        Call("approver", 400, id=d.change_order, body={"reason": " "}),
+        Call("owner", 403, id=d.change_order, body={"reason": "No"}),
+        Call("approver", 200, id=d.change_order, body={"reason": "Too dear."}),
     ],
     "POST /api/v1/projects/{id}/hold/": lambda d: [
         Call("owner", 400, id=d.active, body={"reason": "x" * 2001}),

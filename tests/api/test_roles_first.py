@@ -19,7 +19,8 @@ BAD = {"name": "", "email": 7, "status": "?", "amount": [], "title": "", "budget
 #: Agency-only writes: (operation, the demo object whose id goes in the path, an invalid body).
 #: Contacts of the client see every one of these objects but the agency's records of the client
 #: (``AGENCY_RECORDS``): the client, its contacts and their invitations.
-AGENCY_RECORDS = {"client", "viewer_contact", "invitation"}
+#: So are change orders never proposed (``draft_change_order``).
+AGENCY_RECORDS = {"client", "viewer_contact", "invitation", "draft_change_order"}
 AGENCY_ONLY = [
     ("PATCH /api/v1/organisations/{id}/", "organisation", BAD),
     ("POST /api/v1/clients/", None, BAD),
@@ -49,6 +50,13 @@ AGENCY_ONLY = [
     ("POST /api/v1/invoices/{id}/payments/", "invoice", BAD),
     ("POST /api/v1/invoices/{id}/void/", "invoice", {"reissue": "later"}),
     ("POST /api/v1/invoices/{id}/payments/{payment_id}/reverse/", "invoice", {"reason": []}),
+    ("POST /api/v1/projects/{id}/change-orders/", "active", {"title": [], "changes": 5}),
+    ("PATCH /api/v1/change-orders/{id}/", "draft_change_order", {"changes": "all"}),
+    ("DELETE /api/v1/change-orders/{id}/", "draft_change_order", None),
+    ("POST /api/v1/change-orders/{id}/propose/", "draft_change_order", BAD),
+    ("POST /api/v1/change-orders/{id}/rebase/", "draft_change_order", BAD),
+    ("POST /api/v1/change-orders/{id}/withdraw/", "change_order", BAD),
+    ("POST /api/v1/change-orders/{id}/revise/", "change_order", BAD),
 ]
 
 #: The client approver's writes, refused to the agency's owner whatever the body.
@@ -60,6 +68,8 @@ CLIENT_ONLY = [
     ("POST /api/v1/milestones/{id}/support-requests/", "approved", {"description": []}),
     ("POST /api/v1/deliverables/{id}/verdict/", "deliverable", {"status": "?"}),
     ("POST /api/v1/invoices/{id}/checkout/", "invoice", BAD),
+    ("POST /api/v1/change-orders/{id}/accept/", "change_order", BAD),
+    ("POST /api/v1/change-orders/{id}/decline/", "change_order", {"reason": []}),
 ]
 
 #: Writes anyone who sees the object may make (their own settings, comments, notifications).

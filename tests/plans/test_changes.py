@@ -323,3 +323,45 @@ def test_shifting_by_working_days_and_counting_them_agree(day, days):
     moved = shift_working_days(start, days, ())
     assert working_days_between(start, moved, ()) == days
     assert moved.weekday() < 5
+
+
+def test_a_quota_never_falls_below_the_revisions_used_and_tested_deliverables_stay():
+    stage = Stage(
+        1,
+        "Design",
+        Decimal("1000.00"),
+        MON,
+        dt.date(2027, 1, 15),
+        status=S.CHANGES_REQUESTED,
+        revisions_used=2,
+        delivered=True,
+        deliverables=(Item(5, "Home"), Item(6, "Blog")),
+    )
+    before = _plan(stage)
+    assert "quota_below_used" in _codes(
+        apply(before, [{"op": "update", "milestone": 1, "fields": {"revision_quota": 1}}])
+    )
+    assert "deliverable_tested" in _codes(
+        apply(
+            before, [{"op": "update", "milestone": 1, "deliverables": [{"id": 5, "title": "Home"}]}]
+        )
+    )
+    renamed = apply(
+        before,
+        [
+            {
+                "op": "update",
+                "milestone": 1,
+                "deliverables": [
+                    {"id": 5, "title": "Home page"},
+                    {"id": 6, "title": "Blog"},
+                    {"title": "Shop"},
+                ],
+            }
+        ],
+    )
+    assert renamed.ok and [d.title for d in renamed.plan.stages[0].deliverables] == [
+        "Home page",
+        "Blog",
+        "Shop",
+    ]

@@ -27,6 +27,10 @@ OWN_REFUSALS = {
     ProjectAction.RESUME: "The project is not on hold.",
     ProjectAction.CANCEL: "A completed or cancelled project cannot be cancelled.",
     ProjectAction.DELETE: "Only a draft can be deleted. Cancel the project instead.",
+    ProjectAction.CHANGE_PLAN: (
+        "Change orders change an accepted plan while the project goes on: this project is not "
+        "active or on hold."
+    ),
 }
 
 
@@ -82,6 +86,7 @@ def test_the_actions_that_stay():
         "remove_access": every,
         "save_template": every,
         "delete": {"draft"},  # and only never proposed: delete_refusal
+        "change_plan": {"active", "on_hold"},  # change orders, once the plan is accepted
     }
 
 
@@ -104,6 +109,7 @@ def test_every_action_has_a_side_and_a_source():
         "resume": "manager",
         "cancel": "manager",
         "delete": "manager",
+        "change_plan": "manager",
     }
     assert all(isinstance(side, Side) for side in ACTORS.values())
     for action in ProjectAction:

@@ -704,7 +704,10 @@ def test_plan_accept_makes_baseline_v1(world, project, approver):
         "total_budget": "10000.00",
         "start_date": "2026-03-02",
         "sequential_gating": True,
+        "extra_revision_price": None,
     }
+    build = Milestone.objects.get(project=project, position=2)
+    assert snapshot["milestones"][1]["id"] == build.pk
     assert [
         (m["position"], m["title"], m["budget"], m["planned_start"], m["planned_due"])
         for m in snapshot["milestones"]
@@ -712,10 +715,15 @@ def test_plan_accept_makes_baseline_v1(world, project, approver):
         (1, "Discovery", "4000.00", "2026-03-02", "2026-03-13"),
         (2, "Build", "6000.00", "2026-03-16", "2026-04-10"),
     ]
-    assert snapshot["milestones"][1]["deliverables"] == [
+    assert [
+        {k: v for k, v in d.items() if k != "id"} for d in snapshot["milestones"][1]["deliverables"]
+    ] == [
         {"title": "Staging site", "acceptance_criteria": "Every page loads."},
         {"title": "Admin", "acceptance_criteria": "Editors can publish."},
     ]
+    assert [d["id"] for d in snapshot["milestones"][1]["deliverables"]] == list(
+        build.deliverables.order_by("position").values_list("pk", flat=True)
+    )
     assert snapshot["milestones"][1]["revision_quota"] == 3
 
     event = AuditEvent.objects.filter(project_id=project.pk).latest("sequence")

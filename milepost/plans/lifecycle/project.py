@@ -63,6 +63,7 @@ class ProjectAction(StrEnum):
     RESUME = "resume"
     CANCEL = "cancel"
     DELETE = "delete"
+    CHANGE_PLAN = "change_plan"  # draft a change order (plans.lifecycle.change_order)
 
 
 S, A = ProjectStatus, ProjectAction  # short names for the tables below (deleted after them)
@@ -97,6 +98,8 @@ STAYS: dict[ProjectAction, frozenset[ProjectStatus]] = {
     # The row is gone after it, so there is no state to move to; only one never proposed
     # (``delete_refusal``).
     A.DELETE: frozenset({S.DRAFT}),
+    # An accepted plan changes only through change orders, while the project goes on.
+    A.CHANGE_PLAN: frozenset({S.ACTIVE, S.ON_HOLD}),
 }
 
 TRANSITIONS: dict[ProjectStatus, dict[ProjectAction, ProjectStatus]] = transitions(MOVES, STAYS)
@@ -120,6 +123,7 @@ ACTORS: dict[ProjectAction, Side] = {
     A.RESUME: Side.MANAGER,
     A.CANCEL: Side.MANAGER,
     A.DELETE: Side.MANAGER,
+    A.CHANGE_PLAN: Side.MANAGER,
 }
 
 #: The states in which nothing comes next: no milestone starts and nothing more is invoiced.
@@ -190,6 +194,13 @@ REFUSED_OUTSIDE: dict[ProjectAction, tuple[str, str]] = {
     ProjectAction.DELETE: (
         "invalid_transition",
         gettext_lazy("Only a draft can be deleted. Cancel the project instead."),
+    ),
+    ProjectAction.CHANGE_PLAN: (
+        "invalid_transition",
+        gettext_lazy(
+            "Change orders change an accepted plan while the project goes on: this project is "
+            "not active or on hold."
+        ),
     ),
 }
 

@@ -1,6 +1,7 @@
 """Reads about plans, always through the eyes of a user: visibility is decided here
 (``common.visible_to``, the one visibility filter)."""
 
+from .change_orders import change_order_get, change_orders_of
 from .common import visible_to
 from .milestones import milestone_get, plans_as_seen, plans_of
 from .projects import (
@@ -24,6 +25,8 @@ __all__ = [
     "PROJECT_ORDERINGS",
     "access_get",
     "as_seen_by",
+    "change_order_get",
+    "change_orders_of",
     "milestone_get",
     "plan_versions",
     "plans_as_seen",

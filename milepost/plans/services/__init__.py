@@ -7,6 +7,17 @@ from .access import (
     project_access_remove,
     sole_approver_projects,
 )
+from .change_orders import (
+    change_order_create,
+    change_order_decline,
+    change_order_delete,
+    change_order_outcome,
+    change_order_propose,
+    change_order_rebase,
+    change_order_revise,
+    change_order_update,
+    change_order_withdraw,
+)
 from .milestones import milestone_add, milestone_move, milestone_remove, milestone_update
 from .projects import PROJECT_FIELDS, project_create, project_update
 from .proposal import (
@@ -27,6 +38,15 @@ from .templates import (
 
 __all__ = [
     "PROJECT_FIELDS",
+    "change_order_create",
+    "change_order_decline",
+    "change_order_delete",
+    "change_order_outcome",
+    "change_order_propose",
+    "change_order_rebase",
+    "change_order_revise",
+    "change_order_update",
+    "change_order_withdraw",
     "contact_remove",
     "milestone_add",
     "milestone_move",

@@ -169,9 +169,14 @@ def snapshot(project: Project) -> dict[str, Any]:
             "total_budget": str(project.total),
             "start_date": project.start_date.isoformat(),
             "sequential_gating": project.sequential_gating,
+            "extra_revision_price": None
+            if project.extra_revision_price is None
+            else str(normalise(project.extra_revision_price, project.currency)),
         },
+        # Ids (since change orders) tell a milestone that changed from one removed and added.
         "milestones": [
             {
+                "id": m.pk,
                 "position": m.position,
                 "title": m.title,
                 "scope": m.scope,
@@ -182,7 +187,7 @@ def snapshot(project: Project) -> dict[str, Any]:
                 "support_window_days": m.support_window_days,
                 "billing_trigger": m.billing_trigger,
                 "deliverables": [
-                    {"title": d.title, "acceptance_criteria": d.acceptance_criteria}
+                    {"id": d.pk, "title": d.title, "acceptance_criteria": d.acceptance_criteria}
                     for d in m.deliverables.all()
                 ],
             }

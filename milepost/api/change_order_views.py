@@ -1,0 +1,274 @@
+"""REST views for change orders: thin, one service each. The JSON is built by
+``change_order_json`` as ``ChangeOrderSerializer`` declares it (the schema)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from milepost.core.money import normalise
+from milepost.plans import changes as plan_changes
+from milepost.plans import selectors, services
+from milepost.plans.lifecycle.change_order import ChangeOrderAction, ChangeOrderStatus
+from milepost.plans.models import ChangeOrder
+from milepost.plans.services.change_orders import current_plan
+from milepost.reviews.services.change_orders import change_order_accept
+
+from . import roles
+from .common import datetime_json, validated
+from .errors import ErrorSerializer
+
+ERRORS = {code: ErrorSerializer for code in (400, 401, 403, 404, 409)}
+
+
+class ProblemSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    position = serializers.IntegerField(allow_null=True)
+    field = serializers.CharField(allow_null=True)
+
+
+class ChangeOrderSerializer(serializers.Serializer):
+    """A change order as the API shows it (money as strings in the project's currency)."""
+
+    id = serializers.IntegerField()
+    number = serializers.IntegerField(help_text="Per project: 2 is CO-2.")
+    label = serializers.CharField(help_text='"CO-2".')
+    project = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=ChangeOrderStatus.choices)
+    title = serializers.CharField()
+    reason = serializers.CharField()
+    base_version = serializers.IntegerField(help_text="The plan version it was drafted on.")
+    result_version = serializers.IntegerField(
+        allow_null=True, help_text="The plan version accepting it made."
+    )
+    currency = serializers.CharField()
+    price = serializers.CharField(
+        allow_null=True,
+        help_text="What the total changes by (negative: less). Fixed when proposed; for a "
+        "draft, what it would be now.",
+    )
+    total_before = serializers.CharField(allow_null=True)
+    total_after = serializers.CharField(allow_null=True)
+    changes = serializers.ListField(
+        child=serializers.DictField(),
+        help_text='The changes in order: {"op": "update"|"add"|"remove", …} '
+        "(docs/change-orders.md).",
+    )
+    lines = serializers.ListField(
+        child=serializers.CharField(), help_text="What changes, one line per milestone."
+    )
+    problems = ProblemSerializer(many=True, help_text="Why it cannot be proposed (drafts).")
+    proposed_at = serializers.DateTimeField(allow_null=True)
+    proposed_by = serializers.EmailField(allow_null=True)
+    decided_at = serializers.DateTimeField(allow_null=True)
+    decided_by = serializers.EmailField(allow_null=True)
+    decline_reason = serializers.CharField()
+
+
+class ChangeOrderWriteSerializer(serializers.Serializer):
+    title = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    reason = serializers.CharField(required=False, allow_blank=True)
+    changes = serializers.ListField(child=serializers.DictField(), required=False)
+
+
+class ChangeOrderDeclineSerializer(serializers.Serializer):
+    reason = serializers.CharField(allow_blank=True)
+
+
+class AcceptedSerializer(serializers.Serializer):
+    change_order = ChangeOrderSerializer()
+    plan_version = serializers.IntegerField()
+    invoices = serializers.ListField(
+        child=serializers.IntegerField(), help_text="Invoices and credit notes issued at once."
+    )
+
+
+def _money(amount, currency: str) -> str | None:
+    return None if amount is None else str(normalise(amount, currency))
+
+
+def _email(user) -> str | None:
+    return None if user is None else user.email
+
+
+def change_order_json(co: ChangeOrder, before: plan_changes.Plan | None = None) -> dict[str, Any]:
+    """``co`` as ChangeOrderSerializer declares it; ``before``, the project's current plan, when
+    the caller read it already (a list reads it once)."""
+    project = co.project
+    currency = project.currency
+    problems: list = []
+    lines: list[str] = []
+    price, total_before, total_after = co.price, co.total_before, co.total_after
+    if co.status == ChangeOrderStatus.DRAFT:
+        plan, outcome = services.change_order_outcome(co, before)
+        problems = [p.as_dict() for p in outcome.problems]
+        difference = plan_changes.diff(plan, outcome.plan)
+        lines = [plan_changes.describe(entry, currency) for entry in difference.stages]
+        price, total_before, total_after = difference.price, plan.total, outcome.plan.total
+    else:
+        proposal = getattr(co, "last_proposal", None) or co.proposals.order_by("-number").first()
+        lines = list(proposal.snapshot.get("lines", [])) if proposal is not None else []
+    try:
+        result = co.result_version.version
+    except ChangeOrder.result_version.RelatedObjectDoesNotExist:
+        result = None
+    return {
+        "id": co.pk,
+        "number": co.number,
+        "label": co.label,
+        "project": project.pk,
+        "status": co.status,
+        "title": co.title,
+        "reason": co.reason,
+        "base_version": co.base_version,
+        "result_version": result,
+        "currency": currency,
+        "price": _money(price, currency),
+        "total_before": _money(total_before, currency),
+        "total_after": _money(total_after, currency),
+        "changes": co.changes,
+        "lines": lines,
+        "problems": problems,
+        "proposed_at": datetime_json(co.proposed_at),
+        "proposed_by": _email(co.proposed_by),
+        "decided_at": datetime_json(co.decided_at),
+        "decided_by": _email(co.decided_by),
+        "decline_reason": co.decline_reason,
+    }
+
+
+def project_change_orders(view, request, project) -> Response:
+    """GET: the project's change orders, paginated; POST: draft one (the ProjectViewSet's
+    action ``view``)."""
+    if request.method == "POST":
+        roles.require(request.user, ChangeOrderAction.EDIT, _Draft(project))
+        data = validated(ChangeOrderWriteSerializer, request.data)
+        co = services.change_order_create(
+            project=project,
+            actor=request.user,
+            title=data.get("title", ""),
+            reason=data.get("reason", ""),
+            changes_=data.get("changes", []),
+        )
+        co = selectors.change_order_get(request.user, co.pk)
+        return Response(change_order_json(co), status=status.HTTP_201_CREATED)
+    rows = view.paginate_queryset(
+        selectors.change_orders_of(request.user, project).prefetch_related("proposals")
+    )
+    drafts = any(row.status == ChangeOrderStatus.DRAFT for row in rows)
+    before = current_plan(project) if drafts else None
+    for row in rows:
+        row.project = project
+        proposals = sorted(row.proposals.all(), key=lambda p: p.number)
+        row.last_proposal = proposals[-1] if proposals else None
+    return view.get_paginated_response([change_order_json(row, before) for row in rows])
+
+
+class _Draft:
+    """What ``roles.require`` needs of a change order not written yet: its project."""
+
+    def __init__(self, project):
+        self.project = project
+
+
+class ChangeOrderViewSet(viewsets.GenericViewSet):
+    """One change order: read, edit a draft, delete a draft never proposed, and its lifecycle."""
+
+    serializer_class = ChangeOrderSerializer
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        return ChangeOrder.objects.none()  # every read goes through the selectors
+
+    def _get(self, request, pk) -> ChangeOrder:
+        return selectors.change_order_get(request.user, pk)
+
+    def _answer(self, request, pk) -> Response:
+        return Response(change_order_json(self._get(request, pk)))
+
+    @extend_schema(responses={200: ChangeOrderSerializer, **ERRORS})
+    def retrieve(self, request, pk=None):
+        """The change order, with what it changes and, for a draft, its problems."""
+        return self._answer(request, pk)
+
+    @extend_schema(
+        request=ChangeOrderWriteSerializer, responses={200: ChangeOrderSerializer, **ERRORS}
+    )
+    def partial_update(self, request, pk=None):
+        """Edit a draft: title, reason, changes (the list given replaces the old one)."""
+        co = self._get(request, pk)
+        roles.require(request.user, ChangeOrderAction.EDIT, co)
+        data = validated(ChangeOrderWriteSerializer, request.data)
+        services.change_order_update(
+            change_order=co,
+            actor=request.user,
+            title=data.get("title"),
+            reason=data.get("reason"),
+            changes_=data.get("changes"),
+        )
+        return self._answer(request, pk)
+
+    @extend_schema(responses={204: None, **ERRORS})
+    def destroy(self, request, pk=None):
+        """Delete a draft never proposed; 409 `change_order_was_proposed` once it was."""
+        services.change_order_delete(change_order=self._get(request, pk), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def _step(self, request, pk, service, **kwargs) -> Response:
+        service(change_order=self._get(request, pk), actor=request.user, **kwargs)
+        return self._answer(request, pk)
+
+    @extend_schema(request=None, responses={200: ChangeOrderSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def propose(self, request, pk=None):
+        """Send a valid draft to the client: 409 `plan_invalid` lists every problem,
+        `change_order_pending` when another waits, `plan_changed` when the plan moved on."""
+        return self._step(request, pk, services.change_order_propose)
+
+    @extend_schema(request=None, responses={200: ChangeOrderSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        """Take a proposed change order back."""
+        return self._step(request, pk, services.change_order_withdraw)
+
+    @extend_schema(request=None, responses={200: ChangeOrderSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def revise(self, request, pk=None):
+        """A declined or withdrawn change order back to draft, on the current plan version."""
+        return self._step(request, pk, services.change_order_revise)
+
+    @extend_schema(request=None, responses={200: ChangeOrderSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def rebase(self, request, pk=None):
+        """Move a draft onto the current plan version (its changes stay; see `problems`)."""
+        return self._step(request, pk, services.change_order_rebase)
+
+    @extend_schema(
+        request=ChangeOrderDeclineSerializer, responses={200: ChangeOrderSerializer, **ERRORS}
+    )
+    @action(detail=True, methods=["post"])
+    def decline(self, request, pk=None):
+        """Decline a proposed change order, saying why (the client's approvers)."""
+        co = self._get(request, pk)
+        roles.require(request.user, ChangeOrderAction.DECLINE, co)
+        data = validated(ChangeOrderDeclineSerializer, request.data)
+        return self._step(request, pk, services.change_order_decline, reason=data["reason"])
+
+    @extend_schema(request=None, responses={200: AcceptedSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        """Accept a proposed change order (the client's approvers): the plan becomes the next
+        version; a price on a milestone already invoiced is invoiced at once."""
+        accepted = change_order_accept(change_order=self._get(request, pk), actor=request.user)
+        return Response(
+            {
+                "change_order": change_order_json(self._get(request, pk)),
+                "plan_version": accepted.version.version,
+                "invoices": [invoice.pk for invoice in accepted.invoices],
+            }
+        )

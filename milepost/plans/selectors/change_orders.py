@@ -1,0 +1,63 @@
+"""Reads of change orders: a project's, and one by id. The client's contacts see a change order
+once it has been proposed to them; drafts never proposed are the agency's alone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from milepost.core.errors import NotFound
+from milepost.core.lookup import pk_of
+
+from ..lifecycle.change_order import ChangeOrderStatus
+from ..models import ChangeOrder, ChangeOrderProposal, Project
+from ..permissions import can_view_project, is_agency_side
+from .common import visible_to
+
+
+def _ever_proposed() -> Exists:
+    return Exists(ChangeOrderProposal.objects.filter(change_order=OuterRef("pk")))
+
+
+def _shown(user: Any, rows: QuerySet[ChangeOrder], project: Project | None = None):
+    if project is not None and is_agency_side(user, project):
+        return rows
+    return rows.annotate(ever_proposed=_ever_proposed()).filter(
+        ~Q(status=ChangeOrderStatus.DRAFT) | Q(ever_proposed=True)
+    )
+
+
+def change_orders_of(user: Any, project: Project) -> QuerySet[ChangeOrder]:
+    """The project's change orders the user may see, the newest first."""
+    if not can_view_project(user, project):
+        raise NotFound("Project not found.")
+    rows = ChangeOrder.objects.filter(project=project).select_related(
+        "proposed_by", "decided_by", "result_version"
+    )
+    return _shown(user, rows, project).order_by("-number")
+
+
+def change_order_get(user: Any, change_order_id: Any) -> ChangeOrder:
+    """One change order the user may see, with its project, or NotFound."""
+    message = "Change order not found."
+    rows = ChangeOrder.objects.filter(
+        visible_to(user, organisation="project__organisation_id", project="project_id"),
+        pk=pk_of(change_order_id, message),
+    ).select_related(
+        "project",
+        "project__organisation",
+        "project__client",
+        "proposed_by",
+        "decided_by",
+        "result_version",
+    )
+    change_order = rows.first()
+    if change_order is None:
+        raise NotFound(message)
+    hidden = not is_agency_side(user, change_order.project) and not (
+        _shown(user, ChangeOrder.objects.filter(pk=change_order.pk)).exists()
+    )
+    if hidden:
+        raise NotFound(message)
+    return change_order

@@ -1,0 +1,164 @@
+"""Change orders through the API, as a client program drives them."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from milepost.plans import services as plans
+from milepost.plans.models import Milestone, Project
+
+from ..factories import ContactFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _fresh(user):
+    return type(user).objects.get(pk=user.pk)
+
+
+@pytest.fixture
+def project(world):
+    project = plans.project_create(
+        organisation=world.organisation,
+        client=world.client,
+        actor=world.owner,
+        name="Shop",
+        currency="EUR",
+        total_budget="10000.00",
+        start_date="2027-01-04",
+        template="website-cms",
+    )
+    plans.project_access_grant(
+        project=project, email=world.contact.email, role="approver", actor=world.owner
+    )
+    plans.plan_propose(project=project, actor=world.owner)
+    plans.plan_accept(project=project, actor=_fresh(world.contact))
+    return Project.objects.get(pk=project.pk)
+
+
+def _last(project):
+    return Milestone.objects.filter(project=project).order_by("-position").first()
+
+
+def _body(project, extra="600.00"):
+    last = _last(project)
+    return {
+        "title": "A blog",
+        "reason": "The client asked for one",
+        "changes": [
+            {
+                "op": "update",
+                "milestone": last.pk,
+                "fields": {"budget": str(last.budget + Decimal(extra))},
+            }
+        ],
+    }
+
+
+def test_draft_propose_accept_as_a_program_would(world, project, api_as):
+    agency, client = api_as(world.manager), api_as(_fresh(world.contact))
+    url = f"/api/v1/projects/{project.pk}/change-orders/"
+    created = agency.post(url, _body(project), format="json")
+    assert created.status_code == 201, created.content
+    draft = created.json()
+    assert {k: draft[k] for k in ("label", "status", "base_version", "price", "total_after")} == {
+        "label": "CO-1",
+        "status": "draft",
+        "base_version": 1,
+        "price": "600.00",
+        "total_after": "10600.00",
+    }
+    assert draft["problems"] == [] and "budget" in draft["lines"][0]
+    # A draft is the agency's alone.
+    assert client.get(f"/api/v1/change-orders/{draft['id']}/").status_code == 404
+    assert client.get(url).json()["results"] == []
+    proposed = agency.post(f"/api/v1/change-orders/{draft['id']}/propose/")
+    assert proposed.status_code == 200 and proposed.json()["status"] == "proposed"
+    seen = client.get(url).json()["results"]
+    assert [c["label"] for c in seen] == ["CO-1"] and seen[0]["lines"] == draft["lines"]
+    accepted = client.post(f"/api/v1/change-orders/{draft['id']}/accept/")
+    assert accepted.status_code == 200, accepted.content
+    assert accepted.json()["plan_version"] == 2
+    assert accepted.json()["change_order"]["result_version"] == 2
+    assert accepted.json()["invoices"] == []
+    detail = agency.get(f"/api/v1/projects/{project.pk}/").json()
+    assert detail["total_budget"] == "10600.00"
+
+
+def test_bad_input_gets_a_clear_error_and_changes_nothing(world, project, api_as):
+    agency = api_as(world.manager)
+    url = f"/api/v1/projects/{project.pk}/change-orders/"
+    bad = agency.post(url, {"title": "x", "changes": "not a list"}, format="json")
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid"
+    assert "changes" in bad.json()["error"]["details"]
+    untitled = agency.post(url, {"title": "  ", "changes": []}, format="json")
+    assert untitled.status_code == 400 and "title" in untitled.json()["error"]["details"]
+    co = agency.post(
+        url,
+        {
+            "title": "Cheaper",
+            "changes": [
+                {"op": "update", "milestone": _last(project).pk, "fields": {"budget": "-5"}}
+            ],
+        },
+        format="json",
+    ).json()
+    assert co["problems"][0]["code"] == "value_invalid"  # kept as typed, the problem shown
+    refused = agency.post(f"/api/v1/change-orders/{co['id']}/propose/")
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "plan_invalid"
+    assert refused.json()["error"]["details"]["problems"]
+    assert agency.get(f"/api/v1/change-orders/{co['id']}/").json()["status"] == "draft"
+    decline = api_as(_fresh(world.contact)).post(
+        f"/api/v1/change-orders/{co['id']}/decline/", {"reason": ""}, format="json"
+    )
+    assert decline.status_code in (404, 409)  # a draft: not the client's to answer
+
+
+def test_another_organisations_ids_are_not_found(world, project, api_as):
+    co = plans.change_order_create(project=project, actor=world.owner, title="x", changes_=[])
+    outsider = api_as(world.outsider)
+    assert outsider.get(f"/api/v1/change-orders/{co.pk}/").status_code == 404
+    assert outsider.post(f"/api/v1/change-orders/{co.pk}/propose/").status_code == 404
+    assert outsider.get(f"/api/v1/projects/{project.pk}/change-orders/").status_code == 404
+    assert api_as(world.owner).get("/api/v1/change-orders/abc/").status_code == 404
+
+
+def test_a_viewer_reads_a_proposed_change_order_but_cannot_answer_it(world, project, api_as):
+    viewer = ContactFactory(client=world.client).user
+    plans.project_access_grant(
+        project=project, email=viewer.email, role="viewer", actor=world.owner
+    )
+    co = plans.change_order_create(
+        project=project, actor=world.owner, title="A blog", changes_=_body(project)["changes"]
+    )
+    plans.change_order_propose(change_order=co, actor=world.owner)
+    as_viewer = api_as(_fresh(viewer))
+    assert as_viewer.get(f"/api/v1/change-orders/{co.pk}/").status_code == 200
+    answer = as_viewer.post(f"/api/v1/change-orders/{co.pk}/accept/")
+    assert answer.status_code == 403
+    assert Project.objects.get(pk=project.pk).plan_version == 1
+
+
+def test_the_list_reads_a_constant_number_of_queries(world, project, api_as):
+    agency = api_as(world.owner)
+    url = f"/api/v1/projects/{project.pk}/change-orders/"
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert agency.get(url).status_code == 200
+        return len(queries)
+
+    for _ in range(2):
+        plans.change_order_create(
+            project=project, actor=world.owner, title="x", changes_=_body(project)["changes"]
+        )
+    two = count()
+    for _ in range(6):
+        plans.change_order_create(
+            project=project, actor=world.owner, title="y", changes_=_body(project)["changes"]
+        )
+    assert count() == two
