@@ -141,7 +141,7 @@ def _grow(world, units: int, offset: int = 0) -> None:
 # kind, path, who, exact queries (SQLite and PostgreSQL alike)
 LISTS = [
     ("web", "/", "owner", 18),  # money (2), next payments, proposed, startable, attention (2)
-    ("web", "/", "contact", 9),  # what they owe
+    ("web", "/", "contact", 10),  # what they owe; the change orders waiting for them
     ("web", "/clients/", "owner", 6),
     ("web", "/members/", "owner", 6),  # paginated: the count
     ("web", "/members/?q=example&sort=-role", "owner", 6),
@@ -424,6 +424,125 @@ def test_pages_that_ask_first_run_the_same_queries_with_more_payments(world):
             case: _count(
                 case[0], case[1].format(invoice=invoice.pk, m=milestone.pk), _user(world, case[2])
             )
+            for case in expected
+        }
+    problems = _mismatches(expected, counts[small[0].pk], counts[large[0].pk])
+    assert not problems, "\n".join(problems)
+
+
+def _with_change_orders(world, name: str, size: int):
+    """An accepted plan with ``size`` accepted change orders (each a plan version), ``size``
+    declined ones, ``size`` drafts and one proposed: the project page lists them all and adds
+    the accepted ones up."""
+    from milepost.plans.models import ChangeOrder, Project
+    from milepost.reviews.services.change_orders import change_order_accept
+
+    project = _accepted(world, name)
+
+    def more(extra: int):
+        last = Milestone.objects.get(project=project, position=5)
+        changes = [
+            {"op": "update", "milestone": last.pk, "fields": {"budget": str(last.budget + extra)}}
+        ]
+        return plans.change_order_create(
+            project=Project.objects.get(pk=project.pk),
+            actor=world.owner,
+            title=f"More {extra}",
+            changes_=changes,
+        )
+
+    for i in range(size):
+        co = plans.change_order_propose(change_order=more(10 + i), actor=world.owner)
+        change_order_accept(change_order=co, actor=_approver(world))
+        co = plans.change_order_propose(change_order=more(5), actor=world.owner)
+        plans.change_order_decline(change_order=co, actor=_approver(world), reason="No")
+    for i in range(size):
+        more(20 + i)
+    plans.change_order_propose(change_order=more(1), actor=world.owner)
+    assert ChangeOrder.objects.filter(project=project).count() == 3 * size + 1
+    return project
+
+
+def _revised_many_times(world, name: str, rounds: int):
+    """A change order of ``rounds`` changes, proposed and declined ``rounds`` times, proposed
+    again: its page lists every proposal and its answer."""
+    from milepost.plans.models import ChangeOrder, Project
+
+    project = _accepted(world, name)
+    milestones = list(Milestone.objects.filter(project=project).order_by("position"))
+    changes = [
+        {
+            "op": "update",
+            "milestone": m.pk,
+            "fields": {"budget": str(m.budget + 1)},
+            "deliverables": [{"title": f"Extra {m.position}"}],
+        }
+        for m in milestones[-rounds:]
+    ]
+    co = plans.change_order_create(
+        project=Project.objects.get(pk=project.pk),
+        actor=world.owner,
+        title="Extras",
+        changes_=changes,
+    )
+    for _n in range(rounds):
+        plans.change_order_propose(
+            change_order=ChangeOrder.objects.get(pk=co.pk), actor=world.owner
+        )
+        plans.change_order_decline(
+            change_order=ChangeOrder.objects.get(pk=co.pk), actor=_approver(world), reason="No"
+        )
+        plans.change_order_revise(change_order=ChangeOrder.objects.get(pk=co.pk), actor=world.owner)
+    draft = plans.change_order_create(
+        project=Project.objects.get(pk=project.pk),
+        actor=world.owner,
+        title="Draft",
+        changes_=changes,
+    )
+    plans.change_order_propose(change_order=ChangeOrder.objects.get(pk=co.pk), actor=world.owner)
+    return co, draft
+
+
+CHANGE_ORDER_PAGES = [
+    # The change orders with who proposed and decided, plan v1's total, and the plan now (the
+    # drafts' prices, all from one reading of it).
+    ("web", "/projects/{project}/", "owner", 15),
+    ("web", "/projects/{project}/", "contact", 12),
+    ("web", "/", "contact", 10),  # one more: the change orders waiting for the approver
+]
+
+
+def test_the_project_page_runs_the_same_queries_with_more_change_orders(world):
+    small = _with_change_orders(world, "Small", 2)
+    large = _with_change_orders(world, "Large", 5)
+    expected = {(kind, path, who): exact for kind, path, who, exact in CHANGE_ORDER_PAGES}
+    counts = {}
+    for project in (small, small, large):  # the first visit creates the calendar feed
+        counts[project.pk] = {
+            case: _count(case[0], case[1].format(project=project.pk), _user(world, case[2]))
+            for case in expected
+        }
+    problems = _mismatches(expected, counts[small.pk], counts[large.pk])
+    assert not problems, "\n".join(problems)
+
+
+A_CHANGE_ORDER = [
+    ("web", "/change-orders/{co}/", "owner", 7),  # its proposals with who proposed and answered
+    ("web", "/change-orders/{co}/", "contact", 8),  # and whether it was ever proposed to them
+    # A draft reads the plan now (two queries) and whether another one waits for the client.
+    ("web", "/change-orders/{draft}/", "owner", 10),
+    ("web", "/change-orders/{draft}/edit/", "owner", 8),
+]
+
+
+def test_a_change_order_s_page_runs_the_same_queries_for_more_proposals_and_changes(world):
+    small = _revised_many_times(world, "Small", 2)
+    large = _revised_many_times(world, "Large", 4)
+    expected = {(kind, path, who): exact for kind, path, who, exact in A_CHANGE_ORDER}
+    counts = {}
+    for co, draft in (small, small, large):
+        counts[co.pk] = {
+            case: _count(case[0], case[1].format(co=co.pk, draft=draft.pk), _user(world, case[2]))
             for case in expected
         }
     problems = _mismatches(expected, counts[small[0].pk], counts[large[0].pk])

@@ -1,7 +1,12 @@
 """Reads about plans, always through the eyes of a user: visibility is decided here
 (``common.visible_to``, the one visibility filter)."""
 
-from .change_orders import change_order_get, change_orders_of
+from .change_orders import (
+    change_order_get,
+    change_orders_of,
+    change_orders_to_answer,
+    original_total,
+)
 from .common import visible_to
 from .milestones import milestone_get, plans_as_seen, plans_of
 from .projects import (
@@ -27,7 +32,9 @@ __all__ = [
     "as_seen_by",
     "change_order_get",
     "change_orders_of",
+    "change_orders_to_answer",
     "milestone_get",
+    "original_total",
     "plan_versions",
     "plans_as_seen",
     "plans_of",

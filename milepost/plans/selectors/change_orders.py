@@ -11,8 +11,9 @@ from milepost.core.errors import NotFound
 from milepost.core.lookup import pk_of
 
 from ..lifecycle.change_order import ChangeOrderStatus
-from ..models import ChangeOrder, ChangeOrderProposal, Project
-from ..permissions import can_view_project, is_agency_side
+from ..lifecycle.project import SOURCES, ProjectAction
+from ..models import AccessRole, ChangeOrder, ChangeOrderProposal, PlanVersion, Project
+from ..permissions import can_view_project, is_agency_side, project_roles_of
 from .common import visible_to
 
 
@@ -61,3 +62,29 @@ def change_order_get(user: Any, change_order_id: Any) -> ChangeOrder:
     if hidden:
         raise NotFound(message)
     return change_order
+
+
+def change_orders_to_answer(user: Any) -> list[ChangeOrder]:
+    """Proposed change orders waiting for this approver's answer, the oldest first, with their
+    project (one query; none for a user who approves nothing)."""
+    projects = [pk for pk, role in project_roles_of(user).items() if role == AccessRole.APPROVER]
+    if not projects:
+        return []
+    return list(
+        ChangeOrder.objects.filter(
+            project_id__in=projects,
+            status=ChangeOrderStatus.PROPOSED,
+            project__status__in=SOURCES[ProjectAction.CHANGE_PLAN],
+        )
+        .select_related("project")
+        .order_by("proposed_at", "pk")
+    )
+
+
+def original_total(project: Project) -> Any:
+    """The total of the plan the client first accepted (plan v1), as a string; None before."""
+    return (
+        PlanVersion.objects.filter(project=project, version=1)
+        .values_list("snapshot__project__total_budget", flat=True)
+        .first()
+    )

@@ -1,4 +1,5 @@
 import datetime as dt
+from decimal import Decimal
 from functools import cache
 
 from django import template
@@ -12,6 +13,7 @@ from milepost.core import clock, locale
 from milepost.core.identifiers import group_iban
 from milepost.core.money import format_money
 from milepost.core.urls import cached_reverse
+from milepost.reviews.change_order_consequences import signed_money
 
 register = template.Library()
 
@@ -137,3 +139,17 @@ def sort_header(context, key, title):
         title,
         arrow,
     )
+
+
+@register.filter
+def signed(amount, currency):
+    """An amount with its sign, for a change: +€600.00, or minus €200.00 (€0.00 for none)."""
+    if amount is None or amount == "":
+        return "—"
+    return signed_money(Decimal(amount), currency)
+
+
+@register.filter
+def signed_price(money):
+    """A change order's price with its sign (``reviews.change_order_consequences.Money``)."""
+    return signed(money.price, money.currency) if money is not None else "—"

@@ -73,6 +73,7 @@ def _client_dashboard(request):
         "web/dashboard_client.html",
         {
             "waiting": waiting,
+            "change_orders": plan_selectors.change_orders_to_answer(request.user),
             "reviews": review_selectors.client_queue(request.user),
             "owed": owed,
             "owed_totals": billing_selectors.owed_totals(owed),

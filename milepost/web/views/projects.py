@@ -42,6 +42,7 @@ from ..plan_forms import (
     TemplateSaveForm,
 )
 from .base import agency_required
+from .change_orders import project_change_orders
 
 
 @login_required
@@ -194,6 +195,7 @@ def project_context(request, project, **extra) -> dict:
         "template_form": TemplateSaveForm(initial={"name": project.name}),
         "status_steps": status_steps(user, project),
         **_glance(project),
+        **project_change_orders(user, project),
     }
     if context["can_edit"]:
         context["access_list"] = selectors.project_access_list(project)
