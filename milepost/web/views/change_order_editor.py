@@ -7,7 +7,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -18,7 +17,8 @@ from milepost.plans.lifecycle.change_order import ChangeOrderAction
 from milepost.plans.permissions import require
 from milepost.plans.services.change_orders import current_plan
 
-from ..change_order_forms import TextsForm, changes_from_post, editor_cards
+from ..change_order_cards import editor_cards
+from ..change_order_forms import TextsForm, changes_from_post
 from ..forms import apply_errors
 
 
@@ -94,7 +94,7 @@ def change_order_edit(request, pk: int):
             )
             % {"n": count},
         )
-        return redirect(reverse("web:change_order_edit", args=[co.pk]) + "#problems")
+        return redirect("web:change_order_edit", co.pk)
     if not changes.diff(before, outcome.plan).stages:
         messages.warning(request, _("Draft saved. It changes nothing yet: say what changes."))
         return redirect("web:change_order_edit", co.pk)
