@@ -62,6 +62,7 @@ class AuditAction(models.TextChoices):
     INVOICE_ISSUED = "invoice.issued"
     INVOICE_VOIDED = "invoice.voided"
     CREDIT_NOTE_ISSUED = "credit_note.issued"
+    INVOICE_CREDITED = "invoice.credited"
     PAYMENT_RECORDED = "payment.recorded"
     PAYMENT_REVERSED = "payment.reversed"
     MILESTONE_PREPAYMENT_REVERSED = "milestone.prepayment_reversed"
