@@ -348,7 +348,9 @@ def request_changes(milestone: Milestone) -> Consequence:
 def _invoice_state(invoice: Invoice, paid: Decimal) -> tuple[str, str]:
     """The status the invoice takes with ``paid`` paid, and how to say it."""
     status = status_after_paid(invoice, paid)
-    outstanding = _money(invoice.gross - paid, invoice.currency)
+    # What credit notes took off the invoice (a change order's cut) is not owed either.
+    owed = max(invoice.gross - paid - (invoice.credited or 0), 0)
+    outstanding = _money(owed, invoice.currency)
     if status == InvoiceStatus.PAID:
         return status, _("%(number)s is then paid in full.") % {"number": invoice.number}
     overdue = invoice.due_date < clock.today()
