@@ -108,7 +108,7 @@ def change_order_json(co: ChangeOrder, before: plan_changes.Plan | None = None) 
         plan, outcome = services.change_order_outcome(co, before)
         problems = [p.as_dict() for p in outcome.problems]
         difference = plan_changes.diff(plan, outcome.plan)
-        lines = [plan_changes.describe(entry, currency) for entry in difference.stages]
+        lines = plan_changes.lines(difference)
         price, total_before, total_after = difference.price, plan.total, outcome.plan.total
     else:
         proposal = getattr(co, "last_proposal", None) or co.proposals.order_by("-number").first()

@@ -81,6 +81,7 @@ def current_plan(project: Project) -> changes.Plan:
         currency=project.currency,
         sequential_gating=project.sequential_gating,
         project_start=project.start_date,
+        extra_revision_price=project.extra_revision_price,
         stages=tuple(_stage(m) for m in milestones),
     )
 
@@ -327,7 +328,7 @@ def change_order_propose(*, change_order: ChangeOrder, actor: User) -> ChangeOrd
     if not outcome.ok:
         raise _problems_error(outcome.problems)
     difference = changes.diff(before, outcome.plan)
-    if not difference.stages:
+    if difference.empty:
         raise RuleViolation(
             _("This change order changes nothing yet. Add a change to propose it."),
             code="change_order_empty",
@@ -389,7 +390,7 @@ def proposal_snapshot(change_order, before, after, difference) -> dict[str, Any]
             {"milestone": stage.id, "amount": str(normalise(amount, currency))}
             for stage, amount in changes.invoiced_at_once(before, after)
         ],
-        "lines": [changes.describe(entry, currency) for entry in difference.stages],
+        "lines": changes.lines(difference),
     }
 
 
@@ -488,9 +489,14 @@ def change_order_apply(
     _write_plan(project, before, after)
     now = clock.now()
     number = project.plan_version + 1
-    Project.objects.filter(pk=project.pk).update(total_budget=after.total, plan_version=number)
+    Project.objects.filter(pk=project.pk).update(
+        total_budget=after.total,
+        plan_version=number,
+        extra_revision_price=after.extra_revision_price,
+    )
     project.total_budget = after.total
     project.plan_version = number
+    project.extra_revision_price = after.extra_revision_price
     change_order.status = ChangeOrderStatus.ACCEPTED
     change_order.decided_at = now
     change_order.decided_by = actor
