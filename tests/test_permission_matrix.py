@@ -182,6 +182,11 @@ def active(w):
     return [project.pk]
 
 
+def baseline(w):
+    """An active project and its plan version 1."""
+    return [*active(w), 1]
+
+
 def on_hold(w):
     (pk,) = active(w)
     plans.project_hold(project=Project.objects.get(pk=pk), actor=w.owner)
@@ -977,6 +982,15 @@ API_ROWS = [
         api=True,
     ),
     Row("api:project-plan-versions", "get", api(200, **SEE), args=proposed, api=True),
+    Row("api:project-plan-version", "get", api(200, **SEE), args=baseline, api=True),
+    Row(
+        "api:project-plan-version-diff",
+        "get",
+        api(200, **SEE),
+        args=baseline,
+        api=True,
+        data=lambda w, r: {"against": 1},
+    ),
     Row("api:project-events", "get", api(200, **SEE), args=proposed, api=True),
     Row("api:milestone-detail", "get", api(200, **REVISED_SEE), args=milestone_only, api=True),
     Row(
