@@ -264,6 +264,7 @@ SPECTACULAR_SETTINGS = {
         "EntryKindEnum": "milepost.reviews.models.Entry.Kind",
         "OrganisationRoleEnum": "milepost.accounts.models.Role",
         "AccessRoleEnum": "milepost.plans.models.AccessRole",
+        "ChangeKindEnum": "milepost.api.version_serializers.KINDS",
     },
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [

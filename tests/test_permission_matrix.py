@@ -184,6 +184,11 @@ def active(w):
     return [project.pk]
 
 
+def baseline(w):
+    """An active project and its plan version 1."""
+    return [*active(w), 1]
+
+
 def on_hold(w):
     (pk,) = active(w)
     plans.project_hold(project=Project.objects.get(pk=pk), actor=w.owner)
@@ -505,6 +510,8 @@ WEB_ROWS = [
     ),
     Row("web:project_detail", "get", web(200, **SEE), args=proposed),
     Row("web:project_print", "get", web(200, **SEE), args=proposed),
+    Row("web:plan_versions", "get", web(200, **SEE), args=active),
+    Row("web:plan_version", "get", web(200, **SEE), args=baseline),
     Row("web:project_proposal_pdf", "get", web(200, **SEE), args=proposed),
     Row("web:project_propose", "post", web(302, **EDIT), args=draft),
     Row("web:project_withdraw", "post", web(302, **EDIT), args=proposed),
@@ -861,6 +868,8 @@ GET_ONLY = {
     "web:project_detail",
     "web:project_print",
     "web:project_proposal_pdf",
+    "web:plan_versions",
+    "web:plan_version",
     "web:plan_editor",
     "web:attachment",
     "web:milestone_detail",
@@ -1051,6 +1060,15 @@ API_ROWS = [
         api=True,
     ),
     Row("api:project-plan-versions", "get", api(200, **SEE), args=proposed, api=True),
+    Row("api:project-plan-version", "get", api(200, **SEE), args=baseline, api=True),
+    Row(
+        "api:project-plan-version-diff",
+        "get",
+        api(200, **SEE),
+        args=baseline,
+        api=True,
+        data=lambda w, r: {"against": 1},
+    ),
     Row("api:project-events", "get", api(200, **SEE), args=proposed, api=True),
     Row("api:milestone-detail", "get", api(200, **REVISED_SEE), args=milestone_only, api=True),
     Row(

@@ -43,7 +43,17 @@ class Call:
     multipart: bool = False
     before: Callable[[Demo], None] | None = None
     payment: int = 1  # for paths with {payment_id}
+    number: int = 1  # for paths with {number} (a plan version)
     settings: dict[str, Any] = field(default_factory=dict)
+
+
+def second_version(d: Demo) -> None:
+    """Plan version 2 of the active project: milestone 3 dearer, later, with one more item."""
+    from milepost.plans.models import Project
+
+    from ..plan_versions import change_budget_and_due
+
+    change_budget_and_due(Project.objects.get(pk=d.active))
 
 
 def _m(pk: int) -> Milestone:
@@ -403,6 +413,20 @@ CASES: dict[str, Callable[[Demo], list[Call]]] = {
         Call("approver", 200, id=d.active),
         Call("owner", 200, id=d.draft),
     ],
+    "GET /api/v1/projects/{id}/plan-versions/{number}/": lambda d: [
+        Call("approver", 200, id=d.active),
+        Call("owner", 200, id=d.active, number=1),
+        Call("owner", 404, id=d.active, number=2),
+        Call("outsider", 404, id=d.active),
+    ],
+    "GET /api/v1/projects/{id}/plan-versions/{number}/diff/": lambda d: [
+        Call("approver", 200, id=d.active, query={"against": 1}),
+        Call("owner", 404, id=d.active),  # the baseline has no version before it
+        Call("approver", 200, id=d.active, number=2, before=second_version),
+        Call("owner", 404, id=d.active, query={"against": 3}),
+        Call("owner", 400, id=d.active, query={"against": "two"}),
+        Call("outsider", 404, id=d.active, query={"against": 1}),
+    ],
     "GET /api/v1/projects/{id}/events/": lambda d: [
         Call("owner", 200, id=d.active),
         Call("owner", 404, id=d.active, query={"page": 999}),
@@ -607,7 +631,11 @@ def send(method: str, template: str, call: Call, demo: Demo):
     client = APIClient()
     if call.who is not None:
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {demo.tokens[call.who]}")
-    path = template.replace("{id}", str(call.id)).replace("{payment_id}", str(call.payment))
+    path = (
+        template.replace("{id}", str(call.id))
+        .replace("{payment_id}", str(call.payment))
+        .replace("{number}", str(call.number))
+    )
     if method == "GET":
         return client.get(path, call.query)
     if call.query:

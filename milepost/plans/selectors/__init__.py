@@ -20,14 +20,28 @@ from .projects import (
     with_next_milestone,
 )
 from .templates import template_get, templates_for
+from .versions import (
+    VersionDiff,
+    VersionReading,
+    plan_version_diff,
+    plan_version_get,
+    plan_version_history,
+    plan_version_read,
+)
 
 __all__ = [
     "PROJECT_ORDERINGS",
+    "VersionDiff",
+    "VersionReading",
     "access_get",
     "as_seen_by",
     "change_order_get",
     "change_orders_of",
     "milestone_get",
+    "plan_version_diff",
+    "plan_version_get",
+    "plan_version_history",
+    "plan_version_read",
     "plan_versions",
     "plans_as_seen",
     "plans_of",
