@@ -52,6 +52,9 @@ class PlanVersionDetailSerializer(serializers.Serializer):
         allow_null=True, help_text="Who accepted it (null when their account is gone)."
     )
     accepted_at = serializers.DateTimeField()
+    change_order = serializers.IntegerField(
+        allow_null=True, help_text="The change order that made it (null: the baseline)."
+    )
     currency = serializers.CharField(help_text="ISO 4217, e.g. `EUR`.")
     total = money("The project's total in this version, e.g. `13200.00`.")
     start_date = serializers.DateField(allow_null=True)

@@ -51,6 +51,7 @@ class PlanVersionView(APIView):
                 "reason": version.reason,
                 "accepted_by": version.accepted_by.email if version.accepted_by else None,
                 "accepted_at": datetime_json(version.accepted_at),
+                "change_order": version.change_order_id,
                 **plan_json(version.snapshot),
             }
         )

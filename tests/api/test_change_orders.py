@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from milepost.plans import services as plans
 from milepost.plans.models import Milestone, Project
+from milepost.reviews.services.change_orders import change_order_accept
 
 from ..factories import ContactFactory
 
@@ -162,3 +163,32 @@ def test_the_list_reads_a_constant_number_of_queries(world, project, api_as):
             project=project, actor=world.owner, title="y", changes_=_body(project)["changes"]
         )
     assert count() == two
+
+
+def test_the_version_a_change_order_made_names_it_and_its_diff_matches_by_id(
+    world, project, api_as
+):
+    milestones = list(Milestone.objects.filter(project=project).order_by("position"))
+    co = plans.change_order_create(
+        project=project,
+        actor=world.owner,
+        title="Drop the second",
+        changes_=[
+            {"op": "remove", "milestone": milestones[1].pk},
+            {
+                "op": "update",
+                "milestone": milestones[0].pk,
+                "fields": {"budget": str(milestones[0].budget + milestones[1].budget)},
+            },
+        ],
+    )
+    plans.change_order_propose(change_order=co, actor=world.owner)
+    change_order_accept(change_order=co, actor=_fresh(world.contact))
+    agency = api_as(world.owner)
+    version = agency.get(f"/api/v1/projects/{project.pk}/plan-versions/2/").json()
+    assert version["change_order"] == co.pk
+    diff = agency.get(f"/api/v1/projects/{project.pk}/plan-versions/2/diff/").json()
+    kinds = [(m["kind"], m["title"]) for m in diff["milestones"]]
+    # Matched by id: the second milestone is removed, the later ones only moved up.
+    assert ("removed", milestones[1].title) in kinds
+    assert all(kind != "added" for kind, _title in kinds)

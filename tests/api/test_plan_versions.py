@@ -41,13 +41,14 @@ def test_a_version_is_the_whole_plan_as_it_stood(world, api_as, project):
         "reason",
         "accepted_by",
         "accepted_at",
+        "change_order",
         "currency",
         "total",
         "start_date",
         "milestones",
     }
     assert body["version"] == 1
-    assert body["reason"] == "baseline"
+    assert body["reason"] == "baseline" and body["change_order"] is None
     assert body["accepted_by"] == world.contact.email
     assert body["total"] == "10000.00"
     assert body["currency"] == "EUR"
