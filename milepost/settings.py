@@ -265,6 +265,8 @@ SPECTACULAR_SETTINGS = {
         "OrganisationRoleEnum": "milepost.accounts.models.Role",
         "AccessRoleEnum": "milepost.plans.models.AccessRole",
         "ChangeKindEnum": "milepost.api.version_serializers.KINDS",
+        "ChangeOrderStatusEnum": "milepost.plans.models.ChangeOrderStatus",
+        "ChangeOrderRequestStatusEnum": "milepost.plans.models.ChangeOrderRequest.Status",
     },
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [

@@ -382,6 +382,23 @@ def in_review_with_deliverable(w):
     return [milestone.pk, milestone.deliverables.first().pk]
 
 
+def priced_in_review(w):
+    """Milestone 1 in review, on a project that sells extra revisions (150.00 each)."""
+    milestone = _first_milestone(w, "in_review")
+    Project.objects.filter(pk=milestone.project_id).update(extra_revision_price="150.00")
+    return [milestone.pk]
+
+
+def a_change_request(w):
+    milestone = _first_milestone(w, "in_review")
+    approver = type(w.contact).objects.get(pk=w.contact.pk)
+    return [
+        plans.change_order_request_file(
+            milestone=_fresh(milestone), actor=approver, text="Add a gallery"
+        ).pk
+    ]
+
+
 def a_support_request(w):
     milestone = _first_milestone(w, "approved")
     return [SupportRequest.objects.filter(milestone=milestone).first().pk]
@@ -1113,6 +1130,31 @@ API_ROWS = [
         data=lambda w, r: {"reason": "Goodwill"},
         api=True,
     ),
+    Row(
+        "api:milestone-buy-revision",
+        "post",
+        api(200, **CLIENT_ACTS),
+        args=priced_in_review,
+        api=True,
+    ),
+    Row("api:milestone-change-requests", "get", api(200, **SEE), args=at("in_review"), api=True),
+    Row(
+        "api:milestone-change-requests",
+        "post",
+        api(201, **CLIENT_ACTS),
+        args=at("in_review"),
+        data=lambda w, r: {"text": "Add a gallery"},
+        api=True,
+    ),
+    Row("api:change-request-detail", "get", api(200, **SEE), args=a_change_request, api=True),
+    Row(
+        "api:change-request-decline",
+        "post",
+        api(200, **EDIT),
+        args=a_change_request,
+        data=lambda w, r: {"reason": "Out of scope"},
+        api=True,
+    ),
     Row("api:milestone-comments", "get", api(200, **SEE), args=at("in_review"), api=True),
     Row(
         "api:milestone-comments",
@@ -1434,6 +1476,8 @@ ACTION_ROWS: dict[str, list[tuple[str, str]]] = {
         ("api:milestone-approve", "post"),
         ("api:milestone-approval-preview", "get"),
     ],
+    M.BUY_REVISION: [("api:milestone-buy-revision", "post")],
+    M.ASK_CHANGE_ORDER: [("api:milestone-change-requests", "post")],
     M.GRANT_REVISION: [
         ("web:milestone_grant_revision", "post"),
         ("api:milestone-grant-revision", "post"),
@@ -1497,7 +1541,7 @@ ACTION_ROWS: dict[str, list[tuple[str, str]]] = {
         ("web:project_delete", "post"),
         ("api:project-detail", "delete"),
     ],
-    P.CHANGE_PLAN: [("api:project-change-orders", "post")],
+    P.CHANGE_PLAN: [("api:project-change-orders", "post"), ("api:change-request-decline", "post")],
     C.EDIT: [("api:change-order-detail", "patch")],
     C.DELETE: [("api:change-order-detail", "delete")],
     C.REBASE: [("api:change-order-rebase", "post")],

@@ -140,7 +140,8 @@ def _grow(world, units: int, offset: int = 0) -> None:
 
 # kind, path, who, exact queries (SQLite and PostgreSQL alike)
 LISTS = [
-    ("web", "/", "owner", 18),  # money (2), next payments, proposed, startable, attention (2)
+    ("web", "/", "owner", 19),  # money (2), next payments, proposed, startable, attention (2),
+    # change orders asked for
     ("web", "/", "contact", 9),  # what they owe
     ("web", "/clients/", "owner", 6),
     ("web", "/members/", "owner", 6),  # paginated: the count

@@ -21,6 +21,9 @@ router.register("clients", account_views.ClientViewSet, basename="client")
 router.register("projects", plan_views.ProjectViewSet, basename="project")
 router.register("milestones", plan_views.MilestoneViewSet, basename="milestone")
 router.register("change-orders", change_order_views.ChangeOrderViewSet, basename="change-order")
+router.register(
+    "change-requests", change_order_views.ChangeOrderRequestViewSet, basename="change-request"
+)
 router.register("invoices", billing_views.InvoiceViewSet, basename="invoice")
 router.register("notifications", notify_views.NotificationViewSet, basename="notification")
 

@@ -139,6 +139,12 @@ def invitation(d: Demo, email: str, *, accepted: bool = False) -> int:
     return found.pk
 
 
+def sell_revisions(d: Demo) -> None:
+    from milepost.plans.models import Project
+
+    Project.objects.filter(pk=d.active).update(extra_revision_price="150.00")
+
+
 def withdraw_change_order(d: Demo) -> None:
     from milepost.plans import services as plans
     from milepost.plans.models import ChangeOrder
@@ -383,6 +389,33 @@ CASES: dict[str, Callable[[Demo], list[Call]]] = {
         Call("approver", 400, id=d.change_order, body={"reason": " "}),
         Call("owner", 403, id=d.change_order, body={"reason": "No"}),
         Call("approver", 200, id=d.change_order, body={"reason": "Too dear."}),
+    ],
+    "POST /api/v1/milestones/{id}/buy-revision/": lambda d: [
+        Call("owner", 403, id=d.in_review),
+        Call("approver", 409, id=d.in_review),  # the demo sells no extra revisions
+        Call("approver", 409, id=d.planned, before=sell_revisions),  # nothing to revise yet
+        Call("approver", 200, id=d.in_review, before=sell_revisions),
+    ],
+    "GET /api/v1/milestones/{id}/change-requests/": lambda d: [
+        Call("owner", 200, id=d.planned),
+        Call("viewer", 200, id=d.planned),
+        Call("outsider", 404, id=d.planned),
+    ],
+    "POST /api/v1/milestones/{id}/change-requests/": lambda d: [
+        Call("approver", 400, id=d.planned, body={"text": " "}),
+        Call("owner", 403, id=d.planned, body={"text": "More"}),
+        Call("approver", 201, id=d.planned, body={"text": "A newsletter sign-up"}),
+    ],
+    "GET /api/v1/change-requests/{id}/": lambda d: [
+        Call("owner", 200, id=d.change_request),
+        Call("approver", 200, id=d.change_request),
+        Call("outsider", 404, id=d.change_request),
+    ],
+    "POST /api/v1/change-requests/{id}/decline/": lambda d: [
+        Call("owner", 400, id=d.change_request, body={"reason": ""}),
+        Call("approver", 403, id=d.change_request, body={"reason": "No"}),
+        Call("manager", 200, id=d.change_request, body={"reason": "Out of scope."}),
+        Call("manager", 409, id=d.change_request, body={"reason": "Again."}),
     ],
     "POST /api/v1/projects/{id}/hold/": lambda d: [
         Call("owner", 400, id=d.active, body={"reason": "x" * 2001}),

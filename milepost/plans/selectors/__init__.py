@@ -1,7 +1,13 @@
 """Reads about plans, always through the eyes of a user: visibility is decided here
 (``common.visible_to``, the one visibility filter)."""
 
-from .change_orders import change_order_get, change_orders_of
+from .change_orders import (
+    change_order_get,
+    change_order_request_get,
+    change_order_requests_of,
+    change_orders_of,
+    open_change_order_requests,
+)
 from .common import visible_to
 from .milestones import milestone_get, plans_as_seen, plans_of
 from .projects import (
@@ -36,8 +42,11 @@ __all__ = [
     "access_get",
     "as_seen_by",
     "change_order_get",
+    "change_order_request_get",
+    "change_order_requests_of",
     "change_orders_of",
     "milestone_get",
+    "open_change_order_requests",
     "plan_version_diff",
     "plan_version_get",
     "plan_version_history",
