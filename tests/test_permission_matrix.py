@@ -1039,6 +1039,7 @@ API_ROWS = [
         data=lambda w, r: {"title": "More pages", "changes": []},
     ),
     Row("api:change-order-detail", "get", api(200, **SEE), args=co_proposed, api=True),
+    Row("api:change-order-pdf", "get", api(200, **SEE), args=co_proposed, api=True),
     Row(
         "api:change-order-detail",
         "patch",

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from milepost.core.money import normalise
@@ -23,6 +26,7 @@ from milepost.reviews.services.change_orders import change_order_accept, revisio
 from . import roles
 from .common import datetime_json, validated
 from .errors import ErrorSerializer
+from .renderers import PDFRenderer
 
 ERRORS = {code: ErrorSerializer for code in (400, 401, 403, 404, 409)}
 
@@ -368,6 +372,24 @@ class ChangeOrderViewSet(viewsets.GenericViewSet):
         roles.require(request.user, ChangeOrderAction.DECLINE, co)
         data = validated(ChangeOrderDeclineSerializer, request.data)
         return self._step(request, pk, services.change_order_decline, reason=data["reason"])
+
+    @extend_schema(
+        responses={
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+            **{(code, "application/json"): ErrorSerializer for code in (401, 404)},
+        }
+    )
+    @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, PDFRenderer])
+    def pdf(self, request, pk=None):
+        """The change order as a PDF for the client's files: what changes, the money, and every
+        proposal with its answer (who accepted it, when, and the version it made)."""
+        from milepost.plans.pdf import change_order_pdf
+
+        co = self._get(request, pk)
+        response = HttpResponse(change_order_pdf(co), content_type="application/pdf")
+        name = f"{co.label}-{co.project_id}.pdf"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
 
     @extend_schema(request=None, responses={200: AcceptedSerializer, **ERRORS})
     @action(detail=True, methods=["post"])

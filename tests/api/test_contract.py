@@ -588,6 +588,11 @@ CASES: dict[str, Callable[[Demo], list[Call]]] = {
         Call("outsider", 404, id=d.invoice),
     ],
     "GET /api/v1/invoices/{id}/pdf/": lambda d: [Call("approver", 200, id=d.invoice)],
+    "GET /api/v1/change-orders/{id}/pdf/": lambda d: [
+        Call("approver", 200, id=d.change_order),
+        Call("owner", 200, id=d.draft_change_order),
+        Call("approver", 404, id=d.draft_change_order),
+    ],
     "POST /api/v1/invoices/{id}/payments/": lambda d: [
         Call("manager", 400, id=d.invoice, body={"amount": "1.00"}),
         Call("approver", 403, id=d.invoice, body={"amount": "1.00"}),
