@@ -150,3 +150,36 @@ def test_the_client_is_told_of_a_credit_note_as_a_credit_note(world, shop):
     assert f"Credit note {note.number} from Northwind Studio for Shop" in titles
     body = Notification.objects.get(user=world.contact, title__startswith="Credit note").body
     assert "credited" in body and "due" not in body
+
+
+def test_the_credit_note_and_the_invoice_it_corrects_say_so(world, shop, client):
+    from rest_framework.test import APIClient
+
+    second = _m(shop, 2)
+    Milestone.objects.filter(pk=second.pk).update(billing_trigger="on_start")
+    with clock.frozen(START + dt.timedelta(days=20)):
+        reviews.milestone_start(milestone=_m(shop, 2), actor=world.owner)
+        prepayment = Invoice.objects.get(milestone=second, kind=InvoiceKind.INVOICE)
+        [note] = _accept(
+            world,
+            shop,
+            [
+                {
+                    "op": "update",
+                    "milestone": second.pk,
+                    "fields": {"budget": str(second.budget - 300)},
+                }
+            ],
+            title="Smaller catalogue",
+        ).invoices
+    api = APIClient()
+    api.force_authenticate(_fresh(world.contact))
+    shown = api.get(f"/api/v1/invoices/{note.pk}/").json()
+    assert (shown["corrects"], shown["change_order"]) == (prepayment.number, "CO-1")
+    corrected = api.get(f"/api/v1/invoices/{prepayment.pk}/").json()
+    assert Decimal(corrected["credited"]) > 0
+    client.force_login(world.owner)
+    page = client.get(f"/invoices/{note.pk}/").content.decode()
+    assert f'corrects <a href="/invoices/{prepayment.pk}/">{prepayment.number}</a>' in page
+    assert "settles change order CO-1" in page
+    assert "credited by credit notes" in client.get(f"/invoices/{prepayment.pk}/").content.decode()
