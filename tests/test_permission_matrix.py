@@ -1477,8 +1477,14 @@ ACTION_ROWS: dict[str, list[tuple[str, str]]] = {
         ("api:milestone-approve", "post"),
         ("api:milestone-approval-preview", "get"),
     ],
-    M.BUY_REVISION: [("api:milestone-buy-revision", "post")],
-    M.ASK_CHANGE_ORDER: [("api:milestone-change-requests", "post")],
+    M.BUY_REVISION: [
+        ("web:milestone_buy_revision", "post"),
+        ("api:milestone-buy-revision", "post"),
+    ],
+    M.ASK_CHANGE_ORDER: [
+        ("web:milestone_ask_change_order", "post"),
+        ("api:milestone-change-requests", "post"),
+    ],
     M.GRANT_REVISION: [
         ("web:milestone_grant_revision", "post"),
         ("api:milestone-grant-revision", "post"),

@@ -159,6 +159,16 @@ urlpatterns = [
         name="support_request_file",
     ),
     path(
+        "milestones/<int:pk>/buy-revision/",
+        milestones.milestone_buy_revision,
+        name="milestone_buy_revision",
+    ),
+    path(
+        "milestones/<int:pk>/ask-change-order/",
+        milestones.milestone_ask_change_order,
+        name="milestone_ask_change_order",
+    ),
+    path(
         "milestones/<int:pk>/support-requests/<int:request_id>/resolve/",
         milestones.support_request_resolve,
         name="support_request_resolve",
