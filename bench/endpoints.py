@@ -17,6 +17,11 @@ ENDPOINTS: list[tuple[str, str, str | None]] = [
     ("API milestone", "/api/v1/milestones/{milestone}/", "token"),
     ("invoices list page", "/invoices/", "session"),
     ("API invoices list", "/api/v1/invoices/", "token"),
+    # Issue 13: the project above has 10 plan versions and 10 change orders.
+    ("API change orders", "/api/v1/projects/{project}/change-orders/", "token"),
+    ("plan versions page", "/projects/{project}/versions/", "session"),
+    ("version page", "/projects/{project}/versions/10/", "session"),
+    ("API version diff", "/api/v1/projects/{project}/plan-versions/10/diff/?against=1", "token"),
 ]
 
 #: Placeholders in paths, filled with ids of the bench owner's data before the run:

@@ -264,6 +264,9 @@ SPECTACULAR_SETTINGS = {
         "EntryKindEnum": "milepost.reviews.models.Entry.Kind",
         "OrganisationRoleEnum": "milepost.accounts.models.Role",
         "AccessRoleEnum": "milepost.plans.models.AccessRole",
+        "ChangeKindEnum": "milepost.api.version_serializers.KINDS",
+        "ChangeOrderStatusEnum": "milepost.plans.models.ChangeOrderStatus",
+        "ChangeOrderRequestStatusEnum": "milepost.plans.models.ChangeOrderRequest.Status",
     },
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [

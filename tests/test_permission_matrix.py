@@ -184,6 +184,11 @@ def active(w):
     return [project.pk]
 
 
+def baseline(w):
+    """An active project and its plan version 1."""
+    return [*active(w), 1]
+
+
 def on_hold(w):
     (pk,) = active(w)
     plans.project_hold(project=Project.objects.get(pk=pk), actor=w.owner)
@@ -377,6 +382,23 @@ def in_review_with_deliverable(w):
     return [milestone.pk, milestone.deliverables.first().pk]
 
 
+def priced_in_review(w):
+    """Milestone 1 in review, on a project that sells extra revisions (150.00 each)."""
+    milestone = _first_milestone(w, "in_review")
+    Project.objects.filter(pk=milestone.project_id).update(extra_revision_price="150.00")
+    return [milestone.pk]
+
+
+def a_change_request(w):
+    milestone = _first_milestone(w, "in_review")
+    approver = type(w.contact).objects.get(pk=w.contact.pk)
+    return [
+        plans.change_order_request_file(
+            milestone=_fresh(milestone), actor=approver, text="Add a gallery"
+        ).pk
+    ]
+
+
 def a_support_request(w):
     milestone = _first_milestone(w, "approved")
     return [SupportRequest.objects.filter(milestone=milestone).first().pk]
@@ -505,6 +527,8 @@ WEB_ROWS = [
     ),
     Row("web:project_detail", "get", web(200, **SEE), args=proposed),
     Row("web:project_print", "get", web(200, **SEE), args=proposed),
+    Row("web:plan_versions", "get", web(200, **SEE), args=active),
+    Row("web:plan_version", "get", web(200, **SEE), args=baseline),
     Row("web:project_proposal_pdf", "get", web(200, **SEE), args=proposed),
     Row("web:project_propose", "post", web(302, **EDIT), args=draft),
     Row("web:project_withdraw", "post", web(302, **EDIT), args=proposed),
@@ -892,6 +916,8 @@ GET_ONLY = {
     "web:project_detail",
     "web:project_print",
     "web:project_proposal_pdf",
+    "web:plan_versions",
+    "web:plan_version",
     "web:plan_editor",
     "web:change_order_detail",
     "web:attachment",
@@ -1045,6 +1071,7 @@ API_ROWS = [
         data=lambda w, r: {"title": "More pages", "changes": []},
     ),
     Row("api:change-order-detail", "get", api(200, **SEE), args=co_proposed, api=True),
+    Row("api:change-order-pdf", "get", api(200, **SEE), args=co_proposed, api=True),
     Row(
         "api:change-order-detail",
         "patch",
@@ -1083,6 +1110,15 @@ API_ROWS = [
         api=True,
     ),
     Row("api:project-plan-versions", "get", api(200, **SEE), args=proposed, api=True),
+    Row("api:project-plan-version", "get", api(200, **SEE), args=baseline, api=True),
+    Row(
+        "api:project-plan-version-diff",
+        "get",
+        api(200, **SEE),
+        args=baseline,
+        api=True,
+        data=lambda w, r: {"against": 1},
+    ),
     Row("api:project-events", "get", api(200, **SEE), args=proposed, api=True),
     Row("api:milestone-detail", "get", api(200, **REVISED_SEE), args=milestone_only, api=True),
     Row(
@@ -1125,6 +1161,31 @@ API_ROWS = [
         api(200, **EDIT),
         args=at("in_progress"),
         data=lambda w, r: {"reason": "Goodwill"},
+        api=True,
+    ),
+    Row(
+        "api:milestone-buy-revision",
+        "post",
+        api(200, **CLIENT_ACTS),
+        args=priced_in_review,
+        api=True,
+    ),
+    Row("api:milestone-change-requests", "get", api(200, **SEE), args=at("in_review"), api=True),
+    Row(
+        "api:milestone-change-requests",
+        "post",
+        api(201, **CLIENT_ACTS),
+        args=at("in_review"),
+        data=lambda w, r: {"text": "Add a gallery"},
+        api=True,
+    ),
+    Row("api:change-request-detail", "get", api(200, **SEE), args=a_change_request, api=True),
+    Row(
+        "api:change-request-decline",
+        "post",
+        api(200, **EDIT),
+        args=a_change_request,
+        data=lambda w, r: {"reason": "Out of scope"},
         api=True,
     ),
     Row("api:milestone-comments", "get", api(200, **SEE), args=at("in_review"), api=True),
@@ -1448,6 +1509,14 @@ ACTION_ROWS: dict[str, list[tuple[str, str]]] = {
         ("api:milestone-approve", "post"),
         ("api:milestone-approval-preview", "get"),
     ],
+    M.BUY_REVISION: [
+        ("web:milestone_buy_revision", "post"),
+        ("api:milestone-buy-revision", "post"),
+    ],
+    M.ASK_CHANGE_ORDER: [
+        ("web:milestone_ask_change_order", "post"),
+        ("api:milestone-change-requests", "post"),
+    ],
     M.GRANT_REVISION: [
         ("web:milestone_grant_revision", "post"),
         ("api:milestone-grant-revision", "post"),
@@ -1515,6 +1584,7 @@ ACTION_ROWS: dict[str, list[tuple[str, str]]] = {
         ("web:change_order_new", "get"),
         ("web:change_order_new", "post"),
         ("api:project-change-orders", "post"),
+        ("api:change-request-decline", "post"),
     ],
     C.EDIT: [
         ("web:change_order_edit", "get"),

@@ -140,7 +140,8 @@ def _grow(world, units: int, offset: int = 0) -> None:
 
 # kind, path, who, exact queries (SQLite and PostgreSQL alike)
 LISTS = [
-    ("web", "/", "owner", 18),  # money (2), next payments, proposed, startable, attention (2)
+    ("web", "/", "owner", 19),  # money (2), next payments, proposed, startable, attention (2),
+    # change orders asked for
     ("web", "/", "contact", 10),  # what they owe; the change orders waiting for them
     ("web", "/clients/", "owner", 6),
     ("web", "/members/", "owner", 6),  # paginated: the count
@@ -334,8 +335,8 @@ def _milestone_with_history(world, name: str, rounds: int) -> Milestone:
 MILESTONE_PAGES = [
     # From v2 on, one query reads each deliverable's earlier verdict; one more lists the
     # milestone's invoices.
-    ("web", "/milestones/{m}/", "owner", 17),
-    ("web", "/milestones/{m}/", "contact", 17),
+    ("web", "/milestones/{m}/", "owner", 18),  # +1: the change orders asked for
+    ("web", "/milestones/{m}/", "contact", 18),
     ("api", "/api/v1/milestones/{m}/", "owner", 3),
     ("api", "/api/v1/milestones/{m}/comments/", "contact", 7),
     ("api", "/api/v1/milestones/{m}/deliveries/", "owner", 8),
@@ -407,7 +408,7 @@ def _invoice_with_payments(world, name: str, payments: int):
 CONFIRMING_PAGES = [
     ("web", "/invoices/{invoice}/", "owner", 9),
     ("web", "/invoices/{invoice}/", "contact", 8),
-    ("web", "/milestones/{m}/", "contact", 19),
+    ("web", "/milestones/{m}/", "contact", 20),
     ("api", "/api/v1/invoices/{invoice}/", "owner", 4),
 ]
 

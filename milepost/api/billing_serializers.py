@@ -51,6 +51,18 @@ class InvoiceSerializer(serializers.ModelSerializer):
         allow_null=True,
         help_text="For a credit note: the number of the invoice it cancels.",
     )
+    corrects = serializers.CharField(
+        source="corrects.number",
+        default=None,
+        read_only=True,
+        allow_null=True,
+        help_text="For a credit note of a change order: the number of the invoice it corrects "
+        "(that invoice stays, with less to pay).",
+    )
+    credited = MoneyField(help_text="What credit notes took off this invoice.")
+    change_order = serializers.CharField(
+        read_only=True, help_text='The change order it settles ("CO-2"); empty for the others.'
+    )
 
     class Meta:
         model = Invoice
@@ -74,6 +86,9 @@ class InvoiceSerializer(serializers.ModelSerializer):
             "reverse_charge",
             "tax_note",
             "credit_note_for",
+            "corrects",
+            "credited",
+            "change_order",
         ]
 
     @extend_schema_field(OpenApiTypes.STR)

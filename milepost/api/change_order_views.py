@@ -5,22 +5,28 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from milepost.core.money import normalise
 from milepost.plans import changes as plan_changes
 from milepost.plans import selectors, services
 from milepost.plans.lifecycle.change_order import ChangeOrderAction, ChangeOrderStatus
-from milepost.plans.models import ChangeOrder
+from milepost.plans.lifecycle.milestone import MilestoneAction
+from milepost.plans.lifecycle.project import ProjectAction
+from milepost.plans.models import ChangeOrder, ChangeOrderRequest
 from milepost.plans.services.change_orders import current_plan
-from milepost.reviews.services.change_orders import change_order_accept
+from milepost.reviews.services.change_orders import change_order_accept, revision_buy
 
 from . import roles
 from .common import datetime_json, validated
 from .errors import ErrorSerializer
+from .renderers import PDFRenderer
 
 ERRORS = {code: ErrorSerializer for code in (400, 401, 403, 404, 409)}
 
@@ -74,6 +80,9 @@ class ChangeOrderWriteSerializer(serializers.Serializer):
     title = serializers.CharField(required=False, allow_blank=True, max_length=200)
     reason = serializers.CharField(required=False, allow_blank=True)
     changes = serializers.ListField(child=serializers.DictField(), required=False)
+    change_request = serializers.IntegerField(
+        required=False, help_text="Draft it from the client's request (POST only)."
+    )
 
 
 class ChangeOrderDeclineSerializer(serializers.Serializer):
@@ -86,6 +95,107 @@ class AcceptedSerializer(serializers.Serializer):
     invoices = serializers.ListField(
         child=serializers.IntegerField(), help_text="Invoices and credit notes issued at once."
     )
+
+
+class ChangeOrderRequestSerializer(serializers.Serializer):
+    """A client's request for a change order about a milestone."""
+
+    id = serializers.IntegerField()
+    milestone = serializers.IntegerField()
+    text = serializers.CharField()
+    status = serializers.ChoiceField(choices=ChangeOrderRequest.Status.choices)
+    created_by = serializers.EmailField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    decided_at = serializers.DateTimeField(allow_null=True)
+    decline_reason = serializers.CharField()
+    change_order = serializers.IntegerField(
+        allow_null=True, help_text="The change order drafted from it."
+    )
+
+
+class ChangeOrderRequestInputSerializer(serializers.Serializer):
+    text = serializers.CharField(allow_blank=True, help_text="What should change, and why.")
+
+
+def request_json(request: ChangeOrderRequest, drafted: dict[int, int]) -> dict[str, Any]:
+    return {
+        "id": request.pk,
+        "milestone": request.milestone_id,
+        "text": request.text,
+        "status": request.status,
+        "created_by": _email(request.created_by),
+        "created_at": datetime_json(request.created_at),
+        "decided_at": datetime_json(request.decided_at),
+        "decline_reason": request.decline_reason,
+        "change_order": drafted.get(request.pk),
+    }
+
+
+def _drafted(requests) -> dict[int, int]:
+    """Request id → the change order drafted from it (one query)."""
+    ids = [r.pk for r in requests]
+    if not ids:
+        return {}
+    return dict(ChangeOrder.objects.filter(request_id__in=ids).values_list("request_id", "pk"))
+
+
+def milestone_change_requests(view, request, milestone) -> Response:
+    """GET: what the client asked for about the milestone; POST: ask (its approvers)."""
+    if request.method == "POST":
+        roles.require(request.user, MilestoneAction.ASK_CHANGE_ORDER, milestone)
+        data = validated(ChangeOrderRequestInputSerializer, request.data)
+        made = services.change_order_request_file(
+            milestone=milestone, actor=request.user, text=data["text"]
+        )
+        made = selectors.change_order_request_get(request.user, made.pk)
+        return Response(request_json(made, {}), status=status.HTTP_201_CREATED)
+    rows = view.paginate_queryset(selectors.change_order_requests_of(request.user, milestone))
+    drafted = _drafted(rows)
+    return view.get_paginated_response([request_json(r, drafted) for r in rows])
+
+
+def buy_revision(request, milestone) -> Response:
+    accepted = revision_buy(milestone=milestone, actor=request.user)
+    return Response(
+        {
+            "change_order": change_order_json(
+                selectors.change_order_get(request.user, accepted.change_order.pk)
+            ),
+            "plan_version": accepted.version.version,
+            "invoices": [invoice.pk for invoice in accepted.invoices],
+        }
+    )
+
+
+class ChangeOrderRequestViewSet(viewsets.GenericViewSet):
+    """A request for a change order: read it, or decline it with a reason (the agency)."""
+
+    serializer_class = ChangeOrderRequestSerializer
+    http_method_names = ["get", "post", "head", "options"]
+
+    def get_queryset(self):
+        return ChangeOrderRequest.objects.none()
+
+    @extend_schema(responses={200: ChangeOrderRequestSerializer, **ERRORS})
+    def retrieve(self, request, pk=None):
+        found = selectors.change_order_request_get(request.user, pk)
+        return Response(request_json(found, _drafted([found])))
+
+    @extend_schema(
+        request=ChangeOrderDeclineSerializer,
+        responses={200: ChangeOrderRequestSerializer, **ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def decline(self, request, pk=None):
+        """Decline a request for a change order, saying why (owners and managers)."""
+        found = selectors.change_order_request_get(request.user, pk)
+        roles.require(request.user, ProjectAction.CHANGE_PLAN, found.milestone.project)
+        data = validated(ChangeOrderDeclineSerializer, request.data)
+        services.change_order_request_decline(
+            request=found, actor=request.user, reason=data["reason"]
+        )
+        found = selectors.change_order_request_get(request.user, pk)
+        return Response(request_json(found, _drafted([found])))
 
 
 def _money(amount, currency: str) -> str | None:
@@ -108,7 +218,7 @@ def change_order_json(co: ChangeOrder, before: plan_changes.Plan | None = None) 
         plan, outcome = services.change_order_outcome(co, before)
         problems = [p.as_dict() for p in outcome.problems]
         difference = plan_changes.diff(plan, outcome.plan)
-        lines = [plan_changes.describe(entry, currency) for entry in difference.stages]
+        lines = plan_changes.lines(difference)
         price, total_before, total_after = difference.price, plan.total, outcome.plan.total
     else:
         proposal = getattr(co, "last_proposal", None) or co.proposals.order_by("-number").first()
@@ -148,12 +258,16 @@ def project_change_orders(view, request, project) -> Response:
     if request.method == "POST":
         roles.require(request.user, ChangeOrderAction.EDIT, _Draft(project))
         data = validated(ChangeOrderWriteSerializer, request.data)
+        asked = None
+        if data.get("change_request") is not None:
+            asked = selectors.change_order_request_get(request.user, data["change_request"])
         co = services.change_order_create(
             project=project,
             actor=request.user,
-            title=data.get("title", ""),
-            reason=data.get("reason", ""),
+            title=data.get("title") or (asked.text[:200] if asked else ""),
+            reason=data.get("reason") or (asked.text if asked else ""),
             changes_=data.get("changes", []),
+            request=asked,
         )
         co = selectors.change_order_get(request.user, co.pk)
         return Response(change_order_json(co), status=status.HTTP_201_CREATED)
@@ -258,6 +372,24 @@ class ChangeOrderViewSet(viewsets.GenericViewSet):
         roles.require(request.user, ChangeOrderAction.DECLINE, co)
         data = validated(ChangeOrderDeclineSerializer, request.data)
         return self._step(request, pk, services.change_order_decline, reason=data["reason"])
+
+    @extend_schema(
+        responses={
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+            **{(code, "application/json"): ErrorSerializer for code in (401, 404)},
+        }
+    )
+    @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, PDFRenderer])
+    def pdf(self, request, pk=None):
+        """The change order as a PDF for the client's files: what changes, the money, and every
+        proposal with its answer (who accepted it, when, and the version it made)."""
+        from milepost.plans.pdf import change_order_pdf
+
+        co = self._get(request, pk)
+        response = HttpResponse(change_order_pdf(co), content_type="application/pdf")
+        name = f"{co.label}-{co.project_id}.pdf"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
 
     @extend_schema(request=None, responses={200: AcceptedSerializer, **ERRORS})
     @action(detail=True, methods=["post"])

@@ -60,6 +60,7 @@ def project_json(p: Project, milestones: Iterable[Any]) -> dict:
         "default_revision_quota": p.default_revision_quota,
         "default_support_window_days": p.default_support_window_days,
         "payment_terms_days": p.payment_terms_days,
+        "extra_revision_price": _money(p.extra_revision_price, currency),
         "on_hold_since": datetime_json(p.on_hold_since),
         "hold_reason": p.hold_reason,
         "cancelled_at": datetime_json(p.cancelled_at),

@@ -104,6 +104,11 @@ WITHHELD_HELP = "Null for a client contact while being revised, if the proposal 
 
 class ProjectSerializer(serializers.ModelSerializer):
     total_budget = MoneyField(allow_null=True, help_text=WITHHELD_HELP)
+    extra_revision_price = MoneyField(
+        allow_null=True,
+        help_text="What one more revision costs when the client's run out (null: not offered). "
+        "Set while drafting; after acceptance only a change order changes it.",
+    )
     allocated_budget = serializers.SerializerMethodField(help_text=WITHHELD_HELP)
     being_revised = serializers.BooleanField(
         read_only=True,
@@ -137,6 +142,7 @@ class ProjectSerializer(serializers.ModelSerializer):
             "default_revision_quota",
             "default_support_window_days",
             "payment_terms_days",
+            "extra_revision_price",
             "on_hold_since",
             "hold_reason",
             "cancelled_at",
@@ -203,6 +209,9 @@ class ProjectPatchSerializer(serializers.Serializer):
     default_revision_quota = serializers.IntegerField(required=False)
     default_support_window_days = serializers.IntegerField(required=False)
     payment_terms_days = serializers.IntegerField(required=False)
+    extra_revision_price = serializers.CharField(
+        required=False, allow_null=True, allow_blank=True, help_text='"150.00", or null: off.'
+    )
 
 
 class AccessInputSerializer(serializers.Serializer):

@@ -25,8 +25,13 @@ from . import roles
 from .access_views import access_json
 from .billing_serializers import ConsequenceSerializer
 from .change_order_views import (
+    AcceptedSerializer,
+    ChangeOrderRequestInputSerializer,
+    ChangeOrderRequestSerializer,
     ChangeOrderSerializer,
     ChangeOrderWriteSerializer,
+    buy_revision,
+    milestone_change_requests,
     project_change_orders,
 )
 from .common import validated
@@ -292,6 +297,27 @@ class MilestoneViewSet(MilestoneReviewActions, viewsets.GenericViewSet):
     serializer_class = s.MilestoneSerializer
     queryset = Milestone.objects.none()  # for the schema only: reads go through selectors
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    @extend_schema(request=None, responses={200: AcceptedSerializer, **ERRORS})
+    @action(detail=True, methods=["post"], url_path="buy-revision")
+    def buy_revision(self, request, pk=None):
+        """Buy one more revision at the project's price per extra revision (the client's
+        approvers): an accepted change order; 409 `extra_revisions_off` when not offered."""
+        return buy_revision(request, selectors.milestone_get(request.user, pk))
+
+    @extend_schema(
+        methods=["GET"], responses={200: ChangeOrderRequestSerializer(many=True), **ERRORS}
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=ChangeOrderRequestInputSerializer,
+        responses={201: ChangeOrderRequestSerializer, **ERRORS},
+    )
+    @action(detail=True, methods=["get", "post"], url_path="change-requests")
+    def change_requests(self, request, pk=None):
+        """Requests for a change order about this milestone, the newest first, paginated; POST
+        asks for one (the client's approvers): it waits on the agency."""
+        return milestone_change_requests(self, request, selectors.milestone_get(request.user, pk))
 
     @extend_schema(responses={200: s.MilestoneSerializer, **ERRORS})
     def retrieve(self, request, pk=None):

@@ -10,6 +10,7 @@ from . import (
     notify_views,
     plan_views,
     review_views,
+    version_views,
 )
 
 app_name = "api"
@@ -20,6 +21,9 @@ router.register("clients", account_views.ClientViewSet, basename="client")
 router.register("projects", plan_views.ProjectViewSet, basename="project")
 router.register("milestones", plan_views.MilestoneViewSet, basename="milestone")
 router.register("change-orders", change_order_views.ChangeOrderViewSet, basename="change-order")
+router.register(
+    "change-requests", change_order_views.ChangeOrderRequestViewSet, basename="change-request"
+)
 router.register("invoices", billing_views.InvoiceViewSet, basename="invoice")
 router.register("notifications", notify_views.NotificationViewSet, basename="notification")
 
@@ -32,6 +36,16 @@ urlpatterns = [
     ),
     path("me/calendar-token/", notify_views.CalendarTokenView.as_view(), name="calendar-token"),
     path("templates/", plan_views.TemplateListView.as_view(), name="templates"),
+    path(
+        "projects/<int:pk>/plan-versions/<int:number>/",
+        version_views.PlanVersionView.as_view(),
+        name="project-plan-version",
+    ),
+    path(
+        "projects/<int:pk>/plan-versions/<int:number>/diff/",
+        version_views.PlanVersionDiffView.as_view(),
+        name="project-plan-version-diff",
+    ),
     path("deliverables/<int:pk>/verdict/", review_views.VerdictView.as_view(), name="verdict"),
     path(
         "support-requests/<int:pk>/resolve/",

@@ -32,6 +32,9 @@ ACTION_LABELS = {
     "change_order.accepted": gettext_lazy("accepted a change order"),
     "change_order.declined": gettext_lazy("declined a change order"),
     "change_order.revised": gettext_lazy("took a change order back into draft"),
+    "change_order.requested": gettext_lazy("asked for a change order"),
+    "change_order.request_declined": gettext_lazy("declined a request for a change order"),
+    "milestone.revision_bought": gettext_lazy("bought an extra revision"),
     "template.updated": gettext_lazy("changed a template"),
     "milestone.started": gettext_lazy("started a milestone"),
     "milestone.prepaid": gettext_lazy("received the prepayment of a milestone"),
@@ -47,6 +50,7 @@ ACTION_LABELS = {
     "invoice.issued": gettext_lazy("issued an invoice"),
     "invoice.voided": gettext_lazy("voided an invoice"),
     "credit_note.issued": gettext_lazy("issued a credit note"),
+    "invoice.credited": gettext_lazy("credited part of an invoice"),
     "payment.recorded": gettext_lazy("recorded a payment"),
     "payment.reversed": gettext_lazy("reversed a payment"),
     "milestone.prepayment_reversed": gettext_lazy(
@@ -92,6 +96,7 @@ SENTENCES = {
     "invoice.issued": gettext_lazy("issued invoice %(number)s (%(gross)s)"),
     "invoice.voided": gettext_lazy("voided invoice %(number)s"),
     "credit_note.issued": gettext_lazy("issued credit note %(number)s for %(cancels)s"),
+    "invoice.credited": gettext_lazy("credited %(amount)s on invoice %(number)s"),
     "payment.recorded": gettext_lazy("recorded a payment of %(amount)s on %(invoice)s"),
     "deliverable.verdict": gettext_lazy(
         "marked “%(deliverable)s” of milestone %(position)s %(verdict)s in v%(delivery)s"

@@ -21,6 +21,11 @@ class InvoiceKind(models.TextChoices):
     CREDIT_NOTE = "credit_note", _("Credit note")
 
 
+#: ``Invoice.trigger`` of an invoice for an accepted change order's price on a milestone that was
+#: already invoiced (beside the milestone's own ``on_approval`` / ``on_start``): one per CO.
+CHANGE_ORDER = "change_order"
+
+
 class InvoiceStatus(models.TextChoices):
     ISSUED = "issued", _("Issued")
     PARTIALLY_PAID = "partially_paid", _("Partially paid")
@@ -54,7 +59,9 @@ class InvoiceSequence(models.Model):
 
 
 class Invoice(models.Model):
-    """One invoice per milestone and trigger, or a credit note cancelling one. Never edited."""
+    """One invoice per milestone and trigger (and one per change order), or a credit note that
+    cancels an invoice (``credit_note_for``) or corrects part of one (``corrects``). Never edited
+    but for its payment state: ``paid``, ``credited`` and ``status``."""
 
     organisation = models.ForeignKey(
         "accounts.Organisation", on_delete=models.PROTECT, related_name="invoices"
@@ -65,11 +72,20 @@ class Invoice(models.Model):
     )
     kind = models.CharField(max_length=12, choices=InvoiceKind.choices, default=InvoiceKind.INVOICE)
     trigger = models.CharField(
-        max_length=12, blank=True, help_text=_("on_approval or on_start; empty for credit notes.")
+        max_length=12,
+        blank=True,
+        help_text=_("on_approval, on_start or change_order; empty for credit notes."),
     )
     credit_note_for = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="credit_note"
     )
+    #: A credit note for part of an invoice (a change order lowering an invoiced milestone's
+    #: price): the invoice stays, with less to pay (``credited``).
+    corrects = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections"
+    )
+    #: The change order ("CO-2") this invoice or credit note settles; empty for the others.
+    change_order = models.CharField(max_length=20, blank=True)
     number = models.CharField(max_length=40)
     year = models.PositiveSmallIntegerField()
     sequence = models.PositiveIntegerField()
@@ -82,6 +98,8 @@ class Invoice(models.Model):
     tax = models.DecimalField(**MONEY)
     gross = models.DecimalField(**MONEY)
     paid = models.DecimalField(default=Decimal(0), **MONEY)
+    #: The gross that credit notes correcting this invoice took off it.
+    credited = models.DecimalField(default=Decimal(0), **MONEY)
     reverse_charge = models.BooleanField(default=False)
     tax_note = models.CharField(max_length=300, blank=True)
     issue_date = models.DateField()
@@ -111,8 +129,27 @@ class Invoice(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["milestone", "trigger"],
-                condition=models.Q(kind="invoice") & ~models.Q(status="void"),
+                condition=models.Q(kind="invoice")
+                & ~models.Q(status="void")
+                & ~models.Q(trigger=CHANGE_ORDER),
                 name="one_invoice_per_milestone_trigger",
+            ),
+            models.UniqueConstraint(
+                fields=["milestone", "change_order"],
+                condition=~models.Q(change_order="") & ~models.Q(status="void"),
+                name="one_document_per_milestone_change_order",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(trigger=CHANGE_ORDER, kind="invoice")
+                & ~models.Q(change_order="")
+                | models.Q(kind="credit_note", corrects__isnull=False) & ~models.Q(change_order="")
+                | models.Q(change_order="") & ~models.Q(trigger=CHANGE_ORDER),
+                name="invoice_change_order_named",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(corrects__isnull=True)
+                | models.Q(kind="credit_note", credit_note_for__isnull=True),
+                name="invoice_corrects_only_credit_notes",
             ),
             models.CheckConstraint(condition=models.Q(net__gt=0), name="invoice_net_positive"),
             models.CheckConstraint(condition=models.Q(tax__gte=0), name="invoice_tax_positive"),
@@ -128,6 +165,10 @@ class Invoice(models.Model):
                 condition=models.Q(paid__gte=0, paid__lte=models.F("gross")),
                 name="invoice_paid_within_gross",
             ),
+            models.CheckConstraint(
+                condition=models.Q(credited__gte=0, credited__lte=models.F("gross")),
+                name="invoice_credited_within_gross",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -140,7 +181,8 @@ class Invoice(models.Model):
     def outstanding(self) -> Decimal:
         if self.kind == InvoiceKind.CREDIT_NOTE or self.status == InvoiceStatus.VOID:
             return normalise(Decimal(0), self.currency)  # "0.00", like every other amount
-        return normalise(self.gross - self.paid, self.currency)
+        left = self.gross - self.paid - self.credited  # below 0: a credit to refund
+        return normalise(max(left, Decimal(0)), self.currency)
 
     @property
     def is_overdue(self) -> bool:

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -12,7 +14,7 @@ from milepost.core.pdf import language_tag, write_pdf
 
 from .einvoice import cii_xml, delivery_date, due_amount, vat_category
 from .models import Invoice, InvoiceKind
-from .selectors import invoice_credited_by, paid_in_full_on
+from .selectors import credited_by, invoice_credited_by, paid_in_full_on
 
 
 def invoice_html(invoice: Invoice) -> str:
@@ -21,6 +23,9 @@ def invoice_html(invoice: Invoice) -> str:
     credit_note = invoice.kind == InvoiceKind.CREDIT_NOTE
     category, _reason, _code = vat_category(invoice)
     description = invoice.description or {}
+    corrects = invoice.corrects if invoice.corrects_id else None
+    credited = invoice.amount("credited")
+    due = due_amount(invoice)
     context = {
         "invoice": invoice,
         "credit_note": credit_note,
@@ -32,7 +37,15 @@ def invoice_html(invoice: Invoice) -> str:
         "tax": invoice.amount("tax"),
         "gross": invoice.amount("gross"),
         "paid": invoice.amount("paid"),
-        "due": due_amount(invoice),
+        "due": due,
+        # What is left to pay once credit notes took part of the invoice off (the XML's BT-115
+        # stays gross less paid: the credit notes are documents of their own).
+        "to_pay": invoice.outstanding if credited else due,
+        "credited": credited,
+        "credited_by": ", ".join(credited_by(invoice)) if credited else "",
+        "corrects": corrects,
+        "applied": _decimal(description.get("applied")) if corrects else None,
+        "refund": _decimal(description.get("refund")) if corrects else None,
         "tax_rate": invoice.tax_rate,
         "vat_category": category,
         "iban": group_iban(seller.get("iban", "")),
@@ -43,6 +56,10 @@ def invoice_html(invoice: Invoice) -> str:
     }
     with override(language_tag(invoice.language)):
         return render_to_string("billing/invoice.html", context)
+
+
+def _decimal(value) -> Decimal:
+    return Decimal(str(value or 0))
 
 
 def invoice_pdf(invoice: Invoice) -> bytes:

@@ -80,8 +80,8 @@ def invoices_visible_to(
             | Q(project__name__icontains=search)
             | Q(project__client__name__icontains=search)
         )
-    # A credit note shows the number of the invoice it cancels.
-    invoices = invoices.select_related("project__client", "credit_note_for").order_by(
+    # A credit note shows the number of the invoice it cancels or corrects.
+    invoices = invoices.select_related("project__client", "credit_note_for", "corrects").order_by(
         "-issue_date", "-id"
     )
     return order(invoices, ordering, INVOICE_ORDERINGS)
@@ -94,6 +94,14 @@ def totals(invoices: QuerySet[Invoice]) -> list[dict[str, Any]]:
         .exclude(status=InvoiceStatus.VOID)
         .order_by()
         .values("currency")
+        .annotate(
+            # What credit notes took off an invoice is no longer due (unpaid ones: never below 0).
+            # Before ``paid`` is aggregated under the field's own name.
+            outstanding=Coalesce(
+                Sum(F("gross") - F("paid") - F("credited"), filter=Q(status__in=UNPAID)),
+                Value(Decimal(0), output_field=DecimalField(**MONEY)),
+            )
+        )
         .annotate(issued=Sum("gross"), paid=Sum("paid"))
         .order_by("currency")
     )
@@ -102,7 +110,7 @@ def totals(invoices: QuerySet[Invoice]) -> list[dict[str, Any]]:
             "currency": r["currency"],
             "issued": r["issued"],
             "paid": r["paid"],
-            "outstanding": r["issued"] - r["paid"],
+            "outstanding": r["outstanding"],
         }
         for r in rows
     ]
@@ -117,6 +125,7 @@ def invoice_get(user: Any, invoice_id: Any) -> Invoice:
             "project__organisation",
             "milestone",
             "credit_note_for",
+            "corrects",
             "organisation",
         )
         .prefetch_related(Prefetch("payments", queryset=payments_with_reversals()))
@@ -161,7 +170,17 @@ def invoices_of_milestone(user: Any, milestone: Any) -> list[Invoice]:
     """The milestone's invoices and credit notes the user sees, in issue order (its page)."""
     return list(
         Invoice.objects.filter(visible_to(user, project="project_id"), milestone_id=milestone.pk)
-        .only("number", "kind", "status", "gross", "paid", "currency", "due_date", "issue_date")
+        .only(
+            "number",
+            "kind",
+            "status",
+            "gross",
+            "paid",
+            "credited",
+            "currency",
+            "due_date",
+            "issue_date",
+        )
         .order_by("issue_date", "id")
     )
 
@@ -188,6 +207,11 @@ def invoice_credited_by(invoice: Invoice) -> Invoice | None:
         return None
 
 
+def credited_by(invoice: Invoice) -> list[str]:
+    """The numbers of the credit notes that took part of ``invoice`` off, in issue order."""
+    return list(invoice.corrections.order_by("id").values_list("number", flat=True))
+
+
 def invoices_visible_to_project(project) -> QuerySet[Invoice]:
     """A project's invoices and credit notes, for its page (visibility checked by the caller)."""
     return (
@@ -202,6 +226,8 @@ def invoices_visible_to_project(project) -> QuerySet[Invoice]:
             "net",
             "gross",
             "paid",
+            "credited",
+            "corrects",
             "status",
             "due_date",
         )
@@ -224,17 +250,22 @@ def unpaid_invoices_before(milestone) -> list[Invoice]:
 def project_money(project, invoices: Iterable[Invoice] | None = None) -> dict[str, Any]:
     """What the client has paid and been invoiced, before tax (like the plan's budgets).
 
-    A partly paid invoice counts in proportion: paid * net / gross. Pass the project's
+    A partly paid invoice counts in proportion: paid * net / gross; a credit note correcting an
+    invoice (a change order's cut) takes its net off what was invoiced. Pass the project's
     ``invoices`` when the caller has them loaded already, to save a query.
     """
     if invoices is None:
         invoices = (
-            Invoice.objects.filter(project=project, kind=InvoiceKind.INVOICE)
+            Invoice.objects.filter(
+                Q(kind=InvoiceKind.INVOICE) | Q(corrects__isnull=False), project=project
+            )
             .exclude(status=InvoiceStatus.VOID)
-            .only("net", "gross", "paid", "currency", "kind", "status")
+            .only("net", "gross", "paid", "currency", "kind", "status", "corrects")
         )
     paid_net = invoiced_net = Decimal(0)
     for invoice in invoices:
+        if invoice.kind == InvoiceKind.CREDIT_NOTE and invoice.corrects_id:
+            invoiced_net -= invoice.net
         if invoice.kind != InvoiceKind.INVOICE or invoice.status == InvoiceStatus.VOID:
             continue
         invoiced_net += invoice.net
@@ -297,8 +328,8 @@ def _invoiced(organisation_id: int, today: dt.date, month_start: dt.date) -> Que
         .values("currency")
         .annotate(
             invoiced_month=Coalesce(Sum("gross", filter=Q(issue_date__gte=month_start)), zero),
-            outstanding=Coalesce(Sum(F("gross") - F("paid"), filter=unpaid), zero),
-            overdue=Coalesce(Sum(F("gross") - F("paid"), filter=overdue), zero),
+            outstanding=Coalesce(Sum(F("gross") - F("paid") - F("credited"), filter=unpaid), zero),
+            overdue=Coalesce(Sum(F("gross") - F("paid") - F("credited"), filter=overdue), zero),
             overdue_count=Count("id", filter=overdue),
         )
     )
@@ -367,6 +398,7 @@ def open_invoices_by_due_date(organisation_id: int, *, limit: int = 8) -> list[I
             "currency",
             "gross",
             "paid",
+            "credited",
             "status",
             "kind",
             "due_date",
@@ -393,6 +425,7 @@ def invoices_owed_by(user: Any, *, limit: int = 50) -> list[Invoice]:
             "currency",
             "gross",
             "paid",
+            "credited",
             "status",
             "kind",
             "due_date",

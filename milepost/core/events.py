@@ -29,6 +29,7 @@ class EventType(StrEnum):
     CHANGE_ORDER_PROPOSED = "change_order.proposed"
     CHANGE_ORDER_ACCEPTED = "change_order.accepted"
     CHANGE_ORDER_DECLINED = "change_order.declined"
+    CHANGE_ORDER_REQUESTED = "change_order.requested"
     PROJECT_PUT_ON_HOLD = "project.put_on_hold"
     PROJECT_RESUMED = "project.resumed"
     PROJECT_CANCELLED = "project.cancelled"

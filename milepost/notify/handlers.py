@@ -248,28 +248,38 @@ def review_activity(event):
 
 
 def invoice_issued(event):
-    from milepost.billing.models import Invoice
+    from milepost.billing.models import Invoice, InvoiceKind
 
     invoice = Invoice.objects.select_related(
         "project", "project__client", "organisation", "milestone"
     ).get(pk=event.payload["invoice"])
+    names = {
+        "number": invoice.number,
+        "org": invoice.organisation.name,
+        "project": invoice.project.name,
+    }
+    if invoice.kind == InvoiceKind.CREDIT_NOTE:
+        title = Text(_("Credit note %(number)s from %(org)s for %(project)s"), **names)
+        body = Text(
+            _("%(amount)s credited for “%(milestone)s”. The PDF is attached."),
+            amount=Money(invoice.gross, invoice.currency),
+            milestone=invoice.milestone.title,
+        )
+    else:
+        title = Text(_("Invoice %(number)s from %(org)s for %(project)s"), **names)
+        body = Text(
+            _("%(amount)s for “%(milestone)s”, due %(due)s. The PDF is attached."),
+            amount=Money(invoice.gross, invoice.currency),
+            milestone=invoice.milestone.title,
+            due=invoice.due_date,
+        )
     notify(
         users=who.client_approvers(invoice.project),
         category=Category.INVOICE,
         organisation=invoice.organisation,
         invoice=invoice,
-        title=Text(
-            _("Invoice %(number)s from %(org)s for %(project)s"),
-            number=invoice.number,
-            org=invoice.organisation.name,
-            project=invoice.project.name,
-        ),
-        body=Text(
-            _("%(amount)s for “%(milestone)s”, due %(due)s. The PDF is attached."),
-            amount=Money(invoice.gross, invoice.currency),
-            milestone=invoice.milestone.title,
-            due=invoice.due_date,
-        ),
+        title=title,
+        body=body,
         url=reverse("web:invoice_detail", args=[invoice.pk]),
     )
 

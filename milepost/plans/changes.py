@@ -17,7 +17,9 @@ The changes, in order (each milestone is named by its id, at most once):
 - ``{"op": "add", "position": 4, "milestone": {"title": …, "budget": …, …, "deliverables": […]}}``
   — a new milestone at ``position`` (1 = first) of the plan as it stands at that change, after
   every approved one;
-- ``{"op": "remove", "milestone": 12}`` — a milestone that has not started and has no invoice.
+- ``{"op": "remove", "milestone": 12}`` — a milestone that has not started and has no invoice;
+- ``{"op": "settings", "extra_revision_price": "150.00"}`` — what one more revision costs the
+  client when theirs run out (``null``: not offered), part of the plan they accept.
 """
 
 from __future__ import annotations
@@ -50,7 +52,9 @@ FIELDS = (
 )
 #: What may still change on an approved or closed milestone: only more of these, for a price.
 AFTER_APPROVAL = ("revision_quota", "support_window_days")
-OPS = ("update", "add", "remove")
+OPS = ("update", "add", "remove", "settings")
+#: The project's settings a change order may change (part of the plan the client accepts).
+SETTINGS = ("extra_revision_price",)
 #: The longest text a title may have (``Milestone.title``).
 TITLE_MAX = 200
 
@@ -106,6 +110,7 @@ class Plan:
     stages: tuple[Stage, ...]
     sequential_gating: bool = True
     project_start: dt.date | None = None
+    extra_revision_price: Decimal | None = None
 
     @property
     def total(self) -> Decimal:
@@ -253,6 +258,7 @@ def apply(
     problems: list[Problem] = []
     named: set[str] = set()
     added = 0
+    settings: dict[str, Any] = {}
     if not isinstance(changes, list | tuple):
         return Outcome(plan, (_problem("changes_invalid", _("The changes must be a list.")),))
     for change in changes:
@@ -269,6 +275,13 @@ def apply(
         if op == "add":
             added += 1
             problems += _add(stages, change, plan.currency, ref=f"new-{added}")
+            continue
+        if op == "settings":
+            value, problem = _read_settings(change, plan.currency)
+            if problem is not None:
+                problems.append(problem)
+            else:
+                settings.update(value)
             continue
         index = _find(stages, change.get("milestone"))
         if index is None:
@@ -298,9 +311,34 @@ def apply(
                 del stages[index]
             continue
         problems += _update(stages, index, change, plan.currency, holidays)
-    after = replace(plan, stages=tuple(stages))
+    after = replace(plan, stages=tuple(stages), **settings)
     problems += plan_problems(after)
     return Outcome(after, tuple(problems))
+
+
+def _read_settings(change: Mapping, currency: str) -> tuple[dict[str, Any], Problem | None]:
+    unknown = set(change) - {"op", *SETTINGS}
+    if unknown:
+        return {}, _problem(
+            "field_unknown",
+            _("These settings cannot be changed: %(f)s.") % {"f": ", ".join(sorted(unknown))},
+            name=sorted(unknown)[0],
+        )
+    values: dict[str, Any] = {}
+    if "extra_revision_price" in change:
+        raw = change["extra_revision_price"]
+        if raw in (None, ""):
+            values["extra_revision_price"] = None
+        else:
+            try:
+                values["extra_revision_price"] = parse_amount(raw, currency)
+            except MoneyError as error:
+                return {}, _problem(
+                    "value_invalid",
+                    _("Price per extra revision: %(e)s") % {"e": error},
+                    name="extra_revision_price",
+                )
+    return values, None
 
 
 def _find(stages: list[Stage], milestone: Any) -> int | None:
@@ -575,10 +613,15 @@ class PlanDiff:
     total_before: Decimal
     total_after: Decimal
     stages: tuple[StageChange, ...] = field(default_factory=tuple)
+    settings: tuple[FieldChange, ...] = ()
 
     @property
     def price(self) -> Decimal:
         return self.total_after - self.total_before
+
+    @property
+    def empty(self) -> bool:
+        return not self.stages and not self.settings
 
 
 def diff(before: Plan, after: Plan) -> PlanDiff:
@@ -621,7 +664,12 @@ def diff(before: Plan, after: Plan) -> PlanDiff:
         if key not in new:
             entries.append(StageChange("removed", position, stage.title))
     entries.sort(key=lambda e: (e.position, e.kind != "removed"))
-    return PlanDiff(before.currency, before.total, after.total, tuple(entries))
+    settings = tuple(
+        FieldChange(name, getattr(before, name), getattr(after, name))
+        for name in SETTINGS
+        if getattr(before, name) != getattr(after, name)
+    )
+    return PlanDiff(before.currency, before.total, after.total, tuple(entries), settings)
 
 
 def _item_changes(before: tuple[Item, ...], after: tuple[Item, ...]) -> tuple[ItemChange, ...]:
@@ -702,6 +750,29 @@ def describe(entry: StageChange, currency: str) -> str:
     return " · ".join(parts)
 
 
+def describe_settings(difference: PlanDiff) -> list[str]:
+    """ "Price per extra revision: €100.00 → €150.00" (or "not offered")."""
+
+    def said(value: Any) -> str:
+        if value is None:
+            return _("not offered")
+        return display.money(value, difference.currency)
+
+    return [
+        _("Price per extra revision: %(before)s → %(after)s")
+        % {"before": said(change.before), "after": said(change.after)}
+        for change in difference.settings
+    ]
+
+
+def lines(difference: PlanDiff) -> list[str]:
+    """Every line of what changed: the milestones', then the settings'."""
+    return [
+        *(describe(entry, difference.currency) for entry in difference.stages),
+        *describe_settings(difference),
+    ]
+
+
 # --- Money --------------------------------------------------------------------------------------
 
 
@@ -749,6 +820,9 @@ def changes_between(before: Plan, after: Plan) -> list[dict[str, Any]]:
             ]
         if len(change) > 2:
             changes.append(change)
+    for name in SETTINGS:
+        if getattr(before, name) != getattr(after, name):
+            changes.append({"op": "settings", name: _json(getattr(after, name))})
     return changes
 
 

@@ -35,6 +35,7 @@ PROJECT_FIELDS = {
     "default_support_window_days": int,
     "payment_terms_days": int,
     "tax_rate": Decimal,
+    "extra_revision_price": Decimal,
 }
 MILESTONE_FIELDS = {
     "title": str,

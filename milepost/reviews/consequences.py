@@ -348,7 +348,9 @@ def request_changes(milestone: Milestone) -> Consequence:
 def _invoice_state(invoice: Invoice, paid: Decimal) -> tuple[str, str]:
     """The status the invoice takes with ``paid`` paid, and how to say it."""
     status = status_after_paid(invoice, paid)
-    outstanding = _money(invoice.gross - paid, invoice.currency)
+    # What credit notes took off the invoice (a change order's cut) is not owed either.
+    owed = max(invoice.gross - paid - (invoice.credited or 0), 0)
+    outstanding = _money(owed, invoice.currency)
     if status == InvoiceStatus.PAID:
         return status, _("%(number)s is then paid in full.") % {"number": invoice.number}
     overdue = invoice.due_date < clock.today()
@@ -524,7 +526,46 @@ def milestone_preview(user: Any, milestone: Milestone, action: MilestoneAction) 
             raise refused.error()
     if action == MilestoneAction.APPROVE:
         return approval(milestone)
+    if action == MilestoneAction.BUY_REVISION:
+        return revision_purchase(milestone)
     return request_changes(milestone)
+
+
+def revision_purchase(milestone: Milestone) -> Consequence:
+    """Buying one more revision: what it costs, when it is invoiced, the plan version it makes."""
+    project = milestone.project
+    price = project.extra_revision_price
+    if price is None:
+        raise RuleViolation(
+            _("The agency does not sell extra revisions on this project."),
+            code="extra_revisions_off",
+        )
+    currency = project.currency
+    invoiced = milestone.status in DONE or (
+        milestone.billing_trigger == "on_start" and milestone.status != MilestoneStatus.PLANNED
+    )
+    lines = [
+        _(
+            "Buying one more revision of “%(title)s” costs %(price)s: its budget becomes "
+            "%(budget)s and the project's total %(total)s."
+        )
+        % {
+            "title": milestone.title,
+            "price": _money(price, currency),
+            "budget": _money(milestone.budget + price, currency),
+            "total": _money(project.total_budget + price, currency),
+        },
+        _("It is invoiced at once: this milestone was already invoiced.")
+        if invoiced
+        else _("It is invoiced with this milestone's invoice."),
+        _("It is recorded as a change order you accept, and makes plan v%(n)s.")
+        % {"n": project.plan_version + 1},
+    ]
+    return Consequence(
+        str(MilestoneAction.BUY_REVISION),
+        lines,
+        {"price": str(normalise(price, currency)), "invoiced_at_once": invoiced},
+    )
 
 
 def project_preview(user: Any, project: Project, action: ProjectAction) -> Consequence:

@@ -15,6 +15,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from milepost.core import clock
+from milepost.plans.lifecycle import Refusal
 from milepost.plans.lifecycle.milestone import (
     DONE,
     REVIEWING,
@@ -26,6 +27,8 @@ from milepost.plans.lifecycle.milestone import (
     quota_refusal,
     support_refusal,
 )
+from milepost.plans.lifecycle.project import ProjectAction
+from milepost.plans.lifecycle.project import refusal as project_change_refusal
 from milepost.plans.models import Milestone
 from milepost.plans.permissions import allowed
 
@@ -56,7 +59,22 @@ PAGE_ACTIONS = (
     MilestoneAction.APPROVE,
     MilestoneAction.SUPPORT_REQUEST,
     MilestoneAction.RESOLVE,
+    MilestoneAction.BUY_REVISION,
+    MilestoneAction.ASK_CHANGE_ORDER,
 )
+
+
+def _buy_refusal(m: Milestone) -> Refusal | None:
+    """One more revision is offered when the project sells them and none is left."""
+    project = m.project
+    if project_change_refusal(project.status, ProjectAction.CHANGE_PLAN) is not None:
+        return project_change_refusal(project.status, ProjectAction.CHANGE_PLAN)
+    if project.extra_revision_price is None:
+        return Refusal("extra_revisions_off", str(_("The agency does not sell extra revisions.")))
+    if m.revisions_left > 0:
+        return Refusal("revisions_left", str(_("Revisions are left: use them first.")))
+    return None
+
 
 #: Why an action the state allows is refused now (None: it is not).
 GATES: dict[MilestoneAction, Callable[[Milestone], Any]] = {
@@ -68,13 +86,17 @@ GATES: dict[MilestoneAction, Callable[[Milestone], Any]] = {
         now=clock.now(),
         revisions_left=m.revisions_left,
     ),
+    MilestoneAction.BUY_REVISION: _buy_refusal,
+    MilestoneAction.ASK_CHANGE_ORDER: lambda m: project_change_refusal(
+        m.project.status, ProjectAction.CHANGE_PLAN
+    ),
 }
 
 #: What the page says for a refusal, where it says more than the service's message.
 PAGE_REASONS = {
     (MilestoneAction.REQUEST_CHANGES, "revision_quota_exhausted"): _(
-        "No revision is left. Ask the agency for an extra revision, or approve with open "
-        "items and file support requests."
+        "No revision is left. Buy one more or ask for a change order (below), ask the agency "
+        "for an extra revision, or approve with open items and file support requests."
     ),
     (MilestoneAction.SUPPORT_REQUEST, "support_window_closed"): _("The support window has ended."),
     (MilestoneAction.SUPPORT_REQUEST, "revision_quota_exhausted"): _(

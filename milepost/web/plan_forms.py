@@ -80,6 +80,14 @@ class ProjectSettingsForm(forms.Form):
         max_value=365,
         help_text=_("0 turns auto-approval off."),
     )
+    extra_revision_price = forms.CharField(
+        label=_("Price per extra revision"),
+        required=False,
+        help_text=_(
+            "Offered to the client when a milestone's revisions run out; empty: not offered. "
+            "Part of the plan they accept."
+        ),
+    )
 
 
 class ProjectTotalForm(forms.Form):

@@ -81,6 +81,18 @@ class SupportForm(forms.Form):
     files = MultipleFileField(label=_("Files"))
 
 
+class BuyRevisionForm(forms.Form):
+    """Buying one more revision takes no input: the price is the project's."""
+
+
+class AskChangeOrderForm(forms.Form):
+    text = forms.CharField(
+        label=_("What should change?"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("The agency prices it as a change order, which you then accept or decline."),
+    )
+
+
 class ResolveForm(forms.Form):
     resolution = forms.CharField(label=_("How it was fixed"), required=False)
 

@@ -21,6 +21,7 @@ from .views import (
     projects,
     search,
     templates,
+    versions,
 )
 
 app_name = "web"
@@ -62,6 +63,12 @@ urlpatterns = [
     path("projects/<int:pk>/", projects.project_detail, name="project_detail"),
     path("projects/<int:pk>/print/", projects.project_print, name="project_print"),
     path("projects/<int:pk>/plan.pdf", projects.project_proposal_pdf, name="project_proposal_pdf"),
+    path("projects/<int:pk>/versions/", versions.plan_version_list, name="plan_versions"),
+    path(
+        "projects/<int:pk>/versions/<int:number>/",
+        versions.plan_version_detail,
+        name="plan_version",
+    ),
     path("projects/<int:pk>/propose/", projects.project_propose, name="project_propose"),
     path("projects/<int:pk>/withdraw/", projects.project_withdraw, name="project_withdraw"),
     path("projects/<int:pk>/accept/", projects.project_accept, name="project_accept"),
@@ -198,6 +205,16 @@ urlpatterns = [
         "milestones/<int:pk>/support-requests/",
         milestones.support_request_file,
         name="support_request_file",
+    ),
+    path(
+        "milestones/<int:pk>/buy-revision/",
+        milestones.milestone_buy_revision,
+        name="milestone_buy_revision",
+    ),
+    path(
+        "milestones/<int:pk>/ask-change-order/",
+        milestones.milestone_ask_change_order,
+        name="milestone_ask_change_order",
     ),
     path(
         "milestones/<int:pk>/support-requests/<int:request_id>/resolve/",

@@ -51,6 +51,7 @@ class Demo:
     invitation: int  # a contact of the client invited, not yet accepted
     change_order: int  # CO-1 of ``active``, proposed: milestone 4 costs 500.00 more
     draft_change_order: int  # CO-2 of ``active``, a draft never proposed (the agency's alone)
+    change_request: int  # the approver asks for a change order about ``planned``, open
 
     @property
     def viewer_access(self) -> int:
@@ -125,6 +126,9 @@ def build_demo() -> Demo:
             {"op": "update", "milestone": fifth.pk, "fields": {"title": f"{fifth.title} (later)"}}
         ],
     )
+    change_request = plans.change_order_request_file(
+        milestone=_milestone(third.pk), actor=approver, text="Could the shop take gift cards?"
+    )
     return Demo(
         organisation=active.organisation_id,
         client=acme.pk,
@@ -142,6 +146,7 @@ def build_demo() -> Demo:
         invitation=Invitation.objects.get(user=invited.user).pk,
         change_order=proposed_co.pk,
         draft_change_order=draft_co.pk,
+        change_request=change_request.pk,
         tokens={
             role: api_token_create(user=user, name="Tests", actor=user)[1]
             for role, user in ((role, Demo.user(role)) for role in EMAILS)

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from milepost.plans import services as plans
 from milepost.plans.models import Milestone, Project
+from milepost.reviews.services.change_orders import change_order_accept
 
 from ..factories import ContactFactory
 
@@ -162,3 +163,53 @@ def test_the_list_reads_a_constant_number_of_queries(world, project, api_as):
             project=project, actor=world.owner, title="y", changes_=_body(project)["changes"]
         )
     assert count() == two
+
+
+def test_the_version_a_change_order_made_names_it_and_its_diff_matches_by_id(
+    world, project, api_as
+):
+    milestones = list(Milestone.objects.filter(project=project).order_by("position"))
+    co = plans.change_order_create(
+        project=project,
+        actor=world.owner,
+        title="Drop the second",
+        changes_=[
+            {"op": "remove", "milestone": milestones[1].pk},
+            {
+                "op": "update",
+                "milestone": milestones[0].pk,
+                "fields": {"budget": str(milestones[0].budget + milestones[1].budget)},
+            },
+        ],
+    )
+    plans.change_order_propose(change_order=co, actor=world.owner)
+    change_order_accept(change_order=co, actor=_fresh(world.contact))
+    agency = api_as(world.owner)
+    version = agency.get(f"/api/v1/projects/{project.pk}/plan-versions/2/").json()
+    assert version["change_order"] == co.pk
+    diff = agency.get(f"/api/v1/projects/{project.pk}/plan-versions/2/diff/").json()
+    kinds = [(m["kind"], m["title"]) for m in diff["milestones"]]
+    # Matched by id: the second milestone is removed, the later ones only moved up.
+    assert ("removed", milestones[1].title) in kinds
+    assert all(kind != "added" for kind, _title in kinds)
+
+
+def test_the_change_order_pdf_holds_the_acceptance_record(world, project, api_as):
+    from ..billing.test_pdf import text_of
+
+    co = plans.change_order_create(
+        project=project, actor=world.owner, title="A blog", changes_=_body(project)["changes"]
+    )
+    plans.change_order_propose(change_order=co, actor=world.owner)
+    change_order_accept(change_order=co, actor=_fresh(world.contact))
+    client = api_as(_fresh(world.contact))
+    response = client.get(f"/api/v1/change-orders/{co.pk}/pdf/", HTTP_ACCEPT="application/pdf")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    text = text_of(response.content)
+    assert "Change order CO-1: A blog" in text
+    assert "made plan v2" in text and world.contact.email in text
+    assert "€10,600.00" in text and "Accepted" in text
+    outsider = api_as(world.outsider).get(
+        f"/api/v1/change-orders/{co.pk}/pdf/", HTTP_ACCEPT="application/pdf"
+    )
+    assert outsider.status_code == 404

@@ -43,7 +43,17 @@ class Call:
     multipart: bool = False
     before: Callable[[Demo], None] | None = None
     payment: int = 1  # for paths with {payment_id}
+    number: int = 1  # for paths with {number} (a plan version)
     settings: dict[str, Any] = field(default_factory=dict)
+
+
+def second_version(d: Demo) -> None:
+    """Plan version 2 of the active project: milestone 3 dearer, later, with one more item."""
+    from milepost.plans.models import Project
+
+    from ..plan_versions import change_budget_and_due
+
+    change_budget_and_due(Project.objects.get(pk=d.active))
 
 
 def _m(pk: int) -> Milestone:
@@ -127,6 +137,12 @@ def invitation(d: Demo, email: str, *, accepted: bool = False) -> int:
     if accepted:
         Invitation.objects.filter(pk=found.pk).update(used_at=clock.now())
     return found.pk
+
+
+def sell_revisions(d: Demo) -> None:
+    from milepost.plans.models import Project
+
+    Project.objects.filter(pk=d.active).update(extra_revision_price="150.00")
 
 
 def withdraw_change_order(d: Demo) -> None:
@@ -374,6 +390,33 @@ CASES: dict[str, Callable[[Demo], list[Call]]] = {
         Call("owner", 403, id=d.change_order, body={"reason": "No"}),
         Call("approver", 200, id=d.change_order, body={"reason": "Too dear."}),
     ],
+    "POST /api/v1/milestones/{id}/buy-revision/": lambda d: [
+        Call("owner", 403, id=d.in_review),
+        Call("approver", 409, id=d.in_review),  # the demo sells no extra revisions
+        Call("approver", 409, id=d.planned, before=sell_revisions),  # nothing to revise yet
+        Call("approver", 200, id=d.in_review, before=sell_revisions),
+    ],
+    "GET /api/v1/milestones/{id}/change-requests/": lambda d: [
+        Call("owner", 200, id=d.planned),
+        Call("viewer", 200, id=d.planned),
+        Call("outsider", 404, id=d.planned),
+    ],
+    "POST /api/v1/milestones/{id}/change-requests/": lambda d: [
+        Call("approver", 400, id=d.planned, body={"text": " "}),
+        Call("owner", 403, id=d.planned, body={"text": "More"}),
+        Call("approver", 201, id=d.planned, body={"text": "A newsletter sign-up"}),
+    ],
+    "GET /api/v1/change-requests/{id}/": lambda d: [
+        Call("owner", 200, id=d.change_request),
+        Call("approver", 200, id=d.change_request),
+        Call("outsider", 404, id=d.change_request),
+    ],
+    "POST /api/v1/change-requests/{id}/decline/": lambda d: [
+        Call("owner", 400, id=d.change_request, body={"reason": ""}),
+        Call("approver", 403, id=d.change_request, body={"reason": "No"}),
+        Call("manager", 200, id=d.change_request, body={"reason": "Out of scope."}),
+        Call("manager", 409, id=d.change_request, body={"reason": "Again."}),
+    ],
     "POST /api/v1/projects/{id}/hold/": lambda d: [
         Call("owner", 400, id=d.active, body={"reason": "x" * 2001}),
         Call("owner", 409, id=d.draft, body={}),
@@ -402,6 +445,20 @@ CASES: dict[str, Callable[[Demo], list[Call]]] = {
     "GET /api/v1/projects/{id}/plan-versions/": lambda d: [
         Call("approver", 200, id=d.active),
         Call("owner", 200, id=d.draft),
+    ],
+    "GET /api/v1/projects/{id}/plan-versions/{number}/": lambda d: [
+        Call("approver", 200, id=d.active),
+        Call("owner", 200, id=d.active, number=1),
+        Call("owner", 404, id=d.active, number=2),
+        Call("outsider", 404, id=d.active),
+    ],
+    "GET /api/v1/projects/{id}/plan-versions/{number}/diff/": lambda d: [
+        Call("approver", 200, id=d.active, query={"against": 1}),
+        Call("owner", 404, id=d.active),  # the baseline has no version before it
+        Call("approver", 200, id=d.active, number=2, before=second_version),
+        Call("owner", 404, id=d.active, query={"against": 3}),
+        Call("owner", 400, id=d.active, query={"against": "two"}),
+        Call("outsider", 404, id=d.active, query={"against": 1}),
     ],
     "GET /api/v1/projects/{id}/events/": lambda d: [
         Call("owner", 200, id=d.active),
@@ -531,6 +588,11 @@ CASES: dict[str, Callable[[Demo], list[Call]]] = {
         Call("outsider", 404, id=d.invoice),
     ],
     "GET /api/v1/invoices/{id}/pdf/": lambda d: [Call("approver", 200, id=d.invoice)],
+    "GET /api/v1/change-orders/{id}/pdf/": lambda d: [
+        Call("approver", 200, id=d.change_order),
+        Call("owner", 200, id=d.draft_change_order),
+        Call("approver", 404, id=d.draft_change_order),
+    ],
     "POST /api/v1/invoices/{id}/payments/": lambda d: [
         Call("manager", 400, id=d.invoice, body={"amount": "1.00"}),
         Call("approver", 403, id=d.invoice, body={"amount": "1.00"}),
@@ -607,7 +669,11 @@ def send(method: str, template: str, call: Call, demo: Demo):
     client = APIClient()
     if call.who is not None:
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {demo.tokens[call.who]}")
-    path = template.replace("{id}", str(call.id)).replace("{payment_id}", str(call.payment))
+    path = (
+        template.replace("{id}", str(call.id))
+        .replace("{payment_id}", str(call.payment))
+        .replace("{number}", str(call.number))
+    )
     if method == "GET":
         return client.get(path, call.query)
     if call.query:

@@ -57,6 +57,7 @@ AGENCY_ONLY = [
     ("POST /api/v1/change-orders/{id}/rebase/", "draft_change_order", BAD),
     ("POST /api/v1/change-orders/{id}/withdraw/", "change_order", BAD),
     ("POST /api/v1/change-orders/{id}/revise/", "change_order", BAD),
+    ("POST /api/v1/change-requests/{id}/decline/", "change_request", {"reason": []}),
 ]
 
 #: The client approver's writes, refused to the agency's owner whatever the body.
@@ -70,6 +71,8 @@ CLIENT_ONLY = [
     ("POST /api/v1/invoices/{id}/checkout/", "invoice", BAD),
     ("POST /api/v1/change-orders/{id}/accept/", "change_order", BAD),
     ("POST /api/v1/change-orders/{id}/decline/", "change_order", {"reason": []}),
+    ("POST /api/v1/milestones/{id}/buy-revision/", "in_review", BAD),
+    ("POST /api/v1/milestones/{id}/change-requests/", "in_review", {"text": []}),
 ]
 
 #: Writes anyone who sees the object may make (their own settings, comments, notifications).

@@ -21,6 +21,7 @@ def test_event_codes_are_stable():
         "CHANGE_ORDER_PROPOSED": "change_order.proposed",
         "CHANGE_ORDER_ACCEPTED": "change_order.accepted",
         "CHANGE_ORDER_DECLINED": "change_order.declined",
+        "CHANGE_ORDER_REQUESTED": "change_order.requested",
         "MILESTONE_STARTED": "milestone.started",
         "MILESTONE_DELIVERED": "milestone.delivered",
         "MILESTONE_CHANGES_REQUESTED": "milestone.changes_requested",

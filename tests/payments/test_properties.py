@@ -20,7 +20,7 @@ from milepost.billing import rules, selectors
 from milepost.billing import services as billing
 from milepost.billing.models import Invoice, InvoiceKind, InvoiceStatus, Payment
 from milepost.core import clock
-from milepost.core.errors import InvalidInput
+from milepost.core.errors import InvalidInput, RuleViolation
 from milepost.core.money import from_minor, minor_digits, quantum, to_minor
 from milepost.plans.models import Project
 
@@ -222,6 +222,66 @@ def test_credit_notes_cancel_exactly(money):
             listed = selectors.totals(Invoice.objects.filter(project=project))
             assert all(row["outstanding"] == 0 for row in listed)
             assert invoice.outstanding == 0 and note.outstanding == 0
+            transaction.set_rollback(True)
+
+    run()
+
+
+def test_change_orders_settle_exactly(money):
+    """Any run of change orders on an invoiced milestone: each rise is invoiced and each cut
+    credited exactly; what is due is always the invoices' gross less what credit notes took off,
+    never below what the milestone's price says; a cut no invoice can take changes nothing."""
+    owner = fresh(money.world.owner)
+    amounts = st.integers(min_value=-(10**6), max_value=10**6).filter(bool)
+
+    @settings(  # each example issues up to seven documents: fewer examples than the others
+        max_examples=60,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    )
+    @given(
+        currency=st.sampled_from(CURRENCIES),
+        units=st.integers(min_value=1, max_value=10**8),
+        rate=rates,
+        changes=st.lists(amounts, min_size=1, max_size=6),
+    )
+    def run(currency, units, rate, changes):
+        with transaction.atomic():
+            money.organisation.tax_rate = rate
+            money.organisation.save(update_fields=["tax_rate"])
+            budget = from_minor(units, currency)
+            project = _one_milestone_project(money, currency, budget)
+            milestone = reload(project.milestones.get())
+            billing.invoice_issue(milestone=milestone, trigger="on_approval")
+            price = budget
+            for n, change in enumerate(changes, start=1):
+                amount = from_minor(abs(change), currency) * (1 if change > 0 else -1)
+                before = list(Invoice.objects.values_list("pk", "credited", "status"))
+                try:
+                    document = billing.change_order_invoice_issue(
+                        milestone=reload(milestone),
+                        amount=amount,
+                        reference=f"CO-{n}",
+                        title="A change",
+                        actor=owner,
+                    )
+                except RuleViolation as refused:
+                    assert refused.code == "credit_exceeds_invoice"
+                    assert list(Invoice.objects.values_list("pk", "credited", "status")) == before
+                    continue
+                price += amount
+                expected = rules.totals(abs(amount), document.tax_rate, currency)
+                assert (document.net, document.gross) == (expected.net, expected.gross)
+                invoices = Invoice.objects.filter(project=project)
+                bills = invoices.filter(kind=InvoiceKind.INVOICE)
+                notes = invoices.filter(kind=InvoiceKind.CREDIT_NOTE)
+                gross = bills.aggregate(s=Sum("gross"))["s"]
+                credited = notes.aggregate(s=Sum("gross"))["s"] or 0
+                assert bills.aggregate(s=Sum("credited"))["s"] == credited
+                assert sum(reload_invoice(i).outstanding for i in bills) == gross - credited
+                assert selectors.project_money(project)["invoiced"] == price
+                for bill in bills:
+                    assert 0 <= bill.credited <= bill.gross
             transaction.set_rollback(True)
 
     run()

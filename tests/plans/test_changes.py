@@ -4,6 +4,7 @@ it, what changed, and the money it moves."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
 
 from hypothesis import given, settings
@@ -18,6 +19,7 @@ from milepost.plans.changes import (
     describe,
     diff,
     invoiced_at_once,
+    lines,
     shift_working_days,
     working_days_between,
 )
@@ -364,4 +366,19 @@ def test_a_quota_never_falls_below_the_revisions_used_and_tested_deliverables_st
         "Home page",
         "Blog",
         "Shop",
+    ]
+
+
+def test_the_price_of_an_extra_revision_changes_only_by_a_change_order_and_says_so():
+    before = replace(_three(), extra_revision_price=None)
+    after = apply(before, [{"op": "settings", "extra_revision_price": "150.00"}])
+    assert after.ok and after.plan.extra_revision_price == Decimal("150.00")
+    difference = diff(before, after.plan)
+    assert not difference.empty and difference.price == 0
+    assert lines(difference) == ["Price per extra revision: not offered → €150.00"]
+    assert apply(after.plan, changes_between(after.plan, before)).plan == before
+    refused = apply(before, [{"op": "settings", "extra_revision_price": "-1", "tax": 5}])
+    assert _codes(refused) == ["field_unknown"]
+    assert _codes(apply(before, [{"op": "settings", "extra_revision_price": "1.001"}])) == [
+        "value_invalid"
     ]

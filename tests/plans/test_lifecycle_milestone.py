@@ -101,6 +101,9 @@ def test_the_actions_that_stay_are_the_product_rules():
         "support_request": {"approved"},  # during the support window
         "resolve": every,
         "comment": every,
+        # The client's ways on when the revisions run out (change orders, issue 13).
+        "buy_revision": {"in_progress", "in_review", "changes_requested", "approved"},
+        "ask_change_order": every - {"closed"},
     }
     for action, states in STAYS.items():
         for state in State:
@@ -114,8 +117,8 @@ def test_the_allowed_pairs_are_exactly_the_tables():
     table_pairs = sum(len(actions) for actions in TRANSITIONS.values())
     assert len(PAIRS) == len(State) * len(Action)
     assert moves == 10
-    assert len(ALLOWED) == table_pairs == moves + stays == 10 + 22
-    assert len(PAIRS) - len(ALLOWED) == len(State) * len(Action) - 32  # all the rest refused
+    assert len(ALLOWED) == table_pairs == moves + stays == 10 + 32
+    assert len(PAIRS) - len(ALLOWED) == len(State) * len(Action) - 42  # all the rest refused
     assert not set(STAYS) & {a for actions in MOVES.values() for a in actions}
     for state in State:
         assert allowed_actions(state) == frozenset(TRANSITIONS[state])
@@ -145,6 +148,8 @@ def test_sides_follow_the_product_table():
     assert ACTORS[Action.SUPPORT_REQUEST] is Side.APPROVER
     assert ACTORS[Action.RESOLVE] is Side.AGENCY
     assert ACTORS[Action.COMMENT] is Side.ANYONE
+    assert ACTORS[Action.BUY_REVISION] is Side.APPROVER
+    assert ACTORS[Action.ASK_CHANGE_ORDER] is Side.APPROVER
 
 
 def test_states_match_the_stored_statuses():
@@ -205,13 +210,29 @@ def test_every_refused_pair_says_why(state, action):
             "support_window_closed",
             "The support window of this milestone is closed.",
         )
+    elif action is Action.BUY_REVISION:
+        assert (refused.code, refused.message) == (
+            "invalid_transition",
+            "An extra revision is for a milestone in progress, in review or in its support window.",
+        )
+    elif action is Action.ASK_CHANGE_ORDER:
+        assert (refused.code, refused.message) == (
+            "invalid_transition",
+            "This milestone is closed: ask about the next one.",
+        )
     else:
         assert refused.code == "invalid_transition"
         assert refused.message == (
             f"This milestone is {state.label.lower()}: you cannot {DOING[action]} now."
         )
         assert refused.details == {"status": state.value, "action": action.value}
-    assert set(REFUSED_OUTSIDE) == {Action.VERDICT, Action.GRANT_REVISION, Action.SUPPORT_REQUEST}
+    assert set(REFUSED_OUTSIDE) == {
+        Action.VERDICT,
+        Action.GRANT_REVISION,
+        Action.SUPPORT_REQUEST,
+        Action.BUY_REVISION,
+        Action.ASK_CHANGE_ORDER,
+    }
 
 
 @pytest.mark.parametrize(
@@ -349,6 +370,8 @@ def test_each_project_state_holds_back_exactly_its_actions(project, action):
         "grant_revision",
         "resolve",
         "comment",
+        "buy_revision",  # change orders go on while on hold
+        "ask_change_order",
     }
     refused = project_refusal(str(project), str(action))
     if project == ProjectStatus.ON_HOLD and str(action) not in on_hold_goes_on:

@@ -350,3 +350,16 @@ def test_the_queues_name_each_milestone_its_project_its_state_and_who_waits(worl
     assert "· Shop · in progress · due" in on_us
     assert "The logo is blurry" in on_us and "#support-requests" in on_us
     assert f"/milestones/{shop_second.pk}/" in late and "· Shop</span>" in late
+
+
+def test_a_change_order_asked_for_waits_on_the_agency(world, client):
+    with clock.frozen(START):
+        shop = _accepted(world, "Shop")
+        plans.change_order_request_file(
+            milestone=_milestone(shop, 2), actor=_approver(world), text="Could it take gift cards?"
+        )
+        client.force_login(world.owner)
+        page = client.get("/").content.decode()
+    on_us = _section(page, "Waiting on us")
+    assert "Change order asked for" in on_us and "Could it take gift cards?" in on_us
+    assert f"/milestones/{_milestone(shop, 2).pk}/" in on_us

@@ -11,9 +11,12 @@ BT-1 number, BT-2 issue date  ``number``, ``issue_date`` (format 102, ``YYYYMMDD
 BT-3 type                     380 for invoices, 381 for credit notes
 BT-5 currency                 ``currency``; every amount has exactly the currency's decimals
 BT-9 due date, BT-20 terms    ``due_date``, ``payment_terms`` (a fixed sentence for credit notes)
-BT-22 note                    project and milestone; for a credit note what it cancels and why
-BT-25/26 preceding invoice    credit notes: the cancelled invoice's number and issue date
-BT-72 delivery date           the milestone's approval date, for invoices issued on approval
+BT-22 note                    project and milestone; for a credit note what it cancels and why,
+                              or which invoice it corrects for which change order
+BT-25/26 preceding invoice    credit notes: the cancelled (``credit_note_for``) or corrected
+                              (``corrects``) invoice's number and issue date
+BT-72 delivery date           the milestone's approval date, for invoices issued on approval and
+                              change orders' invoices issued after it (and their credit notes)
 BG-4 seller / BG-7 buyer      the ``seller`` / ``buyer`` snapshots: name; street (its lines as
                               LineOne to LineThree), postcode, city, country; VAT id
                               (``schemeID="VA"``); the seller's billing email as contact
@@ -24,11 +27,15 @@ BG-23 VAT breakdown           S with ``tax_rate``; AE (reverse charge, rate 0, e
                               ``tax_note`` and code VATEX-EU-AE); E (exempt) when the rate is 0
                               without reverse charge, with ``tax_note`` or a default as reason
 BG-25 the one line            quantity 1 C62, item name = milestone title, description = scope
-                              and deliverables, net price = line total = ``net``
+                              and deliverables, net price = line total = ``net``; a change order's
+                              document: name "Change order CO-2: title", description the milestone
 BG-22 totals                  BT-106 = BT-109 = ``net``, BT-110 = ``tax``, BT-112 = ``gross``;
                               invoices: BT-113 = ``paid`` (when > 0), BT-115 = gross - paid;
                               credit notes: BT-115 = gross, the amount credited to the buyer,
-                              settled against the cancelled invoice (BT-25)
+                              settled against the cancelled or corrected invoice (BT-25); BT-20
+                              of a correction says how much less is due and how much is refunded.
+                              A corrected invoice's own XML keeps BT-115 = gross - paid: what the
+                              credit notes took off (``credited``) is theirs to say
 ============================  =================================================================
 
 The package: ``terms`` (the EN 16931 meaning of an invoice's data: VAT category, amount due,

@@ -12,7 +12,15 @@ from lxml import etree
 from milepost.core.identifiers import compact_bic, compact_iban, compact_vat_id
 
 from ..models import Invoice, InvoiceKind
-from .terms import delivery_date, due_amount, party_country, postal_address, vat_category
+from .terms import (
+    correction_terms,
+    delivery_date,
+    due_amount,
+    party_country,
+    postal_address,
+    preceding_invoice,
+    vat_category,
+)
 
 GUIDELINE = "urn:cen.eu:en16931:2017"
 RSM = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
@@ -51,6 +59,11 @@ def _date(day) -> str:
 
 def _description(invoice: Invoice) -> str:
     description = invoice.description or {}
+    if description.get("change_order"):  # the line is the change order's: name its milestone
+        return _("Milestone %(position)s: %(title)s") % {
+            "position": description.get("position", ""),
+            "title": description.get("milestone", ""),
+        }
     parts = [str(description.get("scope") or "").strip()]
     deliverables = [str(d).strip() for d in description.get("deliverables") or [] if str(d)]
     if deliverables:
@@ -110,7 +123,8 @@ def _line(b: _Builder, parent, invoice: Invoice, category: str, rate: str) -> No
     item = b.sub(parent, "ram:IncludedSupplyChainTradeLineItem")
     b.sub(b.sub(item, "ram:AssociatedDocumentLineDocument"), "ram:LineID", "1")
     product = b.sub(item, "ram:SpecifiedTradeProduct")
-    b.sub(product, "ram:Name", str(description.get("milestone") or invoice.number))
+    name = description.get("line") or description.get("milestone") or invoice.number
+    b.sub(product, "ram:Name", str(name))
     text = _description(invoice)
     if text:
         b.sub(product, "ram:Description", text)
@@ -172,7 +186,12 @@ def build(invoice: Invoice) -> etree._Element:
             "title": description.get("milestone", ""),
         }
     ]
-    if credit_note:
+    if credit_note and invoice.corrects_id:
+        notes.append(
+            _("Credit note correcting invoice %(number)s: %(line)s.")
+            % {"number": description.get("corrects", ""), "line": description.get("line", "")}
+        )
+    elif credit_note:
         cancels = description.get("cancels") or getattr(invoice.credit_note_for, "number", "")
         notes.append(_("Credit note cancelling invoice %(number)s.") % {"number": cancels})
         if description.get("reason"):
@@ -213,7 +232,9 @@ def build(invoice: Invoice) -> etree._Element:
     b.sub(tax, "ram:RateApplicablePercent", rate)
 
     terms = b.sub(settlement, "ram:SpecifiedTradePaymentTerms")
-    if credit_note:
+    if credit_note and invoice.corrects_id:
+        terms_text = correction_terms(invoice)
+    elif credit_note:
         terms_text = _("Settles invoice %(number)s in full: nothing to pay.") % {
             "number": description.get("cancels") or getattr(invoice.credit_note_for, "number", "")
         }
@@ -232,8 +253,8 @@ def build(invoice: Invoice) -> etree._Element:
         b.sub(totals, "ram:TotalPrepaidAmount", _amount(invoice.amount("paid")))
     b.sub(totals, "ram:DuePayableAmount", _amount(due_amount(invoice)))
 
-    if credit_note and invoice.credit_note_for is not None:
-        original = invoice.credit_note_for
+    original = preceding_invoice(invoice)
+    if original is not None:
         referenced = b.sub(settlement, "ram:InvoiceReferencedDocument")
         b.sub(referenced, "ram:IssuerAssignedID", original.number)
         b.date_time(referenced, "ram:FormattedIssueDateTime", original.issue_date, qualified=True)

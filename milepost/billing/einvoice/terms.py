@@ -6,11 +6,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from milepost.core.identifiers import compact_vat_id
 from milepost.plans.models import BillingTrigger
 
-from ..models import Invoice, InvoiceKind
+from ..models import CHANGE_ORDER, Invoice, InvoiceKind
 from ..rules import REVERSE_CHARGE_NOTE
 
 VATEX_REVERSE_CHARGE = "VATEX-EU-AE"
@@ -69,10 +70,45 @@ def due_amount(invoice: Invoice) -> Decimal:
     return invoice.amount("gross") - invoice.amount("paid")
 
 
+def preceding_invoice(invoice: Invoice) -> Invoice | None:
+    """BT-25: the invoice a credit note cancels or corrects (None for invoices)."""
+    if invoice.kind != InvoiceKind.CREDIT_NOTE:
+        return None
+    if invoice.corrects_id:
+        return invoice.corrects
+    return invoice.credit_note_for
+
+
+def correction_terms(invoice: Invoice) -> str:
+    """What a credit note correcting part of an invoice settles, as it stood when issued."""
+    description = invoice.description or {}
+    number, currency = description.get("corrects", ""), invoice.currency
+    applied = Decimal(description.get("applied") or 0)
+    refund = Decimal(description.get("refund") or 0)
+    parts = []
+    if applied:
+        parts.append(
+            _("%(amount)s %(currency)s less is due on invoice %(number)s.")
+            % {"amount": applied, "currency": currency, "number": number}
+        )
+    if refund:
+        parts.append(
+            _("%(amount)s %(currency)s already paid on invoice %(number)s is refunded.")
+            % {"amount": refund, "currency": currency, "number": number}
+        )
+    return " ".join(parts) or _("Corrects invoice %(number)s.") % {"number": number}
+
+
 def delivery_date(invoice: Invoice):
-    """The day the work was accepted, when the invoice (or the one a note cancels) says so."""
-    source = invoice.credit_note_for if invoice.kind == InvoiceKind.CREDIT_NOTE else invoice
-    if source is None or source.trigger != BillingTrigger.ON_APPROVAL:
+    """The day the work was accepted, when the invoice (or the one a note cancels or corrects)
+    says so."""
+    source = preceding_invoice(invoice) if invoice.kind == InvoiceKind.CREDIT_NOTE else invoice
+    if source is None or source.trigger not in (BillingTrigger.ON_APPROVAL, CHANGE_ORDER):
         return None
     approved_at = source.milestone.approved_at
-    return timezone.localdate(approved_at) if approved_at else None
+    if not approved_at:
+        return None
+    day = timezone.localdate(approved_at)
+    # A change order's price on a milestone approved before it was invoiced: the work was
+    # accepted that day. Approved later (a prepaid milestone), it was not yet when issued.
+    return day if day <= source.issue_date else None

@@ -4,6 +4,7 @@ invoice may follow at once."""
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from milepost.accounts.models import User
@@ -11,10 +12,13 @@ from milepost.audit.actions import AuditAction
 from milepost.audit.services import audit_record
 from milepost.core import clock
 from milepost.core.errors import RuleViolation
+from milepost.core.money import normalise
 from milepost.plans.models import Milestone
 from milepost.plans.permissions import InvoiceAction, require
 
-from ..models import Invoice, InvoiceKind, InvoiceStatus
+from ..models import CHANGE_ORDER, Invoice, InvoiceKind, InvoiceStatus
+from ..rules import Totals
+from .change_orders import change_order_invoice_issue
 from .invoices import invoice_issue
 from .numbering import next_number
 
@@ -42,6 +46,11 @@ def invoice_void(
         raise RuleViolation(
             _("Money was received on this invoice: it cannot be voided."), code="invoice_paid"
         )
+    left = _left_to_void(invoice)
+    if left.gross <= 0:
+        raise RuleViolation(
+            _("Credit notes already took the whole of this invoice off."), code="invoice_credited"
+        )
     Invoice.objects.filter(pk=invoice.pk).update(status=InvoiceStatus.VOID)
     today = clock.today()
     sequence, number = next_number(invoice.organisation, today.year)
@@ -57,10 +66,10 @@ def invoice_void(
         sequence=sequence,
         status=InvoiceStatus.PAID,
         currency=invoice.currency,
-        net=invoice.net,
+        net=left.net,
         tax_rate=invoice.tax_rate,
-        tax=invoice.tax,
-        gross=invoice.gross,
+        tax=left.tax,
+        gross=left.gross,
         reverse_charge=invoice.reverse_charge,
         tax_note=invoice.tax_note,
         issue_date=today,
@@ -99,11 +108,35 @@ def invoice_void(
         data={"number": number, "cancels": invoice.number, "gross": str(note.gross)},
     )
     if reissue:
-        invoice_issue(
-            milestone=Milestone.objects.select_related(
-                "project", "project__organisation", "project__client"
-            ).get(pk=invoice.milestone_id),
-            trigger=invoice.trigger,
+        _reissue(invoice, left.net, actor)
+    return note
+
+
+def _left_to_void(invoice: Invoice) -> Totals:
+    """What the invoice still stands for: its amounts less the credit notes correcting it."""
+    taken = invoice.corrections.aggregate(net=Sum("net"), tax=Sum("tax"))
+    net = invoice.net - (taken["net"] or 0)
+    tax = invoice.tax - (taken["tax"] or 0)
+    return Totals(
+        net=normalise(net, invoice.currency),
+        tax_rate=invoice.tax_rate,
+        tax=normalise(tax, invoice.currency),
+        gross=normalise(invoice.gross - invoice.credited, invoice.currency),
+    )
+
+
+def _reissue(invoice: Invoice, net, actor: User) -> None:
+    """The voided invoice again, for what it still stood for, with today's details."""
+    milestone = Milestone.objects.select_related(
+        "project", "project__organisation", "project__client"
+    ).get(pk=invoice.milestone_id)
+    if invoice.trigger == CHANGE_ORDER:
+        change_order_invoice_issue(
+            milestone=milestone,
+            amount=net,
+            reference=invoice.change_order,
+            title=(invoice.description.get("change_order") or {}).get("title", ""),
             actor=actor,
         )
-    return note
+        return
+    invoice_issue(milestone=milestone, trigger=invoice.trigger, actor=actor, net=net)

@@ -100,44 +100,30 @@ def invoice_amounts(milestone: Milestone) -> tuple[Totals, bool]:
 
 
 @transaction.atomic
-def invoice_issue(*, milestone: Milestone, trigger: str, actor: User | None = None) -> Invoice:
-    """Issue the milestone's invoice for ``trigger``; a database constraint forbids a second."""
-    project = milestone.project
-    organisation = project.organisation
+def invoice_issue(
+    *, milestone: Milestone, trigger: str, actor: User | None = None, net: Decimal | None = None
+) -> Invoice:
+    """Issue the milestone's invoice for ``trigger``; a database constraint forbids a second.
+
+    It invoices the milestone's budget, or ``net`` when a voided invoice is issued again for
+    what it stood for (change orders since were invoiced or credited on their own).
+    """
     if _open_invoice_exists(milestone, trigger):
         raise RuleViolation(_("This milestone is already invoiced."), code="already_invoiced")
     amounts, reverse_charge = invoice_amounts(milestone)
-    note = REVERSE_CHARGE_NOTE if reverse_charge else ""
-    today = clock.today()
-    sequence, number = next_number(organisation, today.year)
+    if net is not None:
+        amounts = totals(net, amounts.tax_rate, milestone.project.currency)
     deliverables = list(milestone.deliverables.order_by("position").values_list("title", flat=True))
-    client = project.client
     try:
         with transaction.atomic():
-            invoice = Invoice.objects.create(
-                organisation=organisation,
-                project=project,
+            invoice = issue_row(
                 milestone=milestone,
                 kind=InvoiceKind.INVOICE,
                 trigger=trigger,
-                number=number,
-                year=today.year,
-                sequence=sequence,
-                currency=project.currency,
-                net=amounts.net,
-                tax_rate=amounts.tax_rate,
-                tax=amounts.tax,
-                gross=amounts.gross,
+                amounts=amounts,
                 reverse_charge=reverse_charge,
-                tax_note=note,
-                issue_date=today,
-                due_date=today + dt.timedelta(days=project.payment_terms_days),
-                seller=seller_snapshot(organisation),
-                buyer=buyer_snapshot(client),
                 description=invoice_description(milestone, deliverables),
-                payment_terms=_("Payable within %(n)s days.") % {"n": project.payment_terms_days},
-                language=client.language or settings.LANGUAGE_CODE,
-                created_by=actor,
+                actor=actor,
             )
     except IntegrityError:
         if not _open_invoice_exists(milestone, trigger):
@@ -145,31 +131,100 @@ def invoice_issue(*, milestone: Milestone, trigger: str, actor: User | None = No
         raise RuleViolation(
             _("This milestone is already invoiced."), code="already_invoiced"
         ) from None
-    audit_record(
+    announce_issued(invoice, actor=actor)
+    return invoice
+
+
+def issue_row(
+    *,
+    milestone: Milestone,
+    kind: str,
+    trigger: str,
+    amounts: Totals,
+    reverse_charge: bool,
+    description: dict,
+    actor: User | None,
+    tax_note: str | None = None,
+    **fields,
+) -> Invoice:
+    """Write an invoice (or credit note) for ``milestone`` with the year's next number, the
+    seller's and buyer's details as they are now, and the client's language.
+
+    An invoice is due after the project's payment terms; a credit note, nothing to pay, on the
+    day. ``fields`` are the kind's own (``change_order``, ``corrects``, ``status``).
+    """
+    project = milestone.project
+    organisation = project.organisation
+    client = project.client
+    today = clock.today()
+    sequence, number = next_number(organisation, today.year)
+    invoice_kind = kind == InvoiceKind.INVOICE
+    return Invoice.objects.create(
         organisation=organisation,
+        project=project,
+        milestone=milestone,
+        kind=kind,
+        trigger=trigger,
+        number=number,
+        year=today.year,
+        sequence=sequence,
+        currency=project.currency,
+        net=amounts.net,
+        tax_rate=amounts.tax_rate,
+        tax=amounts.tax,
+        gross=amounts.gross,
+        reverse_charge=reverse_charge,
+        tax_note=(REVERSE_CHARGE_NOTE if reverse_charge else "") if tax_note is None else tax_note,
+        issue_date=today,
+        due_date=today + dt.timedelta(days=project.payment_terms_days if invoice_kind else 0),
+        seller=seller_snapshot(organisation),
+        buyer=buyer_snapshot(client),
+        description=description,
+        payment_terms=(
+            _("Payable within %(n)s days.") % {"n": project.payment_terms_days}
+            if invoice_kind
+            else ""
+        ),
+        language=client.language or settings.LANGUAGE_CODE,
+        created_by=actor,
+        **fields,
+    )
+
+
+def announce_issued(invoice: Invoice, *, actor: User | None, **extra) -> None:
+    """The issued invoice's audit event and its domain event (the client is told, with the PDF),
+    and a warning in the log when it is not a valid EN 16931 e-invoice."""
+    audit_record(
+        organisation=invoice.organisation,
         actor=actor,
         action=AuditAction.INVOICE_ISSUED,
         target=invoice,
-        project=project,
+        project=invoice.project,
         data={
             "after": {
-                "number": number,
-                "milestone": milestone.pk,
-                "trigger": trigger,
-                "net": str(amounts.net),
-                "tax": str(amounts.tax),
-                "gross": str(amounts.gross),
-                "currency": project.currency,
+                "number": invoice.number,
+                "milestone": invoice.milestone_id,
+                "trigger": invoice.trigger,
+                "net": str(invoice.net),
+                "tax": str(invoice.tax),
+                "gross": str(invoice.gross),
+                "currency": invoice.currency,
+                **extra,
             }
         },
     )
     events.emit(
         EventType.INVOICE_ISSUED,
-        organisation_id=organisation.pk,
+        organisation_id=invoice.organisation_id,
         invoice=invoice.pk,
-        project=project.pk,
+        project=invoice.project_id,
     )
+    warn_if_not_einvoice(invoice)
+
+
+def warn_if_not_einvoice(invoice: Invoice) -> None:
     found = einvoice_problems(invoice)
     if found:  # issued all the same (approval never fails for this); the pages say what to fix
-        logger.warning("Invoice %s is not a valid EN 16931 e-invoice: %s", number, " ".join(found))
-    return invoice
+        logger.warning(
+            "Invoice %s is not a valid EN 16931 e-invoice: %s", invoice.number, " ".join(found)
+        )

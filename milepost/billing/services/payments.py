@@ -141,10 +141,13 @@ def payment_record(
 
 
 def status_after_paid(invoice: Invoice, paid: Decimal) -> str:
-    """The invoice's status once ``paid`` of its gross is paid (overdue is read off the date)."""
-    if paid <= 0:
-        return InvoiceStatus.ISSUED
-    return InvoiceStatus.PAID if paid >= invoice.gross else InvoiceStatus.PARTIALLY_PAID
+    """The invoice's status once ``paid`` of its gross is paid (overdue is read off the date).
+
+    What credit notes took off it (``credited``) counts as settled: paid when nothing is left.
+    """
+    if paid + invoice.credited >= invoice.gross:
+        return InvoiceStatus.PAID
+    return InvoiceStatus.PARTIALLY_PAID if paid > 0 else InvoiceStatus.ISSUED
 
 
 def _clean_reason(reason: Any) -> str:

@@ -51,6 +51,9 @@ class MilestoneAction(StrEnum):
     SUPPORT_REQUEST = "support_request"
     RESOLVE = "resolve"
     COMMENT = "comment"
+    # The client's ways on when the revisions run out (plans.lifecycle.change_order).
+    BUY_REVISION = "buy_revision"
+    ASK_CHANGE_ORDER = "ask_change_order"
 
 
 S, A = MilestoneStatus, MilestoneAction  # short names for the tables below (deleted after them)
@@ -78,6 +81,9 @@ STAYS: dict[MilestoneAction, frozenset[MilestoneStatus]] = {
     A.SUPPORT_REQUEST: frozenset({S.APPROVED}),  # the support window (its end: support_refusal)
     A.RESOLVE: frozenset(S),
     A.COMMENT: frozenset(S),
+    # While there is a delivery to change or a support window to use.
+    A.BUY_REVISION: frozenset({S.IN_PROGRESS, S.IN_REVIEW, S.CHANGES_REQUESTED, S.APPROVED}),
+    A.ASK_CHANGE_ORDER: frozenset(S) - {S.CLOSED},
 }
 
 TRANSITIONS: dict[MilestoneStatus, dict[MilestoneAction, MilestoneStatus]] = transitions(
@@ -102,6 +108,8 @@ ACTORS: dict[MilestoneAction, Side] = {
     A.SUPPORT_REQUEST: Side.APPROVER,
     A.RESOLVE: Side.AGENCY,
     A.COMMENT: Side.ANYONE,
+    A.BUY_REVISION: Side.APPROVER,
+    A.ASK_CHANGE_ORDER: Side.APPROVER,
 }
 
 #: States in which the milestone counts as done (its budget is "approved").
@@ -145,6 +153,15 @@ REFUSED_OUTSIDE: dict[MilestoneAction, Refusal] = {
     ),
     MilestoneAction.SUPPORT_REQUEST: Refusal(
         "support_window_closed", gettext_lazy("The support window of this milestone is closed.")
+    ),
+    MilestoneAction.BUY_REVISION: Refusal(
+        "invalid_transition",
+        gettext_lazy(
+            "An extra revision is for a milestone in progress, in review or in its support window."
+        ),
+    ),
+    MilestoneAction.ASK_CHANGE_ORDER: Refusal(
+        "invalid_transition", gettext_lazy("This milestone is closed: ask about the next one.")
     ),
 }
 
@@ -270,17 +287,25 @@ def start_refusal(
 # --- Revisions, review and support windows -------------------------------------------------------
 
 
-def quota_refusal(revisions_left: int) -> Refusal | None:
-    """Request changes and support requests each use one revision."""
+def quota_refusal(
+    revisions_left: int, extra_revision_price: str | None = None, details: dict | None = None
+) -> Refusal | None:
+    """Request changes and support requests each use one revision. When none is left, the
+    client has two ways on: buy one more at ``extra_revision_price`` (already written as money;
+    None when the project does not offer it), or ask for a change order; ``details`` say where."""
     if revisions_left > 0:
         return None
-    return Refusal(
-        "revision_quota_exhausted",
-        _(
+    if extra_revision_price is None:
+        message = _(
             "No revision is left on this milestone. The agency can grant an extra revision, or "
             "you can ask for a change order."
-        ),
-    )
+        )
+    else:
+        message = _(
+            "No revision is left on this milestone. You can buy one more for %(price)s, or ask "
+            "for a change order."
+        ) % {"price": extra_revision_price}
+    return Refusal("revision_quota_exhausted", message, details or {})
 
 
 def support_window_open(status: str, support_ends_at: dt.datetime | None, now: dt.datetime) -> bool:

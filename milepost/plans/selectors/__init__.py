@@ -3,8 +3,11 @@
 
 from .change_orders import (
     change_order_get,
+    change_order_request_get,
+    change_order_requests_of,
     change_orders_of,
     change_orders_to_answer,
+    open_change_order_requests,
     original_total,
 )
 from .common import visible_to
@@ -25,16 +28,33 @@ from .projects import (
     with_next_milestone,
 )
 from .templates import template_get, templates_for
+from .versions import (
+    VersionDiff,
+    VersionReading,
+    plan_version_diff,
+    plan_version_get,
+    plan_version_history,
+    plan_version_read,
+)
 
 __all__ = [
     "PROJECT_ORDERINGS",
+    "VersionDiff",
+    "VersionReading",
     "access_get",
     "as_seen_by",
     "change_order_get",
+    "change_order_request_get",
+    "change_order_requests_of",
     "change_orders_of",
     "change_orders_to_answer",
     "milestone_get",
+    "open_change_order_requests",
     "original_total",
+    "plan_version_diff",
+    "plan_version_get",
+    "plan_version_history",
+    "plan_version_read",
     "plan_versions",
     "plans_as_seen",
     "plans_of",

@@ -9,11 +9,20 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from milepost.core.errors import NotFound
 from milepost.core.lookup import pk_of
+from milepost.core.prepared import Prepared
 
 from ..lifecycle.change_order import ChangeOrderStatus
 from ..lifecycle.project import SOURCES, ProjectAction
-from ..models import AccessRole, ChangeOrder, ChangeOrderProposal, PlanVersion, Project
-from ..permissions import can_view_project, is_agency_side, project_roles_of
+from ..models import (
+    AccessRole,
+    ChangeOrder,
+    ChangeOrderProposal,
+    ChangeOrderRequest,
+    Milestone,
+    PlanVersion,
+    Project,
+)
+from ..permissions import can_view_milestones, can_view_project, is_agency_side, project_roles_of
 from .common import visible_to
 
 
@@ -88,3 +97,44 @@ def original_total(project: Project) -> Any:
         .values_list("snapshot__project__total_budget", flat=True)
         .first()
     )
+
+
+def change_order_requests_of(user: Any, milestone: Milestone) -> QuerySet[ChangeOrderRequest]:
+    """What the client asked for about a milestone, the newest first (whoever sees it)."""
+    if not can_view_milestones(user, milestone.project):
+        raise NotFound("Milestone not found.")
+    return ChangeOrderRequest.objects.filter(milestone=milestone).select_related(
+        "created_by", "decided_by"
+    )
+
+
+def change_order_request_get(user: Any, request_id: Any) -> ChangeOrderRequest:
+    message = "Change request not found."
+    request = (
+        ChangeOrderRequest.objects.filter(pk=pk_of(request_id, message))
+        .select_related(
+            "milestone", "milestone__project", "milestone__project__organisation", "created_by"
+        )
+        .first()
+    )
+    if request is None or not can_view_milestones(user, request.milestone.project):
+        raise NotFound(message)
+    return request
+
+
+_OPEN_REQUESTS = Prepared(
+    lambda organisation_id, limit: (
+        ChangeOrderRequest.objects.filter(
+            milestone__project__organisation_id=organisation_id,
+            status=ChangeOrderRequest.Status.OPEN,
+        )
+        .values("pk", "text", "milestone_id", "milestone__title", "milestone__project__name")
+        .order_by("created_at")[:limit]
+    ),
+    organisation_id=int,
+)
+
+
+def open_change_order_requests(organisation_id: int, *, limit: int = 10) -> list[dict[str, Any]]:
+    """Requests for a change order waiting on the agency (its dashboard), the oldest first."""
+    return _OPEN_REQUESTS(organisation_id=organisation_id, limit=limit)

@@ -26,7 +26,8 @@ from milepost.core.money import normalise
 from .. import changes
 from ..lifecycle import change_order as lifecycle
 from ..lifecycle.change_order import ChangeOrderAction, ChangeOrderStatus
-from ..lifecycle.milestone import DONE, MilestoneStatus
+from ..lifecycle.milestone import DONE, MilestoneAction, MilestoneStatus
+from ..lifecycle.milestone import refusal as milestone_refusal
 from ..lifecycle.project import ProjectAction
 from ..lifecycle.project import refusal as project_refusal
 from ..models import (
@@ -81,6 +82,7 @@ def current_plan(project: Project) -> changes.Plan:
         currency=project.currency,
         sequential_gating=project.sequential_gating,
         project_start=project.start_date,
+        extra_revision_price=project.extra_revision_price,
         stages=tuple(_stage(m) for m in milestones),
     )
 
@@ -217,10 +219,11 @@ def change_order_create(
             raise RuleViolation(
                 _("That change request was already answered."), code="state_conflict"
             )
-    last = project.change_orders.order_by("-number").values_list("number", flat=True).first()
+    if request is not None and not listed:
+        listed = request_changes(request)
     change_order = ChangeOrder.objects.create(
         project=project,
-        number=(last or 0) + 1,
+        number=next_number(project),
         title=texts["title"],
         reason=texts.get("reason", ""),
         base_version=project.plan_version,
@@ -327,7 +330,7 @@ def change_order_propose(*, change_order: ChangeOrder, actor: User) -> ChangeOrd
     if not outcome.ok:
         raise _problems_error(outcome.problems)
     difference = changes.diff(before, outcome.plan)
-    if not difference.stages:
+    if difference.empty:
         raise RuleViolation(
             _("This change order changes nothing yet. Add a change to propose it."),
             code="change_order_empty",
@@ -389,7 +392,7 @@ def proposal_snapshot(change_order, before, after, difference) -> dict[str, Any]
             {"milestone": stage.id, "amount": str(normalise(amount, currency))}
             for stage, amount in changes.invoiced_at_once(before, after)
         ],
-        "lines": [changes.describe(entry, currency) for entry in difference.stages],
+        "lines": changes.lines(difference),
     }
 
 
@@ -463,15 +466,18 @@ def change_order_revise(*, change_order: ChangeOrder, actor: User) -> ChangeOrde
 
 
 def change_order_apply(
-    *, change_order: ChangeOrder, project: Project, actor: User
+    *, change_order: ChangeOrder, project: Project, actor: User, bought: bool = False
 ) -> tuple[PlanVersion, changes.Plan, changes.Plan]:
     """Accept a proposed change order: write the plan after it, the project's total and the next
     plan version. Runs in the acceptance's transaction, with the project and the change order
     locked (``reviews.services.change_orders.change_order_accept``), after ``require``.
 
     Returns the new version, and the plan before and after (the caller settles the money).
+    ``bought``: an extra revision the approver bought in one click (``revision_buy``), accepted
+    as it is made, without a proposal waiting.
     """
-    _refuse(lifecycle.refusal(change_order.status, ChangeOrderAction.ACCEPT))
+    if not bought:
+        _refuse(lifecycle.refusal(change_order.status, ChangeOrderAction.ACCEPT))
     _refuse(project_refusal(project.status, ProjectAction.CHANGE_PLAN))
     if change_order.base_version != project.plan_version:
         raise lifecycle.plan_changed_refusal(
@@ -488,13 +494,23 @@ def change_order_apply(
     _write_plan(project, before, after)
     now = clock.now()
     number = project.plan_version + 1
-    Project.objects.filter(pk=project.pk).update(total_budget=after.total, plan_version=number)
+    Project.objects.filter(pk=project.pk).update(
+        total_budget=after.total,
+        plan_version=number,
+        extra_revision_price=after.extra_revision_price,
+    )
     project.total_budget = after.total
     project.plan_version = number
+    project.extra_revision_price = after.extra_revision_price
     change_order.status = ChangeOrderStatus.ACCEPTED
     change_order.decided_at = now
     change_order.decided_by = actor
-    change_order.save(update_fields=["status", "decided_at", "decided_by"])
+    change_order.price = normalise(after.total - before.total, project.currency)
+    change_order.total_before = before.total
+    change_order.total_after = after.total
+    change_order.save(
+        update_fields=["status", "decided_at", "decided_by", "price", "total_before", "total_after"]
+    )
     _answer(change_order, ChangeOrderStatus.ACCEPTED, actor)
     version = PlanVersion.objects.create(
         project=project,
@@ -580,3 +596,87 @@ def _write_items(milestone: Milestone, items: tuple[changes.Item, ...]) -> None:
             row.position, row.title = position, item.title
             row.acceptance_criteria = item.acceptance_criteria
             row.save(update_fields=["position", "title", "acceptance_criteria"])
+
+
+# --- Asking for a change order ----------------------------------------------------------------
+
+
+def next_number(project: Project) -> int:
+    last = project.change_orders.order_by("-number").values_list("number", flat=True).first()
+    return (last or 0) + 1
+
+
+@transaction.atomic
+def change_order_request_file(
+    *, milestone: Milestone, actor: User, text: str
+) -> ChangeOrderRequest:
+    """The client's approver asks for a change order about a milestone (more than the plan
+    holds, or when the revisions ran out); it waits on the agency."""
+    require(actor, MilestoneAction.ASK_CHANGE_ORDER, milestone)
+    cleaned = (text or "").strip()
+    if not cleaned or len(cleaned) > REASON_MAX:
+        message = (
+            _("Say what should change.")
+            if not cleaned
+            else _("At most %(n)s characters.") % {"n": REASON_MAX}
+        )
+        raise InvalidInput(message, details={"text": [message]})
+    project = lock_project(milestone.project)
+    _refuse(project_refusal(project.status, ProjectAction.CHANGE_PLAN))
+    fresh = Milestone.objects.get(pk=milestone.pk)
+    _refuse(milestone_refusal(fresh.status, MilestoneAction.ASK_CHANGE_ORDER))
+    request = ChangeOrderRequest.objects.create(milestone=fresh, text=cleaned, created_by=actor)
+    audit_record(
+        organisation=project.organisation,
+        actor=actor,
+        action=AuditAction.CHANGE_ORDER_REQUESTED,
+        target=request,
+        project=project,
+        data={"milestone": fresh.pk, "title": fresh.title, "text": cleaned[:2000]},
+    )
+    events.emit(
+        EventType.CHANGE_ORDER_REQUESTED,
+        organisation_id=project.organisation_id,
+        project=project.pk,
+        milestone=fresh.pk,
+        request=request.pk,
+    )
+    return request
+
+
+@transaction.atomic
+def change_order_request_decline(
+    *, request: ChangeOrderRequest, actor: User, reason: str
+) -> ChangeOrderRequest:
+    """The agency declines a request for a change order, saying why (owners and managers)."""
+    project = request.milestone.project
+    require(actor, ProjectAction.CHANGE_PLAN, project)
+    text = (reason or "").strip()
+    if not text:
+        raise InvalidInput(
+            _("Say why, so the client knows what to expect."),
+            details={"reason": [_("This field is required.")]},
+        )
+    lock_project(project)
+    fresh = ChangeOrderRequest.objects.select_for_update().get(pk=request.pk)
+    if fresh.status != ChangeOrderRequest.Status.OPEN:
+        raise RuleViolation(_("This request was already answered."), code="state_conflict")
+    fresh.status = ChangeOrderRequest.Status.DECLINED
+    fresh.decided_by = actor
+    fresh.decided_at = clock.now()
+    fresh.decline_reason = text[:REASON_MAX]
+    fresh.save(update_fields=["status", "decided_by", "decided_at", "decline_reason"])
+    audit_record(
+        organisation=project.organisation,
+        actor=actor,
+        action=AuditAction.CHANGE_ORDER_REQUEST_DECLINED,
+        target=fresh,
+        project=project,
+        data={"milestone": fresh.milestone_id, "reason": text[:2000]},
+    )
+    return fresh
+
+
+def request_changes(request: ChangeOrderRequest) -> list[dict[str, Any]]:
+    """A draft change order's first change for a request: the milestone, nothing set yet."""
+    return [{"op": "update", "milestone": request.milestone_id, "fields": {}}]

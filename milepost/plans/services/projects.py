@@ -42,9 +42,17 @@ PROJECT_FIELDS = (
     "default_revision_quota",
     "default_support_window_days",
     "payment_terms_days",
+    "extra_revision_price",
 )
-#: Fields that shape the plan: frozen once the plan is proposed.
-PLAN_FIELDS = {"currency", "total_budget", "start_date", "sequential_gating"}
+#: Fields that shape the plan: frozen once the plan is proposed (after acceptance, the price of
+#: an extra revision changes by a change order).
+PLAN_FIELDS = {
+    "currency",
+    "total_budget",
+    "start_date",
+    "sequential_gating",
+    "extra_revision_price",
+}
 
 
 def _clean_project(
@@ -80,6 +88,15 @@ def _clean_project(
             cleaned["start_date"] = parse_date(data["start_date"])
         except ValueError as exc:
             errors["start_date"] = [str(exc)]
+    if "extra_revision_price" in data and "currency" not in errors:
+        raw = data["extra_revision_price"]
+        if raw in (None, ""):
+            cleaned["extra_revision_price"] = None
+        else:
+            try:
+                cleaned["extra_revision_price"] = parse_amount(raw, currency or "EUR")
+            except MoneyError as exc:
+                errors["extra_revision_price"] = [str(exc)]
     for key in ("sequential_gating", "pay_before_next"):
         if key in data:
             if not isinstance(data[key], bool):

@@ -40,14 +40,14 @@ def milestone_request_changes(
     checked = check_files(files, milestone=milestone)
     fresh = Milestone.objects.get(pk=milestone.pk)
     if fresh.status == milestone.status and lifecycle.quota_refusal(fresh.revisions_left):
-        raise quota_exhausted()
+        raise quota_exhausted(milestone)
     if not use_revision(milestone, milestone.status, status=target):
         fresh.refresh_from_db()
         if fresh.status != milestone.status:
             raise RuleViolation(
                 _("Someone else changed this milestone at the same time."), code="state_conflict"
             )
-        raise quota_exhausted()
+        raise quota_exhausted(milestone)
     milestone.refresh_from_db()
     delivery = current_delivery(milestone)
     request = ChangeRequest.objects.create(

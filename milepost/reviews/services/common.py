@@ -13,7 +13,9 @@ from django.utils.translation import gettext as _
 from milepost.accounts.models import User
 from milepost.audit.actions import AuditAction
 from milepost.audit.services import audit_record
+from milepost.core import display
 from milepost.core.errors import InvalidInput, RuleViolation
+from milepost.core.money import normalise
 from milepost.core.uploads import format_size
 from milepost.plans.lifecycle.milestone import (
     TRANSITIONS,
@@ -83,9 +85,24 @@ def use_revision(milestone: Milestone, expected_status: str, **fields: Any) -> b
     )
 
 
-def quota_exhausted() -> RuleViolation:
-    """The refusal when no revision is left (someone else may have used the last one)."""
-    return quota_refusal(revisions_left=0).error()
+def quota_exhausted(milestone: Milestone) -> RuleViolation:
+    """The refusal when no revision is left (someone else may have used the last one), with the
+    client's two ways on: buying one more (when the project offers it) and asking for a change
+    order (``details.ways_on``: the API paths)."""
+    project = milestone.project
+    price = project.extra_revision_price
+    ways = {
+        "buy_revision": None
+        if price is None
+        else {
+            "price": str(normalise(price, project.currency)),
+            "currency": project.currency,
+            "path": f"/api/v1/milestones/{milestone.pk}/buy-revision/",
+        },
+        "ask_change_order": f"/api/v1/milestones/{milestone.pk}/change-requests/",
+    }
+    said = None if price is None else display.money(price, project.currency)
+    return quota_refusal(0, said, {"ways_on": ways}).error()
 
 
 def check_files(files: Iterable[Any] | None, *, milestone: Milestone) -> list[CheckedFile]:

@@ -22,6 +22,7 @@ from .common import (
     audit_milestone,
     check_files,
     move,
+    quota_exhausted,
     required_text,
     target_state,
     use_revision,
@@ -59,7 +60,8 @@ def support_request_file(
         raise refusal.error()
     if not use_revision(fresh, fresh.status):
         fresh.refresh_from_db()  # someone else closed it, or took the last revision
-        raise (_support_refusal(fresh) or lifecycle.quota_refusal(revisions_left=0)).error()
+        refused = _support_refusal(fresh)
+        raise refused.error() if refused is not None else quota_exhausted(milestone)
     fresh.refresh_from_db()
     request = SupportRequest.objects.create(milestone=fresh, description=text, filed_by=actor)
     add_entry(fresh, Entry.Kind.SUPPORT, author=actor, body=text, files=checked)

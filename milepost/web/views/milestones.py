@@ -17,15 +17,19 @@ from milepost.core.money import format_money
 from milepost.core.pagination import feed_page
 from milepost.core.urls import cached_reverse
 from milepost.plans import selectors as plan_selectors
+from milepost.plans import services as plan_services
 from milepost.plans.lifecycle.milestone import MilestoneAction
 from milepost.plans.models import MilestoneStatus
 from milepost.plans.permissions import require
 from milepost.reviews import consequences, policy, selectors, services
+from milepost.reviews.services.change_orders import revision_buy
 
 from ..confirm import asks, confirm_page
 from ..forms import apply_refusal
 from ..review_forms import (
     ApproveForm,
+    AskChangeOrderForm,
+    BuyRevisionForm,
     CommentForm,
     DeliverForm,
     FeedbackForm,
@@ -43,6 +47,8 @@ FORMS = {
     "reason_form": ReasonForm,
     "support_form": SupportForm,
     "comment_form": CommentForm,
+    "buy_form": BuyRevisionForm,
+    "ask_form": AskChangeOrderForm,
 }
 
 
@@ -83,6 +89,12 @@ def milestone_context(request, milestone, **bound) -> dict:
         "changes_said": consequences.request_changes(milestone)
         if actions["request_changes"].enabled
         else None,
+        "buy_said": consequences.revision_purchase(milestone)
+        if actions["buy_revision"].enabled
+        else None,
+        "change_order_requests": plan_selectors.change_order_requests_of(request.user, milestone)[
+            :10
+        ],
         "waiting": policy.waiting_for(milestone),
         "overdue": policy.is_overdue(milestone),
         "delivery": delivery,
@@ -329,4 +341,38 @@ def comment_add(request, pk: int):
         ),
         _("Comment added."),
         action=MilestoneAction.COMMENT,
+    )
+
+
+@require_POST
+@login_required
+def milestone_buy_revision(request, pk: int):
+    def bought(milestone) -> str:
+        return _(
+            "One more revision bought: it is recorded as a change order, and the plan is v%(n)s."
+        ) % {"n": milestone.project.plan_version + 1}
+
+    return _act(
+        request,
+        pk,
+        "buy_form",
+        lambda m, d: revision_buy(milestone=m, actor=request.user),
+        bought,
+        action=MilestoneAction.BUY_REVISION,
+        confirm=(_("Buy one more revision?"), _("Buy one revision")),
+    )
+
+
+@require_POST
+@login_required
+def milestone_ask_change_order(request, pk: int):
+    return _act(
+        request,
+        pk,
+        "ask_form",
+        lambda m, d: plan_services.change_order_request_file(
+            milestone=m, actor=request.user, text=d["text"]
+        ),
+        _("Sent: the agency prices your request as a change order, or says why not."),
+        action=MilestoneAction.ASK_CHANGE_ORDER,
     )

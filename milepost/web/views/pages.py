@@ -47,6 +47,7 @@ def dashboard(request):
         "proposed": plan_selectors.proposed_plans(organisation.pk),
         "startable": review_selectors.startable_milestones(organisation.pk),
         "attention": review_selectors.projects_needing_attention(organisation.pk),
+        "change_requests": plan_selectors.open_change_order_requests(organisation.pk),
     }
     return render(request, "web/dashboard.html", context)
 

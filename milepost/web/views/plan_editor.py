@@ -84,6 +84,9 @@ def _render(
             "sequential_gating": project.sequential_gating,
             "pay_before_next": project.pay_before_next,
             "auto_approve_days": project.auto_approve_days,
+            "extra_revision_price": ""
+            if project.extra_revision_price is None
+            else normalise(project.extra_revision_price, project.currency),
         }
     )
     total_form = total_form or ProjectTotalForm(initial={"total_budget": project.total})

@@ -201,7 +201,69 @@ def _seed(organisations: int, rng: random.Random) -> dict[str, int]:
         "contacts": len(contacts),
     }
     counts.update(_seed_projects(orgs, clients, contacts, memberships, rng))
+    counts.update(_seed_change_orders())
     return counts
+
+
+#: The bench owner's newest active project changes this often: as many accepted change orders
+#: (plan versions 2 to 10), then one draft.
+ACCEPTED_CHANGE_ORDERS = 9
+
+
+def _seed_change_orders() -> dict[str, int]:
+    """Ten plan versions and ten change orders on the bench owner's newest active project (the
+    one ``bench/endpoints.py`` measures), made by the services as a real agency and client
+    would: each accepted one adds 10.00 to the last milestone."""
+    from milepost.plans import services as plans
+    from milepost.plans.models import Milestone, PlanVersion, Project, ProjectAccess
+    from milepost.plans.services.common import snapshot
+    from milepost.reviews.services.change_orders import change_order_accept
+
+    owner = User.objects.get(email=BENCH_EMAIL)
+    in_review = (
+        Milestone.objects.filter(
+            project__organisation__memberships__user=owner,
+            project__status="active",
+            status="in_review",
+        )
+        .order_by("-project__created_at")
+        .first()
+    )
+    project_id = in_review.project_id
+    approver = User.objects.get(
+        pk=ProjectAccess.objects.filter(project_id=project_id, role="approver")
+        .values_list("user_id", flat=True)
+        .first()
+    )
+    last = Milestone.objects.filter(project_id=project_id).order_by("-position").first()
+    project = Project.objects.select_related("client").get(pk=project_id)
+    # The bulk rows above have no baseline: give this project its v1, as acceptance would.
+    PlanVersion.objects.create(
+        project=project,
+        version=1,
+        snapshot=snapshot(project),
+        reason="baseline",
+        accepted_by=approver,
+        accepted_at=project.accepted_at or timezone.now(),
+    )
+
+    def draft(n: int):
+        budget = Milestone.objects.get(pk=last.pk).budget
+        return plans.change_order_create(
+            project=Project.objects.get(pk=project_id),
+            actor=owner,
+            title=f"Change {n}",
+            reason="More pages for the shop.",
+            changes_=[
+                {"op": "update", "milestone": last.pk, "fields": {"budget": str(budget + 10)}}
+            ],
+        )
+
+    for n in range(1, ACCEPTED_CHANGE_ORDERS + 1):
+        co = plans.change_order_propose(change_order=draft(n), actor=owner)
+        change_order_accept(change_order=co, actor=approver)
+    draft(ACCEPTED_CHANGE_ORDERS + 1)
+    return {"change orders": ACCEPTED_CHANGE_ORDERS + 1}
 
 
 PROJECTS_PER_ORGANISATION = 10

@@ -1,0 +1,142 @@
+"""When the client runs out of revisions: buy one more at the project's price, or ask for a
+change order; the agency drafts one from the request or declines it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from milepost.billing.models import Invoice, InvoiceKind
+from milepost.core import clock
+from milepost.core.errors import InvalidInput, NotAllowed, RuleViolation
+from milepost.plans import services as plans
+from milepost.plans.models import ChangeOrder, ChangeOrderRequest, Milestone, Project
+from milepost.reviews import services as reviews
+from milepost.reviews.services.change_orders import revision_buy
+
+pytestmark = pytest.mark.django_db
+
+START = dt.datetime(2027, 1, 4, 9, tzinfo=dt.UTC)
+
+
+def _fresh(user):
+    return type(user).objects.get(pk=user.pk)
+
+
+def _m(project, position):
+    return Milestone.objects.select_related("project__organisation", "project__client").get(
+        project=project, position=position
+    )
+
+
+@pytest.fixture
+def shop(world):
+    with clock.frozen(START):
+        project = plans.project_create(
+            organisation=world.organisation,
+            client=world.client,
+            actor=world.owner,
+            name="Shop",
+            currency="EUR",
+            total_budget="10000.00",
+            start_date="2027-01-04",
+            template="website-cms",
+        )
+        plans.project_update(project=project, actor=world.owner, extra_revision_price="150.00")
+        plans.project_access_grant(
+            project=project, email=world.contact.email, role="approver", actor=world.owner
+        )
+        plans.plan_propose(project=project, actor=world.owner)
+        plans.plan_accept(project=project, actor=_fresh(world.contact))
+        first = _m(project, 1)
+        Milestone.objects.filter(pk=first.pk).update(revision_quota=0)
+        reviews.milestone_start(milestone=_m(project, 1), actor=world.owner)
+        reviews.milestone_deliver(milestone=_m(project, 1), actor=world.owner, notes="Done")
+    return Project.objects.get(pk=project.pk)
+
+
+def test_out_of_revisions_the_refusal_names_both_ways_on(world, shop):
+    with pytest.raises(RuleViolation) as caught:
+        reviews.milestone_request_changes(
+            milestone=_m(shop, 1), actor=_fresh(world.contact), feedback="Bigger logo"
+        )
+    error = caught.value
+    assert error.code == "revision_quota_exhausted"
+    assert "buy one more for €150.00" in error.message
+    ways = error.details["ways_on"]
+    assert ways["buy_revision"]["price"] == "150.00"
+    assert ways["ask_change_order"].endswith("/change-requests/")
+
+
+def test_buying_a_revision_is_an_accepted_change_order_billed_with_the_milestone(world, shop):
+    first = _m(shop, 1)
+    bought = revision_buy(milestone=first, actor=_fresh(world.contact))
+    co = bought.change_order
+    assert (co.status, co.label, co.price) == ("accepted", "CO-1", Decimal("150.00"))
+    assert bought.version.version == 2 and bought.invoices == ()
+    again = _m(shop, 1)
+    assert (again.revision_quota, again.budget) == (1, first.budget + Decimal("150.00"))
+    assert Project.objects.get(pk=shop.pk).total_budget == Decimal("10150.00")
+    reviews.milestone_request_changes(
+        milestone=again, actor=_fresh(world.contact), feedback="Bigger logo"
+    )
+    assert _m(shop, 1).status == "changes_requested"
+    # The milestone's invoice, on approval, carries the revision bought.
+    reviews.milestone_deliver(milestone=_m(shop, 1), actor=world.owner, notes="Bigger")
+    reviews.milestone_approve(
+        milestone=_m(shop, 1), actor=_fresh(world.contact), accept_open_items=True
+    )
+    invoice = Invoice.objects.get(milestone=first, kind=InvoiceKind.INVOICE)
+    assert invoice.net == first.budget + Decimal("150.00")
+
+
+def test_on_an_approved_milestone_the_revision_is_invoiced_at_once(world, shop):
+    Milestone.objects.filter(pk=_m(shop, 1).pk).update(revision_quota=1)
+    reviews.milestone_approve(
+        milestone=_m(shop, 1), actor=_fresh(world.contact), accept_open_items=True
+    )
+    Milestone.objects.filter(pk=_m(shop, 1).pk).update(revisions_used=1)
+    bought = revision_buy(milestone=_m(shop, 1), actor=_fresh(world.contact))
+    [invoice] = bought.invoices
+    assert invoice.net == Decimal("150.00") and "CO-1" in str(invoice.description)
+
+
+def test_only_an_approver_buys_and_only_when_the_project_offers_it(world, shop):
+    with pytest.raises(NotAllowed):
+        revision_buy(milestone=_m(shop, 1), actor=world.owner)
+    Project.objects.filter(pk=shop.pk).update(extra_revision_price=None)
+    with pytest.raises(RuleViolation) as caught:
+        revision_buy(milestone=_m(shop, 1), actor=_fresh(world.contact))
+    assert caught.value.code == "extra_revisions_off"
+    assert not ChangeOrder.objects.exists()
+    with pytest.raises(RuleViolation) as planned:
+        Project.objects.filter(pk=shop.pk).update(extra_revision_price="150.00")
+        revision_buy(milestone=_m(shop, 3), actor=_fresh(world.contact))
+    assert planned.value.code == "invalid_transition"
+
+
+def test_a_request_for_a_change_order_waits_on_the_agency_and_becomes_a_draft(world, shop):
+    with pytest.raises(InvalidInput):
+        plans.change_order_request_file(milestone=_m(shop, 1), actor=_fresh(world.contact), text="")
+    with pytest.raises(NotAllowed):
+        plans.change_order_request_file(milestone=_m(shop, 1), actor=world.owner, text="More")
+    asked = plans.change_order_request_file(
+        milestone=_m(shop, 1), actor=_fresh(world.contact), text="Add a gallery page"
+    )
+    co = plans.change_order_create(
+        project=shop, actor=world.manager, title="A gallery", request=asked
+    )
+    assert co.changes == [{"op": "update", "milestone": asked.milestone_id, "fields": {}}]
+    assert ChangeOrderRequest.objects.get(pk=asked.pk).status == "drafted"
+    with pytest.raises(RuleViolation):
+        plans.change_order_request_decline(request=asked, actor=world.manager, reason="No")
+    other = plans.change_order_request_file(
+        milestone=_m(shop, 2), actor=_fresh(world.contact), text="A chat widget"
+    )
+    with pytest.raises(InvalidInput):
+        plans.change_order_request_decline(request=other, actor=world.manager, reason=" ")
+    plans.change_order_request_decline(request=other, actor=world.manager, reason="Out of scope")
+    other.refresh_from_db()
+    assert (other.status, other.decline_reason) == ("declined", "Out of scope")
