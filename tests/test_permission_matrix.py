@@ -902,6 +902,14 @@ WEB_ROWS = [
     Row("web:token_create", "post", web(200), data=lambda w, r: {"name": "laptop"}),
     Row("web:token_revoke", "get", web(404, owner=200), args=owner_token),
     Row("web:token_revoke", "post", web(404, owner=302), args=owner_token),
+    Row("web:milestone_buy_revision", "post", web(302, **CLIENT_ACTS), args=priced_in_review),
+    Row(
+        "web:milestone_ask_change_order",
+        "post",
+        web(302, **CLIENT_ACTS),
+        args=at("in_review"),
+        data=lambda w, r: {"text": "Add a gallery"},
+    ),
 ]
 
 # Web pages that take no POST: what they show posts elsewhere (every rendered form is checked).
