@@ -910,6 +910,19 @@ WEB_ROWS = [
         args=at("in_review"),
         data=lambda w, r: {"text": "Add a gallery"},
     ),
+    Row(
+        "web:change_order_request_draft",
+        "post",
+        web(302, **{**EDIT, "approver": 403, "viewer": 403}),
+        args=a_change_request,
+    ),
+    Row(
+        "web:change_order_request_decline",
+        "post",
+        web(302, **{**EDIT, "approver": 403, "viewer": 403}),
+        args=a_change_request,
+        data=lambda w, r: {"reason": "Out of scope"},
+    ),
 ]
 
 # Web pages that take no POST: what they show posts elsewhere (every rendered form is checked).
@@ -1589,6 +1602,8 @@ ACTION_ROWS: dict[str, list[tuple[str, str]]] = {
         ("api:project-detail", "delete"),
     ],
     P.CHANGE_PLAN: [
+        ("web:change_order_request_draft", "post"),
+        ("web:change_order_request_decline", "post"),
         ("web:change_order_new", "get"),
         ("web:change_order_new", "post"),
         ("api:project-change-orders", "post"),

@@ -217,6 +217,16 @@ urlpatterns = [
         name="milestone_ask_change_order",
     ),
     path(
+        "change-requests/<int:pk>/draft/",
+        milestones.change_order_request_draft,
+        name="change_order_request_draft",
+    ),
+    path(
+        "change-requests/<int:pk>/decline/",
+        milestones.change_order_request_decline,
+        name="change_order_request_decline",
+    ),
+    path(
         "milestones/<int:pk>/support-requests/<int:request_id>/resolve/",
         milestones.support_request_resolve,
         name="support_request_resolve",

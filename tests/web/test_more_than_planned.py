@@ -84,3 +84,31 @@ def test_asking_for_a_change_order_keeps_what_was_typed_when_refused(
     assert sent.status_code == 302
     page = client.get(f"/milestones/{milestone.pk}/").content.decode()
     assert "Change orders asked for" in page and "A gallery page" in page
+
+
+def test_the_agency_drafts_a_change_order_from_a_request_or_declines_it(
+    world, out_of_revisions, client
+):
+    milestone = _m(out_of_revisions)
+    gallery = plans.change_order_request_file(
+        milestone=milestone, actor=_fresh(world.contact), text="A gallery page, please"
+    )
+    chat = plans.change_order_request_file(
+        milestone=milestone, actor=_fresh(world.contact), text="A chat widget"
+    )
+    client.force_login(world.manager)
+    page = client.get(f"/milestones/{milestone.pk}/").content.decode()
+    assert f"/change-requests/{gallery.pk}/draft/" in page
+    drafted = client.post(f"/change-requests/{gallery.pk}/draft/")
+    co = ChangeOrder.objects.get(request=gallery)
+    assert drafted.status_code == 302 and drafted["Location"] == f"/change-orders/{co.pk}/edit/"
+    assert co.reason == "A gallery page, please" and co.status == "draft"
+    assert ChangeOrderRequest.objects.get(pk=gallery.pk).status == "drafted"
+    refused = client.post(f"/change-requests/{chat.pk}/decline/", {"reason": " "}, follow=True)
+    assert "Say why" in refused.content.decode()
+    assert ChangeOrderRequest.objects.get(pk=chat.pk).status == "open"
+    client.post(f"/change-requests/{chat.pk}/decline/", {"reason": "Out of scope"})
+    assert ChangeOrderRequest.objects.get(pk=chat.pk).decline_reason == "Out of scope"
+    client.force_login(world.contact)
+    page = client.get(f"/milestones/{milestone.pk}/").content.decode()
+    assert "Declined: Out of scope" in page and f"/change-requests/{chat.pk}/draft/" not in page

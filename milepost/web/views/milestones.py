@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils import formats
 from django.utils.html import format_html
+from django.utils.text import Truncator
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -19,8 +20,10 @@ from milepost.core.urls import cached_reverse
 from milepost.plans import selectors as plan_selectors
 from milepost.plans import services as plan_services
 from milepost.plans.lifecycle.milestone import MilestoneAction
+from milepost.plans.lifecycle.project import ProjectAction
+from milepost.plans.lifecycle.project import refusal as project_change_refusal
 from milepost.plans.models import MilestoneStatus
-from milepost.plans.permissions import require
+from milepost.plans.permissions import allowed, require
 from milepost.reviews import consequences, policy, selectors, services
 from milepost.reviews.services.change_orders import revision_buy
 
@@ -95,6 +98,9 @@ def milestone_context(request, milestone, **bound) -> dict:
         "change_order_requests": plan_selectors.change_order_requests_of(request.user, milestone)[
             :10
         ],
+        # Owners and managers answer what the client asked for (a project taking change orders).
+        "answers_requests": allowed(request.user, ProjectAction.CHANGE_PLAN, milestone.project)
+        and project_change_refusal(milestone.project.status, ProjectAction.CHANGE_PLAN) is None,
         "waiting": policy.waiting_for(milestone),
         "overdue": policy.is_overdue(milestone),
         "delivery": delivery,
@@ -376,3 +382,45 @@ def milestone_ask_change_order(request, pk: int):
         _("Sent: the agency prices your request as a change order, or says why not."),
         action=MilestoneAction.ASK_CHANGE_ORDER,
     )
+
+
+@require_POST
+@login_required
+def change_order_request_draft(request, pk: int):
+    """The agency turns what the client asked for into a draft change order, and edits it."""
+    asked = plan_selectors.change_order_request_get(request.user, pk)
+    project = asked.milestone.project
+    try:
+        co = plan_services.change_order_create(
+            project=project,
+            actor=request.user,
+            title=Truncator(asked.text).chars(80),
+            reason=asked.text,
+            request=asked,
+        )
+    except (InvalidInput, RuleViolation) as error:
+        messages.error(request, error.message)
+        return redirect("web:milestone_detail", asked.milestone_id)
+    messages.success(
+        request,
+        _("%(co)s drafted from the client's request. Say what changes and what it costs.")
+        % {"co": co.label},
+    )
+    return redirect("web:change_order_edit", co.pk)
+
+
+@require_POST
+@login_required
+def change_order_request_decline(request, pk: int):
+    """The agency says why it will not make what the client asked for."""
+    asked = plan_selectors.change_order_request_get(request.user, pk)
+    try:
+        plan_services.change_order_request_decline(
+            request=asked, actor=request.user, reason=request.POST.get("reason", "")
+        )
+    except (InvalidInput, RuleViolation) as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Declined. The client sees your reason."))
+    page = cached_reverse("web:milestone_detail", asked.milestone_id)
+    return redirect(page + "#change-order-requests")
