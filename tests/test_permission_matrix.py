@@ -626,6 +626,8 @@ WEB_ROWS = [
         data=lambda w, r: {"title": "More pages", "reason": "A blog"},
     ),
     Row("web:change_order_detail", "get", web(200, **SEE), args=co_proposed),
+    Row("web:change_order_print", "get", web(200, **SEE), args=co_proposed),
+    Row("web:change_order_pdf", "get", web(200, **SEE), args=co_proposed),
     Row("web:change_order_edit", "get", web(200, **REVISED_EDIT), args=co_draft),
     Row(
         "web:change_order_edit",
@@ -941,6 +943,8 @@ GET_ONLY = {
     "web:plan_version",
     "web:plan_editor",
     "web:change_order_detail",
+    "web:change_order_print",
+    "web:change_order_pdf",
     "web:attachment",
     "web:milestone_detail",
     "web:invoices",

@@ -118,6 +118,10 @@ urlpatterns = [
         name="change_order_new",
     ),
     path("change-orders/<int:pk>/", change_orders.change_order_detail, name="change_order_detail"),
+    path("change-orders/<int:pk>/pdf/", change_orders.change_order_pdf, name="change_order_pdf"),
+    path(
+        "change-orders/<int:pk>/print/", change_orders.change_order_print, name="change_order_print"
+    ),
     path(
         "change-orders/<int:pk>/edit/",
         change_order_editor.change_order_edit,

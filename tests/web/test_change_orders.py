@@ -610,3 +610,46 @@ def test_the_client_dashboard_lists_change_orders_waiting_for_the_approver(activ
         change_order=ChangeOrder.objects.get(pk=co.pk), actor=fresh(active.approver)
     )
     assert f"/change-orders/{co.pk}/" not in page(fresh(active.approver), "/")
+
+
+def test_the_change_order_page_links_its_printable_page_and_pdf(world, client):
+    from milepost.plans import services as plan_services
+    from milepost.plans.models import Milestone, Project
+
+    from ..billing.test_pdf import text_of
+
+    project = plan_services.project_create(
+        organisation=world.organisation,
+        client=world.client,
+        actor=world.owner,
+        name="Print shop",
+        currency="EUR",
+        total_budget="10000.00",
+        start_date="2027-01-04",
+        template="website-cms",
+    )
+    plan_services.project_access_grant(
+        project=project, email=world.contact.email, role="approver", actor=world.owner
+    )
+    plan_services.plan_propose(project=project, actor=world.owner)
+    plan_services.plan_accept(
+        project=project, actor=type(world.contact).objects.get(pk=world.contact.pk)
+    )
+    last = Milestone.objects.filter(project=project).order_by("-position").first()
+    co = plan_services.change_order_create(
+        project=Project.objects.get(pk=project.pk),
+        actor=world.owner,
+        title="A blog",
+        changes_=[
+            {"op": "update", "milestone": last.pk, "fields": {"budget": str(last.budget + 600)}}
+        ],
+    )
+    plan_services.change_order_propose(change_order=co, actor=world.owner)
+    client.force_login(world.contact)
+    page = client.get(f"/change-orders/{co.pk}/").content.decode()
+    assert f"/change-orders/{co.pk}/print/" in page and f"/change-orders/{co.pk}/pdf/" in page
+    printed = client.get(f"/change-orders/{co.pk}/print/").content.decode()
+    assert "Change order CO-1: A blog" in printed and "waiting for the client" in printed
+    pdf = client.get(f"/change-orders/{co.pk}/pdf/")
+    assert pdf["Content-Type"] == "application/pdf"
+    assert "€10,600.00" in text_of(pdf.content)

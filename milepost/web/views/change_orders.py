@@ -11,6 +11,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -224,6 +225,26 @@ def _page(request, co, *, status: int = 200, **extra):
 def change_order_detail(request, pk: int):
     co = selectors.change_order_get(request.user, pk)
     return _page(request, co)
+
+
+@login_required
+def change_order_print(request, pk: int):
+    """The change order as a printable page, for the client's files."""
+    from milepost.plans.pdf import change_order_context
+
+    co = selectors.change_order_get(request.user, pk)
+    return render(request, "web/change_order_print.html", change_order_context(co))
+
+
+@login_required
+def change_order_pdf(request, pk: int):
+    """The same as a PDF, in the client's language."""
+    from milepost.plans.pdf import change_order_pdf as pdf
+
+    co = selectors.change_order_get(request.user, pk)
+    response = HttpResponse(pdf(co), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{co.label}-{co.project_id}.pdf"'
+    return response
 
 
 def _step(request, pk: int, action: ChangeOrderAction, call, *, confirm=None):
