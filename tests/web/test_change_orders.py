@@ -415,6 +415,15 @@ def test_an_approved_milestone_offers_only_more_revisions_or_support_for_a_price
     assert "€150.00 will be invoiced on acceptance, for work already invoiced." in page_text
 
 
+def test_the_live_total_counts_an_approved_milestone_s_budget_in_the_currency_s_decimals(active):
+    # The script reads an amount with at most the currency's decimals: "2000.000" was read as
+    # nothing, so an untouched draft said the total falls by the approved milestone's budget.
+    active.to_approved(1)
+    co = draft_co(active, changes=[])
+    html = page(active.manager, co_path(co, "edit"))
+    assert f'id="m{active.m(1).pk}" data-card data-base="2000.00"' in html
+
+
 def test_a_new_milestone_goes_only_after_the_approved_ones(active):
     active.to_approved(1)
     co = draft_co(active, changes=[])
