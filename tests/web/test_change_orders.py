@@ -243,6 +243,32 @@ def test_a_proposed_plan_says_what_change_orders_are_and_links_them(world):
     assert "Once the plan is accepted, its scope, budgets and dates change only" in text(html)
 
 
+def test_the_proposal_says_what_one_more_revision_costs_when_it_is_offered(world):
+    project = plans.project_create(
+        organisation=world.organisation,
+        client=world.client,
+        actor=world.owner,
+        template="website-cms",
+        name="Acme webshop",
+        currency="EUR",
+        total_budget="10000.00",
+        start_date=START,
+    )
+    plans.project_access_grant(
+        project=project, email=world.contact.email, role="approver", actor=world.owner
+    )
+    path = f"/projects/{project.pk}/"
+    plans.plan_propose(project=project, actor=world.owner)
+    assert "One more revision" not in text(page(fresh(world.contact), path))  # not offered
+    plans.plan_withdraw(project=Project.objects.get(pk=project.pk), actor=world.owner)
+    plans.project_update(
+        project=Project.objects.get(pk=project.pk), actor=world.owner, extra_revision_price="250"
+    )
+    plans.plan_propose(project=Project.objects.get(pk=project.pk), actor=world.owner)
+    said = text(page(fresh(world.contact), path))
+    assert "One more revision, once a milestone's revisions run out: €250.00" in said
+
+
 def test_the_locked_plan_editor_links_the_project_s_change_orders(active):
     html = page(active.owner, f"/projects/{active.project.pk}/plan/")
     assert f'<a href="/projects/{active.project.pk}/#change-orders">change orders</a>' in html
