@@ -645,3 +645,16 @@ def test_the_client_dashboard_lists_change_orders_waiting_for_the_approver(activ
         change_order=ChangeOrder.objects.get(pk=co.pk), actor=fresh(active.approver)
     )
     assert f"/change-orders/{co.pk}/" not in page(fresh(active.approver), "/")
+
+
+def test_the_client_dashboard_lists_the_change_orders_they_asked_for_until_answered(active):
+    milestone = active.m(2)
+    asked = plans.change_order_request_file(
+        milestone=milestone, actor=fresh(active.approver), text="Loyalty points in the account."
+    )
+    for reader in (active.approver, active.viewer):  # both sides see the request's state
+        html = page(fresh(reader), "/")
+        assert 'id="asked"' in html and f'href="/milestones/{milestone.pk}/"' in html
+        assert "Loyalty points in the account. · " + milestone.title in text(html)
+    plans.change_order_request_decline(request=asked, actor=active.manager, reason="Out of scope")
+    assert 'id="asked"' not in page(fresh(active.approver), "/")
