@@ -142,7 +142,8 @@ def _grow(world, units: int, offset: int = 0) -> None:
 LISTS = [
     ("web", "/", "owner", 19),  # money (2), next payments, proposed, startable, attention (2),
     # change orders asked for
-    ("web", "/", "contact", 10),  # what they owe; the change orders waiting for them
+    ("web", "/", "contact", 11),  # what they owe; the change orders waiting for them and
+    # the ones they asked for
     ("web", "/clients/", "owner", 6),
     ("web", "/members/", "owner", 6),  # paginated: the count
     ("web", "/members/?q=example&sort=-role", "owner", 6),
@@ -509,7 +510,7 @@ CHANGE_ORDER_PAGES = [
     # drafts' prices, all from one reading of it).
     ("web", "/projects/{project}/", "owner", 15),
     ("web", "/projects/{project}/", "contact", 12),
-    ("web", "/", "contact", 10),  # one more: the change orders waiting for the approver
+    ("web", "/", "contact", 11),  # the change orders waiting for the approver, and asked for
 ]
 
 

@@ -30,7 +30,9 @@ from .actions import AuditAction
 from .sentences import ACTION_LABELS, BY_POSITION, SENTENCES
 
 #: Fields that hold an amount of money in the event's currency.
-MONEY_FIELDS = frozenset({"budget", "total_budget", "amount", "net", "tax", "gross", "paid"})
+MONEY_FIELDS = frozenset(
+    {"budget", "total_budget", "amount", "net", "tax", "gross", "paid", "extra_revision_price"}
+)
 #: Fields that hold a percentage.
 PERCENT_FIELDS = frozenset({"tax_rate"})
 #: A long text's change shows at most this many edits, each cut at this many characters.

@@ -87,7 +87,7 @@ def _change_order(event):
 
 
 def _change_order_url(change_order) -> str:
-    return _project_url(change_order.project) + "#change-orders"
+    return reverse("web:change_order_detail", args=[change_order.pk])
 
 
 def change_order_proposed(event):
@@ -98,7 +98,7 @@ def change_order_proposed(event):
     body = Text(
         _("The total becomes %(total)s (%(price)s). Read what changes, then accept or decline it."),
         total=Money(co.total_after, p.currency),
-        price=Money(co.price, p.currency),
+        price=Money(co.price, p.currency, signed=True),
     )
     notify(
         users=who.client_approvers(p),

@@ -24,6 +24,7 @@ from milepost.core import display
 class Money:
     amount: Decimal
     currency: str
+    signed: bool = False  # a change: "+€600.00", "\N{MINUS SIGN}€200.00"
 
 
 class Text:
@@ -55,6 +56,9 @@ def render(text: Text | str, *, language: str = "") -> str:
 
 def _shown(value: Any) -> Any:
     if isinstance(value, Money):
+        if value.signed and value.amount:
+            sign = "+" if value.amount > 0 else "\N{MINUS SIGN}"
+            return sign + display.money(abs(value.amount), value.currency)
         return display.money(value.amount, value.currency)
     if isinstance(value, dt.datetime):
         return display.datetime(value)

@@ -46,6 +46,7 @@ class Card:
     changed: bool = False
     problems: list[str] = field(default_factory=list)
     summary: str = ""  # what the change order does to it, as the client will read it
+    base: str = ""  # a frozen milestone's budget in the currency's decimals, for the live total
 
     @property
     def title(self) -> str:
@@ -167,6 +168,7 @@ def editor_cards(
             changed=bool(change),
         )
         if stage.frozen:
+            card.base = as_text(stage.budget, currency)
             values["price"] = as_text(change.get("price"), currency)
             card.form = _bound(FrozenForm, key, values)
         else:

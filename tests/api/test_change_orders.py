@@ -209,6 +209,7 @@ def test_the_change_order_pdf_holds_the_acceptance_record(world, project, api_as
     assert "Change order CO-1: A blog" in text
     assert "made plan v2" in text and world.contact.email in text
     assert "€10,600.00" in text and "Accepted" in text
+    assert "This change order +€600.00" in text  # a change, with its sign
     outsider = api_as(world.outsider).get(
         f"/api/v1/change-orders/{co.pk}/pdf/", HTTP_ACCEPT="application/pdf"
     )

@@ -100,6 +100,17 @@ def test_project_settings_say_on_off_percent_and_a_currency_change():
     )
 
 
+def test_the_price_of_an_extra_revision_reads_as_money():
+    entry = event(
+        "project.updated",
+        "plans.project",
+        currency="EUR",
+        before={"extra_revision_price": None},
+        after={"extra_revision_price": "250.000"},
+    )
+    assert describe(entry) == "changed the project's details: price per extra revision — → €250.00"
+
+
 def test_organisation_and_client_edits_name_their_fields():
     entry = event(
         "organisation.updated",

@@ -138,3 +138,30 @@ def test_the_agency_drafts_fixes_and_proposes_and_the_client_accepts(
     agency.goto(f"{base}/projects/{project.pk}/#change-orders")
     shots(agency, tmp_path, "co-project-agency")
     print(f"screenshots: {tmp_path}")
+
+
+def test_an_untouched_draft_on_a_project_with_an_approved_milestone_says_no_change(
+    page: Page, live_server, transactional_db
+):
+    """The live total counts the approved milestone's budget: it was read as nothing, so a new
+    draft said the total falls by it."""
+    from milepost.plans import services as plans
+    from milepost.reviews import services as reviews
+
+    owner, approver, milestones = active_project()
+    first = milestones[0]
+    reviews.milestone_start(milestone=first, actor=owner)
+    reviews.milestone_deliver(milestone=Milestone.objects.get(pk=first.pk), actor=owner, notes="v1")
+    reviews.milestone_approve(
+        milestone=Milestone.objects.get(pk=first.pk), actor=approver, accept_open_items=True
+    )
+    co = plans.change_order_create(
+        project=Project.objects.get(pk=first.project_id), actor=owner, title="Nothing yet"
+    )
+    log_in(page, live_server.url, owner.email, PASSWORD)
+    page.goto(f"{live_server.url}/change-orders/{co.pk}/edit/")
+    box = page.locator("#allocation")
+    expect(box.locator("[data-after]")).to_have_text("€10,000.00")
+    expect(box.locator("[data-change]")).to_have_text("no change")
+    page.locator(f"article#m{milestones[2].pk}").get_by_label("Budget").fill("3600.00")
+    expect(box.locator("[data-after]")).to_have_text("€10,600.00")

@@ -62,11 +62,13 @@ def _titles(user):
 
 def test_the_approver_is_asked_to_answer_a_proposed_change_order(world, shop):
     Notification.objects.all().delete()
-    _proposed(world, shop)
+    co = _proposed(world, shop)
     [title] = _titles(world.contact)
     assert title == "Northwind Studio proposed CO-1 for Shop: A blog"
     note = Notification.objects.get(user=world.contact)
-    assert "€10,600.00" in note.body and note.url.endswith("#change-orders")
+    # The price is a change, said with its sign; the link opens the change order itself.
+    assert "The total becomes €10,600.00 (+€600.00)." in note.body
+    assert note.url == f"/change-orders/{co.pk}/"
     assert _titles(world.viewer) == [] and _titles(world.manager) == []
     assert OutgoingEmail.objects.filter(to=world.contact.email, subject__contains="CO-1").exists()
 

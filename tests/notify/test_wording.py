@@ -36,6 +36,15 @@ def test_text_formats_money_dates_and_counts_for_the_language():
     assert render("plain words") == "plain words"
 
 
+def test_a_signed_amount_says_which_way_the_money_moves():
+    said = Text(gettext_lazy("%(price)s"), price=Money(Decimal("600.000"), "EUR", signed=True))
+    assert render(said, language="en") == "+€600.00"
+    less = Text(gettext_lazy("%(price)s"), price=Money(Decimal("-200"), "EUR", signed=True))
+    assert render(less, language="de") == "\N{MINUS SIGN}200,00\xa0€"
+    nothing = Text(gettext_lazy("%(price)s"), price=Money(Decimal("0"), "EUR", signed=True))
+    assert render(nothing, language="en") == "€0.00"
+
+
 def test_each_reader_gets_their_own_language_whoever_acted(world):
     english, german = world.owner, world.manager
     german.language = "de"

@@ -243,6 +243,32 @@ def test_a_proposed_plan_says_what_change_orders_are_and_links_them(world):
     assert "Once the plan is accepted, its scope, budgets and dates change only" in text(html)
 
 
+def test_the_proposal_says_what_one_more_revision_costs_when_it_is_offered(world):
+    project = plans.project_create(
+        organisation=world.organisation,
+        client=world.client,
+        actor=world.owner,
+        template="website-cms",
+        name="Acme webshop",
+        currency="EUR",
+        total_budget="10000.00",
+        start_date=START,
+    )
+    plans.project_access_grant(
+        project=project, email=world.contact.email, role="approver", actor=world.owner
+    )
+    path = f"/projects/{project.pk}/"
+    plans.plan_propose(project=project, actor=world.owner)
+    assert "One more revision" not in text(page(fresh(world.contact), path))  # not offered
+    plans.plan_withdraw(project=Project.objects.get(pk=project.pk), actor=world.owner)
+    plans.project_update(
+        project=Project.objects.get(pk=project.pk), actor=world.owner, extra_revision_price="250"
+    )
+    plans.plan_propose(project=Project.objects.get(pk=project.pk), actor=world.owner)
+    said = text(page(fresh(world.contact), path))
+    assert "One more revision, once a milestone's revisions run out: €250.00" in said
+
+
 def test_the_locked_plan_editor_links_the_project_s_change_orders(active):
     html = page(active.owner, f"/projects/{active.project.pk}/plan/")
     assert f'<a href="/projects/{active.project.pk}/#change-orders">change orders</a>' in html
@@ -413,6 +439,15 @@ def test_an_approved_milestone_offers_only_more_revisions_or_support_for_a_price
     page_text = text(page(active.manager, co_path(co)))
     assert "revisions 2 → 3" in page_text and "budget €2,000.00 → €2,150.00" in page_text
     assert "€150.00 will be invoiced on acceptance, for work already invoiced." in page_text
+
+
+def test_the_live_total_counts_an_approved_milestone_s_budget_in_the_currency_s_decimals(active):
+    # The script reads an amount with at most the currency's decimals: "2000.000" was read as
+    # nothing, so an untouched draft said the total falls by the approved milestone's budget.
+    active.to_approved(1)
+    co = draft_co(active, changes=[])
+    html = page(active.manager, co_path(co, "edit"))
+    assert f'id="m{active.m(1).pk}" data-card data-base="2000.00"' in html
 
 
 def test_a_new_milestone_goes_only_after_the_approved_ones(active):
@@ -653,3 +688,16 @@ def test_the_change_order_page_links_its_printable_page_and_pdf(world, client):
     pdf = client.get(f"/change-orders/{co.pk}/pdf/")
     assert pdf["Content-Type"] == "application/pdf"
     assert "€10,600.00" in text_of(pdf.content)
+
+
+def test_the_client_dashboard_lists_the_change_orders_they_asked_for_until_answered(active):
+    milestone = active.m(2)
+    asked = plans.change_order_request_file(
+        milestone=milestone, actor=fresh(active.approver), text="Loyalty points in the account."
+    )
+    for reader in (active.approver, active.viewer):  # both sides see the request's state
+        html = page(fresh(reader), "/")
+        assert 'id="asked"' in html and f'href="/milestones/{milestone.pk}/"' in html
+        assert "Loyalty points in the account. · " + milestone.title in text(html)
+    plans.change_order_request_decline(request=asked, actor=active.manager, reason="Out of scope")
+    assert 'id="asked"' not in page(fresh(active.approver), "/")

@@ -4,6 +4,7 @@
 from .change_orders import (
     change_order_get,
     change_order_request_get,
+    change_order_requests_asked_by,
     change_order_requests_of,
     change_orders_of,
     change_orders_to_answer,
@@ -45,6 +46,7 @@ __all__ = [
     "as_seen_by",
     "change_order_get",
     "change_order_request_get",
+    "change_order_requests_asked_by",
     "change_order_requests_of",
     "change_orders_of",
     "change_orders_to_answer",

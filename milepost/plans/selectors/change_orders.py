@@ -90,6 +90,22 @@ def change_orders_to_answer(user: Any) -> list[ChangeOrder]:
     )
 
 
+def change_order_requests_asked_by(user: Any) -> list[ChangeOrderRequest]:
+    """The client's requests for a change order still waiting on the agency, on the projects
+    this contact sees, the oldest first, with milestone and project (one query; none for a
+    user who is nobody's contact)."""
+    projects = list(project_roles_of(user))
+    if not projects:
+        return []
+    return list(
+        ChangeOrderRequest.objects.filter(
+            milestone__project_id__in=projects, status=ChangeOrderRequest.Status.OPEN
+        )
+        .select_related("milestone", "milestone__project")
+        .order_by("created_at", "pk")
+    )
+
+
 def original_total(project: Project) -> Any:
     """The total of the plan the client first accepted (plan v1), as a string; None before."""
     return (

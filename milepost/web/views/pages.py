@@ -75,6 +75,7 @@ def _client_dashboard(request):
         {
             "waiting": waiting,
             "change_orders": plan_selectors.change_orders_to_answer(request.user),
+            "asked": plan_selectors.change_order_requests_asked_by(request.user),
             "reviews": review_selectors.client_queue(request.user),
             "owed": owed,
             "owed_totals": billing_selectors.owed_totals(owed),
