@@ -28,6 +28,7 @@ from milepost.plans.lifecycle.project import ProjectAction
 from milepost.plans.lifecycle.project import refusal as project_refusal
 from milepost.plans.models import AccessRole, BillingTrigger, Milestone, Project, ProjectAccess
 from milepost.plans.permissions import InvoiceAction, require
+from milepost.plans.services.change_orders import is_invoiced
 
 from .services.common import target_state
 from .services.delivery import current_delivery
@@ -541,9 +542,7 @@ def revision_purchase(milestone: Milestone) -> Consequence:
             code="extra_revisions_off",
         )
     currency = project.currency
-    invoiced = milestone.status in DONE or (
-        milestone.billing_trigger == "on_start" and milestone.status != MilestoneStatus.PLANNED
-    )
+    invoiced = is_invoiced(milestone.status, milestone.billing_trigger)
     lines = [
         _(
             "Buying one more revision of “%(title)s” costs %(price)s: its budget becomes "
