@@ -506,10 +506,14 @@ def _revised_many_times(world, name: str, rounds: int):
 
 
 CHANGE_ORDER_PAGES = [
-    # The change orders with who proposed and decided, plan v1's total, and the plan now (the
-    # drafts' prices, all from one reading of it).
-    ("web", "/projects/{project}/", "owner", 15),
-    ("web", "/projects/{project}/", "contact", 12),
+    # The newest change orders with who proposed and decided, how many and what the accepted
+    # ones add up to, plan v1's total, and the plan now (the drafts' prices, all from one
+    # reading of it).
+    ("web", "/projects/{project}/", "owner", 16),
+    ("web", "/projects/{project}/", "contact", 13),
+    # The same, a page of them, and every accepted one for the contract value.
+    ("web", "/projects/{project}/change-orders/", "owner", 14),
+    ("web", "/projects/{project}/change-orders/", "contact", 13),
     ("web", "/", "contact", 11),  # the change orders waiting for the approver, and asked for
 ]
 

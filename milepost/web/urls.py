@@ -117,6 +117,11 @@ urlpatterns = [
         change_orders.change_order_new,
         name="change_order_new",
     ),
+    path(
+        "projects/<int:pk>/change-orders/",
+        change_orders.change_order_list,
+        name="change_order_list",
+    ),
     path("change-orders/<int:pk>/", change_orders.change_order_detail, name="change_order_detail"),
     path("change-orders/<int:pk>/pdf/", change_orders.change_order_pdf, name="change_order_pdf"),
     path(

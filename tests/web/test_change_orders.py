@@ -193,8 +193,15 @@ def test_the_project_page_lists_change_orders_and_the_running_contract_value(act
     ):
         assert row in owner
     assert "Original total (plan v1) €10,000.00" in owner
-    assert "CO-1 · More pages · accepted" in owner
+    assert "1 accepted change order +€600.00" in owner
     assert "Total now (plan v2) €10,600.00" in owner
+    # The open one comes first.
+    assert owner.index("CO-3 · Launch help") < owner.index("CO-2 · Less polish")
+    # Each accepted one is on the project's change-order page.
+    listed = text(page(active.owner, f"/projects/{active.project.pk}/change-orders/"))
+    assert "CO-1 · More pages · accepted" in listed
+    assert "Original total (plan v1) €10,000.00" in listed
+    assert "Total now (plan v2) €10,600.00" in listed
     html = page(active.owner, path)
     assert 'id="change-orders"' in html and f'href="/change-orders/{draft.pk}/"' in html
 
@@ -203,6 +210,34 @@ def test_the_project_page_lists_change_orders_and_the_running_contract_value(act
     assert "plan v2 · 2 change orders" in client
     assert "Launch help" not in client
     assert "Original total (plan v1) €10,000.00" in client and "€10,600.00" in client
+
+
+def test_the_project_page_lists_the_newest_few_and_links_the_rest(active):
+    accepted = proposed_co(active, title="More pages")
+    change_order_accept(change_order=accepted, actor=fresh(active.approver))
+    for n in range(2, 8):
+        draft_co(active, changes=more_for(active, 4, f"{n}0.00"), title=f"Idea {n}")
+    path = f"/projects/{active.project.pk}/"
+    owner = text(page(active.owner, path))
+    assert "plan v2 · 7 change orders" in owner
+    for n in range(3, 8):
+        assert f"CO-{n} · Idea {n}" in owner
+    assert "CO-2 · Idea 2" not in owner and "CO-1 · More pages Accepted" not in owner
+    assert "All 7 change orders →" in owner
+    listed = text(page(active.owner, f"{path}change-orders/"))
+    for n in range(2, 8):
+        assert f"CO-{n} · Idea {n} Draft" in listed
+    assert "CO-1 · More pages Accepted +€600.00" in listed
+    # The client sees the accepted one only, and no link to more.
+    client = text(page(active.approver, path))
+    assert "plan v2 · 1 change order" in client and "All 1" not in client
+    assert "Idea" not in text(page(active.approver, f"{path}change-orders/"))
+
+
+def test_the_change_order_page_of_a_project_says_when_there_is_none(active, world):
+    path = f"/projects/{active.project.pk}/change-orders/"
+    assert "No change orders yet" in text(page(active.owner, path))
+    assert browser(world.outsider).get(path).status_code == 404
 
 
 def test_only_owners_and_managers_of_a_going_project_may_draft_one(active):

@@ -5,7 +5,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 
 from milepost.core.errors import NotFound
 from milepost.core.lookup import pk_of
@@ -46,6 +57,35 @@ def change_orders_of(user: Any, project: Project) -> QuerySet[ChangeOrder]:
         "proposed_by", "decided_by", "result_version"
     )
     return _shown(user, rows, project).order_by("-number")
+
+
+#: The states a change order is still open in: the agency's drafts and the proposal waiting.
+OPEN = (ChangeOrderStatus.DRAFT, ChangeOrderStatus.PROPOSED)
+
+
+def change_orders_open_first(user: Any, project: Project) -> QuerySet[ChangeOrder]:
+    """The project's change orders the user may see, the open ones (drafts, the proposal) first,
+    then the newest first: the order the project page shows them in, a few at a time."""
+    open_first = Case(
+        When(status__in=OPEN, then=Value(0)), default=Value(1), output_field=IntegerField()
+    )
+    return change_orders_of(user, project).order_by(open_first, "-number")
+
+
+def change_order_summary(user: Any, project: Project) -> dict[str, Any]:
+    """How many change orders the user sees on the project, how many were accepted and what
+    they added up to (one query): ``{"count", "accepted", "accepted_price"}``."""
+    accepted = Q(status=ChangeOrderStatus.ACCEPTED)
+    summary = (
+        change_orders_of(user, project)
+        .order_by()
+        .aggregate(
+            count=Count("pk"),
+            accepted=Count("pk", filter=accepted),
+            accepted_price=Sum("price", filter=accepted),
+        )
+    )
+    return summary
 
 
 def change_order_get(user: Any, change_order_id: Any) -> ChangeOrder:

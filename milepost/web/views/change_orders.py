@@ -11,6 +11,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -58,19 +59,13 @@ class CODeclineForm(DeclineForm):
 # --- The project page's section -------------------------------------------------------------------
 
 
-def project_change_orders(user, project) -> dict[str, Any]:
-    """The project page's change orders: each the user may see with its price (a draft's as it
-    stands), the running contract value, and whether the user may draft one."""
-    context: dict[str, Any] = {
-        "change_orders": [],
-        "can_draft_change_order": permissions.allowed(user, ProjectAction.CHANGE_PLAN, project)
-        and project_refusal(project.status, ProjectAction.CHANGE_PLAN) is None,
-        "shows_change_orders": project.plan_version >= 1
-        or project.status == ProjectStatus.PROPOSED,
-    }
-    if project.plan_version < 1:
-        return context
-    rows = list(selectors.change_orders_of(user, project))
+#: How many change orders the project page lists; the rest are on the project's change-order page.
+ON_PROJECT_PAGE = 5
+
+
+def _with_shown_prices(user, project, rows: list) -> list:
+    """Give each row the price to show: a draft's, for the agency, as it stands now (with its
+    problem count), read against the current plan once for the whole list."""
     agency = permissions.is_agency_side(user, project)
     drafts = agency and any(row.status == ChangeOrderStatus.DRAFT for row in rows)
     before = current_plan(project) if drafts else None
@@ -81,16 +76,67 @@ def project_change_orders(user, project) -> dict[str, Any]:
             _plan, outcome = services.change_order_outcome(row, before)
             row.shown_price = outcome.plan.total - before.total
             row.problem_count = len(outcome.problems)
-    accepted = sorted(
-        (row for row in rows if row.status == ChangeOrderStatus.ACCEPTED), key=lambda r: r.number
-    )
+    return rows
+
+
+def _contract(user, project) -> dict[str, Any]:
+    summary = selectors.change_order_summary(user, project)
     original = selectors.original_total(project)
-    context.update(
-        change_orders=rows,
-        accepted_change_orders=accepted,
-        original_total=Decimal(original) if original is not None else None,
-    )
+    return {
+        "change_order_count": summary["count"],
+        "accepted_count": summary["accepted"],
+        "accepted_price": summary["accepted_price"] or Decimal(0),
+        "original_total": Decimal(original) if original is not None else None,
+    }
+
+
+def project_change_orders(user, project) -> dict[str, Any]:
+    """The project page's change orders: the open ones and the newest, at most
+    ``ON_PROJECT_PAGE``, each with its price (a draft's as it stands), the contract value in
+    short, and whether the user may draft one."""
+    context: dict[str, Any] = {
+        "change_orders": [],
+        "change_order_count": 0,
+        "can_draft_change_order": permissions.allowed(user, ProjectAction.CHANGE_PLAN, project)
+        and project_refusal(project.status, ProjectAction.CHANGE_PLAN) is None,
+        "shows_change_orders": project.plan_version >= 1
+        or project.status == ProjectStatus.PROPOSED,
+    }
+    if project.plan_version < 1:
+        return context
+    rows = list(selectors.change_orders_open_first(user, project)[:ON_PROJECT_PAGE])
+    context.update(change_orders=_with_shown_prices(user, project, rows))
+    if rows:
+        context.update(_contract(user, project))
     return context
+
+
+@login_required
+def change_order_list(request, pk: int):
+    """Every change order of a project the user may see, 25 a page, with the contract value
+    change order by change order."""
+    project = selectors.project_get(request.user, pk)
+    page = Paginator(selectors.change_orders_open_first(request.user, project), 25).get_page(
+        request.GET.get("page")
+    )
+    page.object_list = _with_shown_prices(request.user, project, list(page.object_list))
+    accepted = (
+        selectors.change_orders_of(request.user, project)
+        .filter(status=ChangeOrderStatus.ACCEPTED)
+        .order_by("number")
+    )
+    context = {
+        "project": project,
+        "page": page,
+        "is_agency": permissions.is_agency_side(request.user, project),
+        "can_draft_change_order": permissions.allowed(
+            request.user, ProjectAction.CHANGE_PLAN, project
+        )
+        and project_refusal(project.status, ProjectAction.CHANGE_PLAN) is None,
+        "accepted_change_orders": accepted,
+        **_contract(request.user, project),
+    }
+    return render(request, "web/change_order_list.html", context)
 
 
 # --- Drafting -------------------------------------------------------------------------------------
