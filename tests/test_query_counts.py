@@ -140,8 +140,8 @@ def _grow(world, units: int, offset: int = 0) -> None:
 
 # kind, path, who, exact queries (SQLite and PostgreSQL alike)
 LISTS = [
-    ("web", "/", "owner", 19),  # money (2), next payments, proposed, startable, attention (2),
-    # change orders asked for
+    ("web", "/", "owner", 20),  # money (2), next payments, proposed, startable, attention (2),
+    # change orders asked for, change orders proposed and declined
     ("web", "/", "contact", 11),  # what they owe; the change orders waiting for them and
     # the ones they asked for
     ("web", "/clients/", "owner", 6),

@@ -374,11 +374,16 @@ class ChangeOrder(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"CO-{self.number} {self.title}"
+        return f"{self.label} {self.title}"
 
     @property
     def label(self) -> str:
-        return f"CO-{self.number}"
+        return self.label_of(self.number)
+
+    @staticmethod
+    def label_of(number: int) -> str:
+        """How people name change order ``number`` of a project: CO-1, CO-2, …"""
+        return f"CO-{number}"
 
 
 class ChangeOrderProposal(models.Model):

@@ -5,12 +5,14 @@ its steps with their confirmations, and the client's dashboard."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from decimal import Decimal
 from html import unescape
 from html.parser import HTMLParser
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from milepost.audit.models import AuditEvent
 from milepost.plans import services as plans
@@ -238,6 +240,29 @@ def test_the_change_order_page_of_a_project_says_when_there_is_none(active, worl
     path = f"/projects/{active.project.pk}/change-orders/"
     assert "No change orders yet" in text(page(active.owner, path))
     assert browser(world.outsider).get(path).status_code == 404
+
+
+def test_the_agency_dashboard_shows_proposals_waiting_and_fresh_declines(active, world):
+    proposed = proposed_co(active, title="More pages")
+    dashboard = text(page(active.owner, "/"))
+    waiting_on_client = dashboard.split("Waiting on the client")[1].split("Waiting on us")[0]
+    assert "CO-1 · More pages · Acme Shop · +€600.00 · proposed" in waiting_on_client
+    plans.change_order_decline(
+        change_order=ChangeOrder.objects.get(pk=proposed.pk),
+        actor=fresh(active.approver),
+        reason="Too dear",
+    )
+    dashboard = text(page(active.owner, "/"))
+    waiting_on_us = dashboard.split("Waiting on us")[1].split("Overdue against plan")[0]
+    assert "CO-1 · More pages · Acme webshop · declined" in waiting_on_us
+    assert "revise it or let it go" in waiting_on_us
+    assert "CO-1" not in dashboard.split("Waiting on the client")[1].split("Waiting on us")[0]
+    # Two weeks on, the decline is old news; another agency never sees it.
+    ChangeOrder.objects.filter(pk=proposed.pk).update(
+        decided_at=timezone.now() - timedelta(days=15)
+    )
+    assert "CO-1" not in text(page(active.owner, "/"))
+    assert "CO-1" not in text(page(world.outsider, "/"))
 
 
 def test_only_owners_and_managers_of_a_going_project_may_draft_one(active):

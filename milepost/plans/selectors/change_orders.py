@@ -3,6 +3,7 @@ once it has been proposed to them; drafts never proposed are the agency's alone.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db.models import (
@@ -17,6 +18,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.utils import timezone
 
 from milepost.core.errors import NotFound
 from milepost.core.lookup import pk_of
@@ -194,3 +196,47 @@ _OPEN_REQUESTS = Prepared(
 def open_change_order_requests(organisation_id: int, *, limit: int = 10) -> list[dict[str, Any]]:
     """Requests for a change order waiting on the agency (its dashboard), the oldest first."""
     return _OPEN_REQUESTS(organisation_id=organisation_id, limit=limit)
+
+
+_ANSWERS = Prepared(
+    lambda organisation_id, since, limit: (
+        ChangeOrder.objects.filter(
+            Q(status=ChangeOrderStatus.PROPOSED)
+            | Q(status=ChangeOrderStatus.DECLINED, decided_at__gte=since),
+            project__organisation_id=organisation_id,
+            project__status__in=SOURCES[ProjectAction.CHANGE_PLAN],
+        )
+        .values(
+            "pk",
+            "number",
+            "title",
+            "status",
+            "price",
+            "proposed_at",
+            "decided_at",
+            "project__name",
+            "project__currency",
+            "project__client__name",
+        )
+        .order_by("proposed_at", "pk")[:limit]
+    ),
+    organisation_id=int,
+    since=dt.datetime,
+)
+
+#: How long a declined change order stays on the agency's dashboard for it to revise or let go.
+DECLINED_SHOWN_FOR = dt.timedelta(days=14)
+
+
+def change_orders_in_question(organisation_id: int, *, limit: int = 20) -> dict[str, list]:
+    """The agency dashboard's change orders (one query): ``proposed``, waiting on the client's
+    answer, and ``declined`` in the last two weeks, waiting on the agency to revise one or let
+    it go; each a dict with its ``label``."""
+    rows = _ANSWERS(
+        organisation_id=organisation_id, since=timezone.now() - DECLINED_SHOWN_FOR, limit=limit
+    )
+    found: dict[str, list] = {"proposed": [], "declined": []}
+    for row in rows:
+        row["label"] = ChangeOrder.label_of(row["number"])
+        found[row["status"]].append(row)
+    return found

@@ -48,6 +48,7 @@ def dashboard(request):
         "startable": review_selectors.startable_milestones(organisation.pk),
         "attention": review_selectors.projects_needing_attention(organisation.pk),
         "change_requests": plan_selectors.open_change_order_requests(organisation.pk),
+        "change_orders": plan_selectors.change_orders_in_question(organisation.pk),
     }
     return render(request, "web/dashboard.html", context)
 
