@@ -1,0 +1,253 @@
+"""A project's timeline: for each milestone its baseline (plan v1), its current plan, what
+happened (started, each delivery and change request, approval), its forecast and the working
+days each side held it, read in four queries however long the project ran. The rules are
+``forecast.rules``; this module gathers their facts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Container, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils import timezone
+
+from milepost.audit.models import AuditEvent
+from milepost.core import clock
+from milepost.plans.changes import working_days_between
+from milepost.plans.models import ChangeOrder, Milestone, PlanVersion, Project
+from milepost.plans.services.common import holidays_for
+
+from . import rules
+from .rules import Change, Forecast, Hands, Wait
+
+#: The milestone events that move it from one state to the next, and the state each leaves it
+#: in when its data does not say (``after.status``).
+MOVES = {
+    "milestone.started": "in_progress",
+    "milestone.prepaid": "in_progress",
+    "milestone.prepayment_reversed": "awaiting_prepayment",
+    "milestone.delivered": "in_review",
+    "milestone.changes_requested": "changes_requested",
+    "milestone.approved": "approved",
+    "milestone.closed": "closed",
+}
+#: The events shown as marks on a milestone's bar.
+MARKS = {"milestone.delivered": "delivered", "milestone.changes_requested": "changes_requested"}
+#: A change order waits for the client from its proposal to the first of these.
+CO_ANSWERS = {"change_order.accepted", "change_order.declined", "change_order.withdrawn"}
+#: The plan waits for the client from its proposal to the first of these.
+PLAN_ANSWERS = {"plan.accepted", "plan.declined", "plan.withdrawn"}
+
+
+@dataclass(frozen=True)
+class Mark:
+    """Something that happened to a milestone on ``day``: a delivery (``number`` v1, v2…) or a
+    request for changes."""
+
+    day: dt.date
+    kind: str
+    number: int | None = None
+
+
+@dataclass
+class Row:
+    """One milestone on the timeline."""
+
+    milestone: Milestone
+    baseline_start: dt.date | None
+    baseline_due: dt.date | None
+    started: dt.date | None
+    approved: dt.date | None
+    forecast: Forecast
+    hands: Hands
+    marks: list[Mark] = field(default_factory=list)
+
+    @property
+    def delivered(self) -> dt.date | None:
+        """The day of the first delivery, if any."""
+        return next((m.day for m in self.marks if m.kind == "delivered"), None)
+
+
+@dataclass
+class Timeline:
+    project: Project
+    today: dt.date
+    rows: list[Row]
+    #: The project's slippage in working days (its last milestone's): against plan v1 (None
+    #: when that milestone was added by a change order) and against the plan now.
+    slip_baseline: int | None
+    slip_plan: int
+    #: The working days in each side's hands, every milestone together, and the plan's own
+    #: wait for the client's answer before it was accepted (in ``hands.client``).
+    hands: Hands
+    plan_wait: int
+    holidays: Container[dt.date]
+
+    @property
+    def first_day(self) -> dt.date:
+        days = [self.today, self.project.start_date]
+        for row in self.rows:
+            days += [row.milestone.planned_start, row.forecast.start]
+            days += [d for d in (row.baseline_start, row.started) if d]
+        return min(days)
+
+    @property
+    def last_day(self) -> dt.date:
+        days = [self.today]
+        for row in self.rows:
+            days += [row.milestone.planned_due, row.forecast.end]
+            days += [d for d in (row.baseline_due, row.approved) if d]
+        return max(days)
+
+    @property
+    def forecast_end(self) -> dt.date | None:
+        return self.rows[-1].forecast.end if self.rows else None
+
+
+def local_day(moment: dt.datetime | None) -> dt.date | None:
+    return timezone.localdate(moment) if moment is not None else None
+
+
+def project_timeline(project: Project, *, today: dt.date | None = None) -> Timeline:
+    """The timeline of ``project`` (with its organisation loaded) as of ``today``."""
+    today = today or clock.today()
+    milestones = list(Milestone.objects.filter(project=project).order_by("position"))
+    for m in milestones:
+        m.project = project
+    baseline = _baseline(project)
+    events = list(
+        AuditEvent.objects.filter(project_id=project.pk, action__in=_ACTIONS)
+        .order_by("created_at", "chain", "sequence")
+        .values("action", "target_type", "target_id", "created_at", "data")
+    )
+    touched = _touched_by_change_orders(project)
+    holidays = _holidays(project, milestones, baseline, today)
+    changes, marks, waits, plan_waits = _read(events, touched)
+    stages = [
+        rules.Stage(
+            id=m.pk,
+            status=m.status,
+            planned_start=m.planned_start,
+            planned_due=m.planned_due,
+            baseline_start=baseline.get(m.pk, (None, None))[0],
+            baseline_due=baseline.get(m.pk, (None, None))[1],
+            started=local_day(m.started_at),
+            approved=local_day(m.approved_at),
+            auto_approves=local_day(m.auto_approve_at),
+        )
+        for m in milestones
+    ]
+    forecasts = rules.forecast(
+        stages, today=today, gating=project.sequential_gating, holidays=holidays
+    )
+    rows = []
+    for m, stage, found in zip(milestones, stages, forecasts, strict=True):
+        held = rules.hands(changes[m.pk], waits[m.pk], today=today, holidays=holidays)
+        rows.append(
+            Row(
+                milestone=m,
+                baseline_start=stage.baseline_start,
+                baseline_due=stage.baseline_due,
+                started=stage.started,
+                approved=stage.approved,
+                forecast=found,
+                hands=held,
+                marks=marks[m.pk],
+            )
+        )
+    plan_wait = sum(
+        max(working_days_between(start, end or today, holidays), 0) for start, end in plan_waits
+    )
+    slip_baseline, slip_plan = rules.project_slip(forecasts)
+    total = sum((row.hands for row in rows), Hands()) + Hands(0, plan_wait)
+    return Timeline(
+        project=project,
+        today=today,
+        rows=rows,
+        slip_baseline=slip_baseline,
+        slip_plan=slip_plan,
+        hands=total,
+        plan_wait=plan_wait,
+        holidays=holidays,
+    )
+
+
+_ACTIONS = [
+    *MOVES,
+    "change_order.proposed",
+    *CO_ANSWERS,
+    "plan.proposed",
+    *PLAN_ANSWERS,
+]
+
+
+def _baseline(project: Project) -> dict[int, tuple[dt.date, dt.date]]:
+    """Each milestone's planned start and due date in plan v1, by id."""
+    snapshot = (
+        PlanVersion.objects.filter(project=project, version=1)
+        .values_list("snapshot", flat=True)
+        .first()
+    )
+    found = {}
+    for m in (snapshot or {}).get("milestones", []):
+        if m.get("id") is not None:
+            found[m["id"]] = (
+                dt.date.fromisoformat(m["planned_start"]),
+                dt.date.fromisoformat(m["planned_due"]),
+            )
+    return found
+
+
+def _touched_by_change_orders(project: Project) -> dict[str, list[int]]:
+    """The milestones each change order of the project changes or removes, by its id (as the
+    audit events name it); a change of the project's settings touches none."""
+    touched = {}
+    for pk, ops in ChangeOrder.objects.filter(project=project).values_list("pk", "changes"):
+        touched[str(pk)] = [op["milestone"] for op in ops or [] if op.get("milestone")]
+    return touched
+
+
+def _holidays(
+    project: Project, milestones: list[Milestone], baseline: dict, today: dt.date
+) -> Container[dt.date]:
+    days = [today, project.start_date] + [
+        d for m in milestones for d in (m.planned_start, m.planned_due)
+    ]
+    days += [d for span in baseline.values() for d in span]
+    return holidays_for(project.organisation.country, range(min(days).year, max(days).year + 3))
+
+
+def _read(
+    events: Iterable[dict[str, Any]], touched: dict[str, list[int]]
+) -> tuple[dict, dict, dict, list]:
+    changes: dict[int, list[Change]] = defaultdict(list)
+    marks: dict[int, list[Mark]] = defaultdict(list)
+    waits: dict[int, list[Wait]] = defaultdict(list)
+    open_cos: dict[str, dt.date] = {}
+    plan_waits: list[tuple[dt.date, dt.date | None]] = []
+    for event in events:
+        action, day, data = event["action"], local_day(event["created_at"]), event["data"] or {}
+        if action in MOVES:
+            milestone = data.get("milestone")
+            if milestone is None:
+                continue
+            status = (data.get("after") or {}).get("status") or MOVES[action]
+            changes[milestone].append(Change(day, status))
+            if action in MARKS:
+                marks[milestone].append(Mark(day, MARKS[action], data.get("delivery")))
+        elif action == "change_order.proposed":
+            open_cos[event["target_id"]] = day
+        elif action in CO_ANSWERS and event["target_id"] in open_cos:
+            start = open_cos.pop(event["target_id"])
+            for milestone in touched.get(event["target_id"], []):
+                waits[milestone].append(Wait(start, day))
+        elif action == "plan.proposed":
+            plan_waits.append((day, None))
+        elif action in PLAN_ANSWERS and plan_waits and plan_waits[-1][1] is None:
+            plan_waits[-1] = (plan_waits[-1][0], day)
+    for target, start in open_cos.items():
+        for milestone in touched.get(target, []):
+            waits[milestone].append(Wait(start, None))
+    return changes, marks, waits, plan_waits
