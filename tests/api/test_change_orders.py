@@ -119,6 +119,57 @@ def test_bad_input_gets_a_clear_error_and_changes_nothing(world, project, api_as
     assert decline.status_code in (404, 409)  # a draft: not the client's to answer
 
 
+def _bad_changes(project) -> list:
+    """Two budgets that are not amounts and a milestone the project does not have."""
+    milestones = list(Milestone.objects.filter(project=project).order_by("position"))
+    return [
+        {"op": "update", "milestone": milestones[1].pk, "fields": {"budget": "12,5x"}},
+        {"op": "update", "milestone": milestones[2].pk, "fields": {"budget": ""}},
+        {"op": "remove", "milestone": 999999},
+    ]
+
+
+def test_every_refused_field_is_listed_in_one_answer(world, project, api_as):
+    agency = api_as(world.manager)
+    url = f"/api/v1/projects/{project.pk}/change-orders/"
+    # A blank title beside changes that are not a list of objects, and a reason too long.
+    refused = agency.post(
+        url, {"title": "  ", "reason": "x" * 5001, "changes": [{"op": "remove"}, 7]}, format="json"
+    )
+    assert refused.status_code == 400
+    assert set(refused.json()["error"]["details"]) == {"title", "reason", "changes"}
+    refused = agency.post(url, {"title": "", "changes": "all of them"}, format="json")
+    assert set(refused.json()["error"]["details"]) == {"title", "changes"}
+    assert not project.change_orders.exists()
+
+    co = agency.post(url, {"title": "A blog", "changes": []}, format="json").json()
+    refused = agency.patch(
+        f"/api/v1/change-orders/{co['id']}/", {"title": " ", "changes": "none"}, format="json"
+    )
+    assert refused.status_code == 400
+    assert set(refused.json()["error"]["details"]) == {"title", "changes"}
+    # A PATCH checks only what it sends: the title stays.
+    kept = agency.patch(f"/api/v1/change-orders/{co['id']}/", {"changes": []}, format="json")
+    assert kept.status_code == 200 and kept.json()["title"] == "A blog"
+
+
+def test_bad_changes_are_kept_as_typed_and_every_problem_is_listed(world, project, api_as):
+    agency = api_as(world.manager)
+    url = f"/api/v1/projects/{project.pk}/change-orders/"
+    body = {"title": "Three bad", "changes": _bad_changes(project)}
+    created = agency.post(url, body, format="json")
+    assert created.status_code == 201
+    problems = [(p["code"], p["position"], p["field"]) for p in created.json()["problems"]]
+    assert problems == [
+        ("value_invalid", 2, "budget"),
+        ("value_invalid", 3, "budget"),
+        ("milestone_unknown", None, None),
+    ]
+    refused = agency.post(f"/api/v1/change-orders/{created.json()['id']}/propose/")
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "plan_invalid"
+    assert len(refused.json()["error"]["details"]["problems"]) == 3
+
+
 def test_another_organisations_ids_are_not_found(world, project, api_as):
     co = plans.change_order_create(project=project, actor=world.owner, title="x", changes_=[])
     outsider = api_as(world.outsider)

@@ -133,6 +133,21 @@ def test_a_draft_keeps_changes_with_problems_and_proposing_lists_them_all(world)
     assert not co.proposals.exists()
 
 
+def test_a_refused_draft_names_every_field_at_once_and_writes_nothing(world):
+    project = _accepted(world)
+    with pytest.raises(InvalidInput) as refused:
+        plans.change_order_create(
+            project=project, actor=world.manager, title=" ", reason="x" * 5001, changes_="all"
+        )
+    assert set(refused.value.details) == {"title", "reason", "changes"}
+    co = _co(world, project)
+    with pytest.raises(InvalidInput) as refused:
+        plans.change_order_update(change_order=co, actor=world.manager, title="", changes_=[7])
+    assert set(refused.value.details) == {"title", "changes"}
+    co = ChangeOrder.objects.get(pk=co.pk)
+    assert co.title == "More pages" and co.changes == _more_for_the_last(project)
+
+
 def test_proposing_fixes_the_price_and_keeps_what_the_client_saw(world):
     project = _accepted(world)
     co = _proposed(world, project)
