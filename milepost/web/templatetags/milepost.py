@@ -8,7 +8,7 @@ from django.utils.timesince import timesince
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from milepost.audit.wording import describe
+from milepost.audit.wording import change_order_name, describe
 from milepost.core import clock, locale
 from milepost.core.identifiers import group_iban
 from milepost.core.money import format_money
@@ -107,8 +107,16 @@ def percent(part, whole):
 
 @register.filter
 def event_text(event, currency=""):
-    """What an activity entry says after its actor: what was done and what changed."""
-    return describe(event, currency=currency or "")
+    """What an activity entry says after its actor: what was done and what changed; the change
+    order it names links to its page when the reader may open it (``change_order_shown``, from
+    ``plans.selectors.project_events``)."""
+    text = describe(event, currency=currency or "")
+    name = change_order_name(event)
+    if not (name and getattr(event, "change_order_shown", False) and name in text):
+        return text
+    link = cached_reverse("web:change_order_detail", int(event.target_id))
+    before, _name, after = text.partition(name)
+    return format_html('{}<a href="{}">{}</a>{}', before, link, name, after)
 
 
 @register.filter

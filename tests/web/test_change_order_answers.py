@@ -1,0 +1,120 @@
+"""The project's activity names each change order and links it for whoever may see it."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+import pytest
+from django.test import Client
+
+from milepost.plans import services as plans
+from milepost.plans.models import ChangeOrder, Milestone, Project
+
+from ..reviews.conftest import VIEWER_EMAIL, activate, cycle_for, fresh
+
+pytestmark = pytest.mark.django_db
+
+REASONS = "Too dear: keep the blog under €400.00, please."
+
+
+@pytest.fixture
+def shop(world):
+    """An accepted website-cms plan (EUR 10,000.00, five milestones), approver and viewer."""
+    project = plans.project_create(
+        organisation=world.organisation,
+        client=world.client,
+        actor=world.owner,
+        template="website-cms",
+        name="Shop",
+        currency="EUR",
+        total_budget="10000.00",
+        start_date="2027-01-04",
+    )
+    for email, role in ((world.contact.email, "approver"), (VIEWER_EMAIL, "viewer")):
+        plans.project_access_grant(project=project, email=email, role=role, actor=world.owner)
+    return cycle_for(world, activate(project, world.owner, world.contact))
+
+
+def _browser(user) -> Client:
+    http = Client()
+    http.force_login(fresh(user))
+    return http
+
+
+def _html(user, path: str) -> str:
+    response = _browser(user).get(path)
+    assert response.status_code == 200, (path, response.status_code)
+    return response.content.decode()
+
+
+def _words(html: str) -> str:
+    """What a person reads: inline spans joined to their words, other tags as spaces."""
+    html = re.sub(r"</?span\b[^>]*>", "", html)
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html)))
+
+
+def _draft(shop, title="A blog", extra=600) -> ChangeOrder:
+    last = Milestone.objects.filter(project=shop.project).order_by("-position").first()
+    return plans.change_order_create(
+        project=Project.objects.get(pk=shop.project.pk),
+        actor=shop.manager,
+        title=title,
+        reason="The client wants a blog.",
+        changes_=[
+            {"op": "update", "milestone": last.pk, "fields": {"budget": str(last.budget + extra)}}
+        ],
+    )
+
+
+def _proposed(shop, **kwargs) -> ChangeOrder:
+    return plans.change_order_propose(change_order=_draft(shop, **kwargs), actor=shop.manager)
+
+
+def _declined(shop, **kwargs) -> ChangeOrder:
+    co = _proposed(shop, **kwargs)
+    return plans.change_order_decline(change_order=co, actor=shop.approver, reason=REASONS)
+
+
+def _fresh(co) -> ChangeOrder:
+    return ChangeOrder.objects.select_related("project").get(pk=co.pk)
+
+
+# --- The activity names each change order -----------------------------------------------------
+
+
+def _activity(user, shop) -> str:
+    html = _html(user, f"/projects/{shop.project.pk}/")
+    return re.search(r'<section class="card no-print" id="activity">.*?</section>', html, re.S)[0]
+
+
+def test_the_activity_names_each_change_order_and_links_it_for_who_may_see_it(shop):
+    proposed = _proposed(shop, title="Add a blog section")
+    hidden = _draft(shop, title="Cheaper hosting")  # never proposed: the agency's alone
+    gone = _draft(shop, title="Scrapped idea")
+    plans.change_order_delete(change_order=gone, actor=shop.manager)
+    link = f'<a href="/change-orders/{proposed.pk}/">CO-1 · Add a blog section</a>'
+
+    agency = _activity(shop.manager, shop)
+    assert f"proposed {link}" in agency and f"drafted {link}" in agency
+    assert f'drafted <a href="/change-orders/{hidden.pk}/">CO-2 · Cheaper hosting</a>' in agency
+    assert "deleted the draft CO-3 · Scrapped idea" in _words(agency)  # gone: named, no link
+    assert f'href="/change-orders/{gone.pk}/"' not in agency
+
+    for reader in (shop.approver, shop.viewer):
+        client = _activity(reader, shop)
+        assert f"proposed {link}" in client
+        # A draft never proposed to them leaves no trace in their feed (a 404 on its page).
+        assert "Cheaper hosting" not in client and "Scrapped idea" not in client
+        assert "CO-2" not in client and "CO-3" not in client
+
+
+def test_the_client_s_events_feed_in_the_api_leaves_out_the_agency_s_own_drafts(shop, api_as):
+    _proposed(shop, title="Add a blog section")
+    _draft(shop, title="Cheaper hosting")
+    url = f"/api/v1/projects/{shop.project.pk}/events/"
+    agency = [e["text"] for e in api_as(fresh(shop.manager)).get(url).json()["results"]]
+    client = [e["text"] for e in api_as(fresh(shop.approver)).get(url).json()["results"]]
+    assert "drafted CO-2 · Cheaper hosting" in agency
+    assert "proposed CO-1 · Add a blog section" in client
+    assert not [text for text in client if "CO-2" in text]
