@@ -1,4 +1,6 @@
-"""The project's activity names each change order and links it for whoever may see it."""
+"""A change order after the client's answer: revising a declined one opens the editor with the
+client's reasons on top; and the project's activity names each change order and links it for
+whoever may see it."""
 
 from __future__ import annotations
 
@@ -78,6 +80,41 @@ def _declined(shop, **kwargs) -> ChangeOrder:
 
 def _fresh(co) -> ChangeOrder:
     return ChangeOrder.objects.select_related("project").get(pk=co.pk)
+
+
+# --- Revising opens the editor, with the answer it revises --------------------------------------
+
+
+def test_revising_a_declined_change_order_opens_the_editor_with_the_client_s_reasons(shop):
+    co = _declined(shop)
+
+    response = _browser(shop.manager).post(f"/change-orders/{co.pk}/revise/")
+
+    assert response.status_code == 302 and response["Location"] == f"/change-orders/{co.pk}/edit/"
+    assert _fresh(co).status == "draft"
+    editor = _html(shop.manager, response["Location"])
+    top = re.search(r'<section class="card callout" id="last-answer">.*?</section>', editor, re.S)
+    assert top is not None, "the editor shows the answer it revises"
+    said = _words(top.group(0))
+    assert "Why the client declined proposal 1" in said and REASONS in said
+    assert f"Declined by {shop.approver.email} on " in said
+    # On top: before the totals and the milestones.
+    assert editor.index('id="last-answer"') < editor.index('id="allocation"')
+
+
+def test_revising_a_withdrawn_one_says_who_withdrew_it_and_a_fresh_draft_says_nothing(shop):
+    fresh_draft = _draft(shop, title="Not proposed yet")
+    assert 'id="last-answer"' not in _html(shop.manager, f"/change-orders/{fresh_draft.pk}/edit/")
+    plans.change_order_delete(change_order=fresh_draft, actor=shop.manager)
+    co = _proposed(shop)
+    plans.change_order_withdraw(change_order=co, actor=shop.manager)
+
+    response = _browser(shop.manager).post(f"/change-orders/{co.pk}/revise/")
+
+    assert response["Location"] == f"/change-orders/{co.pk}/edit/"
+    said = _words(_html(shop.manager, response["Location"]))
+    assert f"Proposal 1 was withdrawn by {shop.manager.email} on " in said
+    assert "Why the client declined" not in said
 
 
 # --- The activity names each change order -----------------------------------------------------
