@@ -1,6 +1,7 @@
 """A change order after the client's answer: revising a declined one opens the editor with the
-client's reasons on top; and the project's activity names each change order and links it for
-whoever may see it."""
+client's reasons on top; the page, its print and its PDF say what it did, or would have done, as
+its status has it; and the project's activity names each change order and links it for whoever
+may see it."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from django.test import Client
 
 from milepost.plans import services as plans
 from milepost.plans.models import ChangeOrder, Milestone, Project
+from milepost.reviews.services.change_orders import change_order_accept
 
+from ..billing.test_pdf import text_of
 from ..reviews.conftest import VIEWER_EMAIL, activate, cycle_for, fresh
 
 pytestmark = pytest.mark.django_db
@@ -115,6 +118,54 @@ def test_revising_a_withdrawn_one_says_who_withdrew_it_and_a_fresh_draft_says_no
     said = _words(_html(shop.manager, response["Location"]))
     assert f"Proposal 1 was withdrawn by {shop.manager.email} on " in said
     assert "Why the client declined" not in said
+
+
+# --- The money, as the status has it -------------------------------------------------------------
+
+
+def _money_said(user, co) -> str:
+    html = _html(user, f"/change-orders/{co.pk}/")
+    return _words(re.search(r'<section class="card" id="money">.*?</section>', html, re.S)[0])
+
+
+def test_a_declined_change_order_says_what_it_would_have_made_the_total(shop):
+    co = _declined(shop)
+    for reader in (shop.manager, shop.approver, shop.viewer):
+        said = _money_said(reader, co)
+        assert "It was declined: it would have made the total €10,600.00 (+€600.00)." in said
+        assert "becomes" not in said and "will be invoiced" not in said
+        assert "Total it proposed" in said and "Total now" not in said
+    page = _words(_html(shop.approver, f"/change-orders/{co.pk}/"))
+    assert "What it would have changed" in page
+
+
+def test_a_withdrawn_one_says_so_and_pending_and_accepted_ones_keep_their_tense(shop):
+    withdrawn = _proposed(shop, title="Withdrawn")
+    plans.change_order_withdraw(change_order=withdrawn, actor=shop.manager)
+    said = _money_said(shop.manager, withdrawn)
+    assert "It was withdrawn: it would have made the total €10,600.00 (+€600.00)." in said
+    assert "becomes" not in said
+
+    waiting = _proposed(shop, title="Waiting")
+    assert "The total becomes €10,600.00 (+€600.00)." in _money_said(shop.approver, waiting)
+    change_order_accept(change_order=_fresh(waiting), actor=shop.approver)
+    said = _money_said(shop.approver, waiting)
+    assert "The total became €10,600.00 (+€600.00)." in said and "would have" not in said
+
+
+def test_the_print_and_the_pdf_say_it_as_the_page_does(shop):
+    co = _declined(shop)
+    printed = _words(_html(shop.approver, f"/change-orders/{co.pk}/print/"))
+    assert "It was declined: it would have made the total €10,600.00 (+€600.00)." in printed
+    assert "What it would have changed" in printed and "Total it proposed" in printed
+    pdf = _browser(shop.approver).get(f"/change-orders/{co.pk}/pdf/")
+    text = " ".join(text_of(pdf.content).split())
+    assert "would have made the total €10,600.00" in text and "becomes" not in text
+
+    accepted = _proposed(shop, title="Accepted")
+    change_order_accept(change_order=_fresh(accepted), actor=shop.approver)
+    printed = _words(_html(shop.approver, f"/change-orders/{accepted.pk}/print/"))
+    assert "The total became €10,600.00 (+€600.00)." in printed and "What changed" in printed
 
 
 # --- The activity names each change order -----------------------------------------------------

@@ -13,7 +13,7 @@ from milepost.core import clock, locale
 from milepost.core.identifiers import group_iban
 from milepost.core.money import format_money
 from milepost.core.urls import cached_reverse
-from milepost.reviews.change_order_consequences import signed_money
+from milepost.reviews.change_order_consequences import Money, money_lines, signed_money
 
 register = template.Library()
 
@@ -161,3 +161,13 @@ def signed(amount, currency):
 def signed_price(money):
     """A change order's price with its sign (``reviews.change_order_consequences.Money``)."""
     return signed(money.price, money.currency) if money is not None else "—"
+
+
+@register.simple_tag
+def change_order_money(status, currency, total_before, total_after, at_once=0):
+    """What a change order does to the money, said as its status has it (its page's lines:
+    ``money_lines``), for its printable page and PDF."""
+    if total_before is None or total_after is None:
+        return []
+    money = Money(currency, Decimal(total_before), Decimal(total_after), Decimal(at_once or 0))
+    return money_lines(money, status=status)

@@ -168,9 +168,7 @@ def _shown(user, co) -> dict[str, Any]:
         context["problems"] = list(outcome.problems)
         context["reason_shown"] = co.reason
     money = context["money"]
-    context["money_lines"] = (
-        said.money_lines(money, done=co.status == ChangeOrderStatus.ACCEPTED) if money else []
-    )
+    context["money_lines"] = said.money_lines(money, status=co.status) if money else []
     return context
 
 
