@@ -165,3 +165,53 @@ def test_an_untouched_draft_on_a_project_with_an_approved_milestone_says_no_chan
     expect(box.locator("[data-change]")).to_have_text("no change")
     page.locator(f"article#m{milestones[2].pk}").get_by_label("Budget").fill("3600.00")
     expect(box.locator("[data-after]")).to_have_text("€10,600.00")
+
+
+#: Each signed amount on the page, and on how many lines it is drawn.
+SIGNED_LINES = """() => {
+  const found = [];
+  const walker = document.createTreeWalker(document.querySelector("main") || document.body,
+                                           NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    for (const match of node.textContent.matchAll(/[+\\u2212]€[\\d,.]+/g)) {
+      const range = document.createRange();
+      range.setStart(node, match.index);
+      range.setEnd(node, match.index + match[0].length);
+      const tops = new Set(Array.from(range.getClientRects(), (r) => Math.round(r.top)));
+      if (tops.size) found.push([match[0], tops.size]);
+    }
+  }
+  return found;
+}"""
+
+#: Squeeze the boxes that hold money to their narrowest, as a small screen does at worst.
+SQUEEZE = """() => document.querySelectorAll(
+  "#money td, #money .consequence p, #proposals p").forEach((e) => { e.style.width = "1px"; })"""
+
+
+def test_a_signed_price_stays_on_one_line_on_a_narrow_screen(
+    page: Page, live_server, transactional_db
+):
+    """At 390 px "(+€600.00)" broke after its sign; a signed amount is kept whole."""
+    from milepost.plans import services as plans
+
+    owner, approver, milestones = active_project()
+    third = milestones[2]
+    co = plans.change_order_create(
+        project=Project.objects.get(pk=third.project_id),
+        actor=owner,
+        title="A blog",
+        changes_=[
+            {"op": "update", "milestone": third.pk, "fields": {"budget": str(third.budget + 600)}}
+        ],
+    )
+    plans.change_order_propose(change_order=co, actor=owner)
+    log_in(page, live_server.url, approver.email, PASSWORD)
+    page.set_viewport_size(NARROW)
+    page.goto(f"{live_server.url}/change-orders/{co.pk}/")
+    page.locator("#proposals summary").click()
+    page.evaluate(SQUEEZE)
+    drawn = page.evaluate(SIGNED_LINES)
+    assert len(drawn) >= 3, drawn  # the price, the sentence under it, the proposal's record
+    assert all(lines == 1 for _text, lines in drawn), drawn

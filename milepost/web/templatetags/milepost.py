@@ -1,9 +1,11 @@
 import datetime as dt
+import re
 from decimal import Decimal
 from functools import cache
 
 from django import template
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -151,10 +153,24 @@ def sort_header(context, key, title):
 
 @register.filter
 def signed(amount, currency):
-    """An amount with its sign, for a change: +€600.00, or minus €200.00 (€0.00 for none)."""
+    """An amount with its sign, for a change: +€600.00, or minus €200.00 (€0.00 for none), kept
+    on one line (a narrow screen would otherwise break it after the sign)."""
     if amount is None or amount == "":
         return "—"
-    return signed_money(Decimal(amount), currency)
+    return format_html('<span class="signed">{}</span>', signed_money(Decimal(amount), currency))
+
+
+#: A signed amount inside a sentence: "+€600.00" in "The total becomes €10,600.00 (+€600.00)."
+SIGNED_IN_TEXT = re.compile(r"[+\N{MINUS SIGN}][^\s()]*\d[^\s()]*")
+
+
+@register.filter
+def signs_kept(text):
+    """A sentence (escaped) with each signed amount in it kept on one line, as ``signed`` does."""
+    escaped = conditional_escape(text)  # safe to mark: escaped first, then only wrapped
+    return mark_safe(
+        SIGNED_IN_TEXT.sub(lambda m: f'<span class="signed">{m.group(0)}</span>', escaped)
+    )
 
 
 @register.filter
