@@ -12,7 +12,7 @@ from milepost.plans import services as plans
 from milepost.plans.models import Milestone, Project
 from milepost.reviews.services.change_orders import change_order_accept
 
-from ..factories import ContactFactory
+from ..factories import ContactFactory, accepted_project
 
 pytestmark = pytest.mark.django_db
 
@@ -23,22 +23,7 @@ def _fresh(user):
 
 @pytest.fixture
 def project(world):
-    project = plans.project_create(
-        organisation=world.organisation,
-        client=world.client,
-        actor=world.owner,
-        name="Shop",
-        currency="EUR",
-        total_budget="10000.00",
-        start_date="2027-01-04",
-        template="website-cms",
-    )
-    plans.project_access_grant(
-        project=project, email=world.contact.email, role="approver", actor=world.owner
-    )
-    plans.plan_propose(project=project, actor=world.owner)
-    plans.plan_accept(project=project, actor=_fresh(world.contact))
-    return Project.objects.get(pk=project.pk)
+    return accepted_project(world)
 
 
 def _last(project):

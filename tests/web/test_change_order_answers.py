@@ -16,7 +16,8 @@ from milepost.plans.models import ChangeOrder, Milestone, Project
 from milepost.reviews.services.change_orders import change_order_accept
 
 from ..billing.test_pdf import text_of
-from ..reviews.conftest import VIEWER_EMAIL, activate, cycle_for, fresh
+from ..factories import accepted_project
+from ..reviews.conftest import VIEWER_EMAIL, cycle_for, fresh
 
 pytestmark = pytest.mark.django_db
 
@@ -26,19 +27,13 @@ REASONS = "Too dear: keep the blog under €400.00, please."
 @pytest.fixture
 def shop(world):
     """An accepted website-cms plan (EUR 10,000.00, five milestones), approver and viewer."""
-    project = plans.project_create(
-        organisation=world.organisation,
-        client=world.client,
-        actor=world.owner,
-        template="website-cms",
-        name="Shop",
-        currency="EUR",
-        total_budget="10000.00",
-        start_date="2027-01-04",
-    )
-    for email, role in ((world.contact.email, "approver"), (VIEWER_EMAIL, "viewer")):
-        plans.project_access_grant(project=project, email=email, role=role, actor=world.owner)
-    return cycle_for(world, activate(project, world.owner, world.contact))
+
+    def add_the_viewer(project):
+        plans.project_access_grant(
+            project=project, email=VIEWER_EMAIL, role="viewer", actor=world.owner
+        )
+
+    return cycle_for(world, accepted_project(world, before_propose=add_the_viewer))
 
 
 def _browser(user) -> Client:
