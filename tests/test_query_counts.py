@@ -537,7 +537,8 @@ A_CHANGE_ORDER = [
     ("web", "/change-orders/{co}/", "contact", 8),  # and whether it was ever proposed to them
     # A draft reads the plan now (two queries) and whether another one waits for the client.
     ("web", "/change-orders/{draft}/", "owner", 10),
-    ("web", "/change-orders/{draft}/edit/", "owner", 8),
+    # The editor: and the last proposal, with its answer, when the draft is a revision.
+    ("web", "/change-orders/{draft}/edit/", "owner", 9),
 ]
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.http import HttpResponse
@@ -83,6 +84,28 @@ class ChangeOrderWriteSerializer(serializers.Serializer):
     change_request = serializers.IntegerField(
         required=False, help_text="Draft it from the client's request (POST only)."
     )
+
+    def to_internal_value(self, data):
+        """The fields as typed here, and the service's own checks of them
+        (``change_order_input_errors``), refused in one answer: a malformed ``changes`` does
+        not hide a blank title. (``partial`` for PATCH: only the fields sent are checked.)"""
+        try:
+            value, errors = super().to_internal_value(data), {}
+        except serializers.ValidationError as error:
+            if not isinstance(data, Mapping) or not isinstance(error.detail, Mapping):
+                raise
+            errors = dict(error.detail)
+            value = {k: data[k] for k in ("title", "reason", "changes") if k in data}
+            value = {k: v for k, v in value.items() if k not in errors}
+        title, partial = value.get("title"), self.partial
+        if not title and "change_request" in data:
+            title, partial = None, True  # drafted from a request: its text is the title
+        checked = services.change_order_input_errors(
+            title=title, reason=value.get("reason"), changes_=value.get("changes"), partial=partial
+        )
+        if errors or checked:
+            raise serializers.ValidationError({**checked, **errors})
+        return value
 
 
 class ChangeOrderDeclineSerializer(serializers.Serializer):
@@ -317,7 +340,7 @@ class ChangeOrderViewSet(viewsets.GenericViewSet):
         """Edit a draft: title, reason, changes (the list given replaces the old one)."""
         co = self._get(request, pk)
         roles.require(request.user, ChangeOrderAction.EDIT, co)
-        data = validated(ChangeOrderWriteSerializer, request.data)
+        data = validated(ChangeOrderWriteSerializer, request.data, partial=True)
         services.change_order_update(
             change_order=co,
             actor=request.user,

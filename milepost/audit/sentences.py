@@ -107,6 +107,16 @@ SENTENCES = {
     "invitation.resent": gettext_lazy("resent the invitation to %(email)s"),
     "invitation.revoked": gettext_lazy("revoked the invitation to %(email)s"),
     "contact.removed": gettext_lazy("removed %(email)s from the contacts of %(client)s"),
+    # %(change_order)s: "CO-2 · Add a blog section" (audit.wording.change_order_name).
+    "change_order.drafted": gettext_lazy("drafted %(change_order)s"),
+    "change_order.updated": gettext_lazy("changed the draft %(change_order)s"),
+    "change_order.deleted": gettext_lazy("deleted the draft %(change_order)s"),
+    "change_order.rebased": gettext_lazy("rebased %(change_order)s on the current plan"),
+    "change_order.proposed": gettext_lazy("proposed %(change_order)s"),
+    "change_order.withdrawn": gettext_lazy("withdrew %(change_order)s"),
+    "change_order.accepted": gettext_lazy("accepted %(change_order)s"),
+    "change_order.declined": gettext_lazy("declined %(change_order)s"),
+    "change_order.revised": gettext_lazy("took %(change_order)s back into draft"),
 }
 #: Entries written before a milestone's title was recorded name it by its position.
 BY_POSITION = {

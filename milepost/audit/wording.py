@@ -73,6 +73,20 @@ def changes_of(data: dict[str, Any], target_type: str = "") -> list[Change]:
     return [Change(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
 
 
+#: The target type of a change order's events (its ``_meta.label_lower``).
+CHANGE_ORDER = "plans.changeorder"
+
+
+def change_order_name(event: Any) -> str:
+    """How an event about a change order names it: "CO-2 · Add a blog section" (its title as
+    it was then); "" for any other event."""
+    data = event.data if isinstance(event.data, dict) else {}
+    if event.target_type != CHANGE_ORDER or data.get("number") in (None, ""):
+        return ""
+    title = display.clip(data["title"]) if data.get("title") else ""
+    return f"CO-{data['number']} · {title}" if title else f"CO-{data['number']}"
+
+
 def describe(event: Any, *, currency: str = "") -> str:
     """The entry's sentence after the actor's name, in the active language.
 
@@ -80,6 +94,8 @@ def describe(event: Any, *, currency: str = "") -> str:
     """
     data = event.data if isinstance(event.data, dict) else {}
     facts = _facts(event.action, data, currency)
+    if name := change_order_name(event):
+        facts["change_order"] = name
     text = _sentence(event.action, facts)
     if event.action in EDITS:
         phrases = [

@@ -16,6 +16,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from milepost.plans import changes
+from milepost.plans.lifecycle.change_order import ChangeOrderStatus
 from milepost.plans.models import AccessRole, ChangeOrder, ProjectAccess
 
 from .consequences import Consequence, _money
@@ -73,9 +74,18 @@ def signed_money(amount: Decimal, currency: str) -> str:
     return f"+{text}" if amount > 0 else f"{MINUS}{text}" if amount < 0 else text
 
 
-def money_lines(money: Money, *, done: bool = False) -> list[str]:
-    """ "The total becomes €13,200.00 (+€600.00); €600.00 will be invoiced on acceptance." —
-    or, once accepted, what it did."""
+def money_lines(money: Money, *, status: str = ChangeOrderStatus.PROPOSED) -> list[str]:
+    """What the change order does to the money, said as its ``status`` has it: "The total
+    becomes €13,200.00 (+€600.00); €600.00 will be invoiced on acceptance." while it is a draft
+    or waits, what it did once accepted, and what it would have done once declined or
+    withdrawn (nothing was invoiced)."""
+    if status in NOT_TAKEN:
+        return [
+            _not_taken(money, status),
+            _("Nothing was invoiced for it."),
+            _("Amounts before tax."),
+        ]
+    done = status == ChangeOrderStatus.ACCEPTED
     after = _money(money.total_after, money.currency)
     if not money.price:
         head = (_("The total stayed %(total)s.") if done else _("The total stays %(total)s.")) % {
@@ -116,6 +126,21 @@ def money_lines(money: Money, *, done: bool = False) -> list[str]:
         lines.append(_("Nothing is invoiced at once: each milestone is billed as usual."))
     lines.append(_("Amounts before tax."))
     return lines
+
+
+#: The states of a change order the client never signed: what it says of the money is a "would".
+NOT_TAKEN = frozenset({ChangeOrderStatus.DECLINED, ChangeOrderStatus.WITHDRAWN})
+
+
+def _not_taken(money: Money, status: str) -> str:
+    facts = {"total": _money(money.total_after, money.currency), "price": money.signed(money.price)}
+    if status == ChangeOrderStatus.DECLINED:
+        if not money.price:
+            return _("It was declined: the total would have stayed %(total)s.") % facts
+        return _("It was declined: it would have made the total %(total)s (%(price)s).") % facts
+    if not money.price:
+        return _("It was withdrawn: the total would have stayed %(total)s.") % facts
+    return _("It was withdrawn: it would have made the total %(total)s (%(price)s).") % facts
 
 
 def _approvers(change_order: ChangeOrder) -> list[str]:

@@ -12,7 +12,7 @@ from milepost.plans import services as plans
 from milepost.plans.models import Milestone, Project
 from milepost.reviews.services.change_orders import change_order_accept
 
-from ..factories import ContactFactory
+from ..factories import ContactFactory, accepted_project
 
 pytestmark = pytest.mark.django_db
 
@@ -23,22 +23,7 @@ def _fresh(user):
 
 @pytest.fixture
 def project(world):
-    project = plans.project_create(
-        organisation=world.organisation,
-        client=world.client,
-        actor=world.owner,
-        name="Shop",
-        currency="EUR",
-        total_budget="10000.00",
-        start_date="2027-01-04",
-        template="website-cms",
-    )
-    plans.project_access_grant(
-        project=project, email=world.contact.email, role="approver", actor=world.owner
-    )
-    plans.plan_propose(project=project, actor=world.owner)
-    plans.plan_accept(project=project, actor=_fresh(world.contact))
-    return Project.objects.get(pk=project.pk)
+    return accepted_project(world)
 
 
 def _last(project):
@@ -117,6 +102,57 @@ def test_bad_input_gets_a_clear_error_and_changes_nothing(world, project, api_as
         f"/api/v1/change-orders/{co['id']}/decline/", {"reason": ""}, format="json"
     )
     assert decline.status_code in (404, 409)  # a draft: not the client's to answer
+
+
+def _bad_changes(project) -> list:
+    """Two budgets that are not amounts and a milestone the project does not have."""
+    milestones = list(Milestone.objects.filter(project=project).order_by("position"))
+    return [
+        {"op": "update", "milestone": milestones[1].pk, "fields": {"budget": "12,5x"}},
+        {"op": "update", "milestone": milestones[2].pk, "fields": {"budget": ""}},
+        {"op": "remove", "milestone": 999999},
+    ]
+
+
+def test_every_refused_field_is_listed_in_one_answer(world, project, api_as):
+    agency = api_as(world.manager)
+    url = f"/api/v1/projects/{project.pk}/change-orders/"
+    # A blank title beside changes that are not a list of objects, and a reason too long.
+    refused = agency.post(
+        url, {"title": "  ", "reason": "x" * 5001, "changes": [{"op": "remove"}, 7]}, format="json"
+    )
+    assert refused.status_code == 400
+    assert set(refused.json()["error"]["details"]) == {"title", "reason", "changes"}
+    refused = agency.post(url, {"title": "", "changes": "all of them"}, format="json")
+    assert set(refused.json()["error"]["details"]) == {"title", "changes"}
+    assert not project.change_orders.exists()
+
+    co = agency.post(url, {"title": "A blog", "changes": []}, format="json").json()
+    refused = agency.patch(
+        f"/api/v1/change-orders/{co['id']}/", {"title": " ", "changes": "none"}, format="json"
+    )
+    assert refused.status_code == 400
+    assert set(refused.json()["error"]["details"]) == {"title", "changes"}
+    # A PATCH checks only what it sends: the title stays.
+    kept = agency.patch(f"/api/v1/change-orders/{co['id']}/", {"changes": []}, format="json")
+    assert kept.status_code == 200 and kept.json()["title"] == "A blog"
+
+
+def test_bad_changes_are_kept_as_typed_and_every_problem_is_listed(world, project, api_as):
+    agency = api_as(world.manager)
+    url = f"/api/v1/projects/{project.pk}/change-orders/"
+    body = {"title": "Three bad", "changes": _bad_changes(project)}
+    created = agency.post(url, body, format="json")
+    assert created.status_code == 201
+    problems = [(p["code"], p["position"], p["field"]) for p in created.json()["problems"]]
+    assert problems == [
+        ("value_invalid", 2, "budget"),
+        ("value_invalid", 3, "budget"),
+        ("milestone_unknown", None, None),
+    ]
+    refused = agency.post(f"/api/v1/change-orders/{created.json()['id']}/propose/")
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "plan_invalid"
+    assert len(refused.json()["error"]["details"]["problems"]) == 3
 
 
 def test_another_organisations_ids_are_not_found(world, project, api_as):

@@ -30,7 +30,8 @@ from milepost.plans import services as plans
 from milepost.plans.models import Milestone, Project
 from milepost.reviews import services as reviews
 
-from .conftest import START, fresh, reload
+from ..factories import accepted_project
+from .conftest import fresh, reload
 from .schematron import failed_rules
 from .test_einvoice import SETTLEMENT, TOTALS, xml_of
 from .test_pdf import text_of
@@ -176,27 +177,15 @@ def test_a_prepaid_milestone_counts_as_invoiced(setup):
 def _on_start_project(setup) -> Project:
     """An active project whose first milestone is billed on start."""
     world = setup.world
-    project = plans.project_create(
-        organisation=world.organisation,
-        client=world.client,
-        actor=world.owner,
-        template="website-cms",
-        name="Prepaid",
-        currency="EUR",
-        total_budget="10000.00",
-        start_date=START,
-    )
-    plans.milestone_update(
-        milestone=Milestone.objects.select_related("project").get(project=project, position=1),
-        actor=fresh(world.owner),
-        billing_trigger="on_start",
-    )
-    plans.project_access_grant(
-        project=project, email=world.contact.email, role="approver", actor=world.owner
-    )
-    plans.plan_propose(project=Project.objects.get(pk=project.pk), actor=fresh(world.owner))
-    plans.plan_accept(project=Project.objects.get(pk=project.pk), actor=fresh(world.contact))
-    return Project.objects.get(pk=project.pk)
+
+    def bill_the_first_on_start(project):
+        plans.milestone_update(
+            milestone=Milestone.objects.select_related("project").get(project=project, position=1),
+            actor=fresh(world.owner),
+            billing_trigger="on_start",
+        )
+
+    return accepted_project(world, "Prepaid", before_propose=bill_the_first_on_start)
 
 
 # --- a cut: a credit note correcting the milestone's invoice -------------------------------------

@@ -165,3 +165,102 @@ def test_an_untouched_draft_on_a_project_with_an_approved_milestone_says_no_chan
     expect(box.locator("[data-change]")).to_have_text("no change")
     page.locator(f"article#m{milestones[2].pk}").get_by_label("Budget").fill("3600.00")
     expect(box.locator("[data-after]")).to_have_text("€10,600.00")
+
+
+def test_the_live_total_says_it_cannot_add_up_while_a_budget_is_not_an_amount(
+    page: Page, live_server, transactional_db
+):
+    """A budget the server would refuse ("12,5x", "12,5", nothing) was left out of the sum, so
+    the total looked lower; now the box says which milestone to fix instead of a total."""
+    from milepost.plans import services as plans
+
+    owner, _approver, milestones = active_project()
+    third, fourth = milestones[2], milestones[3]
+    co = plans.change_order_create(
+        project=Project.objects.get(pk=third.project_id), actor=owner, title="A blog"
+    )
+    log_in(page, live_server.url, owner.email, PASSWORD)
+    page.goto(f"{live_server.url}/change-orders/{co.pk}/edit/")
+    box = page.locator("#allocation")
+    after, change = box.locator("[data-after]"), box.locator("[data-change]")
+    fix = box.locator("[data-fix]")
+    expect(fix).to_be_hidden()  # the empty "Add a milestone" card is not part of the plan
+
+    budget = page.locator(f"article#m{third.pk}").get_by_label("Budget")
+    for typed in ("12,5x", "", "12,5"):
+        budget.fill(typed)
+        expect(after).to_have_text("—")
+        expect(change).to_have_text("—")
+        expect(fix).to_have_text(
+            f"The total cannot add up yet: fix the budget of milestone 3 “{third.title}”."
+        )
+    fourth_budget = page.locator(f"article#m{fourth.pk}").get_by_label("Budget")
+    as_shown = fourth_budget.input_value()
+    fourth_budget.fill("abc")
+    expect(fix).to_contain_text(
+        f"fix the budget of milestone 3 “{third.title}”, the budget of milestone 4 "
+        f"“{fourth.title}”."
+    )
+
+    budget.fill("3600.00")
+    fourth_budget.fill(as_shown)
+    expect(fix).to_be_hidden()
+    expect(after).to_have_text("€10,600.00")
+    expect(change).to_have_text("+€600.00")
+
+    # A new milestone with a title and no budget cannot be added up either.
+    page.locator("#add summary").click()
+    page.locator("article#new").get_by_label("Title").fill("Blog")
+    expect(fix).to_have_text("The total cannot add up yet: fix the budget of “Blog”.")
+    page.locator("article#new").get_by_label("Budget").fill("400")
+    expect(after).to_have_text("€11,000.00")
+
+
+#: Each signed amount on the page, and on how many lines it is drawn.
+SIGNED_LINES = """() => {
+  const found = [];
+  const walker = document.createTreeWalker(document.querySelector("main") || document.body,
+                                           NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    for (const match of node.textContent.matchAll(/[+\\u2212]€[\\d,.]+/g)) {
+      const range = document.createRange();
+      range.setStart(node, match.index);
+      range.setEnd(node, match.index + match[0].length);
+      const tops = new Set(Array.from(range.getClientRects(), (r) => Math.round(r.top)));
+      if (tops.size) found.push([match[0], tops.size]);
+    }
+  }
+  return found;
+}"""
+
+#: Squeeze the boxes that hold money to their narrowest, as a small screen does at worst.
+SQUEEZE = """() => document.querySelectorAll(
+  "#money td, #money .consequence p, #proposals p").forEach((e) => { e.style.width = "1px"; })"""
+
+
+def test_a_signed_price_stays_on_one_line_on_a_narrow_screen(
+    page: Page, live_server, transactional_db
+):
+    """At 390 px "(+€600.00)" broke after its sign; a signed amount is kept whole."""
+    from milepost.plans import services as plans
+
+    owner, approver, milestones = active_project()
+    third = milestones[2]
+    co = plans.change_order_create(
+        project=Project.objects.get(pk=third.project_id),
+        actor=owner,
+        title="A blog",
+        changes_=[
+            {"op": "update", "milestone": third.pk, "fields": {"budget": str(third.budget + 600)}}
+        ],
+    )
+    plans.change_order_propose(change_order=co, actor=owner)
+    log_in(page, live_server.url, approver.email, PASSWORD)
+    page.set_viewport_size(NARROW)
+    page.goto(f"{live_server.url}/change-orders/{co.pk}/")
+    page.locator("#proposals summary").click()
+    page.evaluate(SQUEEZE)
+    drawn = page.evaluate(SIGNED_LINES)
+    assert len(drawn) >= 3, drawn  # the price, the sentence under it, the proposal's record
+    assert all(lines == 1 for _text, lines in drawn), drawn

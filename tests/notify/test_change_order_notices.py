@@ -10,7 +10,7 @@ from milepost.plans import services as plans
 from milepost.plans.models import Milestone, Project
 from milepost.reviews.services.change_orders import change_order_accept
 
-from ..factories import ContactFactory
+from ..factories import ContactFactory, accepted_project
 
 pytestmark = pytest.mark.django_db
 
@@ -21,26 +21,15 @@ def _fresh(user):
 
 @pytest.fixture
 def shop(world):
-    project = plans.project_create(
-        organisation=world.organisation,
-        client=world.client,
-        actor=world.owner,
-        name="Shop",
-        currency="EUR",
-        total_budget="10000.00",
-        start_date="2027-01-04",
-        template="website-cms",
-    )
-    plans.project_access_grant(
-        project=project, email=world.contact.email, role="approver", actor=world.owner
-    )
+    """The world's contact approves; another contact of the client (``world.viewer``) views."""
     world.viewer = ContactFactory(client=world.client).user
-    plans.project_access_grant(
-        project=project, email=world.viewer.email, role="viewer", actor=world.owner
-    )
-    plans.plan_propose(project=project, actor=world.owner)
-    plans.plan_accept(project=project, actor=_fresh(world.contact))
-    return Project.objects.get(pk=project.pk)
+
+    def add_the_viewer(project):
+        plans.project_access_grant(
+            project=project, email=world.viewer.email, role="viewer", actor=world.owner
+        )
+
+    return accepted_project(world, before_propose=add_the_viewer)
 
 
 def _proposed(world, project):

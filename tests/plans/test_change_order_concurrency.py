@@ -15,6 +15,7 @@ from milepost.plans import services as plans
 from milepost.plans.models import ChangeOrder, Milestone, PlanVersion, Project
 from milepost.reviews.services.change_orders import change_order_accept
 
+from ..factories import accepted_project
 from ..reviews.test_concurrency import THREADS, race
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -22,22 +23,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def shop(world):
-    project = plans.project_create(
-        organisation=world.organisation,
-        client=world.client,
-        actor=world.owner,
-        name="Shop",
-        currency="EUR",
-        total_budget="10000.00",
-        start_date="2027-01-04",
-        template="website-cms",
-    )
-    plans.project_access_grant(
-        project=project, email=world.contact.email, role="approver", actor=world.owner
-    )
-    plans.plan_propose(project=project, actor=world.owner)
-    plans.plan_accept(project=project, actor=User.objects.get(pk=world.contact.pk))
-    return Project.objects.get(pk=project.pk)
+    return accepted_project(world)
 
 
 def _draft(world, project, extra=600):

@@ -17,6 +17,8 @@ from milepost.plans.models import ChangeOrder, Milestone, PlanVersion, Project
 from milepost.reviews import services as reviews
 from milepost.reviews.services.change_orders import change_order_accept
 
+from ..factories import accepted_project
+
 pytestmark = pytest.mark.django_db
 
 START = dt.datetime(2027, 1, 4, 9, tzinfo=dt.UTC)
@@ -24,26 +26,6 @@ START = dt.datetime(2027, 1, 4, 9, tzinfo=dt.UTC)
 
 def _fresh(user):
     return type(user).objects.get(pk=user.pk)
-
-
-def _accepted(world, name="Shop"):
-    with clock.frozen(START):
-        project = plans.project_create(
-            organisation=world.organisation,
-            client=world.client,
-            actor=world.owner,
-            name=name,
-            currency="EUR",
-            total_budget="10000.00",
-            start_date="2027-01-04",
-            template="website-cms",
-        )
-        plans.project_access_grant(
-            project=project, email=world.contact.email, role="approver", actor=world.owner
-        )
-        plans.plan_propose(project=project, actor=world.owner)
-        plans.plan_accept(project=project, actor=_fresh(world.contact))
-    return Project.objects.get(pk=project.pk)
 
 
 def _milestones(project):
@@ -77,7 +59,8 @@ def _proposed(world, project, **kwargs):
 
 
 def test_change_orders_are_numbered_per_project_and_start_from_the_current_version(world):
-    shop, blog = _accepted(world, "Shop"), _accepted(world, "Blog")
+    shop = accepted_project(world, "Shop", at=START)
+    blog = accepted_project(world, "Blog", at=START)
     first, second = _co(world, shop), _co(world, shop)
     other = _co(world, blog)
     assert [first.label, second.label, other.label] == ["CO-1", "CO-2", "CO-1"]
@@ -87,7 +70,7 @@ def test_change_orders_are_numbered_per_project_and_start_from_the_current_versi
 
 @pytest.mark.parametrize("who", ["member", "contact", "outsider"])
 def test_only_owners_and_managers_draft_them(world, who):
-    project = _accepted(world)
+    project = accepted_project(world, at=START)
     expected = NotFound if who == "outsider" else NotAllowed  # another agency sees nothing
     with pytest.raises(expected):
         plans.change_order_create(
@@ -113,7 +96,7 @@ def test_a_draft_plan_has_no_change_orders(world):
 
 
 def test_a_draft_keeps_changes_with_problems_and_proposing_lists_them_all(world):
-    project = _accepted(world)
+    project = accepted_project(world, at=START)
     first = _milestones(project)[0]
     co = _co(
         world,
@@ -133,8 +116,23 @@ def test_a_draft_keeps_changes_with_problems_and_proposing_lists_them_all(world)
     assert not co.proposals.exists()
 
 
+def test_a_refused_draft_names_every_field_at_once_and_writes_nothing(world):
+    project = accepted_project(world, at=START)
+    with pytest.raises(InvalidInput) as refused:
+        plans.change_order_create(
+            project=project, actor=world.manager, title=" ", reason="x" * 5001, changes_="all"
+        )
+    assert set(refused.value.details) == {"title", "reason", "changes"}
+    co = _co(world, project)
+    with pytest.raises(InvalidInput) as refused:
+        plans.change_order_update(change_order=co, actor=world.manager, title="", changes_=[7])
+    assert set(refused.value.details) == {"title", "changes"}
+    co = ChangeOrder.objects.get(pk=co.pk)
+    assert co.title == "More pages" and co.changes == _more_for_the_last(project)
+
+
 def test_proposing_fixes_the_price_and_keeps_what_the_client_saw(world):
-    project = _accepted(world)
+    project = accepted_project(world, at=START)
     co = _proposed(world, project)
     assert co.status == "proposed"
     assert (co.price, co.total_before, co.total_after) == (
@@ -148,7 +146,7 @@ def test_proposing_fixes_the_price_and_keeps_what_the_client_saw(world):
 
 
 def test_one_change_order_waits_at_a_time_and_an_empty_one_is_not_proposed(world):
-    project = _accepted(world)
+    project = accepted_project(world, at=START)
     pending = _proposed(world, project)
     with pytest.raises(RuleViolation) as caught:
         _proposed(world, project)
@@ -161,7 +159,7 @@ def test_one_change_order_waits_at_a_time_and_an_empty_one_is_not_proposed(world
 
 
 def test_declined_then_revised_and_proposed_again_keeps_every_proposal(world):
-    project = _accepted(world)
+    project = accepted_project(world, at=START)
     co = _proposed(world, project)
     with pytest.raises(InvalidInput):
         plans.change_order_decline(change_order=co, actor=_fresh(world.contact), reason=" ")
@@ -183,7 +181,7 @@ def test_declined_then_revised_and_proposed_again_keeps_every_proposal(world):
 
 
 def test_only_a_draft_never_proposed_is_deleted(world):
-    project = _accepted(world)
+    project = accepted_project(world, at=START)
     co = _co(world, project)
     plans.change_order_delete(change_order=co, actor=world.manager)
     assert not ChangeOrder.objects.exists()
@@ -196,7 +194,7 @@ def test_only_a_draft_never_proposed_is_deleted(world):
 
 
 def test_accepting_writes_the_plan_the_total_and_the_next_version(world):
-    project = _accepted(world)
+    project = accepted_project(world, at=START)
     before = _milestones(project)
     first = before[0]
     co = _proposed(
@@ -236,7 +234,7 @@ def test_accepting_writes_the_plan_the_total_and_the_next_version(world):
 
 
 def test_accepting_is_refused_when_the_plan_moved_on(world):
-    project = _accepted(world)
+    project = accepted_project(world, at=START)
     stale = _co(world, project)
     newer = _proposed(world, project, title="First")
     change_order_accept(change_order=newer, actor=_fresh(world.contact))
@@ -249,7 +247,7 @@ def test_accepting_is_refused_when_the_plan_moved_on(world):
 
 
 def test_an_approved_milestone_is_frozen_and_a_viewer_cannot_accept(world):
-    project = _accepted(world)
+    project = accepted_project(world, at=START)
     first = _milestones(project)[0]
     Milestone.objects.filter(pk=first.pk).update(status="approved")
     with pytest.raises(RuleViolation) as caught:
@@ -269,7 +267,7 @@ def test_an_approved_milestone_is_frozen_and_a_viewer_cannot_accept(world):
 
 
 def test_a_cancelled_project_takes_no_change_order(world):
-    project = _accepted(world)
+    project = accepted_project(world, at=START)
     co = _proposed(world, project)
     plans.project_cancel(project=project, actor=world.owner, reason="Budget cut")
     with pytest.raises(RuleViolation) as caught:
@@ -279,7 +277,7 @@ def test_a_cancelled_project_takes_no_change_order(world):
 
 
 def test_the_review_cycle_still_runs_on_the_changed_plan(world):
-    project = _accepted(world)
+    project = accepted_project(world, at=START)
     co = _proposed(world, project)
     change_order_accept(change_order=co, actor=_fresh(world.contact))
     first = Milestone.objects.select_related("project__organisation").get(

@@ -16,6 +16,8 @@ from milepost.plans.models import Milestone, Project
 from milepost.reviews import services as reviews
 from milepost.reviews.services.change_orders import change_order_accept
 
+from ..factories import accepted_project
+
 pytestmark = pytest.mark.django_db
 
 START = dt.datetime(2027, 1, 4, 9, tzinfo=dt.UTC)
@@ -33,22 +35,9 @@ def _m(project, position):
 
 @pytest.fixture
 def shop(world):
+    """Milestone 1 approved (its invoice issued)."""
+    project = accepted_project(world, at=START)
     with clock.frozen(START):
-        project = plans.project_create(
-            organisation=world.organisation,
-            client=world.client,
-            actor=world.owner,
-            name="Shop",
-            currency="EUR",
-            total_budget="10000.00",
-            start_date="2027-01-04",
-            template="website-cms",
-        )
-        plans.project_access_grant(
-            project=project, email=world.contact.email, role="approver", actor=world.owner
-        )
-        plans.plan_propose(project=project, actor=world.owner)
-        plans.plan_accept(project=project, actor=_fresh(world.contact))
         reviews.milestone_start(milestone=_m(project, 1), actor=world.owner)
         reviews.milestone_deliver(milestone=_m(project, 1), actor=world.owner, notes="Done")
         reviews.milestone_approve(

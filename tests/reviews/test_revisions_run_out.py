@@ -16,6 +16,8 @@ from milepost.plans.models import ChangeOrder, ChangeOrderRequest, Milestone, Pr
 from milepost.reviews import services as reviews
 from milepost.reviews.services.change_orders import revision_buy
 
+from ..factories import accepted_project
+
 pytestmark = pytest.mark.django_db
 
 START = dt.datetime(2027, 1, 4, 9, tzinfo=dt.UTC)
@@ -33,25 +35,10 @@ def _m(project, position):
 
 @pytest.fixture
 def shop(world):
+    """Extra revisions sold at €150.00; milestone 1 in review with no revision left."""
+    project = accepted_project(world, at=START, extra_revision_price="150.00")
     with clock.frozen(START):
-        project = plans.project_create(
-            organisation=world.organisation,
-            client=world.client,
-            actor=world.owner,
-            name="Shop",
-            currency="EUR",
-            total_budget="10000.00",
-            start_date="2027-01-04",
-            template="website-cms",
-        )
-        plans.project_update(project=project, actor=world.owner, extra_revision_price="150.00")
-        plans.project_access_grant(
-            project=project, email=world.contact.email, role="approver", actor=world.owner
-        )
-        plans.plan_propose(project=project, actor=world.owner)
-        plans.plan_accept(project=project, actor=_fresh(world.contact))
-        first = _m(project, 1)
-        Milestone.objects.filter(pk=first.pk).update(revision_quota=0)
+        Milestone.objects.filter(pk=_m(project, 1).pk).update(revision_quota=0)
         reviews.milestone_start(milestone=_m(project, 1), actor=world.owner)
         reviews.milestone_deliver(milestone=_m(project, 1), actor=world.owner, notes="Done")
     return Project.objects.get(pk=project.pk)

@@ -56,3 +56,21 @@ def test_ago_says_just_now_under_a_minute_never_zero_minutes():
         assert ago(now - dt.timedelta(seconds=20)) == "just now"
         assert ago(now - dt.timedelta(days=3, hours=2)) == "3\xa0days, 2\xa0hours ago"
         assert ago(None) == ""
+
+
+def test_a_signed_amount_is_kept_whole_and_the_rest_still_escaped():
+    from decimal import Decimal
+
+    from milepost.web.templatetags.milepost import signed, signs_kept
+
+    with translation.override("en"):
+        assert signed(Decimal("600"), "EUR") == '<span class="signed">+€600.00</span>'
+        assert signed(Decimal("-200"), "EUR") == '<span class="signed">\N{MINUS SIGN}€200.00</span>'
+        assert signed(None, "EUR") == "—"
+    minus = "\N{MINUS SIGN}"
+    said = signs_kept(f"<b>The total</b> becomes €10,600.00 (+€600.00); the rest ({minus}€50.00).")
+    assert said == (
+        "&lt;b&gt;The total&lt;/b&gt; becomes €10,600.00 "
+        '(<span class="signed">+€600.00</span>); '
+        f'the rest (<span class="signed">{minus}€50.00</span>).'
+    )

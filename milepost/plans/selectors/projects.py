@@ -6,8 +6,10 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import (
+    CharField,
     Count,
     DecimalField,
+    Exists,
     OuterRef,
     Q,
     QuerySet,
@@ -16,12 +18,13 @@ from django.db.models import (
     Value,
     prefetch_related_objects,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce
 
 from milepost.accounts.permissions import roles_of
 from milepost.accounts.selectors import with_invitations
 from milepost.audit.actions import AuditAction
 from milepost.audit.models import AuditEvent
+from milepost.audit.wording import CHANGE_ORDER
 from milepost.core.errors import NotFound
 from milepost.core.lookup import pk_of
 from milepost.core.ordering import order
@@ -32,6 +35,7 @@ from ..lifecycle.project import ENDED, ProjectStatus
 from ..models import MONEY, Milestone, PlanVersion, Project, ProjectAccess
 from ..permissions import can_view_project, is_agency_side, sees_last_proposal
 from ..proposals import latest_proposals, show_proposal
+from .change_orders import change_orders_of
 from .common import reuse_organisation, visible_to
 from .milestones import plan_prefetch
 
@@ -193,13 +197,26 @@ DRAFTING = (
 
 def project_events(project: Project, user: Any) -> QuerySet[AuditEvent]:
     """The project's activity as ``user`` may see it, newest first: client contacts do not see
-    how the agency drafted the plan before it was accepted (they see proposals and answers)."""
-    events = AuditEvent.objects.filter(project_id=project.pk)
+    how the agency drafted the plan before it was accepted (they see proposals and answers),
+    nor a change order's events while they may not see it (a draft never proposed to them).
+    Each event says whether it is about a change order the user may open
+    (``change_order_shown``), so the feed links to it."""
+    shown = (
+        change_orders_of(user, project)
+        .annotate(key=Cast("pk", output_field=CharField()))
+        .filter(key=OuterRef("target_id"))
+        .order_by()
+    )
+    events = AuditEvent.objects.filter(project_id=project.pk).annotate(
+        change_order_shown=Exists(shown)
+    )
     if not is_agency_side(user, project):
         drafting = Q(action__in=DRAFTING)
         if project.accepted_at is not None:
             drafting &= Q(created_at__lte=project.accepted_at)
-        events = events.exclude(drafting)
+        events = events.exclude(drafting).exclude(
+            target_type=CHANGE_ORDER, change_order_shown=False
+        )
     return events.select_related("actor").order_by("-sequence")
 
 

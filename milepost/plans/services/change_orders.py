@@ -150,33 +150,42 @@ def _refuse(refused) -> None:
         raise refused.error()
 
 
-def _texts(title: Any, reason: Any, *, partial: bool) -> dict[str, str]:
+def change_order_input_errors(
+    *, title: Any = None, reason: Any = None, changes_: Any = None, partial: bool = False
+) -> dict[str, list[str]]:
+    """What is wrong with a draft's title, reason and changes as typed, every field at once
+    (``partial``: only those given are checked; a missing ``changes_`` is not checked). The
+    changes' own problems (bad budgets, unknown milestones) are not among them: a draft keeps
+    them, and they are listed as its ``problems``."""
     errors: dict[str, list[str]] = {}
-    cleaned: dict[str, str] = {}
     if title is not None or not partial:
         text = str(title or "").strip()
         if not text:
             errors["title"] = [_("This field is required.")]
         elif len(text) > TITLE_MAX:
             errors["title"] = [_("At most %(n)s characters.") % {"n": TITLE_MAX}]
-        cleaned["title"] = text
-    if reason is not None:
-        text = str(reason or "").strip()
-        if len(text) > REASON_MAX:
-            errors["reason"] = [_("At most %(n)s characters.") % {"n": REASON_MAX}]
-        cleaned["reason"] = text
+    if reason is not None and len(str(reason).strip()) > REASON_MAX:
+        errors["reason"] = [_("At most %(n)s characters.") % {"n": REASON_MAX}]
+    if changes_ is not None and not (
+        isinstance(changes_, list) and all(isinstance(c, dict) for c in changes_)
+    ):
+        errors["changes"] = [_("A list of changes, each an object with an “op”.")]
+    return errors
+
+
+def _refuse_input(errors: dict[str, list[str]]) -> None:
     if errors:
         raise InvalidInput(str(FIELDS_INVALID), details=errors)
+
+
+def _texts(title: Any, reason: Any, *, partial: bool) -> dict[str, str]:
+    """The title and reason as stored (checked by ``change_order_input_errors``)."""
+    cleaned: dict[str, str] = {}
+    if title is not None or not partial:
+        cleaned["title"] = str(title or "").strip()
+    if reason is not None:
+        cleaned["reason"] = str(reason or "").strip()
     return cleaned
-
-
-def _changes(value: Any) -> list:
-    if not isinstance(value, list) or not all(isinstance(c, dict) for c in value):
-        raise InvalidInput(
-            str(FIELDS_INVALID),
-            details={"changes": [_("A list of changes, each an object with an “op”.")]},
-        )
-    return value
 
 
 def _audit(change_order: ChangeOrder, actor: User | None, action: AuditAction, **data) -> None:
@@ -204,17 +213,16 @@ def change_order_create(
     """Draft a change order on the project's current plan version (``changes_`` may be empty or
     have problems: a draft keeps what was typed)."""
     require(actor, ProjectAction.CHANGE_PLAN, project)
+    listed = changes_ if changes_ is not None else []
+    errors = change_order_input_errors(title=title, reason=reason, changes_=listed)
+    if request is not None and request.milestone.project_id != project.pk:
+        errors["change_request"] = [_("Not a request of this project.")]
+    _refuse_input(errors)
     texts = _texts(title, reason, partial=False)
-    listed = _changes(changes_ if changes_ is not None else [])
     project = lock_project(project)
     _refuse(project_refusal(project.status, ProjectAction.CHANGE_PLAN))
     if request is not None:
         request = ChangeOrderRequest.objects.select_for_update().get(pk=request.pk)
-        if request.milestone.project_id != project.pk:
-            raise InvalidInput(
-                _("That change request is about another project."),
-                details={"change_request": [_("Not a request of this project.")]},
-            )
         if request.status != ChangeOrderRequest.Status.OPEN:
             raise RuleViolation(
                 _("That change request was already answered."), code="state_conflict"
@@ -251,8 +259,11 @@ def change_order_update(
 ) -> ChangeOrder:
     """Edit a draft: its title, reason or changes (given ones replace the old)."""
     require(actor, ChangeOrderAction.EDIT, change_order)
+    _refuse_input(
+        change_order_input_errors(title=title, reason=reason, changes_=changes_, partial=True)
+    )
     texts = _texts(title, reason, partial=True)
-    listed = _changes(changes_) if changes_ is not None else None
+    listed = changes_
     change_order, _project = _lock(change_order)
     _refuse(lifecycle.refusal(change_order.status, ChangeOrderAction.EDIT))
     for key, value in texts.items():

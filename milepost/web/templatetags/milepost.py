@@ -1,19 +1,21 @@
 import datetime as dt
+import re
 from decimal import Decimal
 from functools import cache
 
 from django import template
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from milepost.audit.wording import describe
+from milepost.audit.wording import change_order_name, describe
 from milepost.core import clock, locale
 from milepost.core.identifiers import group_iban
 from milepost.core.money import format_money
 from milepost.core.urls import cached_reverse
-from milepost.reviews.change_order_consequences import signed_money
+from milepost.reviews.change_order_consequences import Money, money_lines, signed_money
 
 register = template.Library()
 
@@ -107,8 +109,16 @@ def percent(part, whole):
 
 @register.filter
 def event_text(event, currency=""):
-    """What an activity entry says after its actor: what was done and what changed."""
-    return describe(event, currency=currency or "")
+    """What an activity entry says after its actor: what was done and what changed; the change
+    order it names links to its page when the reader may open it (``change_order_shown``, from
+    ``plans.selectors.project_events``)."""
+    text = describe(event, currency=currency or "")
+    name = change_order_name(event)
+    if not (name and getattr(event, "change_order_shown", False) and name in text):
+        return text
+    link = cached_reverse("web:change_order_detail", int(event.target_id))
+    before, _name, after = text.partition(name)
+    return format_html('{}<a href="{}">{}</a>{}', before, link, name, after)
 
 
 @register.filter
@@ -143,13 +153,37 @@ def sort_header(context, key, title):
 
 @register.filter
 def signed(amount, currency):
-    """An amount with its sign, for a change: +€600.00, or minus €200.00 (€0.00 for none)."""
+    """An amount with its sign, for a change: +€600.00, or minus €200.00 (€0.00 for none), kept
+    on one line (a narrow screen would otherwise break it after the sign)."""
     if amount is None or amount == "":
         return "—"
-    return signed_money(Decimal(amount), currency)
+    return format_html('<span class="signed">{}</span>', signed_money(Decimal(amount), currency))
+
+
+#: A signed amount inside a sentence: "+€600.00" in "The total becomes €10,600.00 (+€600.00)."
+SIGNED_IN_TEXT = re.compile(r"[+\N{MINUS SIGN}][^\s()]*\d[^\s()]*")
+
+
+@register.filter
+def signs_kept(text):
+    """A sentence (escaped) with each signed amount in it kept on one line, as ``signed`` does."""
+    escaped = conditional_escape(text)  # safe to mark: escaped first, then only wrapped
+    return mark_safe(
+        SIGNED_IN_TEXT.sub(lambda m: f'<span class="signed">{m.group(0)}</span>', escaped)
+    )
 
 
 @register.filter
 def signed_price(money):
     """A change order's price with its sign (``reviews.change_order_consequences.Money``)."""
     return signed(money.price, money.currency) if money is not None else "—"
+
+
+@register.simple_tag
+def change_order_money(status, currency, total_before, total_after, at_once=0):
+    """What a change order does to the money, said as its status has it (its page's lines:
+    ``money_lines``), for its printable page and PDF."""
+    if total_before is None or total_after is None:
+        return []
+    money = Money(currency, Decimal(total_before), Decimal(total_after), Decimal(at_once or 0))
+    return money_lines(money, status=status)

@@ -13,13 +13,21 @@ from django.utils.translation import ngettext
 from milepost.core.errors import InvalidInput, RuleViolation
 from milepost.plans import changes, selectors, services
 from milepost.plans.lifecycle import change_order as lifecycle
-from milepost.plans.lifecycle.change_order import ChangeOrderAction
+from milepost.plans.lifecycle.change_order import ChangeOrderAction, ChangeOrderStatus
 from milepost.plans.permissions import require
 from milepost.plans.services.change_orders import current_plan
 
 from ..change_order_cards import editor_cards
 from ..change_order_forms import TextsForm, changes_from_post
 from ..forms import apply_errors
+
+
+def _last_answer(co):
+    """The last proposal, when the client declined it or the agency withdrew it: a revision is
+    edited with that answer in view (who, when, and the client's reasons)."""
+    last = co.proposals.select_related("answered_by").order_by("-number").first()
+    answered = (ChangeOrderStatus.DECLINED, ChangeOrderStatus.WITHDRAWN)
+    return last if last is not None and last.answer in answered else None
 
 
 def _render(request, co, *, texts=None, status: int = 200):
@@ -44,6 +52,7 @@ def _render(request, co, *, texts=None, status: int = 200):
             "total_after": outcome.plan.total,
             "price": outcome.plan.total - before.total,
             "stale": co.base_version != project.plan_version,
+            "last_answer": _last_answer(co),
         },
         status=status,
     )

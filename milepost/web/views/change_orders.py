@@ -214,9 +214,7 @@ def _shown(user, co) -> dict[str, Any]:
         context["problems"] = list(outcome.problems)
         context["reason_shown"] = co.reason
     money = context["money"]
-    context["money_lines"] = (
-        said.money_lines(money, done=co.status == ChangeOrderStatus.ACCEPTED) if money else []
-    )
+    context["money_lines"] = said.money_lines(money, status=co.status) if money else []
     return context
 
 
@@ -293,10 +291,11 @@ def change_order_pdf(request, pk: int):
     return response
 
 
-def _step(request, pk: int, action: ChangeOrderAction, call, *, confirm=None):
+def _step(request, pk: int, action: ChangeOrderAction, call, *, confirm=None, then=None):
     """Take one step: a role that may not → 403 (404 when not visible) before anything is read;
     a form still asking → the page that says what follows; a refusal → back with the reason.
-    ``call(co)`` takes it and says what happened."""
+    ``call(co)`` takes it and says what happened; ``then`` names the page it goes on to (the
+    change order's own unless said)."""
     co = selectors.change_order_get(request.user, pk)
     require(request.user, action, co)
     back = reverse("web:change_order_detail", args=[co.pk])
@@ -313,7 +312,7 @@ def _step(request, pk: int, action: ChangeOrderAction, call, *, confirm=None):
     messages.success(request, success)
     if action is A.DELETE:
         return redirect(reverse("web:project_detail", args=[co.project_id]) + "#change-orders")
-    return redirect(back)
+    return redirect(then, co.pk) if then else redirect(back)
 
 
 def _money_of(user, co):
@@ -369,7 +368,7 @@ def change_order_revise(request, pk: int):
             "co": co.label
         }
 
-    return _step(request, pk, A.REVISE, revise)
+    return _step(request, pk, A.REVISE, revise, then="web:change_order_edit")
 
 
 @require_POST

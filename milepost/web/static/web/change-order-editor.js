@@ -1,6 +1,7 @@
 // The change-order editor: as budgets and prices are typed, show the total after the change
 // order and the difference from the total now (amounts in minor units, never floating-point
-// money); grey a milestone marked for removal; warn before leaving with edits not saved.
+// money); while a budget or price cannot be read, say which instead of a total that leaves it
+// out; grey a milestone marked for removal; warn before leaving with edits not saved.
 (function () {
   "use strict";
   const box = document.getElementById("allocation");
@@ -9,13 +10,15 @@
   const currency = box.dataset.currency;
   const format = new Intl.NumberFormat(box.dataset.locale || "en", { style: "currency", currency: currency });
   const digits = format.resolvedOptions().maximumFractionDigits;
+  const fix = box.querySelector("[data-fix]");
 
+  // An amount as the server reads it (plain digits, a point, at most the currency's decimals).
   function toMinor(text) {
-    const clean = String(text || "").trim().replace(/[\s,]/g, "");
-    if (!/^\d+(\.\d+)?$/.test(clean)) return null;
+    const clean = String(text || "").trim();
+    if (!/^(\d+(\.\d*)?|\.\d+)$/.test(clean)) return null;
     const [whole, frac = ""] = clean.split(".");
     if (frac.length > digits) return null;
-    return BigInt(whole + frac.padEnd(digits, "0"));
+    return BigInt((whole || "0") + frac.padEnd(digits, "0"));
   }
   function show(minor) {
     const abs = minor < 0n ? -minor : minor;
@@ -24,8 +27,26 @@
   }
   const before = toMinor(box.dataset.before) || 0n;
 
+  function say(template, values) {
+    return template.replace(/%\((\w+)\)s/g, function (_all, key) { return values[key]; });
+  }
+  function nameOf(card) {
+    if (card.dataset.name) return card.dataset.name;
+    const title = card.querySelector("input[name$='-title']:not([name*='-d-'])");
+    const typed = title ? title.value.trim() : "";
+    return typed ? "“" + typed + "”" : box.dataset.msgNew;
+  }
+  // The "Add a milestone" card left empty is not part of the plan (as the server reads it).
+  function leftBlank(card) {
+    if (card.dataset.blank === undefined) return false;
+    return !Array.from(card.querySelectorAll("input[type=text], textarea")).some(function (input) {
+      return /-(title|budget|scope|acceptance_criteria)$/.test(input.name) && input.value.trim() !== "";
+    });
+  }
+
   function update() {
     let after = 0n;
+    const unread = [];
     form.querySelectorAll("[data-card]").forEach(function (card) {
       const removed = card.querySelector("input[data-remove]");
       card.classList.toggle("removing", Boolean(removed && removed.checked));
@@ -33,19 +54,35 @@
       if (card.dataset.base !== undefined) {
         const price = card.querySelector("input[data-price]");
         after += toMinor(card.dataset.base) || 0n;
-        const extra = price ? toMinor(price.value) : null;
-        if (extra !== null) after += extra;
+        const typed = price ? price.value.trim() : "";
+        const extra = toMinor(typed);
+        if (price) price.setCustomValidity(typed !== "" && extra === null ? "invalid" : "");
+        if (typed !== "" && extra === null) unread.push(say(box.dataset.msgPrice, { name: nameOf(card) }));
+        else if (extra !== null) after += extra;
         return;
       }
       const budget = card.querySelector("input[data-budget]");
-      if (!budget) return;
+      if (!budget || leftBlank(card)) return;
       const value = toMinor(budget.value);
-      budget.setCustomValidity(value === null && budget.value.trim() !== "" ? "invalid" : "");
-      if (value !== null) after += value;
+      budget.setCustomValidity(value === null ? "invalid" : "");
+      if (value === null) unread.push(say(box.dataset.msgBudget, { name: nameOf(card) }));
+      else after += value;
     });
+    const afterOut = box.querySelector("[data-after]");
+    const changeOut = box.querySelector("[data-change]");
+    box.classList.toggle("off", unread.length > 0);
+    if (fix) {
+      fix.hidden = unread.length === 0;
+      fix.textContent = unread.length ? say(box.dataset.msgFix, { what: unread.join(", ") }) : "";
+    }
+    if (unread.length) {
+      afterOut.textContent = "—";
+      changeOut.textContent = "—";
+      return;
+    }
     const change = after - before;
-    box.querySelector("[data-after]").textContent = show(after);
-    box.querySelector("[data-change]").textContent =
+    afterOut.textContent = show(after);
+    changeOut.textContent =
       change === 0n ? box.dataset.msgSame : (change > 0n ? "+" : "−") + show(change);
   }
   form.addEventListener("input", update);
