@@ -132,8 +132,12 @@ def test_the_agency_drafts_fixes_and_proposes_and_the_client_accepts(
         expect(browser_page.locator("#plan-version")).to_contain_text("plan v2 · 1 change order")
         contract = browser_page.locator("#change-orders table.contract tr")
         expect(contract.filter(has_text="Original total (plan v1)")).to_contain_text("€10,000.00")
-        expect(contract.filter(has_text="CO-1 · Quote form")).to_contain_text("+€600.00")
+        expect(contract.filter(has_text="1 accepted change order")).to_contain_text("+€600.00")
         expect(contract.filter(has_text="Total now (plan v2)")).to_contain_text("€10,600.00")
+        # The project's change-order page has each accepted one's price.
+        contract.filter(has_text="1 accepted change order").get_by_role("link").click()
+        listed = browser_page.locator("table.contract tr")
+        expect(listed.filter(has_text="CO-1 · Quote form")).to_contain_text("+€600.00")
     shots(client, tmp_path, "co-project-client")
     agency.goto(f"{base}/projects/{project.pk}/#change-orders")
     shots(agency, tmp_path, "co-project-agency")

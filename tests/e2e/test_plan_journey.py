@@ -75,6 +75,12 @@ def test_owner_fixes_a_gap_proposes_and_the_approver_accepts(
     budget = first.get_by_label("Budget", exact=True)
     expect(budget).to_have_value("2000.00")
 
+    # A budget the server would refuse ("1,500.00": no thousands separators) is flagged and not
+    # counted, rather than read as 1500.
+    budget.fill("1,500.00")
+    expect(page.locator("#allocation [data-allocated]")).to_have_text("€8,000.00")
+    assert budget.evaluate("input => input.validity.customError")
+
     # Typing a smaller budget shows the gap at once, before anything is saved.
     budget.fill("1500.00")
     expect(gap).to_have_text("€500.00 not yet allocated")

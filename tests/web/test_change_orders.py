@@ -43,6 +43,12 @@ def text(html: str) -> str:
     return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", inline)))
 
 
+def section(html: str, section_id: str) -> str:
+    """The words of the ``<section id=…>`` of the page."""
+    start = html.index(f'id="{section_id}"')
+    return text(html[start : html.index("</section>", start)])
+
+
 @pytest.fixture
 def active(world):
     """An accepted website-cms plan (EUR 10,000.00, five milestones), approver and viewer."""
@@ -222,8 +228,9 @@ def test_the_project_page_lists_the_newest_few_and_links_the_rest(active):
     for n in range(2, 8):
         draft_co(active, changes=more_for(active, 4, f"{n}0.00"), title=f"Idea {n}")
     path = f"/projects/{active.project.pk}/"
-    owner = text(page(active.owner, path))
-    assert "plan v2 · 7 change orders" in owner
+    whole = text(page(active.owner, path))
+    assert "plan v2 · 7 change orders" in whole
+    owner = section(page(active.owner, path), "change-orders")
     for n in range(3, 8):
         assert f"CO-{n} · Idea {n}" in owner
     assert "CO-2 · Idea 2" not in owner and "CO-1 · More pages Accepted" not in owner

@@ -8,23 +8,10 @@
   const form = document.getElementById("co-form");
   if (!box || !form) return;
   const currency = box.dataset.currency;
-  const format = new Intl.NumberFormat(box.dataset.locale || "en", { style: "currency", currency: currency });
-  const digits = format.resolvedOptions().maximumFractionDigits;
+  const money = window.MilepostMoney(currency, box.dataset.locale);
+  const toMinor = money.toMinor;
+  const show = money.show;
   const fix = box.querySelector("[data-fix]");
-
-  // An amount as the server reads it (plain digits, a point, at most the currency's decimals).
-  function toMinor(text) {
-    const clean = String(text || "").trim();
-    if (!/^(\d+(\.\d*)?|\.\d+)$/.test(clean)) return null;
-    const [whole, frac = ""] = clean.split(".");
-    if (frac.length > digits) return null;
-    return BigInt((whole || "0") + frac.padEnd(digits, "0"));
-  }
-  function show(minor) {
-    const abs = minor < 0n ? -minor : minor;
-    const scale = 10n ** BigInt(digits);
-    return format.format(Number(abs / scale) + Number(abs % scale) / Number(scale));
-  }
   const before = toMinor(box.dataset.before) || 0n;
 
   function say(template, values) {
@@ -83,7 +70,7 @@
     const change = after - before;
     afterOut.textContent = show(after);
     changeOut.textContent =
-      change === 0n ? box.dataset.msgSame : (change > 0n ? "+" : "−") + show(change);
+      change === 0n ? box.dataset.msgSame : (change > 0n ? "+" : "−") + show(change < 0n ? -change : change);
   }
   form.addEventListener("input", update);
   form.addEventListener("change", update);

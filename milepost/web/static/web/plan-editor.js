@@ -6,22 +6,9 @@
   if (!box) return;
   const currency = box.dataset.currency;
   const locale = box.dataset.locale || "en";
-  const format = new Intl.NumberFormat(locale, { style: "currency", currency: currency });
-  const digits = format.resolvedOptions().maximumFractionDigits;
-
-  function toMinor(text) {
-    const clean = String(text || "").trim().replace(/[\s,]/g, "");
-    if (!/^\d+(\.\d+)?$/.test(clean)) return null;
-    const [whole, frac = ""] = clean.split(".");
-    if (frac.length > digits) return null;
-    return BigInt(whole + frac.padEnd(digits, "0"));
-  }
-  function show(minor) {
-    const sign = minor < 0n ? -1 : 1;
-    const abs = minor < 0n ? -minor : minor;
-    const scale = 10n ** BigInt(digits);
-    return format.format(sign * (Number(abs / scale) + Number(abs % scale) / Number(scale)));
-  }
+  const money = window.MilepostMoney(currency, locale);
+  const toMinor = money.toMinor;
+  const show = money.show;
   const totalInput = box.querySelector("input[name=total_budget]");
 
   function update() {
