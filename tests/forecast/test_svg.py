@@ -6,13 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import xml.etree.ElementTree as ET
 
-import pytest
-
 from milepost.forecast.svg import timeline_svg
 from milepost.forecast.timeline import project_timeline
-from milepost.plans.models import Milestone
-
-from .test_timeline import accepted, approve, at, deliver, m, reload, start  # noqa: F401
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -33,29 +28,6 @@ def title_of(element: ET.Element) -> str:
     found = element.find(f"{SVG}title")
     assert found is not None and found.text, ET.tostring(element)
     return found.text
-
-
-@pytest.fixture
-def progressed(world, accepted):
-    """Milestone 1 of the accepted plan renamed with XML's special characters, started,
-    delivered twice (changes requested between) and approved; milestone 2 started."""
-    first = m(accepted, 1)
-    Milestone.objects.filter(pk=first.pk).update(title='Design <&> "layout" & co')
-    start(world, accepted, 1, dt.date(2027, 1, 4))
-    deliver(world, accepted, 1, dt.date(2027, 1, 8))
-    from milepost.core import clock
-    from milepost.reviews import services as reviews
-
-    from ..reviews.conftest import fresh
-
-    with clock.frozen(at(dt.date(2027, 1, 11))):
-        reviews.milestone_request_changes(
-            milestone=m(accepted, 1), actor=fresh(world.contact), feedback="Bigger logo"
-        )
-    deliver(world, accepted, 1, dt.date(2027, 1, 13))
-    approve(world, accepted, 1, dt.date(2027, 1, 20))
-    start(world, accepted, 2, dt.date(2027, 1, 21))
-    return reload(accepted)
 
 
 def test_the_svg_is_valid_xml_with_a_title_and_a_description(progressed):
@@ -127,8 +99,3 @@ def test_ids_are_unique_per_drawing(accepted, world):
     ids = [e.get("id") for e in root.iter() if e.get("id")]
     assert len(ids) == len(set(ids))
     assert all(i.startswith(("tl-a", "row-")) for i in ids)
-
-
-def dump(line, path):
-    """Write the drawing to a file, to look at it (not a test)."""
-    path.write_text(timeline_svg(line))
