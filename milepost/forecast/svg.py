@@ -101,7 +101,7 @@ def _months(svg: ET.Element, scale: Scale, bottom: int) -> None:
     for i, month in enumerate(months):
         x = scale.x(month)
         add(group, "line", x1=x, y1=AXIS - 14, x2=x, y2=bottom, stroke=RULE)
-        if i % every == 0:
+        if i % every == 0 and x < RIGHT - 48:  # a month just begun at the edge: no room
             text(group, formats.date_format(month, "M Y"), x=x + 3, y=AXIS - 18, fill=MUTED)
 
 

@@ -91,12 +91,14 @@ def end(timeline) -> str:
     return _("Forecast end %(day)s") % {"day": day(timeline.forecast_end)}
 
 
-def summary(timeline) -> str:
+def summary(timeline, *, with_hands: bool = True) -> str:
     """The project's line: Forecast end 23 Mar 2027 · 5 working days later than baseline v1
-    (· 2 working days later than plan v3, after change orders) · agency 31 days · client 9 days."""
+    (· 2 working days later than plan v3, after change orders) · agency 31 days · client 9 days
+    (who held it up, unless ``with_hands`` is false: the timeline page says it on its own)."""
     parts = [end(timeline), slip_against(timeline.slip_baseline, BASELINE)]
     current = timeline.project.plan_version
     if current > BASELINE:
         parts.append(slip_against(timeline.slip_plan, current))
-    parts.append(hands(timeline.hands))
+    if with_hands:
+        parts.append(hands(timeline.hands))
     return " · ".join(parts)

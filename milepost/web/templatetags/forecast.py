@@ -38,5 +38,11 @@ def slippage_summary(timeline):
 
 
 @register.filter
+def slippage(timeline):
+    """Forecast end 23 Mar 2027 · 5 working days later than baseline v1 (no one's days)."""
+    return wording.summary(timeline, with_hands=False)
+
+
+@register.filter
 def working_days(n):
     return wording.working_days(n)
