@@ -25,7 +25,7 @@ from .timeline import Mark, Row, Timeline
 WIDTH = 960
 LEFT, RIGHT = 220, WIDTH - 16  # the milestones' names take the left
 AXIS = 44  # month labels and "Today" above the rows
-ROW = 50
+ROW = 60
 LEGEND = 56
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', sans-serif"
 
@@ -111,26 +111,26 @@ def _row(svg: ET.Element, row: Row, timeline: Timeline, scale: Scale, top: int, 
     if top > AXIS:
         add(group, "line", x1=0, y1=top, x2=WIDTH, y2=top, stroke=BAND)
     name = f"{m.position}. {m.title}"
-    text(group, short(name, 28), name, x=6, y=top + 20, fill=INK, font_weight=600)
-    status = f"{m.get_status_display()} · {wording.hands(row.hands)}"
-    text(group, status, x=6, y=top + 37, fill=MUTED, font_size=11)
+    text(group, short(name, 26), name, x=6, y=top + 18, fill=INK, font_weight=600)
+    text(group, m.get_status_display(), x=6, y=top + 34, fill=MUTED, font_size=11)
+    text(group, wording.hands(row.hands), x=6, y=top + 49, fill=MUTED, font_size=11)
     if row.baseline_start and row.baseline_due:
         x, w = scale.bar(row.baseline_start, row.baseline_due)
         said = _("Baseline v1: %(span)s") % {
             "span": wording.span(row.baseline_start, row.baseline_due)
         }
-        add(group, "rect", said, class_="bar baseline", x=x, y=top + 5, width=w, **_BASELINE)
+        add(group, "rect", said, class_="bar baseline", x=x, y=top + 10, width=w, **_BASELINE)
     x, w = scale.bar(m.planned_start, m.planned_due)
     said = _("%(plan)s: %(span)s, %(slip)s") % {
         "plan": wording.version(timeline.project.plan_version).capitalize(),
         "span": wording.span(m.planned_start, m.planned_due),
         "slip": wording.slip(forecast.slip_plan),
     }
-    add(group, "rect", said, class_="bar plan", x=x, y=top + 16, width=w, **_PLAN)
-    _happened(group, row, timeline.today, scale, top + 30, hatch)
+    add(group, "rect", said, class_="bar plan", x=x, y=top + 22, width=w, **_PLAN)
+    _happened(group, row, timeline.today, scale, top + 38, hatch)
     marks = [*row.marks, *([Mark(row.approved, "approved")] if row.approved else [])]
     for mark in marks:
-        _mark(group, mark, scale.middle(mark.day), top + 30)
+        _mark(group, mark, scale.middle(mark.day), top + 38)
 
 
 _BASELINE = {"height": 8, "rx": 2, "fill": BAND, "stroke": MUTED, "stroke_dasharray": "3 2"}
