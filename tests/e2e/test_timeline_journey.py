@@ -120,6 +120,14 @@ def test_both_sides_read_the_timeline_at_both_widths(
             box = browser.locator(".timeline-scroll")
             assert box.evaluate("e => e.scrollWidth > e.clientWidth")
             browser.set_viewport_size(SIZES["1280"])
+            # Printed: the header and links go, the drawing fits the page (nothing scrolls).
+            browser.emulate_media(media="print")
+            expect(browser.locator("header.top")).to_be_hidden()
+            expect(svg).to_be_visible()
+            assert box.evaluate("e => e.scrollWidth <= e.clientWidth")
+            browser.pdf(path=str(tmp_path / f"timeline-{who}.pdf")) if who == "agency" else None
+            browser.emulate_media(media="screen")
+    assert (tmp_path / "timeline-agency.pdf").stat().st_size > 0
     assert sorted(p.name for p in tmp_path.glob("timeline-*.png")) == [
         "timeline-agency-1280.png",
         "timeline-agency-390.png",
