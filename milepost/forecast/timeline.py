@@ -230,10 +230,15 @@ def _baseline(project: Project) -> dict[int, tuple[dt.date, dt.date]]:
 
 def _touched_by_change_orders(project: Project) -> dict[str, list[int]]:
     """The milestones each change order of the project changes or removes, by its id (as the
-    audit events name it); a change of the project's settings touches none."""
+    audit events name it); adding a milestone or changing the project's settings touches none."""
     touched = {}
     for pk, ops in ChangeOrder.objects.filter(project=project).values_list("pk", "changes"):
-        touched[str(pk)] = [op["milestone"] for op in ops or [] if op.get("milestone")]
+        # An ``add`` names no milestone: its ``milestone`` is the new one's fields.
+        touched[str(pk)] = [
+            op["milestone"]
+            for op in ops or []
+            if isinstance(op.get("milestone"), int) and not isinstance(op["milestone"], bool)
+        ]
     return touched
 
 

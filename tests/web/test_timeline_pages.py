@@ -126,3 +126,41 @@ def test_no_slippage_line_before_acceptance_or_once_cancelled(world, make_projec
     assert 'id="slippage"' not in page
     timeline = _text(_page(world.owner, f"/projects/{progressed.pk}/timeline/"))
     assert "Cancelled on" in timeline and "Expected" not in timeline
+
+
+def test_a_milestone_a_change_order_added_has_no_baseline(world, progressed):
+    from milepost.reviews.services.change_orders import change_order_accept
+
+    with clock.frozen(at(dt.date(2027, 1, 22))):
+        co = plans.change_order_create(
+            project=reload(progressed),
+            actor=fresh(world.owner),
+            title="A shop",
+            changes_=[
+                {
+                    "op": "add",
+                    "position": 6,
+                    "milestone": {
+                        "title": "Shop & cart",
+                        "budget": "800.00",
+                        "planned_start": "2027-03-31",
+                        "planned_due": "2027-04-09",
+                    },
+                }
+            ],
+        )
+        plans.change_order_propose(change_order=co, actor=fresh(world.owner))
+        change_order_accept(change_order=co, actor=fresh(world.contact))
+    response = _page(world.contact, f"/projects/{progressed.pk}/timeline/")
+    html = response.content.decode()
+    last = re.findall(r'<tr id="timeline-m\d+">(.*?)</tr>', html, re.S)[-1]
+    assert "Shop &amp; cart" in last and "added by a change order" in last
+    assert "not in the baseline" in last
+    root = ET.fromstring(_svg(html, progressed))
+    rows = root.findall(".//{http://www.w3.org/2000/svg}g[@class='row status-planned']")
+    classes = [r.get("class") for r in rows[-1].iter("{http://www.w3.org/2000/svg}rect")]
+    assert "bar baseline" not in classes and "bar plan" in classes
+    # The project now ends with the new milestone, which plan v1 did not have; against the
+    # plan now (v2) it is on time.
+    text = _text(response)
+    assert "Forecast end 9 Apr 2027 · not in baseline v1 · on time against plan v2" in text
