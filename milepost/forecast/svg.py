@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 
 from django.utils import formats
 from django.utils.safestring import SafeString
@@ -51,30 +52,45 @@ def timeline_svg(timeline: Timeline, *, ident: str | None = None) -> SafeString:
     )
     title = _("Timeline of %(project)s") % {"project": timeline.project.name}
     add(svg, "title", id=f"{ident}-title").text = title
-    add(svg, "desc", id=f"{ident}-desc").text = _description(timeline)
+    said = [_Said.of(row) for row in timeline.rows]  # each row's words, said once
+    add(svg, "desc", id=f"{ident}-desc").text = _description(timeline, said)
     hatch = _hatch(svg, ident)
     _months(svg, scale, bottom)
-    for index, row in enumerate(timeline.rows):
-        _row(svg, row, timeline, scale, AXIS + index * ROW, hatch)
+    plan = wording.version(timeline.project.plan_version).capitalize()
+    for index, (row, words) in enumerate(zip(timeline.rows, said, strict=True)):
+        _row(svg, row, words, plan, timeline.today, scale, AXIS + index * ROW, hatch)
     _today(svg, timeline.today, scale, bottom)
     _legend(svg, hatch, bottom + 30)
     return markup(svg)
 
 
-def _description(timeline: Timeline) -> str:
-    said = [wording.summary(timeline) + "."]
-    for row in timeline.rows:
-        said.append(
+@dataclass(frozen=True)
+class _Said:
+    status: str
+    slip: str  # against the baseline
+
+    @classmethod
+    def of(cls, row: Row) -> _Said:
+        return cls(
+            row.milestone.get_status_display(),
+            wording.slip_against(row.forecast.slip_baseline, wording.BASELINE),
+        )
+
+
+def _description(timeline: Timeline, said: list[_Said]) -> str:
+    lines = [wording.summary(timeline) + "."]
+    for row, words in zip(timeline.rows, said, strict=True):
+        lines.append(
             _("%(n)s. %(title)s: %(status)s, forecast %(span)s, %(slip)s.")
             % {
                 "n": row.milestone.position,
                 "title": row.milestone.title,
-                "status": row.milestone.get_status_display().lower(),
+                "status": words.status.lower(),
                 "span": wording.span(row.forecast.start, row.forecast.end),
-                "slip": wording.slip_against(row.forecast.slip_baseline, wording.BASELINE),
+                "slip": words.slip,
             }
         )
-    return " ".join(said)
+    return " ".join(lines)
 
 
 def _hatch(svg: ET.Element, ident: str) -> str:
@@ -105,14 +121,23 @@ def _months(svg: ET.Element, scale: Scale, bottom: int) -> None:
             text(group, formats.date_format(month, "M Y"), x=x + 3, y=AXIS - 18, fill=MUTED)
 
 
-def _row(svg: ET.Element, row: Row, timeline: Timeline, scale: Scale, top: int, hatch: str) -> None:
+def _row(
+    svg: ET.Element,
+    row: Row,
+    words: _Said,
+    plan: str,
+    today: dt.date,
+    scale: Scale,
+    top: int,
+    hatch: str,
+) -> None:
     m, forecast = row.milestone, row.forecast
     group = add(svg, "g", class_=f"row status-{m.status}", id=f"row-{m.pk}")
     if top > AXIS:
         add(group, "line", x1=0, y1=top, x2=WIDTH, y2=top, stroke=BAND)
     name = f"{m.position}. {m.title}"
     text(group, short(name, 26), name, x=6, y=top + 18, fill=INK, font_weight=600)
-    text(group, m.get_status_display(), x=6, y=top + 34, fill=MUTED, font_size=11)
+    text(group, words.status, x=6, y=top + 34, fill=MUTED, font_size=11)
     text(group, wording.hands(row.hands), x=6, y=top + 49, fill=MUTED, font_size=11)
     if row.baseline_start and row.baseline_due:
         x, w = scale.bar(row.baseline_start, row.baseline_due)
@@ -122,12 +147,12 @@ def _row(svg: ET.Element, row: Row, timeline: Timeline, scale: Scale, top: int, 
         add(group, "rect", said, class_="bar baseline", x=x, y=top + 10, width=w, **_BASELINE)
     x, w = scale.bar(m.planned_start, m.planned_due)
     said = _("%(plan)s: %(span)s, %(slip)s") % {
-        "plan": wording.version(timeline.project.plan_version).capitalize(),
+        "plan": plan,
         "span": wording.span(m.planned_start, m.planned_due),
         "slip": wording.slip(forecast.slip_plan),
     }
     add(group, "rect", said, class_="bar plan", x=x, y=top + 22, width=w, **_PLAN)
-    _happened(group, row, timeline.today, scale, top + 38, hatch)
+    _happened(group, row, words.slip, today, scale, top + 38, hatch)
     marks = [*row.marks, *([Mark(row.approved, "approved")] if row.approved else [])]
     for mark in marks:
         _mark(group, mark, scale.middle(mark.day), top + 38)
@@ -138,12 +163,11 @@ _PLAN = {"height": 10, "rx": 2, "fill": PLAN_FILL, "stroke": PLAN, "stroke_width
 
 
 def _happened(
-    group: ET.Element, row: Row, today: dt.date, scale: Scale, y: int, hatch: str
+    group: ET.Element, row: Row, slip: str, today: dt.date, scale: Scale, y: int, hatch: str
 ) -> None:
     """What happened (solid, from the start to the approval or today) and the forecast for the
     rest (hatched and outlined), at ``y``."""
     forecast = row.forecast
-    slip = wording.slip_against(forecast.slip_baseline, wording.BASELINE)
     if row.started:
         x, w = scale.bar(row.started, row.approved or max(today, row.started))
         said = (

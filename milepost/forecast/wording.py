@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.utils import formats
+from django.utils import dateformat, formats
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -16,8 +16,9 @@ BASELINE = 1
 
 
 def day(value: dt.date | None) -> str:
-    """A date as the reader writes it: 23 Mar 2027 (— for none)."""
-    return formats.date_format(value, "DATE_FORMAT") if value else "—"
+    """A date as the reader writes it: 23 Mar 2027 (— for none). ``date_format`` without its
+    wrapper: a drawing says dozens."""
+    return dateformat.format(value, formats.get_format("DATE_FORMAT")) if value else "—"
 
 
 def span(start: dt.date, end: dt.date) -> str:
