@@ -56,7 +56,7 @@ def timeline_svg(timeline: Timeline, *, ident: str | None = None) -> SafeString:
     add(svg, "desc", id=f"{ident}-desc").text = _description(timeline, said)
     hatch = _hatch(svg, ident)
     _months(svg, scale, bottom)
-    plan = wording.version(timeline.project.plan_version).capitalize()
+    plan = _("Plan v%(n)s") % {"n": timeline.project.plan_version}
     for index, (row, words) in enumerate(zip(timeline.rows, said, strict=True)):
         _row(svg, row, words, plan, timeline.today, scale, AXIS + index * ROW, hatch)
     _today(svg, timeline.today, scale, bottom)

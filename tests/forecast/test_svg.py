@@ -71,6 +71,8 @@ def test_marks_say_each_delivery_the_request_for_changes_and_the_approval(progre
         "Delivery v2 on 13 Jan 2027",
         "Approved on 20 Jan 2027",
     ]
+    plan = next(e for e in bars(first) if "plan" in e.get("class"))
+    assert title_of(plan) == "Plan v1: 4 Jan 2027 \u2013 15 Jan 2027, 3 working days later"
     done = next(e for e in bars(first) if "done" in e.get("class"))
     assert title_of(done).startswith("Done: started 4 Jan 2027, approved 20 Jan 2027")
 
