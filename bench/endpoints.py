@@ -22,6 +22,10 @@ ENDPOINTS: list[tuple[str, str, str | None]] = [
     ("plan versions page", "/projects/{project}/versions/", "session"),
     ("version page", "/projects/{project}/versions/10/", "session"),
     ("API version diff", "/api/v1/projects/{project}/plan-versions/10/diff/?against=1", "token"),
+    # Issue 14: the same project's timeline (ten change orders' waits) and payment schedule.
+    ("timeline page", "/projects/{project}/timeline/", "session"),
+    ("API timeline", "/api/v1/projects/{project}/timeline/", "token"),
+    ("API payment schedule", "/api/v1/projects/{project}/payment-schedule/", "token"),
 ]
 
 #: Placeholders in paths, filled with ids of the bench owner's data before the run:

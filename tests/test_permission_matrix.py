@@ -528,6 +528,8 @@ WEB_ROWS = [
     Row("web:project_detail", "get", web(200, **SEE), args=proposed),
     Row("web:project_print", "get", web(200, **SEE), args=proposed),
     Row("web:plan_versions", "get", web(200, **SEE), args=active),
+    Row("web:project_timeline", "get", web(200, **SEE), args=active),
+    Row("web:project_timeline", "get", web(200, **SEE), args=proposed),  # no baseline yet
     Row("web:change_order_list", "get", web(200, **SEE), args=active),
     Row("web:plan_version", "get", web(200, **SEE), args=baseline),
     Row("web:project_proposal_pdf", "get", web(200, **SEE), args=proposed),
@@ -941,6 +943,7 @@ GET_ONLY = {
     "web:project_print",
     "web:project_proposal_pdf",
     "web:plan_versions",
+    "web:project_timeline",
     "web:change_order_list",
     "web:plan_version",
     "web:plan_editor",
@@ -1147,6 +1150,8 @@ API_ROWS = [
         data=lambda w, r: {"against": 1},
     ),
     Row("api:project-events", "get", api(200, **SEE), args=proposed, api=True),
+    Row("api:project-timeline", "get", api(200, **SEE), args=active, api=True),
+    Row("api:project-payment-schedule", "get", api(200, **SEE), args=active, api=True),
     Row("api:milestone-detail", "get", api(200, **REVISED_SEE), args=milestone_only, api=True),
     Row(
         "api:milestone-detail",

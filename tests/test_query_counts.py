@@ -15,6 +15,7 @@ in the same commit, and say why.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -508,9 +509,10 @@ def _revised_many_times(world, name: str, rounds: int):
 CHANGE_ORDER_PAGES = [
     # The newest change orders with who proposed and decided, how many and what the accepted
     # ones add up to, plan v1's total, and the plan now (the drafts' prices, all from one
-    # reading of it).
-    ("web", "/projects/{project}/", "owner", 16),
-    ("web", "/projects/{project}/", "contact", 13),
+    # reading of it). +3: the slippage line's timeline (plan v1's dates, the events that moved
+    # the milestones, the milestones each change order touches; the milestones are the page's).
+    ("web", "/projects/{project}/", "owner", 19),
+    ("web", "/projects/{project}/", "contact", 16),
     # The same, a page of them, and every accepted one for the contract value.
     ("web", "/projects/{project}/change-orders/", "owner", 14),
     ("web", "/projects/{project}/change-orders/", "contact", 13),
@@ -553,4 +555,85 @@ def test_a_change_order_s_page_runs_the_same_queries_for_more_proposals_and_chan
             for case in expected
         }
     problems = _mismatches(expected, counts[small[0].pk], counts[large[0].pk])
+    assert not problems, "\n".join(problems)
+
+
+def _timeline_with_history(world, name: str, rounds: int):
+    """An accepted plan whose milestone 1 went through ``rounds`` requests for changes before
+    its approval, its invoice paid in ``rounds`` transfers (every other one reversed) and
+    ``rounds`` change orders' prices invoiced on it; milestone 2 in review; ``rounds`` change
+    orders proposed and declined."""
+    from milepost.plans.models import ChangeOrder, Project
+
+    project = _accepted(world, name)
+    first = _first(project)
+    reviews.milestone_start(milestone=first, actor=world.owner)
+    for n in range(rounds):
+        _deliver(world, first, n)
+        reviews.milestone_grant_revision(milestone=_fresh(first), actor=world.owner, reason="More")
+        reviews.milestone_request_changes(
+            milestone=_fresh(first), actor=_approver(world), feedback="Again"
+        )
+    _deliver(world, first, rounds)
+    reviews.milestone_approve(
+        milestone=_fresh(first), actor=_approver(world), accept_open_items=True
+    )
+    invoice = first.invoices.get(kind="invoice")
+    for n in range(rounds):
+        payment = billing.payment_record(
+            invoice=invoice, amount="1.00", date="2026-01-05", method="cash", actor=world.owner
+        )
+        if n % 2:
+            billing.payment_reverse(payment=payment, reason=f"Twice {n}", actor=world.owner)
+        billing.change_order_invoice_issue(
+            milestone=_fresh(first),
+            amount=Decimal("10.00"),
+            reference=f"CO-{90 + n}",
+            title=f"Extra {n}",
+            actor=world.owner,
+        )
+    second = _fresh(Milestone.objects.get(project=project, position=2))
+    reviews.milestone_start(milestone=second, actor=world.owner)
+    _deliver(world, second, 1)
+    last = Milestone.objects.get(project=project, position=5)
+    for n in range(rounds):
+        co = plans.change_order_create(
+            project=Project.objects.get(pk=project.pk),
+            actor=world.owner,
+            title=f"Later launch {n}",
+            changes_=[{"op": "update", "milestone": last.pk, "fields": {"title": f"Launch {n}"}}],
+        )
+        plans.change_order_propose(
+            change_order=ChangeOrder.objects.get(pk=co.pk), actor=world.owner
+        )
+        plans.change_order_decline(
+            change_order=ChangeOrder.objects.get(pk=co.pk), actor=_approver(world), reason="No"
+        )
+    return project
+
+
+TIMELINE_PAGES = [
+    # The project; the timeline's four (milestones, plan v1, the events that moved them, the
+    # milestones each change order touches); the invoices and their payments; the bell.
+    ("web", "/projects/{project}/timeline/", "owner", 11),
+    ("web", "/projects/{project}/timeline/", "contact", 12),  # +1: the contact's projects
+    ("api", "/api/v1/projects/{project}/timeline/", "owner", 6),
+    ("api", "/api/v1/projects/{project}/timeline/", "contact", 7),
+    ("api", "/api/v1/projects/{project}/payment-schedule/", "owner", 8),
+    ("api", "/api/v1/projects/{project}/payment-schedule/", "contact", 9),
+    ("web", "/projects/{project}/", "owner", 17),  # with its slippage line
+]
+
+
+def test_the_timeline_runs_the_same_queries_for_a_longer_history(world):
+    small = _timeline_with_history(world, "Small", 1)
+    large = _timeline_with_history(world, "Large", 4)
+    expected = {(kind, path, who): exact for kind, path, who, exact in TIMELINE_PAGES}
+    counts = {}
+    for project in (small, small, large):  # the first visit creates the calendar feed
+        counts[project.pk] = {
+            case: _count(case[0], case[1].format(project=project.pk), _user(world, case[2]))
+            for case in expected
+        }
+    problems = _mismatches(expected, counts[small.pk], counts[large.pk])
     assert not problems, "\n".join(problems)

@@ -7,6 +7,7 @@ from . import (
     account_views,
     billing_views,
     change_order_views,
+    forecast_views,
     notify_views,
     plan_views,
     review_views,
@@ -45,6 +46,16 @@ urlpatterns = [
         "projects/<int:pk>/plan-versions/<int:number>/diff/",
         version_views.PlanVersionDiffView.as_view(),
         name="project-plan-version-diff",
+    ),
+    path(
+        "projects/<int:pk>/timeline/",
+        forecast_views.ProjectTimelineView.as_view(),
+        name="project-timeline",
+    ),
+    path(
+        "projects/<int:pk>/payment-schedule/",
+        forecast_views.PaymentScheduleView.as_view(),
+        name="project-payment-schedule",
     ),
     path("deliverables/<int:pk>/verdict/", review_views.VerdictView.as_view(), name="verdict"),
     path(

@@ -21,6 +21,7 @@ from .views import (
     projects,
     search,
     templates,
+    timeline,
     versions,
 )
 
@@ -63,6 +64,7 @@ urlpatterns = [
     path("projects/<int:pk>/", projects.project_detail, name="project_detail"),
     path("projects/<int:pk>/print/", projects.project_print, name="project_print"),
     path("projects/<int:pk>/plan.pdf", projects.project_proposal_pdf, name="project_proposal_pdf"),
+    path("projects/<int:pk>/timeline/", timeline.project_timeline, name="project_timeline"),
     path("projects/<int:pk>/versions/", versions.plan_version_list, name="plan_versions"),
     path(
         "projects/<int:pk>/versions/<int:number>/",

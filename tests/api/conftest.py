@@ -3,6 +3,8 @@
 import pytest
 from rest_framework.test import APIClient
 
+from tests.forecast.conftest import accepted, make_project, progressed  # noqa: F401  (fixtures)
+
 
 @pytest.fixture
 def bearer():

@@ -460,6 +460,19 @@ CASES: dict[str, Callable[[Demo], list[Call]]] = {
         Call("owner", 400, id=d.active, query={"against": "two"}),
         Call("outsider", 404, id=d.active, query={"against": 1}),
     ],
+    "GET /api/v1/projects/{id}/timeline/": lambda d: [
+        Call("owner", 200, id=d.active),
+        Call("approver", 200, id=d.active),
+        Call("viewer", 200, id=d.active),
+        Call("owner", 200, id=d.proposed),  # no baseline yet: empty
+        Call("outsider", 404, id=d.active),
+    ],
+    "GET /api/v1/projects/{id}/payment-schedule/": lambda d: [
+        Call("approver", 200, id=d.active),
+        Call("viewer", 200, id=d.active, before=a_payment),  # the invoice part-paid
+        Call("owner", 200, id=d.proposed),
+        Call("outsider", 404, id=d.active),
+    ],
     "GET /api/v1/projects/{id}/events/": lambda d: [
         Call("owner", 200, id=d.active),
         Call("owner", 404, id=d.active, query={"page": 999}),

@@ -72,12 +72,20 @@ def expected_events(flow) -> dict[str, dt.date]:
         f"milestone-{flow.m(p).pk}-due@milepost": flow.m(p).planned_due for p in (2, 3, 4, 5)
     }
     expected[f"milestone-{m2.pk}-review@milepost"] = m2.auto_approve_at.date()
+    # In review since 6 Jan, it approves itself on 20 Jan at the latest: before its planned due
+    # date (5 Feb), so the feed gives its forecast too (issue 14).
+    expected[f"milestone-{m2.pk}-forecast@milepost"] = m2.auto_approve_at.date()
     expected[f"invoice-{invoice.pk}-due@milepost"] = invoice.due_date
     return expected
 
 
 def test_feed_lists_visible_dates_and_nothing_else(dated, client):
     ours, theirs, hidden = dated
+    with clock.frozen(at(START + dt.timedelta(days=3), 9)):  # forecasts are made for today
+        _feed_lists_visible_dates_and_nothing_else(ours, theirs, hidden, client)
+
+
+def _feed_lists_visible_dates_and_nothing_else(ours, theirs, hidden, client):
     events = events_of(client, feed_path(ours.approver))
     assert {uid: day for uid, (day, _) in events.items()} == expected_events(ours)
     m2 = ours.m(2)

@@ -17,6 +17,7 @@ from milepost.billing import selectors as billing_selectors
 from milepost.core.errors import InvalidInput, RuleViolation
 from milepost.core.pagination import feed_page
 from milepost.core.urls import cached_reverse
+from milepost.forecast.selectors import slippage_line
 from milepost.plans import permissions, selectors, services
 from milepost.plans.lifecycle.milestone import DONE
 from milepost.plans.lifecycle.project import (
@@ -197,6 +198,10 @@ def project_context(request, project, **extra) -> dict:
         **_glance(project),
         **project_change_orders(user, project),
     }
+    # Forecast end, slippage and who held it up, from the milestones read for the plan.
+    context["slippage"] = (
+        None if context["shows_proposal"] else slippage_line(project, context["milestones"])
+    )
     if context["can_edit"]:
         context["access_list"] = selectors.project_access_list(project)
         context["access_roles"] = AccessRole.choices
