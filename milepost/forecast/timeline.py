@@ -1,13 +1,14 @@
 """A project's timeline: for each milestone its baseline (plan v1), its current plan, what
 happened (started, each delivery and change request, approval), its forecast and the working
-days each side held it, read in four queries however long the project ran. The rules are
+days each side held it, read in four queries however long the project ran (and four for a
+batch of projects, ``project_timelines``). The rules are
 ``forecast.rules``; this module gathers their facts."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Container, Iterable
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -112,18 +113,55 @@ def local_day(moment: dt.datetime | None) -> dt.date | None:
 
 def project_timeline(project: Project, *, today: dt.date | None = None) -> Timeline:
     """The timeline of ``project`` (with its organisation loaded) as of ``today``."""
+    return project_timelines([project], today=today)[0]
+
+
+def project_timelines(
+    projects: Sequence[Project], *, today: dt.date | None = None
+) -> list[Timeline]:
+    """The timelines of ``projects`` (each with its organisation loaded), in their order: the
+    same four queries for one project or a thousand (``forecast.services.refresh_many``)."""
     today = today or clock.today()
-    milestones = list(Milestone.objects.filter(project=project).order_by("position"))
+    ids = [p.pk for p in projects]
+    milestones: dict[int, list[Milestone]] = defaultdict(list)
+    for m in Milestone.objects.filter(project_id__in=ids).order_by("project_id", "position"):
+        milestones[m.project_id].append(m)
+    baselines = _baselines(ids)
+    events: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for event in (
+        AuditEvent.objects.filter(project_id__in=ids, action__in=_ACTIONS)
+        .order_by("created_at", "chain", "sequence")
+        .values("project_id", "action", "target_type", "target_id", "created_at", "data")
+    ):
+        events[event["project_id"]].append(event)
+    touched = _touched_by_change_orders(ids)
+    calendars: dict[tuple[str, range], Container[dt.date]] = {}
+    return [
+        _timeline(
+            project,
+            milestones[project.pk],
+            baselines.get(project.pk, {}),
+            events[project.pk],
+            touched,
+            today,
+            calendars,
+        )
+        for project in projects
+    ]
+
+
+def _timeline(
+    project: Project,
+    milestones: list[Milestone],
+    baseline: dict[int, tuple[dt.date, dt.date]],
+    events: list[dict[str, Any]],
+    touched: dict[str, list[int]],
+    today: dt.date,
+    calendars: dict[tuple[str, range], Container[dt.date]],
+) -> Timeline:
     for m in milestones:
         m.project = project
-    baseline = _baseline(project)
-    events = list(
-        AuditEvent.objects.filter(project_id=project.pk, action__in=_ACTIONS)
-        .order_by("created_at", "chain", "sequence")
-        .values("action", "target_type", "target_id", "created_at", "data")
-    )
-    touched = _touched_by_change_orders(project)
-    holidays = _holidays(project, milestones, baseline, today)
+    holidays = _holidays(project, milestones, baseline, today, calendars)
     changes, marks, waits, plan_waits = _read(events, touched)
     stages = [
         rules.Stage(
@@ -183,40 +221,50 @@ _ACTIONS = [
 ]
 
 
-def _baseline(project: Project) -> dict[int, tuple[dt.date, dt.date]]:
-    """Each milestone's planned start and due date in plan v1, by id."""
-    snapshot = (
-        PlanVersion.objects.filter(project=project, version=1)
-        .values_list("snapshot", flat=True)
-        .first()
-    )
-    found = {}
-    for m in (snapshot or {}).get("milestones", []):
-        if m.get("id") is not None:
-            found[m["id"]] = (
-                dt.date.fromisoformat(m["planned_start"]),
-                dt.date.fromisoformat(m["planned_due"]),
-            )
+def _baselines(project_ids: list[int]) -> dict[int, dict[int, tuple[dt.date, dt.date]]]:
+    """Each project's milestones' planned start and due date in plan v1, by id."""
+    found: dict[int, dict[int, tuple[dt.date, dt.date]]] = {}
+    for project_id, snapshot in PlanVersion.objects.filter(
+        project_id__in=project_ids, version=1
+    ).values_list("project_id", "snapshot"):
+        dates = found[project_id] = {}
+        for m in (snapshot or {}).get("milestones", []):
+            if m.get("id") is not None:
+                dates[m["id"]] = (
+                    dt.date.fromisoformat(m["planned_start"]),
+                    dt.date.fromisoformat(m["planned_due"]),
+                )
     return found
 
 
-def _touched_by_change_orders(project: Project) -> dict[str, list[int]]:
-    """The milestones each change order of the project changes or removes, by its id (as the
+def _touched_by_change_orders(project_ids: list[int]) -> dict[str, list[int]]:
+    """The milestones each change order of the projects changes or removes, by its id (as the
     audit events name it); a change of the project's settings touches none."""
     touched = {}
-    for pk, ops in ChangeOrder.objects.filter(project=project).values_list("pk", "changes"):
+    for pk, ops in ChangeOrder.objects.filter(project_id__in=project_ids).values_list(
+        "pk", "changes"
+    ):
         touched[str(pk)] = [op["milestone"] for op in ops or [] if op.get("milestone")]
     return touched
 
 
 def _holidays(
-    project: Project, milestones: list[Milestone], baseline: dict, today: dt.date
+    project: Project,
+    milestones: list[Milestone],
+    baseline: dict,
+    today: dt.date,
+    calendars: dict[tuple[str, range], Container[dt.date]],
 ) -> Container[dt.date]:
+    """The organisation's public holidays over the years the project spans (and two more),
+    built once per country and years for a batch of projects."""
     days = [today, project.start_date] + [
         d for m in milestones for d in (m.planned_start, m.planned_due)
     ]
     days += [d for span in baseline.values() for d in span]
-    return holidays_for(project.organisation.country, range(min(days).year, max(days).year + 3))
+    key = (project.organisation.country, range(min(days).year, max(days).year + 3))
+    if key not in calendars:
+        calendars[key] = holidays_for(*key)
+    return calendars[key]
 
 
 def _read(
