@@ -1,0 +1,424 @@
+"""The organisation's cash flow: per currency (never mixed) and per week or month, the invoices
+and payments it expects (from the stored forecasts, ``forecast.services``, and the invoices
+still open), what it actually invoiced and was paid, and what is overdue now.
+
+Every figure is a grouped SQL sum: the same six queries for ten projects or two thousand.
+
+- **Expected invoices**: each milestone not invoiced yet, for the gross its invoice would have,
+  on the day its billing trigger is expected to fire (``MilestoneForecast.invoice_date``).
+- **Expected payments**: those invoices after the payment terms and the client's average
+  delay (``MilestoneForecast.payment_date``), and what is outstanding on invoices not yet due,
+  on their due date plus the client's average delay.
+- **Invoiced**: invoices issued in the bucket, credit notes negative (a voided invoice stays
+  where it was issued; its credit note takes it back where that was issued).
+- **Paid**: payments received in the bucket (a reversed payment never was).
+- **Overdue**: what is outstanding now on invoices past due, in the bucket of their due date;
+  ``Series.overdue`` is all of it, whenever it fell due.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from calendar import monthrange
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Case, DecimalField, F, QuerySet, Sum, Value, When
+from django.db.models.functions import Coalesce, TruncMonth, TruncWeek
+from django.utils.translation import gettext as _
+
+from milepost.accounts.models import Client, Organisation
+from milepost.accounts.permissions import organisations_of
+from milepost.billing.models import Invoice, InvoiceKind, InvoiceStatus, Payment
+from milepost.core import clock
+from milepost.core.errors import FIELDS_INVALID, InvalidInput, NotAllowed, NotFound
+from milepost.core.money import normalise
+from milepost.plans.models import MONEY, Project
+
+from .models import MilestoneForecast
+from .services import FORECAST_STATUSES
+
+INTERVALS = ("week", "month")
+#: The longest range one cash flow covers.
+MAX_YEARS = 3
+#: The range shown when none is asked for: from the start of this week or month, six months.
+DEFAULT_MONTHS = 6
+UNPAID = (InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID)
+FIGURES = ("expected_invoices", "expected_payments", "invoiced", "paid", "overdue")
+
+_MONEY = DecimalField(**MONEY)
+_ZERO = Value(Decimal(0), output_field=_MONEY)
+_OUTSTANDING = Sum(F("gross") - F("paid") - F("credited"), output_field=_MONEY)
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """One week (from Monday) or month, ``start`` to ``end`` (both included)."""
+
+    start: dt.date
+    end: dt.date
+    expected_invoices: Decimal
+    expected_payments: Decimal
+    invoiced: Decimal
+    paid: Decimal
+    overdue: Decimal
+
+    def figures(self) -> dict[str, Decimal]:
+        return {name: getattr(self, name) for name in FIGURES}
+
+
+@dataclass(frozen=True)
+class Series:
+    """One currency's buckets, and everything overdue now (whenever it fell due)."""
+
+    currency: str
+    buckets: list[Bucket]
+    overdue: Decimal
+
+    @property
+    def totals(self) -> Bucket:
+        """The buckets added up, over the whole range."""
+        sums = {name: sum((getattr(b, name) for b in self.buckets), Decimal(0)) for name in FIGURES}
+        return Bucket(
+            start=self.buckets[0].start,
+            end=self.buckets[-1].end,
+            **{name: normalise(value, self.currency) for name, value in sums.items()},
+        )
+
+
+@dataclass(frozen=True)
+class CashFlow:
+    """The cash flow of ``organisation`` from ``from_`` to ``to`` (the first and last day of the
+    buckets), filtered by ``client`` and ``project`` when given, as of ``today``."""
+
+    organisation: Organisation
+    from_: dt.date
+    to: dt.date
+    interval: str
+    today: dt.date
+    client: Client | None = None
+    project: Project | None = None
+    series: list[Series] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not self.series
+
+
+# --- Who sees it, and what they asked for ---------------------------------------------------------
+
+
+def cash_flow_organisation(user: Any, organisation_id: int | None = None) -> Organisation:
+    """The organisation whose cash flow ``user`` asks for: one they belong to (any role sees
+    the invoices). A client contact never sees an organisation's cash flow (403); an
+    organisation not theirs is 404; with several, they say which (400)."""
+    organisations = organisations_of(user)
+    if organisation_id is not None:
+        if organisation_id not in organisations:
+            raise NotFound(_("Organisation not found."))
+        return organisations[organisation_id]
+    if not organisations:
+        raise NotAllowed(_("Only an agency's members see its cash flow."))
+    if len(organisations) > 1:
+        message = _("You belong to several organisations: say which one.")
+        raise InvalidInput(message, details={"organisation": [message]})
+    return next(iter(organisations.values()))
+
+
+def cash_flow_query(
+    organisation: Organisation, data: Mapping[str, Any], *, today: dt.date | None = None
+) -> dict[str, Any]:
+    """The arguments of :func:`cash_flow` from what was typed or sent (``from``, ``to``,
+    ``interval``, ``client``, ``project``; every one may be left out): every malformed value
+    at once as a 400 naming the fields; a client or project of another organisation is 404."""
+    today = today or clock.today()
+    errors: dict[str, list[str]] = {}
+    interval = str(data.get("interval") or "month").strip()
+    if interval not in INTERVALS:
+        errors["interval"] = [_("Choose week or month.")]
+        interval = "month"
+    dates = {}
+    for name in ("from", "to"):
+        raw = str(data.get(name) or "").strip()
+        try:
+            dates[name] = dt.date.fromisoformat(raw) if raw else None
+        except ValueError:
+            errors[name] = [_("Enter a date as YYYY-MM-DD.")]
+    ids = {}
+    for name in ("client", "project"):
+        raw = str(data.get(name) or "").strip()
+        if raw and not (raw.isascii() and raw.isdigit() and 0 < int(raw) < 2**63):
+            errors[name] = [_("Give an id: a whole number.")]
+        ids[name] = int(raw) if raw and name not in errors else None
+    if errors:
+        raise InvalidInput(str(FIELDS_INVALID), details=errors)
+    from_ = dates["from"] or bucket_start(today, interval)
+    to = dates["to"] or _add_months(bucket_start(from_, "month"), DEFAULT_MONTHS) - dt.timedelta(1)
+    return {
+        "from_": from_,
+        "to": to,
+        "interval": interval,
+        "client": _client(organisation, ids["client"]),
+        "project": _project(organisation, ids["project"]),
+    }
+
+
+def _client(organisation: Organisation, pk: int | None) -> Client | None:
+    if pk is None:
+        return None
+    client = Client.objects.filter(pk=pk, organisation=organisation).only("pk", "name").first()
+    if client is None:
+        raise NotFound(_("Client not found."))
+    return client
+
+
+def _project(organisation: Organisation, pk: int | None) -> Project | None:
+    if pk is None:
+        return None
+    project = (
+        Project.objects.filter(pk=pk, organisation=organisation)
+        .only("pk", "name", "client_id", "currency")
+        .first()
+    )
+    if project is None:
+        raise NotFound(_("Project not found."))
+    return project
+
+
+def check_range(from_: dt.date, to: dt.date, interval: str) -> None:
+    """400 unless ``from_`` ≤ ``to``, at most ``MAX_YEARS`` apart, by week or month."""
+    errors = {}
+    if interval not in INTERVALS:
+        errors["interval"] = [_("Choose week or month.")]
+    if from_ > to:
+        errors["to"] = [_("The end comes before the start: choose a later date.")]
+    elif to > _add_months(from_, 12 * MAX_YEARS):
+        errors["to"] = [_("Ask for at most %(n)s years at a time.") % {"n": MAX_YEARS}]
+    if errors:
+        raise InvalidInput(str(FIELDS_INVALID), details=errors)
+
+
+# --- The cash flow ------------------------------------------------------------------------------
+
+
+def cash_flow(
+    organisation: Organisation,
+    from_: dt.date,
+    to: dt.date,
+    interval: str,
+    client: Client | None = None,
+    project: Project | None = None,
+    *,
+    today: dt.date | None = None,
+) -> CashFlow:
+    """The cash flow of ``organisation`` per currency, in buckets of ``interval`` (``week``,
+    from Monday, or ``month``) from the one ``from_`` falls in to the one ``to`` falls in."""
+    check_range(from_, to, interval)
+    today = today or clock.today()
+    first, last = bucket_start(from_, interval), bucket_end(to, interval)
+    scope = _Scope(organisation.pk, first, last, interval, client, project)
+    sums: dict[str, dict[dt.date, dict[str, Decimal]]] = defaultdict(
+        lambda: defaultdict(lambda: dict.fromkeys(FIGURES, Decimal(0)))
+    )
+    for currency, bucket, name, amount in _rows(scope, today):
+        sums[currency][bucket][name] += amount
+    overdue_now: dict[str, Decimal] = defaultdict(Decimal)
+    for row in _overdue(scope, today):
+        if row["total"] > 0:
+            overdue_now[row["currency"]] += row["total"]
+            bucket = _day(row["bucket"])
+            if first <= bucket <= last:
+                sums[row["currency"]][bucket]["overdue"] += row["total"]
+    starts = list(_bucket_starts(first, last, interval))
+    series = []
+    for currency in sorted(set(sums) | set(overdue_now)):
+        buckets = [
+            Bucket(
+                start=start,
+                end=bucket_end(start, interval),
+                **{
+                    name: normalise(value, currency)
+                    for name, value in sums[currency].get(start, dict.fromkeys(FIGURES, 0)).items()
+                },
+            )
+            for start in starts
+        ]
+        overdue = normalise(overdue_now.get(currency, Decimal(0)), currency)
+        if overdue or any(any(b.figures().values()) for b in buckets):
+            series.append(Series(currency, buckets, overdue))
+    return CashFlow(
+        organisation=organisation,
+        from_=first,
+        to=last,
+        interval=interval,
+        today=today,
+        client=client,
+        project=project,
+        series=series,
+    )
+
+
+@dataclass(frozen=True)
+class _Scope:
+    organisation_id: int
+    first: dt.date
+    last: dt.date
+    interval: str
+    client: Client | None
+    project: Project | None
+
+    def trunc(self, column: str):
+        return (TruncWeek if self.interval == "week" else TruncMonth)(column)
+
+    def of(self, queryset: QuerySet, project: str = "project") -> QuerySet:
+        """Only the client's or the project's rows, when asked."""
+        if self.client is not None:
+            queryset = queryset.filter(**{f"{project}__client_id": self.client.pk})
+        if self.project is not None:
+            queryset = queryset.filter(**{f"{project}_id": self.project.pk})
+        return queryset
+
+
+def _rows(scope: _Scope, today: dt.date):
+    """(currency, bucket start, figure, amount) from every source but the overdue totals."""
+    forecasts = scope.of(
+        MilestoneForecast.objects.filter(
+            organisation_id=scope.organisation_id, project__status__in=FORECAST_STATUSES
+        )
+    )
+    expected = (("expected_invoices", "invoice_date"), ("expected_payments", "payment_date"))
+    for figure, column in expected:
+        rows = (
+            forecasts.filter(**{f"{column}__range": (scope.first, scope.last)})
+            .annotate(bucket=scope.trunc(column))
+            .order_by()
+            .values("currency", "bucket")
+            .annotate(total=Sum("amount"))
+        )
+        for row in rows:
+            yield row["currency"], _day(row["bucket"]), figure, row["total"]
+    yield from _open_invoices(scope, today)
+    invoices = scope.of(Invoice.objects.filter(organisation_id=scope.organisation_id))
+    issued = (
+        invoices.filter(issue_date__range=(scope.first, scope.last))
+        .annotate(bucket=scope.trunc("issue_date"))
+        .order_by()
+        .values("currency", "bucket")
+        .annotate(
+            total=Sum(
+                Case(
+                    When(kind=InvoiceKind.CREDIT_NOTE, then=-F("gross")),
+                    default=F("gross"),
+                    output_field=_MONEY,
+                )
+            )
+        )
+    )
+    for row in issued:
+        yield row["currency"], _day(row["bucket"]), "invoiced", row["total"]
+    paid = (
+        scope.of(
+            Payment.objects.filter(
+                invoice__organisation_id=scope.organisation_id,
+                date__range=(scope.first, scope.last),
+                reversal__isnull=True,
+            ),
+            project="invoice__project",
+        )
+        .annotate(bucket=scope.trunc("date"))
+        .order_by()
+        .values("invoice__currency", "bucket")
+        .annotate(total=Sum("amount"))
+    )
+    for row in paid:
+        yield row["invoice__currency"], _day(row["bucket"]), "paid", row["total"]
+
+
+def _open_invoices(scope: _Scope, today: dt.date):
+    """What is outstanding on invoices not yet due, expected on their due date plus the
+    client's average delay: summed per due date and delay, then placed in its bucket."""
+    rows = (
+        scope.of(
+            Invoice.objects.filter(
+                organisation_id=scope.organisation_id,
+                kind=InvoiceKind.INVOICE,
+                status__in=UNPAID,
+                due_date__gte=today,
+                due_date__lte=scope.last,
+            )
+        )
+        .order_by()
+        .values("currency", "due_date")
+        .annotate(
+            delay=Coalesce(F("project__client__forecast__payment_delay"), 0),
+            total=_OUTSTANDING,
+        )
+        .values("currency", "due_date", "delay", "total")
+    )
+    for row in rows:
+        day = row["due_date"] + dt.timedelta(days=row["delay"])
+        if scope.first <= day <= scope.last and row["total"] > 0:
+            yield (
+                row["currency"],
+                bucket_start(day, scope.interval),
+                "expected_payments",
+                row["total"],
+            )
+
+
+def _overdue(scope: _Scope, today: dt.date) -> list[dict[str, Any]]:
+    """What is outstanding on invoices past due, per currency and the bucket of the due date,
+    whenever it fell due (the rows before the range count in ``Series.overdue``)."""
+    return list(
+        scope.of(
+            Invoice.objects.filter(
+                organisation_id=scope.organisation_id,
+                kind=InvoiceKind.INVOICE,
+                status__in=UNPAID,
+                due_date__lt=today,
+            )
+        )
+        .annotate(bucket=scope.trunc("due_date"))
+        .order_by()
+        .values("currency", "bucket")
+        .annotate(total=Coalesce(_OUTSTANDING, _ZERO))
+    )
+
+
+# --- Buckets ------------------------------------------------------------------------------------
+
+
+def bucket_start(day: dt.date, interval: str) -> dt.date:
+    """The Monday of ``day``'s week, or the first of its month."""
+    if interval == "week":
+        return day - dt.timedelta(days=day.weekday())
+    return day.replace(day=1)
+
+
+def bucket_end(day: dt.date, interval: str) -> dt.date:
+    """The Sunday of ``day``'s week, or the last day of its month."""
+    if interval == "week":
+        return bucket_start(day, interval) + dt.timedelta(days=6)
+    return _add_months(day.replace(day=1), 1) - dt.timedelta(days=1)
+
+
+def _bucket_starts(first: dt.date, last: dt.date, interval: str):
+    start = first
+    while start <= last:
+        yield start
+        start = start + dt.timedelta(days=7) if interval == "week" else _add_months(start, 1)
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` later (the month's last day when it has no such day)."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return day.replace(year=year, month=month, day=min(day.day, monthrange(year, month)[1]))
+
+
+def _day(value: dt.date | dt.datetime) -> dt.date:
+    """A bucket as TruncWeek/TruncMonth give it (a date; a datetime on some backends)."""
+    return value.date() if isinstance(value, dt.datetime) else value
