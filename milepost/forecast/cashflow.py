@@ -19,6 +19,7 @@ Every figure is a grouped SQL sum: the same six queries for ten projects or two 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from calendar import monthrange
 from collections import defaultdict
 from collections.abc import Mapping
@@ -46,6 +47,7 @@ INTERVALS = ("week", "month")
 MAX_YEARS = 3
 #: The range shown when none is asked for: from the start of this week or month, six months.
 DEFAULT_MONTHS = 6
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 UNPAID = (InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID)
 FIGURES = ("expected_invoices", "expected_payments", "invoiced", "paid", "overdue")
 
@@ -144,6 +146,8 @@ def cash_flow_query(
     for name in ("from", "to"):
         raw = str(data.get(name) or "").strip()
         try:
+            if raw and not ISO_DATE.fullmatch(raw):
+                raise ValueError(raw)
             dates[name] = dt.date.fromisoformat(raw) if raw else None
         except ValueError:
             errors[name] = [_("Enter a date as YYYY-MM-DD.")]
@@ -153,10 +157,12 @@ def cash_flow_query(
         if raw and not (raw.isascii() and raw.isdigit() and 0 < int(raw) < 2**63):
             errors[name] = [_("Give an id: a whole number.")]
         ids[name] = int(raw) if raw and name not in errors else None
+    from_ = dates.get("from") or bucket_start(today, interval)
+    to = dates.get("to") or _add_months(from_, DEFAULT_MONTHS) - dt.timedelta(days=1)
+    if "from" not in errors and "to" not in errors:
+        errors.update(range_errors(from_, to, interval))
     if errors:
         raise InvalidInput(str(FIELDS_INVALID), details=errors)
-    from_ = dates["from"] or bucket_start(today, interval)
-    to = dates["to"] or _add_months(bucket_start(from_, "month"), DEFAULT_MONTHS) - dt.timedelta(1)
     return {
         "from_": from_,
         "to": to,
@@ -188,8 +194,9 @@ def _project(organisation: Organisation, pk: int | None) -> Project | None:
     return project
 
 
-def check_range(from_: dt.date, to: dt.date, interval: str) -> None:
-    """400 unless ``from_`` ≤ ``to``, at most ``MAX_YEARS`` apart, by week or month."""
+def range_errors(from_: dt.date, to: dt.date, interval: str) -> dict[str, list[str]]:
+    """What is wrong with the range: ``from_`` after ``to``, more than ``MAX_YEARS`` apart,
+    an interval other than week or month."""
     errors = {}
     if interval not in INTERVALS:
         errors["interval"] = [_("Choose week or month.")]
@@ -197,6 +204,12 @@ def check_range(from_: dt.date, to: dt.date, interval: str) -> None:
         errors["to"] = [_("The end comes before the start: choose a later date.")]
     elif to > _add_months(from_, 12 * MAX_YEARS):
         errors["to"] = [_("Ask for at most %(n)s years at a time.") % {"n": MAX_YEARS}]
+    return errors
+
+
+def check_range(from_: dt.date, to: dt.date, interval: str) -> None:
+    """400 unless ``from_`` ≤ ``to``, at most ``MAX_YEARS`` apart, by week or month."""
+    errors = range_errors(from_, to, interval)
     if errors:
         raise InvalidInput(str(FIELDS_INVALID), details=errors)
 

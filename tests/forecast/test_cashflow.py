@@ -217,7 +217,7 @@ def test_defaults_are_this_month_and_six_more(world):
         "project": None,
     }
     weekly = cash_flow_query(world.organisation, {"interval": "week"}, today=D(2027, 1, 20))
-    assert weekly["from_"] == D(2027, 1, 18)
+    assert (weekly["from_"], weekly["to"]) == (D(2027, 1, 18), D(2027, 7, 17))
 
 
 @pytest.mark.parametrize(
@@ -227,6 +227,9 @@ def test_defaults_are_this_month_and_six_more(world):
         ({"to": "tomorrow", "interval": "day"}, {"to", "interval"}),
         ({"client": "abc", "project": "-1"}, {"client", "project"}),
         ({"from": "2027\x00-01-01"}, {"from"}),
+        ({"from": "20270101", "to": "2027-W01-1"}, {"from", "to"}),
+        # Every problem at once: the range, and the interval.
+        ({"from": "2027-05-01", "to": "2027-01-01", "interval": "day"}, {"to", "interval"}),
     ],
 )
 def test_malformed_input_names_every_field(world, data, fields):
