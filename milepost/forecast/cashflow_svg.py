@@ -13,7 +13,7 @@ import datetime as dt
 from decimal import ROUND_CEILING, Decimal
 from xml.sax.saxutils import escape
 
-from babel.dates import format_skeleton
+from django.utils import formats
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
@@ -33,11 +33,13 @@ BARS = (
 
 
 def bucket_label(start: dt.date, interval: str, *, long: bool = False) -> str:
-    """``4 Jan`` (the week from Monday 4 January) or ``Jan 2027``, in the reader's language."""
+    """Under the axis ``4 Jan`` (the week from Monday 4 January) or ``Jan 2027``; in a title
+    ``week of 4 Jan 2027`` or ``January 2027``: as the table beside it says them."""
     if interval == "week":
-        text = format_skeleton("yMMMd" if long else "MMMd", start, locale=display.locale_name())
-        return _("week of %(day)s") % {"day": text} if long else text
-    return format_skeleton("yMMM", start, locale=display.locale_name())
+        if long:
+            return _("week of %(day)s") % {"day": formats.date_format(start, "DATE_FORMAT")}
+        return formats.date_format(start, "j M")
+    return formats.date_format(start, "YEAR_MONTH_FORMAT" if long else "M Y")
 
 
 def figure_label(name: str) -> str:
