@@ -2,7 +2,8 @@
 and payments it expects (from the stored forecasts, ``forecast.services``, and the invoices
 still open), what it actually invoiced and was paid, and what is overdue now.
 
-Every figure is a grouped SQL sum: the same six queries for ten projects or two thousand.
+Every figure is a SQL sum (``cashflow_sums``): the same six queries for ten projects or two
+thousand, each a row per currency and day at most.
 
 - **Expected invoices**: each milestone not invoiced yet, for the gross its invoice would have,
   on the day its billing trigger is expected to fire (``MilestoneForecast.invoice_date``).
@@ -25,22 +26,19 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import chain
 from typing import Any
 
-from django.db.models import Case, DecimalField, F, QuerySet, Sum, Value, When
-from django.db.models.functions import Coalesce, TruncMonth, TruncWeek
 from django.utils.translation import gettext as _
 
 from milepost.accounts.models import Client, Organisation
 from milepost.accounts.permissions import organisations_of
-from milepost.billing.models import Invoice, InvoiceKind, InvoiceStatus, Payment
 from milepost.core import clock
 from milepost.core.errors import FIELDS_INVALID, InvalidInput, NotAllowed, NotFound
 from milepost.core.money import normalise
-from milepost.plans.models import MONEY, Project
+from milepost.plans.models import Project
 
-from .models import MilestoneForecast
-from .services import FORECAST_STATUSES
+from . import cashflow_sums as sums
 
 INTERVALS = ("week", "month")
 #: The longest range one cash flow covers.
@@ -48,12 +46,8 @@ MAX_YEARS = 3
 #: The range shown when none is asked for: from the start of this week or month, six months.
 DEFAULT_MONTHS = 6
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-UNPAID = (InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID)
 FIGURES = ("expected_invoices", "expected_payments", "invoiced", "paid", "overdue")
-
-_MONEY = DecimalField(**MONEY)
-_ZERO = Value(Decimal(0), output_field=_MONEY)
-_OUTSTANDING = Sum(F("gross") - F("paid") - F("credited"), output_field=_MONEY)
+ZEROS = dict.fromkeys(FIGURES, Decimal(0))
 
 
 @dataclass(frozen=True)
@@ -232,29 +226,36 @@ def cash_flow(
     check_range(from_, to, interval)
     today = today or clock.today()
     first, last = bucket_start(from_, interval), bucket_end(to, interval)
-    scope = _Scope(organisation.pk, first, last, interval, client, project)
-    sums: dict[str, dict[dt.date, dict[str, Decimal]]] = defaultdict(
+    scope = sums.Scope(organisation.pk, first, last, client, project)
+    totals: dict[str, dict[dt.date, dict[str, Decimal]]] = defaultdict(
         lambda: defaultdict(lambda: dict.fromkeys(FIGURES, Decimal(0)))
     )
-    for currency, bucket, name, amount in _rows(scope, today):
-        sums[currency][bucket][name] += amount
     overdue_now: dict[str, Decimal] = defaultdict(Decimal)
-    for row in _overdue(scope, today):
-        if row["total"] > 0:
-            overdue_now[row["currency"]] += row["total"]
-            bucket = _day(row["bucket"])
-            if first <= bucket <= last:
-                sums[row["currency"]][bucket]["overdue"] += row["total"]
+    rows = chain(
+        sums.expected(scope),
+        sums.not_yet_due(scope, today),
+        sums.invoiced(scope),
+        sums.paid(scope),
+        sums.overdue(scope, today),
+    )
+    for currency, day, figure, amount in rows:
+        if figure == "overdue":
+            overdue_now[currency] += amount
+            if not first <= day <= last:
+                continue
+        totals[currency][bucket_start(day, interval)][figure] += amount
     starts = list(_bucket_starts(first, last, interval))
     series = []
-    for currency in sorted(set(sums) | set(overdue_now)):
+    for currency in sorted(set(totals) | set(overdue_now)):
         buckets = [
             Bucket(
                 start=start,
                 end=bucket_end(start, interval),
                 **{
                     name: normalise(value, currency)
-                    for name, value in sums[currency].get(start, dict.fromkeys(FIGURES, 0)).items()
+                    for name, value in totals[currency]
+                    .get(start, dict.fromkeys(FIGURES, 0))
+                    .items()
                 },
             )
             for start in starts
@@ -271,133 +272,6 @@ def cash_flow(
         client=client,
         project=project,
         series=series,
-    )
-
-
-@dataclass(frozen=True)
-class _Scope:
-    organisation_id: int
-    first: dt.date
-    last: dt.date
-    interval: str
-    client: Client | None
-    project: Project | None
-
-    def trunc(self, column: str):
-        return (TruncWeek if self.interval == "week" else TruncMonth)(column)
-
-    def of(self, queryset: QuerySet, project: str = "project") -> QuerySet:
-        """Only the client's or the project's rows, when asked."""
-        if self.client is not None:
-            queryset = queryset.filter(**{f"{project}__client_id": self.client.pk})
-        if self.project is not None:
-            queryset = queryset.filter(**{f"{project}_id": self.project.pk})
-        return queryset
-
-
-def _rows(scope: _Scope, today: dt.date):
-    """(currency, bucket start, figure, amount) from every source but the overdue totals."""
-    forecasts = scope.of(
-        MilestoneForecast.objects.filter(
-            organisation_id=scope.organisation_id, project__status__in=FORECAST_STATUSES
-        )
-    )
-    expected = (("expected_invoices", "invoice_date"), ("expected_payments", "payment_date"))
-    for figure, column in expected:
-        rows = (
-            forecasts.filter(**{f"{column}__range": (scope.first, scope.last)})
-            .annotate(bucket=scope.trunc(column))
-            .order_by()
-            .values("currency", "bucket")
-            .annotate(total=Sum("amount"))
-        )
-        for row in rows:
-            yield row["currency"], _day(row["bucket"]), figure, row["total"]
-    yield from _open_invoices(scope, today)
-    invoices = scope.of(Invoice.objects.filter(organisation_id=scope.organisation_id))
-    issued = (
-        invoices.filter(issue_date__range=(scope.first, scope.last))
-        .annotate(bucket=scope.trunc("issue_date"))
-        .order_by()
-        .values("currency", "bucket")
-        .annotate(
-            total=Sum(
-                Case(
-                    When(kind=InvoiceKind.CREDIT_NOTE, then=-F("gross")),
-                    default=F("gross"),
-                    output_field=_MONEY,
-                )
-            )
-        )
-    )
-    for row in issued:
-        yield row["currency"], _day(row["bucket"]), "invoiced", row["total"]
-    paid = (
-        scope.of(
-            Payment.objects.filter(
-                invoice__organisation_id=scope.organisation_id,
-                date__range=(scope.first, scope.last),
-                reversal__isnull=True,
-            ),
-            project="invoice__project",
-        )
-        .annotate(bucket=scope.trunc("date"))
-        .order_by()
-        .values("invoice__currency", "bucket")
-        .annotate(total=Sum("amount"))
-    )
-    for row in paid:
-        yield row["invoice__currency"], _day(row["bucket"]), "paid", row["total"]
-
-
-def _open_invoices(scope: _Scope, today: dt.date):
-    """What is outstanding on invoices not yet due, expected on their due date plus the
-    client's average delay: summed per due date and delay, then placed in its bucket."""
-    rows = (
-        scope.of(
-            Invoice.objects.filter(
-                organisation_id=scope.organisation_id,
-                kind=InvoiceKind.INVOICE,
-                status__in=UNPAID,
-                due_date__gte=today,
-                due_date__lte=scope.last,
-            )
-        )
-        .order_by()
-        .values("currency", "due_date")
-        .annotate(
-            delay=Coalesce(F("project__client__forecast__payment_delay"), 0),
-            total=_OUTSTANDING,
-        )
-        .values("currency", "due_date", "delay", "total")
-    )
-    for row in rows:
-        day = row["due_date"] + dt.timedelta(days=row["delay"])
-        if scope.first <= day <= scope.last and row["total"] > 0:
-            yield (
-                row["currency"],
-                bucket_start(day, scope.interval),
-                "expected_payments",
-                row["total"],
-            )
-
-
-def _overdue(scope: _Scope, today: dt.date) -> list[dict[str, Any]]:
-    """What is outstanding on invoices past due, per currency and the bucket of the due date,
-    whenever it fell due (the rows before the range count in ``Series.overdue``)."""
-    return list(
-        scope.of(
-            Invoice.objects.filter(
-                organisation_id=scope.organisation_id,
-                kind=InvoiceKind.INVOICE,
-                status__in=UNPAID,
-                due_date__lt=today,
-            )
-        )
-        .annotate(bucket=scope.trunc("due_date"))
-        .order_by()
-        .values("currency", "bucket")
-        .annotate(total=Coalesce(_OUTSTANDING, _ZERO))
     )
 
 
@@ -430,8 +304,3 @@ def _add_months(day: dt.date, months: int) -> dt.date:
     month = day.month - 1 + months
     year, month = day.year + month // 12, month % 12 + 1
     return day.replace(year=year, month=month, day=min(day.day, monthrange(year, month)[1]))
-
-
-def _day(value: dt.date | dt.datetime) -> dt.date:
-    """A bucket as TruncWeek/TruncMonth give it (a date; a datetime on some backends)."""
-    return value.date() if isinstance(value, dt.datetime) else value

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import ROUND_CEILING, Decimal
+from functools import lru_cache
 from xml.sax.saxutils import escape
 
 from django.utils import formats
@@ -35,6 +36,11 @@ BARS = (
 def bucket_label(start: dt.date, interval: str, *, long: bool = False) -> str:
     """Under the axis ``4 Jan`` (the week from Monday 4 January) or ``Jan 2027``; in a title
     ``week of 4 Jan 2027`` or ``January 2027``: as the table beside it says them."""
+    return _bucket_label(start, interval, long, display.language())
+
+
+@lru_cache(maxsize=4096)  # a chart names each week several times; formatting a date is slow
+def _bucket_label(start: dt.date, interval: str, long: bool, language: str) -> str:
     if interval == "week":
         if long:
             return _("week of %(day)s") % {"day": formats.date_format(start, "DATE_FORMAT")}
@@ -43,6 +49,11 @@ def bucket_label(start: dt.date, interval: str, *, long: bool = False) -> str:
 
 
 def figure_label(name: str) -> str:
+    return _figure_label(name, display.language())
+
+
+@lru_cache(maxsize=64)
+def _figure_label(name: str, language: str) -> str:
     return {
         "invoiced": _("invoiced"),
         "expected_invoices": _("expected to be invoiced"),
