@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "milepost.plans",
     "milepost.reviews",
     "milepost.billing",
+    "milepost.forecast",
     "milepost.notify",
     "django_tasks",
     "django_tasks_db",

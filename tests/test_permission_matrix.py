@@ -720,6 +720,8 @@ WEB_ROWS = [
     ),
     # --- Billing ----------------------------------------------------------------------------------
     Row("web:invoices", "get", web(200)),
+    # The organisation's cash flow: its members see it (an outsider sees their own agency's).
+    Row("web:cash_flow", "get", web(200, **NO_CONTACTS)),
     Row("web:invoice_detail", "get", web(200, **SEE), args=an_invoice),
     Row("web:invoice_pdf", "get", web(200, **SEE), args=an_invoice),
     Row(
@@ -953,6 +955,7 @@ GET_ONLY = {
     "web:attachment",
     "web:milestone_detail",
     "web:invoices",
+    "web:cash_flow",
     "web:invoice_detail",
     "web:invoice_pdf",
     "web:payment_preview",
@@ -1001,6 +1004,8 @@ API_ROWS = [
         api=True,
     ),
     Row("api:templates", "get", api(200), api=True),
+    # Client contacts never see an organisation's cash flow: 403, as they have none to name.
+    Row("api:cash-flow", "get", api(200, approver=403, viewer=403), api=True),
     Row("api:project-list", "get", api(200), api=True),
     Row(
         "api:project-list",

@@ -27,6 +27,7 @@ from milepost.accounts import services as accounts
 from milepost.accounts.models import Role
 from milepost.billing import services as billing
 from milepost.core import clock
+from milepost.forecast import services as forecasts
 from milepost.plans import services as plans
 from milepost.plans.models import Milestone
 from milepost.reviews import services as reviews
@@ -137,12 +138,15 @@ def _grow(world, units: int, offset: int = 0) -> None:
 
         working = _accepted(world, f"Working {i}", client=client)
         reviews.milestone_start(milestone=_first(working), actor=world.owner)
+    # What the events would have refreshed on commit (tests run in one transaction).
+    with clock.frozen(MEASURED_ON):
+        forecasts.refresh_all()
 
 
 # kind, path, who, exact queries (SQLite and PostgreSQL alike)
 LISTS = [
-    ("web", "/", "owner", 20),  # money (2), next payments, proposed, startable, attention (2),
-    # change orders asked for, change orders proposed and declined
+    ("web", "/", "owner", 21),  # money (2), next payments, proposed, startable, attention (2),
+    # change orders asked for, change orders proposed and declined, the most slipped projects
     ("web", "/", "contact", 11),  # what they owe; the change orders waiting for them and
     # the ones they asked for
     ("web", "/clients/", "owner", 6),
@@ -158,6 +162,10 @@ LISTS = [
     ("web", "/invoices/", "owner", 8),
     ("web", "/invoices/?q=INV&sort=due", "owner", 8),
     ("web", "/invoices/", "contact", 8),
+    ("web", "/cash-flow/", "owner", 12),  # the filters' clients and projects, six sums
+    ("web", "/cash-flow/?interval=week&from=2026-12-01&to=2027-06-30", "owner", 12),
+    ("api", "/api/v1/cash-flow/", "owner", 7),  # six grouped sums, whatever the projects
+    ("api", "/api/v1/cash-flow/?interval=week&from=2026-12-01", "owner", 7),
     ("web", "/notifications/", "contact", 6),
     ("api", "/api/v1/me/", "owner", 3),
     ("api", "/api/v1/me/", "contact", 3),

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 def test_the_bench_project_has_ten_versions_and_ten_change_orders():
     out = io.StringIO()
-    call_command("seed_bench", organisations=2, stdout=out)
+    call_command("seed_bench", organisations=2, large_projects=30, stdout=out)
     assert "10 change orders" in out.getvalue()
     [project] = Project.objects.filter(versions__version=10)
     assert list(
@@ -28,3 +28,49 @@ def test_the_bench_project_has_ten_versions_and_ten_change_orders():
     assert project.total_budget == sum(m.budget for m in project.milestones.all())
     report = verify_chains()
     assert report.ok, report.reason
+
+
+def test_the_large_organisation_has_its_projects_and_every_forecast_computed():
+    from milepost.accounts.models import Organisation, User
+    from milepost.billing.models import Invoice
+    from milepost.forecast.cashflow import cash_flow, cash_flow_query
+    from milepost.forecast.models import MilestoneForecast, ProjectForecast
+
+    out = io.StringIO()
+    call_command("seed_bench", organisations=2, large_projects=30, stdout=out)
+    assert "bench-large@milepost.example" in out.getvalue()
+    owner = User.objects.get(email="bench-large@milepost.example")
+    assert owner.check_password("milepost-bench")
+    large = Organisation.objects.get(memberships__user=owner)
+    projects = Project.objects.filter(organisation=large)
+    assert projects.count() == 30 and set(projects.values_list("status", flat=True)) == {"active"}
+    assert PlanVersion.objects.filter(project__organisation=large, version=1).count() == 30
+    # Every active project of every organisation has its forecast, the large one's too.
+    active = Project.objects.filter(status="active")
+    assert ProjectForecast.objects.count() == active.count()
+    assert MilestoneForecast.objects.filter(organisation=large).count() == 5 * 30
+    assert Invoice.objects.filter(organisation=large).exists()
+    flow = cash_flow(large, **cash_flow_query(large, {}))
+    assert not flow.empty
+    assert {s.currency for s in flow.series} <= {"EUR", "GBP", "USD"}
+    # Seeded already: nothing more.
+    again = io.StringIO()
+    call_command("seed_bench", organisations=2, large_projects=30, stdout=again)
+    assert "nothing to do" in again.getvalue()
+    assert Project.objects.filter(organisation=large).count() == 30
+
+
+def test_a_bench_database_seeded_before_gets_the_large_organisation():
+    from milepost.accounts.models import Organisation, User
+
+    call_command("seed_bench", organisations=2, large_projects=30, stdout=io.StringIO())
+    large = Organisation.objects.get(name="Meridian Large Agency")
+    # As if seeded before the large organisation existed: without its people.
+    User.objects.filter(email__endswith=".large@bench.example").delete()
+    User.objects.filter(email="bench-large@milepost.example").delete()
+    before = Organisation.objects.count()
+    out = io.StringIO()
+    call_command("seed_bench", organisations=2, large_projects=30, stdout=out)
+    assert "30 large organisation projects" in out.getvalue()
+    assert Organisation.objects.count() == before + 1
+    assert large.pk in Organisation.objects.values_list("pk", flat=True)

@@ -6,6 +6,7 @@ from . import (
     access_views,
     account_views,
     billing_views,
+    cashflow_views,
     change_order_views,
     forecast_views,
     notify_views,
@@ -37,6 +38,7 @@ urlpatterns = [
     ),
     path("me/calendar-token/", notify_views.CalendarTokenView.as_view(), name="calendar-token"),
     path("templates/", plan_views.TemplateListView.as_view(), name="templates"),
+    path("cash-flow/", cashflow_views.CashFlowView.as_view(), name="cash-flow"),
     path(
         "projects/<int:pk>/plan-versions/<int:number>/",
         version_views.PlanVersionView.as_view(),

@@ -119,6 +119,9 @@ class Invoice(models.Model):
         indexes = [
             models.Index(fields=["organisation", "status"]),
             models.Index(fields=["project", "kind"]),
+            # The cash flow sums invoices by the day they were issued and fall due.
+            models.Index(fields=["organisation", "issue_date"], name="invoice_issued_on"),
+            models.Index(fields=["organisation", "status", "due_date"], name="invoice_due_on"),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -9,7 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from django.utils import timezone
+
 from milepost.core import clock
+from milepost.forecast.services import refresh_stale
 from milepost.reviews.services import run_due_work
 
 from . import delivery, reminders
@@ -29,6 +32,8 @@ def tick(now: dt.datetime | None = None) -> dict[str, int]:
         "due_reminders": reminders.due_reminders(now),
         "invoice_reminders": reminders.invoice_reminders(now),
         "support_reminders": reminders.support_window_reminders(now),
+        # Today moves forecasts: each project's is recomputed once a day (and when marked stale).
+        "forecasts_refreshed": refresh_stale(today=timezone.localdate(now)),
     }
     report.update({f"emails_{k}": v for k, v in delivery.send_due().items()})
     report.update({f"tasks_{k}": v for k, v in recover_stalled_tasks().items()})

@@ -119,6 +119,7 @@ def _pages(first, invoice, draft, *, agency: bool) -> dict[str, str]:
             "plan-editor": f"/projects/{draft.pk}/plan/",
             "clients": "/clients/",
             "search": "/search/?q=Bakery",
+            "cash-flow": "/cash-flow/",
         }
     return pages
 

@@ -12,6 +12,7 @@ from milepost.plans.models import Milestone
 from milepost.reviews import services as reviews
 from tests.reviews.conftest import fresh, make_project  # noqa: F401  (the fixture)
 
+from .books import TODAY, books  # noqa: F401  (the cash-flow example's fixture)
 from .test_timeline import accepted, approve, at, deliver, m, reload, start  # noqa: F401
 
 

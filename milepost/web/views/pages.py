@@ -7,6 +7,7 @@ from milepost.accounts import selectors
 from milepost.accounts.permissions import can_manage_invoicing
 from milepost.billing import selectors as billing_selectors
 from milepost.billing.selectors import organisation_einvoice_problems
+from milepost.forecast import selectors as forecast_selectors
 from milepost.plans import selectors as plan_selectors
 from milepost.plans.lifecycle.project import SOURCES, ProjectAction, ProjectStatus
 from milepost.plans.permissions import can_answer_plan
@@ -49,6 +50,7 @@ def dashboard(request):
         "attention": review_selectors.projects_needing_attention(organisation.pk),
         "change_requests": plan_selectors.open_change_order_requests(organisation.pk),
         "change_orders": plan_selectors.change_orders_in_question(organisation.pk),
+        "slipped": forecast_selectors.most_slipped(organisation.pk),
     }
     return render(request, "web/dashboard.html", context)
 

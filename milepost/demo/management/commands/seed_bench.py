@@ -18,6 +18,11 @@ from milepost.accounts.models import Client, Contact, Membership, Organisation, 
 
 BENCH_EMAIL = "bench@milepost.example"
 BENCH_CLIENT_EMAIL = "bench-client@milepost.example"
+#: The owner of the organisation with 2,000 active projects (its cash flow is measured).
+BENCH_LARGE_EMAIL = "bench-large@milepost.example"
+LARGE_ORGANISATION = "Meridian Large Agency"
+LARGE_PROJECTS = 2000
+LARGE_CLIENTS = 40
 BENCH_PASSWORD = "milepost-bench"
 
 CLIENTS_PER_ORGANISATION = 5
@@ -55,26 +60,42 @@ COUNTRIES = ["DE", "FR", "NL", "IE", "AT", "ES", "IT", "SE", "PL", "BE"]
 class Command(BaseCommand):
     help = (
         "Create bulk benchmark data: N organisations with members, clients and contacts, plus "
-        f"the logins {BENCH_EMAIL} and {BENCH_CLIENT_EMAIL} (password {BENCH_PASSWORD}). "
-        "Skips when the bench data already exists."
+        f"the logins {BENCH_EMAIL} and {BENCH_CLIENT_EMAIL} (password {BENCH_PASSWORD}), and "
+        f"an organisation with {LARGE_PROJECTS} active projects owned by {BENCH_LARGE_EMAIL}, "
+        "with every forecast computed. Skips what already exists."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--organisations", type=int, default=1000)
         parser.add_argument("--seed", type=int, default=1, help="Random seed (default 1).")
+        parser.add_argument(
+            "--large-projects",
+            type=int,
+            default=LARGE_PROJECTS,
+            help=f"Active projects of the large organisation (default {LARGE_PROJECTS}).",
+        )
 
-    def handle(self, *args, organisations: int, seed: int, **options):
+    def handle(self, *args, organisations: int, seed: int, large_projects: int, **options):
         if organisations < 1:
             raise CommandError("--organisations must be at least 1.")
-        if User.objects.filter(email=BENCH_EMAIL).exists():
+        if large_projects < 1:
+            raise CommandError("--large-projects must be at least 1.")
+        seeded = User.objects.filter(email=BENCH_EMAIL).exists()
+        large = User.objects.filter(email=BENCH_LARGE_EMAIL).exists()
+        if seeded and large:
             self.stdout.write(
                 f"Bench data already present ({Organisation.objects.count()} organisations, "
                 f"{User.objects.count()} users): nothing to do."
             )
             return
         started = time.monotonic()
+        counts: dict[str, int] = {}
         with transaction.atomic():
-            counts = _seed(organisations, random.Random(seed))
+            if not seeded:
+                counts.update(_seed(organisations, random.Random(seed)))
+            if not large:
+                counts.update(_seed_large(large_projects, random.Random(seed)))
+        counts["project forecasts"] = _compute_forecasts()
         if connection.vendor == "postgresql":
             # What autovacuum would do a minute later: plan queries on real statistics.
             with connection.cursor() as cursor:
@@ -85,6 +106,32 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Created {total} rows in {seconds:.1f} s: {detail}."))
         self.stdout.write(f"  {BENCH_EMAIL} / {BENCH_PASSWORD}: owner of {_org_name(1)}")
         self.stdout.write(f"  {BENCH_CLIENT_EMAIL} / {BENCH_PASSWORD}: contact of a client")
+        self.stdout.write(
+            f"  {BENCH_LARGE_EMAIL} / {BENCH_PASSWORD}: owner of {LARGE_ORGANISATION} "
+            f"({large_projects} active projects)"
+        )
+
+
+def _seed_large(projects: int, rng: random.Random) -> dict[str, int]:
+    from milepost.demo.bench_large import seed_large
+
+    return seed_large(
+        email=BENCH_LARGE_EMAIL,
+        password=BENCH_PASSWORD,
+        name=LARGE_ORGANISATION,
+        projects=projects,
+        clients=LARGE_CLIENTS,
+        rng=rng,
+    )
+
+
+def _compute_forecasts() -> int:
+    """Every active project's forecast, as the scheduler would compute it (in batches)."""
+    from milepost.forecast.services import FORECAST_STATUSES, refresh_many
+    from milepost.plans.models import Project
+
+    missing = Project.objects.filter(status__in=FORECAST_STATUSES, forecast__isnull=True)
+    return refresh_many(list(missing.values_list("pk", flat=True)))
 
 
 def _org_name(i: int) -> str:

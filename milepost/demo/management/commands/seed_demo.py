@@ -6,6 +6,7 @@ from django.db import transaction
 from milepost.accounts import services
 from milepost.accounts.models import Client, Contact, Membership, Organisation, Role, User
 from milepost.core import clock
+from milepost.forecast.services import refresh_all
 from milepost.plans import services as plans
 from milepost.plans.models import AccessRole, Milestone, Project
 from milepost.reviews import services as reviews
@@ -82,6 +83,8 @@ class Command(BaseCommand):
             default_currency="EUR",
             legal_name="Other Agency SAS",
         )
+        # The dashboard's slippage and the cash flow read stored forecasts: compute them now.
+        refresh_all()
 
         self.stdout.write(self.style.SUCCESS("Demo data ready. Log in with any of these:"))
         for email, _name, what in LOGINS:
