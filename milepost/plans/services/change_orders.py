@@ -9,6 +9,7 @@ have problems; the problems are shown (``change_order_outcome``) and only block 
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -577,10 +578,26 @@ def _write_plan(project: Project, before: changes.Plan, after: changes.Plan) -> 
             milestone = Milestone.objects.create(project=project, **fields)
         else:
             milestone = rows[stage.id]
+            moved = _support_end_moved(milestone, stage.support_window_days)
             for key, value in fields.items():
                 setattr(milestone, key, value)
+            if moved is not None:
+                milestone.support_ends_at = moved
+                fields["support_ends_at"] = moved
             milestone.save(update_fields=list(fields))
         _write_items(milestone, stage.deliverables)
+
+
+def _support_end_moved(milestone: Milestone, window_days: int) -> dt.datetime | None:
+    """When an approved milestone's support window now ends (None: it does not move): by as
+    many days as the window grew, so a hold that moved the end (``reviews.services.hold``)
+    still counts."""
+    if milestone.status != MilestoneStatus.APPROVED or milestone.support_ends_at is None:
+        return None
+    grown = window_days - milestone.support_window_days
+    if not grown:
+        return None
+    return milestone.support_ends_at + dt.timedelta(days=grown)
 
 
 def _write_items(milestone: Milestone, items: tuple[changes.Item, ...]) -> None:
