@@ -310,6 +310,20 @@ def change_order_rebase(*, change_order: ChangeOrder, actor: User) -> ChangeOrde
     return change_order
 
 
+def pending_refusal(project: Project, *, exclude: int | None = None, buying: bool = False):
+    """Why nothing more can change the plan while a change order waits for the client's answer
+    (None: none waits); ``exclude``, the change order being proposed."""
+    pending = (
+        project.change_orders.filter(status=ChangeOrderStatus.PROPOSED)
+        .exclude(pk=exclude)
+        .values_list("pk", "number")
+        .first()
+    )
+    if pending is None:
+        return None
+    return lifecycle.pending_refusal(pending[1], pending[0], buying=buying)
+
+
 def _problems_error(problems) -> RuleViolation:
     return RuleViolation(
         _("The change order cannot be proposed: %(n)s problem(s) to fix.") % {"n": len(problems)},
@@ -326,14 +340,7 @@ def change_order_propose(*, change_order: ChangeOrder, actor: User) -> ChangeOrd
     change_order, project = _lock(change_order)
     _refuse(lifecycle.refusal(change_order.status, ChangeOrderAction.PROPOSE))
     _refuse(project_refusal(project.status, ProjectAction.CHANGE_PLAN))
-    pending = (
-        project.change_orders.filter(status=ChangeOrderStatus.PROPOSED)
-        .exclude(pk=change_order.pk)
-        .values_list("number", flat=True)
-        .first()
-    )
-    if pending is not None:
-        raise lifecycle.pending_refusal(pending).error()
+    _refuse(pending_refusal(project, exclude=change_order.pk))
     if change_order.base_version != project.plan_version:
         raise lifecycle.plan_changed_refusal(
             change_order.base_version, project.plan_version
@@ -362,7 +369,8 @@ def change_order_propose(*, change_order: ChangeOrder, actor: User) -> ChangeOrd
         with transaction.atomic():
             change_order.save()
     except IntegrityError:  # another one was proposed at the same moment
-        raise lifecycle.pending_refusal(0).error() from None
+        refused = pending_refusal(project, exclude=change_order.pk)
+        raise (refused or lifecycle.pending_refusal(0)).error() from None
     last = change_order.proposals.order_by("-number").values_list("number", flat=True).first()
     ChangeOrderProposal.objects.create(
         change_order=change_order,
