@@ -11,8 +11,9 @@ The changes, in order (each milestone is named by its id, at most once):
   "2027-02-16", …}, "deliverables": [{"id": 4, "title": …, "acceptance_criteria": …},
   {"title": "Quote form"}], "shift_following": true, "price": "200.00"}`` — ``fields`` sets what
   it names; ``deliverables``, when given, is the whole new list (an item without an id is added,
-  an earlier item left out is removed); ``shift_following`` moves every later milestone that has
-  not started by the working days the due date moved; ``price`` is what more revisions or a longer
+  an earlier item left out is removed; an item's ``acceptance_criteria`` left out is kept);
+  ``shift_following`` moves every later milestone that has not started by the working days the
+  due date moved; ``price`` is what more revisions or a longer
   support window cost on an approved milestone (its only possible change);
 - ``{"op": "add", "position": 4, "milestone": {"title": …, "budget": …, …, "deliverables": […]}}``
   — a new milestone at ``position`` (1 = first) of the plan as it stands at that change, after
@@ -214,7 +215,11 @@ def _read_items(raw: Any, stage: Stage, position: int) -> tuple[tuple[Item, ...]
             continue
         if item_id is not None:
             seen.add(item_id)
-        items.append(Item(item_id, title, str(entry.get("acceptance_criteria") or "").strip()))
+        if "acceptance_criteria" in entry or item_id is None:
+            criteria = str(entry.get("acceptance_criteria") or "").strip()
+        else:  # left out: kept ("" clears it)
+            criteria = known[item_id].acceptance_criteria
+        items.append(Item(item_id, title, criteria))
     return tuple(items), problems
 
 

@@ -382,3 +382,38 @@ def test_the_price_of_an_extra_revision_changes_only_by_a_change_order_and_says_
     assert _codes(apply(before, [{"op": "settings", "extra_revision_price": "1.001"}])) == [
         "value_invalid"
     ]
+
+
+def test_a_deliverable_edited_without_its_criteria_keeps_them_and_an_empty_one_clears_them():
+    plan = _three()
+    second = plan.stages[1]
+    plan = replace(
+        plan,
+        stages=(
+            plan.stages[0],
+            replace(
+                second, deliverables=(Item(20, "Home", "Loads in 2 s"), Item(21, "Blog", "RSS"))
+            ),
+            plan.stages[2],
+        ),
+    )
+    outcome = apply(
+        plan,
+        [
+            {
+                "op": "update",
+                "milestone": 2,
+                "deliverables": [
+                    {"id": 20, "title": "Contact page"},
+                    {"id": 21, "title": "Blog", "acceptance_criteria": ""},
+                    {"title": "Quote form"},
+                ],
+            }
+        ],
+    )
+    assert outcome.ok
+    assert outcome.plan.stages[1].deliverables == (
+        Item(20, "Contact page", "Loads in 2 s"),
+        Item(21, "Blog", ""),
+        Item(None, "Quote form", ""),
+    )
