@@ -346,9 +346,29 @@ def _read_settings(change: Mapping, currency: str) -> tuple[dict[str, Any], Prob
     return values, None
 
 
+def milestone_id(value: Any) -> Any:
+    """A milestone's id as sent: ``"3"`` is read as 3, as the API reads every id."""
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return value
+
+
+def normalised(changes: Any) -> Any:
+    """The changes as stored: each milestone named by its id as a number (``"3"``: 3)."""
+    if not isinstance(changes, list):
+        return changes
+    return [
+        {**c, "milestone": milestone_id(c["milestone"])}
+        if isinstance(c, Mapping) and c.get("op") in ("update", "remove") and "milestone" in c
+        else c
+        for c in changes
+    ]
+
+
 def _find(stages: list[Stage], milestone: Any) -> int | None:
     """The index of the milestone with id ``milestone`` (or, for one not saved yet, that
     ``ref``)."""
+    milestone = milestone_id(milestone)
     for index, stage in enumerate(stages):
         if stage.id is not None and stage.id == milestone and not isinstance(milestone, bool):
             return index
@@ -429,10 +449,21 @@ def _update(
 ) -> list[Problem]:
     stage = stages[index]
     position = index + 1
-    fields = change.get("fields") or {}
-    if not isinstance(fields, Mapping):
-        fields = {}
+    fields = change.get("fields")
     problems: list[Problem] = []
+    if fields is None:
+        fields = {}
+    elif not isinstance(fields, Mapping):
+        problems.append(
+            _problem(
+                "fields_invalid",
+                _('%(m)s: “fields” must be an object such as {"budget": "3600.00"}.')
+                % {"m": _label(position)},
+                position,
+                "fields",
+            )
+        )
+        fields = {}
     values: dict[str, Any] = {}
     for name, raw in fields.items():
         if name not in FIELDS:

@@ -220,6 +220,7 @@ def change_order_create(
         errors["change_request"] = [_("Not a request of this project.")]
     _refuse_input(errors)
     texts = _texts(title, reason, partial=False)
+    listed = changes.normalised(listed)
     project = lock_project(project)
     _refuse(project_refusal(project.status, ProjectAction.CHANGE_PLAN))
     if request is not None:
@@ -264,7 +265,7 @@ def change_order_update(
         change_order_input_errors(title=title, reason=reason, changes_=changes_, partial=True)
     )
     texts = _texts(title, reason, partial=True)
-    listed = changes_
+    listed = changes.normalised(changes_)
     change_order, _project = _lock(change_order)
     _refuse(lifecycle.refusal(change_order.status, ChangeOrderAction.EDIT))
     for key, value in texts.items():
