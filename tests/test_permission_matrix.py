@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import F
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from rest_framework.test import APIClient
 
@@ -383,9 +384,11 @@ def in_review_with_deliverable(w):
 
 
 def priced_in_review(w):
-    """Milestone 1 in review, on a project that sells extra revisions (150.00 each)."""
+    """Milestone 1 in review with no revision left, on a project that sells extra revisions
+    (150.00 each)."""
     milestone = _first_milestone(w, "in_review")
     Project.objects.filter(pk=milestone.project_id).update(extra_revision_price="150.00")
+    Milestone.objects.filter(pk=milestone.pk).update(revisions_used=F("revision_quota"))
     return [milestone.pk]
 
 

@@ -53,6 +53,8 @@ def parse_amount(value: object, currency: str, *, allow_zero: bool = False) -> D
             if digits
             else f"{currency} amounts have no decimal places."
         )
+    if amount < 0 and allow_zero:
+        raise MoneyError("The amount must be 0 or more.")
     if amount < 0 or (amount == 0 and not allow_zero):
         raise MoneyError("The amount must be greater than zero.")
     if to_minor(amount, currency) > MAX_MINOR_UNITS:

@@ -11,8 +11,9 @@ The changes, in order (each milestone is named by its id, at most once):
   "2027-02-16", …}, "deliverables": [{"id": 4, "title": …, "acceptance_criteria": …},
   {"title": "Quote form"}], "shift_following": true, "price": "200.00"}`` — ``fields`` sets what
   it names; ``deliverables``, when given, is the whole new list (an item without an id is added,
-  an earlier item left out is removed); ``shift_following`` moves every later milestone that has
-  not started by the working days the due date moved; ``price`` is what more revisions or a longer
+  an earlier item left out is removed; an item's ``acceptance_criteria`` left out is kept);
+  ``shift_following`` moves every later milestone that has not started by the working days the
+  due date moved; ``price`` is what more revisions or a longer
   support window cost on an approved milestone (its only possible change);
 - ``{"op": "add", "position": 4, "milestone": {"title": …, "budget": …, …, "deliverables": […]}}``
   — a new milestone at ``position`` (1 = first) of the plan as it stands at that change, after
@@ -214,7 +215,11 @@ def _read_items(raw: Any, stage: Stage, position: int) -> tuple[tuple[Item, ...]
             continue
         if item_id is not None:
             seen.add(item_id)
-        items.append(Item(item_id, title, str(entry.get("acceptance_criteria") or "").strip()))
+        if "acceptance_criteria" in entry or item_id is None:
+            criteria = str(entry.get("acceptance_criteria") or "").strip()
+        else:  # left out: kept ("" clears it)
+            criteria = known[item_id].acceptance_criteria
+        items.append(Item(item_id, title, criteria))
     return tuple(items), problems
 
 
@@ -341,9 +346,29 @@ def _read_settings(change: Mapping, currency: str) -> tuple[dict[str, Any], Prob
     return values, None
 
 
+def milestone_id(value: Any) -> Any:
+    """A milestone's id as sent: ``"3"`` is read as 3, as the API reads every id."""
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return value
+
+
+def normalised(changes: Any) -> Any:
+    """The changes as stored: each milestone named by its id as a number (``"3"``: 3)."""
+    if not isinstance(changes, list):
+        return changes
+    return [
+        {**c, "milestone": milestone_id(c["milestone"])}
+        if isinstance(c, Mapping) and c.get("op") in ("update", "remove") and "milestone" in c
+        else c
+        for c in changes
+    ]
+
+
 def _find(stages: list[Stage], milestone: Any) -> int | None:
     """The index of the milestone with id ``milestone`` (or, for one not saved yet, that
     ``ref``)."""
+    milestone = milestone_id(milestone)
     for index, stage in enumerate(stages):
         if stage.id is not None and stage.id == milestone and not isinstance(milestone, bool):
             return index
@@ -424,10 +449,21 @@ def _update(
 ) -> list[Problem]:
     stage = stages[index]
     position = index + 1
-    fields = change.get("fields") or {}
-    if not isinstance(fields, Mapping):
-        fields = {}
+    fields = change.get("fields")
     problems: list[Problem] = []
+    if fields is None:
+        fields = {}
+    elif not isinstance(fields, Mapping):
+        problems.append(
+            _problem(
+                "fields_invalid",
+                _('%(m)s: “fields” must be an object such as {"budget": "3600.00"}.')
+                % {"m": _label(position)},
+                position,
+                "fields",
+            )
+        )
+        fields = {}
     values: dict[str, Any] = {}
     for name, raw in fields.items():
         if name not in FIELDS:

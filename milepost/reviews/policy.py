@@ -23,6 +23,7 @@ from milepost.plans.lifecycle.milestone import (
     MilestoneAction,
     MilestoneStatus,
     allowed_actions,
+    buy_refusal,
     project_refusal,
     quota_refusal,
     support_refusal,
@@ -71,9 +72,7 @@ def _buy_refusal(m: Milestone) -> Refusal | None:
         return project_change_refusal(project.status, ProjectAction.CHANGE_PLAN)
     if project.extra_revision_price is None:
         return Refusal("extra_revisions_off", str(_("The agency does not sell extra revisions.")))
-    if m.revisions_left > 0:
-        return Refusal("revisions_left", str(_("Revisions are left: use them first.")))
-    return None
+    return buy_refusal(m.revisions_left)
 
 
 #: Why an action the state allows is refused now (None: it is not).

@@ -140,9 +140,13 @@ def invitation(d: Demo, email: str, *, accepted: bool = False) -> int:
 
 
 def sell_revisions(d: Demo) -> None:
-    from milepost.plans.models import Project
+    """The active project sells extra revisions, and its milestones have used theirs."""
+    from django.db.models import F
+
+    from milepost.plans.models import Milestone, Project
 
     Project.objects.filter(pk=d.active).update(extra_revision_price="150.00")
+    Milestone.objects.filter(project=d.active).update(revisions_used=F("revision_quota"))
 
 
 def withdraw_change_order(d: Demo) -> None:
@@ -409,7 +413,8 @@ CASES: dict[str, Callable[[Demo], list[Call]]] = {
         Call("owner", 403, id=d.in_review),
         Call("approver", 409, id=d.in_review),  # the demo sells no extra revisions
         Call("approver", 409, id=d.planned, before=sell_revisions),  # nothing to revise yet
-        Call("approver", 200, id=d.in_review, before=sell_revisions),
+        Call("approver", 409, id=d.in_review, before=sell_revisions),  # CO-1 waits
+        Call("approver", 200, id=d.in_review, before=withdraw_change_order),
     ],
     "GET /api/v1/milestones/{id}/change-requests/": lambda d: [
         Call("owner", 200, id=d.planned),

@@ -151,7 +151,8 @@ def test_one_change_order_waits_at_a_time_and_an_empty_one_is_not_proposed(world
     with pytest.raises(RuleViolation) as caught:
         _proposed(world, project)
     assert caught.value.code == "change_order_pending"
-    assert caught.value.details["pending"] == pending.number
+    assert caught.value.details["pending"] == pending.pk
+    assert caught.value.details["pending_number"] == pending.number
     plans.change_order_withdraw(change_order=pending, actor=world.manager)
     with pytest.raises(RuleViolation) as empty:
         _proposed(world, project, changes=[])

@@ -20,6 +20,7 @@ from milepost.plans.changes import (
     diff,
     invoiced_at_once,
     lines,
+    normalised,
     shift_working_days,
     working_days_between,
 )
@@ -382,3 +383,61 @@ def test_the_price_of_an_extra_revision_changes_only_by_a_change_order_and_says_
     assert _codes(apply(before, [{"op": "settings", "extra_revision_price": "1.001"}])) == [
         "value_invalid"
     ]
+
+
+def test_a_deliverable_edited_without_its_criteria_keeps_them_and_an_empty_one_clears_them():
+    plan = _three()
+    second = plan.stages[1]
+    plan = replace(
+        plan,
+        stages=(
+            plan.stages[0],
+            replace(
+                second, deliverables=(Item(20, "Home", "Loads in 2 s"), Item(21, "Blog", "RSS"))
+            ),
+            plan.stages[2],
+        ),
+    )
+    outcome = apply(
+        plan,
+        [
+            {
+                "op": "update",
+                "milestone": 2,
+                "deliverables": [
+                    {"id": 20, "title": "Contact page"},
+                    {"id": 21, "title": "Blog", "acceptance_criteria": ""},
+                    {"title": "Quote form"},
+                ],
+            }
+        ],
+    )
+    assert outcome.ok
+    assert outcome.plan.stages[1].deliverables == (
+        Item(20, "Contact page", "Loads in 2 s"),
+        Item(21, "Blog", ""),
+        Item(None, "Quote form", ""),
+    )
+
+
+def test_a_milestone_named_by_a_numeric_string_is_that_milestone():
+    outcome = apply(
+        _three(S.PLANNED), [{"op": "update", "milestone": "2", "fields": {"title": "Shop"}}]
+    )
+    assert outcome.ok and outcome.plan.stages[1].title == "Shop"
+    assert normalised([{"op": "remove", "milestone": "3"}]) == [{"op": "remove", "milestone": 3}]
+
+
+def test_fields_that_are_not_an_object_are_a_problem_not_no_change():
+    outcome = apply(_three(S.PLANNED), [{"op": "update", "milestone": 2, "fields": ["budget"]}])
+    assert _codes(outcome) == ["fields_invalid"]
+    assert outcome.problems[0].field == "fields"
+
+
+def test_a_negative_price_on_an_approved_milestone_says_0_or_more():
+    outcome = apply(
+        _three(),
+        [{"op": "update", "milestone": 1, "fields": {"revision_quota": 3}, "price": "-5.00"}],
+    )
+    [problem] = outcome.problems
+    assert problem.code == "value_invalid" and "0 or more" in problem.message

@@ -172,3 +172,53 @@ def test_the_credit_note_and_the_invoice_it_corrects_say_so(world, shop, client)
     assert f'corrects <a href="/invoices/{prepayment.pk}/">{prepayment.number}</a>' in page
     assert "settles change order CO-1" in page
     assert "credited by credit notes" in client.get(f"/invoices/{prepayment.pk}/").content.decode()
+
+
+def test_a_longer_support_window_bought_moves_its_end_and_the_scheduler_waits(world, shop):
+    first = _m(shop, 1)
+    assert first.support_ends_at == START + dt.timedelta(days=14)
+    with clock.frozen(START + dt.timedelta(days=10)):
+        _accept(
+            world,
+            shop,
+            [
+                {
+                    "op": "update",
+                    "milestone": first.pk,
+                    "fields": {"support_window_days": 21},
+                    "price": "100.00",
+                }
+            ],
+        )
+    assert _m(shop, 1).support_ends_at == START + dt.timedelta(days=21)
+    with clock.frozen(START + dt.timedelta(days=15)):
+        assert reviews.run_due_work().closed == 0
+        reviews.support_request_file(
+            milestone=_m(shop, 1), actor=_fresh(world.contact), description="Footer link"
+        )
+    assert _m(shop, 1).status == "approved"
+    with clock.frozen(START + dt.timedelta(days=21)):
+        assert reviews.run_due_work().closed == 1
+
+
+def test_more_revisions_bought_on_an_approved_milestone_serve_support_requests(world, shop):
+    first = _m(shop, 1)
+    Milestone.objects.filter(pk=first.pk).update(revisions_used=first.revision_quota)
+    with clock.frozen(START + dt.timedelta(days=2)):
+        _accept(
+            world,
+            shop,
+            [
+                {
+                    "op": "update",
+                    "milestone": first.pk,
+                    "fields": {"revision_quota": first.revision_quota + 1},
+                    "price": "150.00",
+                }
+            ],
+            title="One more",
+        )
+        request = reviews.support_request_file(
+            milestone=_m(shop, 1), actor=_fresh(world.contact), description="Footer link"
+        )
+    assert request.pk and _m(shop, 1).revisions_left == 0

@@ -127,3 +127,61 @@ def test_a_request_for_a_change_order_waits_on_the_agency_and_becomes_a_draft(wo
     plans.change_order_request_decline(request=other, actor=world.manager, reason="Out of scope")
     other.refresh_from_db()
     assert (other.status, other.decline_reason) == ("declined", "Out of scope")
+
+
+def _lines(co):
+    from milepost.api.change_order_views import change_order_json
+    from milepost.plans.pdf import change_order_context
+
+    co = ChangeOrder.objects.select_related("project").get(pk=co.pk)
+    return change_order_json(co)["lines"], change_order_context(co)["lines"]
+
+
+def test_a_bought_revision_says_what_it_changed_in_the_currency_s_decimals(world, shop):
+    first = _m(shop, 1)
+    co = revision_buy(milestone=first, actor=_fresh(world.contact)).change_order
+    budget = co.changes[0]["fields"]["budget"]
+    assert budget == f"{first.budget + Decimal('150.00'):.2f}"  # "2150.00", not "2150.000"
+    api, pdf = _lines(co)
+    assert api == pdf and len(api) == 1
+    assert "revisions 0 → 1" in api[0] and "budget" in api[0]
+    assert co.proposals.get().snapshot["price"] == "150.00"
+
+
+def test_a_revision_bought_on_an_approved_milestone_lists_it_and_its_price(world, shop):
+    Milestone.objects.filter(pk=_m(shop, 1).pk).update(revision_quota=1)
+    reviews.milestone_approve(
+        milestone=_m(shop, 1), actor=_fresh(world.contact), accept_open_items=True
+    )
+    Milestone.objects.filter(pk=_m(shop, 1).pk).update(revisions_used=1)
+    co = revision_buy(milestone=_m(shop, 1), actor=_fresh(world.contact)).change_order
+    api, _pdf = _lines(co)
+    assert len(api) == 1 and "revisions 1 → 2" in api[0] and "budget" in api[0]
+
+
+def test_no_revision_is_bought_while_a_change_order_waits_for_an_answer(world, shop):
+    second = _m(shop, 2)
+    waiting = plans.change_order_create(
+        project=shop,
+        actor=world.owner,
+        title="Longer",
+        changes_=[{"op": "update", "milestone": second.pk, "fields": {"title": "Longer"}}],
+    )
+    plans.change_order_propose(change_order=waiting, actor=world.owner)
+    with pytest.raises(RuleViolation) as caught:
+        revision_buy(milestone=_m(shop, 1), actor=_fresh(world.contact))
+    error = caught.value
+    assert error.code == "change_order_pending"
+    assert error.details == {"pending": waiting.pk, "pending_number": 1, "pending_label": "CO-1"}
+    assert "Answer CO-1 first" in error.message
+    assert ChangeOrder.objects.get(pk=waiting.pk).status == "proposed"
+    assert ChangeOrder.objects.count() == 1
+
+
+def test_no_revision_is_bought_while_the_milestone_has_one_left(world, shop):
+    Milestone.objects.filter(pk=_m(shop, 1).pk).update(revision_quota=1)
+    with pytest.raises(RuleViolation) as caught:
+        revision_buy(milestone=_m(shop, 1), actor=_fresh(world.contact))
+    assert caught.value.code == "revisions_left"
+    assert caught.value.details == {"revisions_left": 1}
+    assert not ChangeOrder.objects.exists()

@@ -120,15 +120,27 @@ def delete_refusal(state: str, ever_proposed: bool) -> Refusal | None:
     return None
 
 
-def pending_refusal(other_number: int) -> Refusal:
+def pending_refusal(
+    other_number: int, other_id: int | None = None, *, buying: bool = False
+) -> Refusal:
+    """Another change order (CO-``other_number``, id ``other_id``) waits for the client's answer:
+    none is proposed, and no revision bought (``buying``), until it is answered; buying would
+    move the plan it was drafted on and leave it unacceptable (``plan_changed``)."""
+    label = f"CO-{other_number}"
+    if buying:
+        message = _(
+            "Change order %(label)s is waiting for your answer. Answer %(label)s first (accept "
+            "or decline it), then buy the revision."
+        ) % {"label": label}
+    else:
+        message = _(
+            "Change order %(label)s is waiting for the client's answer. Withdraw it, or wait "
+            "for the answer, before proposing another."
+        ) % {"label": label}
     return Refusal(
         "change_order_pending",
-        _(
-            "Change order CO-%(n)s is waiting for the client's answer. Withdraw it, or wait for "
-            "the answer, before proposing another."
-        )
-        % {"n": other_number},
-        {"pending": other_number},
+        message,
+        {"pending": other_id, "pending_number": other_number, "pending_label": label},
     )
 
 

@@ -18,7 +18,7 @@ from enum import StrEnum
 
 from django.db.models import TextChoices
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from . import Refusal, Side, sources, transitions
 from .project import ProjectStatus
@@ -306,6 +306,24 @@ def quota_refusal(
             "for a change order."
         ) % {"price": extra_revision_price}
     return Refusal("revision_quota_exhausted", message, details or {})
+
+
+def buy_refusal(revisions_left: int) -> Refusal | None:
+    """One more revision is bought when the milestone's have run out, not before."""
+    if revisions_left <= 0:
+        return None
+    return Refusal(
+        "revisions_left",
+        ngettext(
+            "This milestone still has %(n)s revision left: use it first. One more can be "
+            "bought when it has been used.",
+            "This milestone still has %(n)s revisions left: use them first. One more can be "
+            "bought when they have run out.",
+            revisions_left,
+        )
+        % {"n": revisions_left},
+        {"revisions_left": revisions_left},
+    )
 
 
 def support_window_open(status: str, support_ends_at: dt.datetime | None, now: dt.datetime) -> bool:

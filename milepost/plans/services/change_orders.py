@@ -9,6 +9,7 @@ have problems; the problems are shown (``change_order_outcome``) and only block 
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -219,6 +220,7 @@ def change_order_create(
         errors["change_request"] = [_("Not a request of this project.")]
     _refuse_input(errors)
     texts = _texts(title, reason, partial=False)
+    listed = changes.normalised(listed)
     project = lock_project(project)
     _refuse(project_refusal(project.status, ProjectAction.CHANGE_PLAN))
     if request is not None:
@@ -263,7 +265,7 @@ def change_order_update(
         change_order_input_errors(title=title, reason=reason, changes_=changes_, partial=True)
     )
     texts = _texts(title, reason, partial=True)
-    listed = changes_
+    listed = changes.normalised(changes_)
     change_order, _project = _lock(change_order)
     _refuse(lifecycle.refusal(change_order.status, ChangeOrderAction.EDIT))
     for key, value in texts.items():
@@ -309,6 +311,20 @@ def change_order_rebase(*, change_order: ChangeOrder, actor: User) -> ChangeOrde
     return change_order
 
 
+def pending_refusal(project: Project, *, exclude: int | None = None, buying: bool = False):
+    """Why nothing more can change the plan while a change order waits for the client's answer
+    (None: none waits); ``exclude``, the change order being proposed."""
+    pending = (
+        project.change_orders.filter(status=ChangeOrderStatus.PROPOSED)
+        .exclude(pk=exclude)
+        .values_list("pk", "number")
+        .first()
+    )
+    if pending is None:
+        return None
+    return lifecycle.pending_refusal(pending[1], pending[0], buying=buying)
+
+
 def _problems_error(problems) -> RuleViolation:
     return RuleViolation(
         _("The change order cannot be proposed: %(n)s problem(s) to fix.") % {"n": len(problems)},
@@ -325,14 +341,7 @@ def change_order_propose(*, change_order: ChangeOrder, actor: User) -> ChangeOrd
     change_order, project = _lock(change_order)
     _refuse(lifecycle.refusal(change_order.status, ChangeOrderAction.PROPOSE))
     _refuse(project_refusal(project.status, ProjectAction.CHANGE_PLAN))
-    pending = (
-        project.change_orders.filter(status=ChangeOrderStatus.PROPOSED)
-        .exclude(pk=change_order.pk)
-        .values_list("number", flat=True)
-        .first()
-    )
-    if pending is not None:
-        raise lifecycle.pending_refusal(pending).error()
+    _refuse(pending_refusal(project, exclude=change_order.pk))
     if change_order.base_version != project.plan_version:
         raise lifecycle.plan_changed_refusal(
             change_order.base_version, project.plan_version
@@ -361,7 +370,8 @@ def change_order_propose(*, change_order: ChangeOrder, actor: User) -> ChangeOrd
         with transaction.atomic():
             change_order.save()
     except IntegrityError:  # another one was proposed at the same moment
-        raise lifecycle.pending_refusal(0).error() from None
+        refused = pending_refusal(project, exclude=change_order.pk)
+        raise (refused or lifecycle.pending_refusal(0)).error() from None
     last = change_order.proposals.order_by("-number").values_list("number", flat=True).first()
     ChangeOrderProposal.objects.create(
         change_order=change_order,
@@ -577,10 +587,26 @@ def _write_plan(project: Project, before: changes.Plan, after: changes.Plan) -> 
             milestone = Milestone.objects.create(project=project, **fields)
         else:
             milestone = rows[stage.id]
+            moved = _support_end_moved(milestone, stage.support_window_days)
             for key, value in fields.items():
                 setattr(milestone, key, value)
+            if moved is not None:
+                milestone.support_ends_at = moved
+                fields["support_ends_at"] = moved
             milestone.save(update_fields=list(fields))
         _write_items(milestone, stage.deliverables)
+
+
+def _support_end_moved(milestone: Milestone, window_days: int) -> dt.datetime | None:
+    """When an approved milestone's support window now ends (None: it does not move): by as
+    many days as the window grew, so a hold that moved the end (``reviews.services.hold``)
+    still counts."""
+    if milestone.status != MilestoneStatus.APPROVED or milestone.support_ends_at is None:
+        return None
+    grown = window_days - milestone.support_window_days
+    if not grown:
+        return None
+    return milestone.support_ends_at + dt.timedelta(days=grown)
 
 
 def _write_items(milestone: Milestone, items: tuple[changes.Item, ...]) -> None:

@@ -18,14 +18,21 @@ from milepost.billing.models import Invoice
 from milepost.core import clock
 from milepost.core.errors import RuleViolation
 from milepost.core.money import normalise
+from milepost.plans import changes as plan_changes
 from milepost.plans.changes import invoiced_at_once
 from milepost.plans.lifecycle.change_order import ChangeOrderAction
-from milepost.plans.lifecycle.milestone import DONE, MilestoneAction, refusal
+from milepost.plans.lifecycle.milestone import DONE, MilestoneAction, buy_refusal, refusal
 from milepost.plans.lifecycle.project import ProjectAction
 from milepost.plans.lifecycle.project import refusal as project_refusal
 from milepost.plans.models import ChangeOrder, ChangeOrderProposal, Milestone, PlanVersion
 from milepost.plans.permissions import require
-from milepost.plans.services.change_orders import change_order_apply, next_number
+from milepost.plans.services.change_orders import (
+    change_order_apply,
+    change_order_outcome,
+    next_number,
+    pending_refusal,
+    proposal_snapshot,
+)
 from milepost.plans.services.common import lock_project
 
 
@@ -95,16 +102,17 @@ def revision_buy(*, milestone: Milestone, actor: User) -> Accepted:
             ),
             code="extra_revisions_off",
         )
-    price = normalise(price, project.currency)
+    refused = buy_refusal(fresh.revisions_left) or pending_refusal(project, buying=True)
+    if refused is not None:
+        raise refused.error()
+    currency = project.currency
+    price = normalise(price, currency)
     quota = {"revision_quota": fresh.revision_quota + 1}
     if fresh.status in DONE:
         change = {"op": "update", "milestone": fresh.pk, "fields": quota, "price": str(price)}
     else:
-        change = {
-            "op": "update",
-            "milestone": fresh.pk,
-            "fields": {**quota, "budget": str(fresh.budget + price)},
-        }
+        budget = normalise(fresh.budget + price, currency)
+        change = {"op": "update", "milestone": fresh.pk, "fields": {**quota, "budget": str(budget)}}
     now = clock.now()
     change_order = ChangeOrder.objects.create(
         project=project,
@@ -117,13 +125,14 @@ def revision_buy(*, milestone: Milestone, actor: User) -> Accepted:
         proposed_at=now,
         proposed_by=actor,
     )
+    before, outcome = change_order_outcome(change_order)
     ChangeOrderProposal.objects.create(
         change_order=change_order,
         number=1,
         snapshot={
-            "title": change_order.title,
-            "changes": change_order.changes,
-            "price": str(price),
+            **proposal_snapshot(
+                change_order, before, outcome.plan, plan_changes.diff(before, outcome.plan)
+            ),
             "bought": True,
         },
         proposed_by=actor,
