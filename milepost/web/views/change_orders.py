@@ -209,7 +209,7 @@ def _shown(user, co) -> dict[str, Any]:
     else:
         before, outcome = services.change_order_outcome(co)
         difference = changes.diff(before, outcome.plan)
-        context["lines"] = [changes.describe(e, project.currency) for e in difference.stages]
+        context["lines"] = changes.lines(difference)
         context["money"] = said.Money.of_outcome(before, outcome.plan)
         context["problems"] = list(outcome.problems)
         context["reason_shown"] = co.reason
