@@ -820,3 +820,36 @@ def test_a_refused_price_per_extra_revision_is_shown_beside_its_field(active):
     assert "Price per extra revision:" in section(html, "settings")
     assert 'aria-invalid="true"' in html.split('id="settings"', 1)[1].split("</section>", 1)[0]
     assert response.status_code in (200, 302)
+
+
+# --- A change order's invoice names it, and its page links the invoice (issue 13 walk) ---------
+
+
+def test_a_change_order_s_invoice_says_so_and_links_each_way(active):
+    active.to_approved(1)
+    first = active.m(1)
+    co = proposed_co(
+        active,
+        changes=[
+            {
+                "op": "update",
+                "milestone": first.pk,
+                "fields": {"revision_quota": 3},
+                "price": "150.00",
+            }
+        ],
+        title="One more round",
+    )
+    change_order_accept(change_order=co, actor=fresh(active.approver))
+    from milepost.billing.models import Invoice
+
+    invoice = Invoice.objects.get(change_order=co.label)
+    for user in (active.manager, active.approver):
+        html = page(user, f"/invoices/{invoice.pk}/")
+        assert f"Change order {co.label}: One more round" in section(html, "invoice-line")
+        assert f'href="/change-orders/{co.pk}/"' in html
+        listed = text(page(user, "/invoices/"))
+        assert f"Change order {co.label}: One more round" in listed
+        shown = page(user, co_path(co))
+        assert f'href="/invoices/{invoice.pk}/"' in shown
+        assert f"Invoice {invoice.number}" in text(shown)

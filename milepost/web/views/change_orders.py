@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from milepost.billing import selectors as billing_selectors
 from milepost.core.errors import InvalidInput, RuleViolation
 from milepost.plans import changes, permissions, selectors, services
 from milepost.plans.lifecycle import change_order as lifecycle
@@ -215,6 +216,11 @@ def _shown(user, co) -> dict[str, Any]:
         context["reason_shown"] = co.reason
     money = context["money"]
     context["money_lines"] = said.money_lines(money, status=co.status) if money else []
+    context["documents"] = (
+        billing_selectors.change_order_documents(user, co)
+        if co.status == ChangeOrderStatus.ACCEPTED
+        else []
+    )
     return context
 
 
