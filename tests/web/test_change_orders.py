@@ -853,3 +853,11 @@ def test_a_change_order_s_invoice_says_so_and_links_each_way(active):
         shown = page(user, co_path(co))
         assert f'href="/invoices/{invoice.pk}/"' in shown
         assert f"Invoice {invoice.number}" in text(shown)
+
+
+def test_the_change_order_pdf_is_named_for_the_change_order_and_its_project(active):
+    co = proposed_co(active)
+    response = browser(active.manager).get(co_path(co, "pdf"))
+    assert response.status_code == 200
+    expected = f'filename="change-order-{co.label}-project-{co.project_id}.pdf"'
+    assert expected in response["Content-Disposition"]

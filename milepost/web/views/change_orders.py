@@ -293,7 +293,8 @@ def change_order_pdf(request, pk: int):
 
     co = selectors.change_order_get(request.user, pk)
     response = HttpResponse(pdf(co), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{co.label}-{co.project_id}.pdf"'
+    name = f"change-order-{co.label}-project-{co.project_id}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
 
