@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from milepost.plans.changes import FIELDS
+from milepost.plans.changes import FIELDS, SETTINGS
 from milepost.plans.models import BillingTrigger
 
 MONEY = "An amount with the currency's decimals, e.g. `3600.00`."
@@ -83,11 +83,24 @@ class MilestoneChangeSerializer(serializers.Serializer):
     moved_from = serializers.IntegerField(
         allow_null=True, help_text="Its earlier position when it moved; null otherwise."
     )
-    fields = FieldChangeSerializer(many=True)
+    fields = FieldChangeSerializer(
+        many=True, help_text="What changed; for an added milestone every field, `before` null."
+    )
     deliverables = DeliverableChangeSerializer(many=True)
     text = serializers.CharField(
         help_text="The change for people, in the request's language: `Milestone 3 · budget "
         "€3,000.00 → €3,600.00 · deliverable “Quote form” added`."
+    )
+
+
+class SettingChangeSerializer(serializers.Serializer):
+    field = serializers.ChoiceField(choices=SETTINGS)
+    before = serializers.JSONField(
+        allow_null=True, help_text="The value before: money as a string; null: not offered."
+    )
+    after = serializers.JSONField(allow_null=True, help_text="The value after, the same way.")
+    text = serializers.CharField(
+        help_text="The change for people: `Price per extra revision: €100.00 → €150.00`."
     )
 
 
@@ -101,3 +114,6 @@ class PlanVersionDiffSerializer(serializers.Serializer):
     total_after = money("The total in version `version`.")
     price = money("How much the total moved: `total_after - total_before` (may be negative).")
     milestones = MilestoneChangeSerializer(many=True)
+    settings = SettingChangeSerializer(
+        many=True, help_text="The project's settings that changed (the price per extra revision)."
+    )

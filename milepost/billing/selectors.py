@@ -166,6 +166,30 @@ def approval_invoice(milestone: Any) -> Invoice | None:
     )
 
 
+def change_order_documents(user: Any, change_order: Any) -> list[Invoice]:
+    """The invoices and credit notes a change order issued on acceptance that the user sees."""
+    return list(
+        invoices_visible_to(user, project_id=change_order.project_id)
+        .filter(change_order=change_order.label)
+        .order_by("pk")
+    )
+
+
+def invoice_change_order_id(invoice: Invoice) -> int | None:
+    """The id of the change order a change-order invoice settles (None: a milestone's own)."""
+    from milepost.plans.models import ChangeOrder
+
+    label = invoice.change_order or ""
+    number = label.removeprefix("CO-")
+    if not number.isdigit():
+        return None
+    return (
+        ChangeOrder.objects.filter(project_id=invoice.project_id, number=int(number))
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
 def invoices_of_milestone(user: Any, milestone: Any) -> list[Invoice]:
     """The milestone's invoices and credit notes the user sees, in issue order (its page)."""
     return list(

@@ -672,6 +672,7 @@ def diff(before: Plan, after: Plan) -> PlanDiff:
                     "added",
                     position,
                     stage.title,
+                    fields=tuple(FieldChange(name, None, getattr(stage, name)) for name in FIELDS),
                     deliverables=tuple(
                         ItemChange("added", d.title, after=d) for d in stage.deliverables
                     ),
@@ -736,7 +737,7 @@ def describe_value(name: str, value: Any, currency: str) -> str:
     if name in ("planned_start", "planned_due"):
         return display.date(value)
     if name == "billing_trigger":
-        return str(BillingTrigger(value).label)
+        return in_sentence(str(BillingTrigger(value).label))
     if name in ("revision_quota",):
         return str(value)
     if name == "support_window_days":
@@ -757,12 +758,56 @@ FIELD_NAMES = {
 }
 
 
+def in_sentence(label: str) -> str:
+    """A choice's label inside a sentence: "On approval" → "on approval"."""
+    return label[:1].lower() + label[1:]
+
+
+def _describe_added(entry: StageChange, currency: str) -> str:
+    """ "Milestone 6 “Blog” added · budget €1,000.00 · 1 Mar 2027 → 12 Mar 2027 · 2 revisions ·
+    support window 14 days · billed on approval · scope: … · deliverable “Posts” (test: …)"."""
+    values = {change.field: change.after for change in entry.fields}
+    parts = [_("%(m)s “%(t)s” added") % {"m": _label(entry.position), "t": entry.title}]
+    if "budget" in values:
+        budget = describe_value("budget", values["budget"], currency)
+        parts.append(f"{FIELD_NAMES['budget']()} {budget}")
+    if values.get("planned_start") or values.get("planned_due"):
+        parts.append(
+            f"{describe_value('planned_start', values.get('planned_start'), currency)}"
+            f" → {describe_value('planned_due', values.get('planned_due'), currency)}"
+        )
+    if "revision_quota" in values:
+        parts.append(_("%(n)s revisions") % {"n": values["revision_quota"]})
+    if "support_window_days" in values:
+        parts.append(
+            f"{FIELD_NAMES['support_window_days']()} "
+            f"{describe_value('support_window_days', values['support_window_days'], currency)}"
+        )
+    if values.get("billing_trigger"):
+        parts.append(
+            f"{FIELD_NAMES['billing_trigger']()} "
+            f"{describe_value('billing_trigger', values['billing_trigger'], currency)}"
+        )
+    if values.get("scope"):
+        parts.append(_("scope: %(s)s") % {"s": " ".join(str(values["scope"]).split())})
+    for item in entry.deliverables:
+        criteria = item.after.acceptance_criteria if item.after is not None else ""
+        if criteria:
+            parts.append(
+                _("deliverable “%(t)s” (test: %(c)s)")
+                % {"t": item.title, "c": " ".join(criteria.split())}
+            )
+        else:
+            parts.append(_("deliverable “%(t)s”") % {"t": item.title})
+    return " · ".join(parts)
+
+
 def describe(entry: StageChange, currency: str) -> str:
     """ "Milestone 3 · budget €3,000.00 → €3,600.00 · due 9 Feb 2027 → 16 Feb 2027 · deliverable
-    “Quote form” added", in the active language."""
+    “Quote form” added", in the active language; an added milestone with all it holds."""
     head = _label(entry.position)
     if entry.kind == "added":
-        return _("%(m)s “%(t)s” added") % {"m": head, "t": entry.title}
+        return _describe_added(entry, currency)
     if entry.kind == "removed":
         return _("%(m)s “%(t)s” removed") % {"m": head, "t": entry.title}
     parts = [head]

@@ -19,7 +19,7 @@ from typing import Any
 
 from milepost.core.money import normalise
 
-from .changes import Item, Plan, PlanDiff, Stage, describe, diff
+from .changes import Item, Plan, PlanDiff, Stage, describe, describe_settings, diff
 from .models import BillingTrigger
 
 
@@ -98,6 +98,9 @@ def plan_of_snapshot(snapshot: Mapping[str, Any], *, keyed: bool | None = None) 
         stages=tuple(stages),
         sequential_gating=bool(project.get("sequential_gating", True)),
         project_start=_date(project.get("start_date")),
+        extra_revision_price=None
+        if project.get("extra_revision_price") in (None, "")
+        else _amount(project["extra_revision_price"]),
     )
 
 
@@ -122,7 +125,7 @@ def value_json(name: str, value: Any, currency: str) -> Any:
     """A field's value as the API gives it: money as a string, a date as ISO, the rest as is."""
     if value is None:
         return None
-    if name == "budget":
+    if name in ("budget", "extra_revision_price"):
         return str(normalise(value, currency))
     if isinstance(value, dt.date):
         return value.isoformat()
@@ -160,6 +163,15 @@ def diff_json(plan_diff: PlanDiff) -> dict[str, Any]:
                 "text": describe(entry, currency),
             }
             for entry in plan_diff.stages
+        ],
+        "settings": [
+            {
+                "field": change.field,
+                "before": value_json(change.field, change.before, currency),
+                "after": value_json(change.field, change.after, currency),
+                "text": text,
+            }
+            for change, text in zip(plan_diff.settings, describe_settings(plan_diff), strict=True)
         ],
     }
 

@@ -18,14 +18,18 @@ from milepost.plans.models import BillingTrigger
 from .change_order_forms import (
     BLANK,
     PLAN_CODES,
+    SETTINGS,
     AddedForm,
     ExistingForm,
     FrozenForm,
     ItemFormSet,
+    SettingsForm,
     anchors,
     as_text,
     items_now,
     removable,
+    stored_settings,
+    unshown,
 )
 
 
@@ -63,7 +67,8 @@ class Editor:
     cards: list[Card]
     added: list[Card]
     blank: Card
-    dropped: int  # changes this editor cannot show (written through the API)
+    dropped: int  # changes this editor cannot show (written through the API): kept on save
+    settings: forms.Form | None = None
 
 
 def _bound(form_class, prefix: str, values: Mapping[str, Any], **kwargs) -> forms.Form:
@@ -112,10 +117,9 @@ def _read(stored: Any, plan: changes.Plan):
     by_id: dict[int, Mapping] = {}
     added: list[tuple[object, Mapping]] = []
     order: list[object] = list(ids)
-    dropped = 0
+    dropped = len(unshown(stored, plan))
     for change in stored if isinstance(stored, list) else []:
         if not isinstance(change, Mapping):
-            dropped += 1
             continue
         op = change.get("op")
         target = change.get("milestone")
@@ -130,8 +134,6 @@ def _read(stored: Any, plan: changes.Plan):
             marker = object()
             order.insert(max(0, min(position - 1, len(order))), marker)
             added.append((marker, change))
-        else:
-            dropped += 1
     placed = []
     for marker, change in added:
         index = order.index(marker)
@@ -215,10 +217,24 @@ def editor_cards(
     )
     blank.form.is_valid()
     blank.items = _item_rows([], [], f"{BLANK}-d")
-    editor = Editor(cards, added, blank, dropped)
+    editor = Editor(cards, added, blank, dropped, _settings_form(plan, stored, outcome))
     _place(editor, plan, stored, outcome)
     _summarise(editor, plan, outcome)
     return editor
+
+
+def _settings_form(plan: changes.Plan, stored: Any, outcome: changes.Outcome) -> forms.Form:
+    """The price per extra revision as the change order sets it (as typed), or as it is now."""
+    value = as_text(plan.extra_revision_price, plan.currency)
+    for change in stored_settings(stored):
+        if "extra_revision_price" in change:
+            value = as_text(change["extra_revision_price"], plan.currency)
+    form = _bound(SettingsForm, SETTINGS, {"extra_revision_price": value})
+    form.is_valid()
+    for problem in outcome.problems:
+        if problem.field == "extra_revision_price" and problem.position is None:
+            form.add_error("extra_revision_price", problem.message)
+    return form
 
 
 def _summarise(editor: Editor, plan: changes.Plan, outcome: changes.Outcome) -> None:

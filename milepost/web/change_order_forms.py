@@ -144,6 +144,23 @@ class AddedForm(StageForm):
         self.fields["after"].choices = list(anchors)
 
 
+class SettingsForm(forms.Form):
+    """The project's settings a change order may change: what one more revision costs."""
+
+    extra_revision_price = forms.CharField(
+        label=gettext_lazy("Price per extra revision"),
+        required=False,
+        widget=_text(inputmode="decimal"),
+        help_text=gettext_lazy(
+            "What the client pays for one more revision when theirs run out; empty: not offered."
+        ),
+    )
+
+
+#: The settings card's prefix.
+SETTINGS = "settings"
+
+
 class ItemForm(forms.Form):
     id = forms.CharField(required=False, widget=forms.HiddenInput)
     title = forms.CharField(label=gettext_lazy("Deliverable"), required=False)
@@ -257,8 +274,49 @@ def _added_prefixes(data: Mapping) -> list[str]:
     return [f"a{i}" for i in range(1, min(count, 50) + 1)]
 
 
-def changes_from_post(plan: changes.Plan, data: Mapping) -> list[dict[str, Any]]:
-    """The ``changes`` list the posted editor describes (a field not sent is unchanged)."""
+def unshown(stored: Any, plan: changes.Plan) -> list[Any]:
+    """The stored changes this editor does not draw (an unknown op, a milestone not in the plan
+    now, a second change to one milestone, …): a save keeps them as they are."""
+    ids = {s.id for s in plan.stages}
+    seen: set[Any] = set()
+    kept = []
+    for change in stored if isinstance(stored, list) else []:
+        op = change.get("op") if isinstance(change, Mapping) else None
+        target = change.get("milestone") if isinstance(change, Mapping) else None
+        if op in ("update", "remove") and target in ids and target not in seen:
+            seen.add(target)
+        elif op not in ("add", "settings"):
+            kept.append(change)
+    return kept
+
+
+def stored_settings(stored: Any) -> list[Mapping]:
+    return [
+        c
+        for c in (stored if isinstance(stored, list) else [])
+        if isinstance(c, Mapping) and c.get("op") == "settings"
+    ]
+
+
+def _settings_posted(plan: changes.Plan, data: Mapping, stored: Any) -> list[Any]:
+    """The settings change the editor describes (the stored ones when it sent no field)."""
+    if f"{SETTINGS}-extra_revision_price" not in data:
+        return list(stored_settings(stored))
+    raw = (_clean(SettingsForm(data, prefix=SETTINGS)).get("extra_revision_price") or "").strip()
+    now = plan.extra_revision_price
+    if not raw:
+        return [] if now is None else [{"op": "settings", "extra_revision_price": None}]
+    try:
+        if now is not None and parse_amount(raw, plan.currency) == now:
+            return []
+    except MoneyError:
+        pass  # stored as typed: the rules say what is wrong with it
+    return [{"op": "settings", "extra_revision_price": raw}]
+
+
+def changes_from_post(plan: changes.Plan, data: Mapping, stored: Any = ()) -> list[dict[str, Any]]:
+    """The ``changes`` list the posted editor describes (a field not sent is unchanged); the
+    ``stored`` changes it does not draw are kept."""
     currency = plan.currency
     updates: list[dict[str, Any]] = []
     removes: list[dict[str, Any]] = []
@@ -295,7 +353,7 @@ def changes_from_post(plan: changes.Plan, data: Mapping) -> list[dict[str, Any]]
             updates.append(change)
     removes.reverse()  # from the last: each is checked at the position it has now
     adds = _adds_posted(plan, data, kept)
-    return updates + removes + adds
+    return updates + removes + adds + _settings_posted(plan, data, stored) + unshown(stored, plan)
 
 
 def _adds_posted(plan: changes.Plan, data: Mapping, kept: list[int]) -> list[dict[str, Any]]:

@@ -300,3 +300,68 @@ def test_the_json_of_a_plan_as_it_stood():
         "deliverables": [{"id": None, "title": "Quote form", "acceptance_criteria": "Sends mail."}],
     }
     assert plan_json(_with_ids(_v2()))["milestones"][1]["deliverables"][0]["id"] == 201
+
+
+# --- What an added milestone holds, and the settings (issue 13 walk) ----------------------------
+
+
+def test_an_added_milestone_lists_every_field_with_before_null_and_its_text_says_what_it_holds():
+    """The client reads what a new milestone contains and costs before accepting it."""
+    before = _with_ids(_v1())
+    after = copy.deepcopy(before)
+    blog = _milestone(
+        4,
+        "Blog section",
+        "1500.00",
+        "2027-03-01",
+        "2027-03-12",
+        ["Posts"],
+        id=40,
+        scope="A blog with  categories.",
+        revision_quota=3,
+        support_window_days=30,
+    )
+    blog["deliverables"][0]["id"] = 401
+    after["milestones"].append(blog)
+    (entry,) = diff_json(compare(before, after))["milestones"]
+    assert entry["kind"] == "added"
+    assert {f["field"]: (f["before"], f["after"]) for f in entry["fields"]} == {
+        "title": (None, "Blog section"),
+        "scope": (None, "A blog with  categories."),
+        "budget": (None, "1500.00"),
+        "planned_start": (None, "2027-03-01"),
+        "planned_due": (None, "2027-03-12"),
+        "revision_quota": (None, 3),
+        "support_window_days": (None, 30),
+        "billing_trigger": (None, "on_approval"),
+    }
+    assert entry["text"] == (
+        "Milestone 4 “Blog section” added · budget €1,500.00 · 1 Mar 2027 → 12 Mar 2027 · "
+        "3 revisions · support window 30 days · billed on approval · "
+        "scope: A blog with categories. · deliverable “Posts” (test: Posts works.)"
+    )
+
+
+def test_a_changed_billing_trigger_reads_in_lower_case_in_the_sentence():
+    after = copy.deepcopy(_v1())
+    after["milestones"][0]["billing_trigger"] = "on_start"
+    (entry,) = diff_json(compare(_v1(), after))["milestones"]
+    assert "billed on approval → on start (prepayment)" in entry["text"]
+
+
+def test_a_version_that_changed_only_the_extra_revision_price_says_so():
+    before = _with_ids(_v1())
+    after = copy.deepcopy(before)
+    before["project"]["extra_revision_price"] = None
+    after["project"]["extra_revision_price"] = "150.00"
+    assert plan_of_snapshot(after).extra_revision_price == Decimal("150.00")
+    data = diff_json(compare(before, after))
+    assert data["milestones"] == []
+    assert data["settings"] == [
+        {
+            "field": "extra_revision_price",
+            "before": None,
+            "after": "150.00",
+            "text": "Price per extra revision: not offered → €150.00",
+        }
+    ]

@@ -770,3 +770,94 @@ def test_the_client_dashboard_lists_the_change_orders_they_asked_for_until_answe
         assert "Loyalty points in the account. · " + milestone.title in text(html)
     plans.change_order_request_decline(request=asked, actor=active.manager, reason="Out of scope")
     assert 'id="asked"' not in page(fresh(active.approver), "/")
+
+
+# --- The price per extra revision in the editor (issue 13 walk) ---------------------------------
+
+
+def test_the_editor_changes_the_price_per_extra_revision_and_the_draft_says_it(active):
+    co = draft_co(active, changes=[])
+    data = form_data(page(active.manager, co_path(co, "edit")))
+    assert data["settings-extra_revision_price"] == ""
+    assert edit(active, co, **{"settings-extra_revision_price": "150.00"}).status_code == 302
+    assert stored(co) == [{"op": "settings", "extra_revision_price": "150.00"}]
+    # Drawn again as set, and saved untouched: the same.
+    data = form_data(page(active.manager, co_path(co, "edit")))
+    assert data["settings-extra_revision_price"] == "150.00"
+    assert edit(active, co).status_code == 302
+    assert stored(co) == [{"op": "settings", "extra_revision_price": "150.00"}]
+    # A settings-only draft shows its line and can be proposed.
+    html = page(active.manager, co_path(co))
+    assert "Price per extra revision: not offered → €150.00" in text(html)
+    assert f'action="/change-orders/{co.pk}/propose/"' in html
+
+
+def test_saving_in_the_editor_keeps_a_settings_change_made_through_the_api(active):
+    co = draft_co(
+        active, changes=[*more_for(active, 3), {"op": "settings", "extra_revision_price": "90"}]
+    )
+    third = active.m(3)
+    assert edit(active, co, **{f"m{third.pk}-budget": "3700.00"}).status_code == 302
+    assert stored(co) == [
+        {"op": "update", "milestone": third.pk, "fields": {"budget": "3700.00"}},
+        {"op": "settings", "extra_revision_price": "90"},
+    ]
+
+
+def test_saving_in_the_editor_keeps_a_change_it_cannot_show(active):
+    unknown = {"op": "update", "milestone": 999999, "fields": {"budget": "1.00"}}
+    co = draft_co(active, changes=[*more_for(active, 3), unknown])
+    assert "saving here keeps it as it is" in text(page(active.manager, co_path(co, "edit")))
+    assert edit(active, co).status_code == 302
+    assert unknown in stored(co)
+
+
+def test_a_refused_price_per_extra_revision_is_shown_beside_its_field(active):
+    co = draft_co(active, changes=[])
+    response = edit(active, co, **{"settings-extra_revision_price": "-5"})
+    assert stored(co) == [{"op": "settings", "extra_revision_price": "-5"}]
+    html = page(active.manager, co_path(co, "edit"))
+    assert "Price per extra revision:" in section(html, "settings")
+    assert 'aria-invalid="true"' in html.split('id="settings"', 1)[1].split("</section>", 1)[0]
+    assert response.status_code in (200, 302)
+
+
+# --- A change order's invoice names it, and its page links the invoice (issue 13 walk) ---------
+
+
+def test_a_change_order_s_invoice_says_so_and_links_each_way(active):
+    active.to_approved(1)
+    first = active.m(1)
+    co = proposed_co(
+        active,
+        changes=[
+            {
+                "op": "update",
+                "milestone": first.pk,
+                "fields": {"revision_quota": 3},
+                "price": "150.00",
+            }
+        ],
+        title="One more round",
+    )
+    change_order_accept(change_order=co, actor=fresh(active.approver))
+    from milepost.billing.models import Invoice
+
+    invoice = Invoice.objects.get(change_order=co.label)
+    for user in (active.manager, active.approver):
+        html = page(user, f"/invoices/{invoice.pk}/")
+        assert f"Change order {co.label}: One more round" in section(html, "invoice-line")
+        assert f'href="/change-orders/{co.pk}/"' in html
+        listed = text(page(user, "/invoices/"))
+        assert f"Change order {co.label}: One more round" in listed
+        shown = page(user, co_path(co))
+        assert f'href="/invoices/{invoice.pk}/"' in shown
+        assert f"Invoice {invoice.number}" in text(shown)
+
+
+def test_the_change_order_pdf_is_named_for_the_change_order_and_its_project(active):
+    co = proposed_co(active)
+    response = browser(active.manager).get(co_path(co, "pdf"))
+    assert response.status_code == 200
+    expected = f'filename="change-order-{co.label}-project-{co.project_id}.pdf"'
+    assert expected in response["Content-Disposition"]

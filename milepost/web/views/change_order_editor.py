@@ -72,7 +72,7 @@ def change_order_edit(request, pk: int):
     texts = TextsForm(request.POST)
     texts.is_valid()
     typed = {k: texts.cleaned_data.get(k, "") for k in ("title", "reason")}
-    listed = changes_from_post(current_plan(co.project), request.POST)
+    listed = changes_from_post(current_plan(co.project), request.POST, co.changes)
     try:
         try:
             services.change_order_update(
@@ -104,7 +104,7 @@ def change_order_edit(request, pk: int):
             % {"n": count},
         )
         return redirect("web:change_order_edit", co.pk)
-    if not changes.diff(before, outcome.plan).stages:
+    if changes.diff(before, outcome.plan).empty:
         messages.warning(request, _("Draft saved. It changes nothing yet: say what changes."))
         return redirect("web:change_order_edit", co.pk)
     messages.success(request, _("Draft saved. It is ready to propose."))

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from milepost.billing import selectors as billing_selectors
 from milepost.core.errors import InvalidInput, RuleViolation
 from milepost.plans import changes, permissions, selectors, services
 from milepost.plans.lifecycle import change_order as lifecycle
@@ -209,12 +210,17 @@ def _shown(user, co) -> dict[str, Any]:
     else:
         before, outcome = services.change_order_outcome(co)
         difference = changes.diff(before, outcome.plan)
-        context["lines"] = [changes.describe(e, project.currency) for e in difference.stages]
+        context["lines"] = changes.lines(difference)
         context["money"] = said.Money.of_outcome(before, outcome.plan)
         context["problems"] = list(outcome.problems)
         context["reason_shown"] = co.reason
     money = context["money"]
     context["money_lines"] = said.money_lines(money, status=co.status) if money else []
+    context["documents"] = (
+        billing_selectors.change_order_documents(user, co)
+        if co.status == ChangeOrderStatus.ACCEPTED
+        else []
+    )
     return context
 
 
@@ -287,7 +293,8 @@ def change_order_pdf(request, pk: int):
 
     co = selectors.change_order_get(request.user, pk)
     response = HttpResponse(pdf(co), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{co.label}-{co.project_id}.pdf"'
+    name = f"change-order-{co.label}-project-{co.project_id}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
 

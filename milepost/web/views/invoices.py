@@ -161,6 +161,7 @@ def _page(request, invoice, status=200, **forms):
             for p in payments
         ],
         "invoice": invoice,
+        "change_order_id": selectors.invoice_change_order_id(invoice),
         "can_manage": can_manage,
         "einvoice_problems": invoice_problems(invoice) if can_manage else [],
         "can_pay": permissions.can_pay(request.user, invoice.project)
