@@ -46,6 +46,8 @@ MAX_YEARS = 3
 #: The range shown when none is asked for: from the start of this week or month, six months.
 DEFAULT_MONTHS = 6
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+#: The days a range may start and end on (a week or month past them would not be a date).
+EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
 FIGURES = ("expected_invoices", "expected_payments", "invoiced", "paid", "overdue")
 ZEROS = dict.fromkeys(FIGURES, Decimal(0))
 
@@ -152,7 +154,11 @@ def cash_flow_query(
             errors[name] = [_("Give an id: a whole number.")]
         ids[name] = int(raw) if raw and name not in errors else None
     from_ = dates.get("from") or bucket_start(today, interval)
-    to = dates.get("to") or _add_months(from_, DEFAULT_MONTHS) - dt.timedelta(days=1)
+    to = dates.get("to")
+    if to is None and from_ > LATEST:
+        to = LATEST  # "from" is refused below; nothing is added to it
+    elif to is None:
+        to = _add_months(from_, DEFAULT_MONTHS) - dt.timedelta(days=1)
     if "from" not in errors and "to" not in errors:
         errors.update(range_errors(from_, to, interval))
     if errors:
@@ -189,11 +195,16 @@ def _project(organisation: Organisation, pk: int | None) -> Project | None:
 
 
 def range_errors(from_: dt.date, to: dt.date, interval: str) -> dict[str, list[str]]:
-    """What is wrong with the range: ``from_`` after ``to``, more than ``MAX_YEARS`` apart,
-    an interval other than week or month."""
+    """What is wrong with the range: a day before 1900 or after 2999, ``from_`` after ``to``,
+    more than ``MAX_YEARS`` apart, an interval other than week or month."""
     errors = {}
     if interval not in INTERVALS:
         errors["interval"] = [_("Choose week or month.")]
+    for name, day in (("from", from_), ("to", to)):
+        if not EARLIEST <= day <= LATEST:
+            errors[name] = [_("Choose a day from 1900 to 2999.")]
+    if errors.keys() & {"from", "to"}:
+        return errors
     if from_ > to:
         errors["to"] = [_("The end comes before the start: choose a later date.")]
     elif to > _add_months(from_, 12 * MAX_YEARS):

@@ -166,6 +166,9 @@ def test_defaults_are_this_month_and_six_more(world):
         ({"client": "abc", "project": "-1"}, {"client", "project"}),
         ({"from": "2027\x00-01-01"}, {"from"}),
         ({"from": "20270101", "to": "2027-W01-1"}, {"from", "to"}),
+        # Days whose week or month would fall off the calendar.
+        ({"from": "9999-12-01"}, {"from"}),
+        ({"from": "0001-01-01", "to": "9999-12-31", "interval": "week"}, {"from", "to"}),
         # Every problem at once: the range, and the interval.
         ({"from": "2027-05-01", "to": "2027-01-01", "interval": "day"}, {"to", "interval"}),
     ],

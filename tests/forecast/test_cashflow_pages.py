@@ -153,6 +153,7 @@ def test_the_api_answers_per_currency(books, api_as):
         ({"from": "2027-01-01", "to": "2030-01-02"}, 400, "to"),
         ({"interval": "fortnight"}, 400, "interval"),
         ({"from": "1st of May"}, 400, "from"),
+        ({"from": "9999-12-31", "to": "9999-12-31"}, 400, "from"),
     ],
 )
 def test_the_api_refuses_bad_input_in_the_usual_shape(world, api_as, params, status, field):
