@@ -52,7 +52,9 @@ def test_an_event_is_written_to_the_outbox_under_its_code(db, monkeypatch):
     assert (stored.name, stored.payload) == ("payment.received", {"payment": 1})
 
 
-def test_only_notifications_listen_to_the_bus():
-    """Rules of the product (an invoice on approval) are calls in the services, not handlers."""
+def test_only_notifications_and_stored_forecasts_listen_to_the_bus():
+    """Rules of the product (an invoice on approval) are calls in the services, not handlers:
+    the bus tells the notifications, and marks derived data (the stored forecasts) for
+    recomputing after commit."""
     listeners = {h.__module__ for handlers in events._handlers.values() for h in handlers}
-    assert listeners == {"milepost.notify.handlers"}
+    assert listeners == {"milepost.notify.handlers", "milepost.forecast.handlers"}
