@@ -194,6 +194,21 @@ def _mismatches(expected: dict, small: dict, large: dict) -> list[str]:
     ]
 
 
+def _assert_same_queries(world, table, small, large, placeholder: str) -> None:
+    """Visit every (kind, path, who, exact) of ``table`` for ``small`` (twice: the first visit
+    creates the calendar feed) and ``large``, the path's ``{placeholder}`` filled with each
+    one's id; fail on any count that is not the table's."""
+    expected = {(kind, path, who): exact for kind, path, who, exact in table}
+    counts = {}
+    for obj in (small, small, large):
+        counts[obj.pk] = {
+            case: _count(case[0], case[1].format(**{placeholder: obj.pk}), _user(world, case[2]))
+            for case in expected
+        }
+    problems = _mismatches(expected, counts[small.pk], counts[large.pk])
+    assert not problems, "\n".join(problems)
+
+
 def test_lists_run_the_same_queries_with_more_rows(world):
     """One data set for every list (building it is the slow part), grown from 2 units to 6."""
     expected = {(kind, path, who): exact for kind, path, who, exact in LISTS}
@@ -358,15 +373,7 @@ MILESTONE_PAGES = [
 def test_milestone_pages_run_the_same_queries_for_a_longer_history(world):
     small = _milestone_with_history(world, "Small", 1)
     large = _milestone_with_history(world, "Large", 4)
-    expected = {(kind, path, who): exact for kind, path, who, exact in MILESTONE_PAGES}
-    counts = {}
-    for milestone in (small, small, large):  # the first visit creates the calendar feed
-        counts[milestone.pk] = {
-            case: _count(case[0], case[1].format(m=milestone.pk), _user(world, case[2]))
-            for case in expected
-        }
-    problems = _mismatches(expected, counts[small.pk], counts[large.pk])
-    assert not problems, "\n".join(problems)
+    _assert_same_queries(world, MILESTONE_PAGES, small, large, "m")
 
 
 def _on_hold_with_reviews(world, name: str, reviewing: int):
@@ -531,15 +538,7 @@ CHANGE_ORDER_PAGES = [
 def test_the_project_page_runs_the_same_queries_with_more_change_orders(world):
     small = _with_change_orders(world, "Small", 2)
     large = _with_change_orders(world, "Large", 5)
-    expected = {(kind, path, who): exact for kind, path, who, exact in CHANGE_ORDER_PAGES}
-    counts = {}
-    for project in (small, small, large):  # the first visit creates the calendar feed
-        counts[project.pk] = {
-            case: _count(case[0], case[1].format(project=project.pk), _user(world, case[2]))
-            for case in expected
-        }
-    problems = _mismatches(expected, counts[small.pk], counts[large.pk])
-    assert not problems, "\n".join(problems)
+    _assert_same_queries(world, CHANGE_ORDER_PAGES, small, large, "project")
 
 
 A_CHANGE_ORDER = [
@@ -636,12 +635,4 @@ TIMELINE_PAGES = [
 def test_the_timeline_runs_the_same_queries_for_a_longer_history(world):
     small = _timeline_with_history(world, "Small", 1)
     large = _timeline_with_history(world, "Large", 4)
-    expected = {(kind, path, who): exact for kind, path, who, exact in TIMELINE_PAGES}
-    counts = {}
-    for project in (small, small, large):  # the first visit creates the calendar feed
-        counts[project.pk] = {
-            case: _count(case[0], case[1].format(project=project.pk), _user(world, case[2]))
-            for case in expected
-        }
-    problems = _mismatches(expected, counts[small.pk], counts[large.pk])
-    assert not problems, "\n".join(problems)
+    _assert_same_queries(world, TIMELINE_PAGES, small, large, "project")

@@ -10,6 +10,7 @@ from milepost.core import clock
 from milepost.forecast import selectors
 from milepost.forecast.rules import Hands
 from milepost.forecast.schedule import payment_schedule
+from milepost.plans.selectors import project_row
 
 from . import forecast_serializers as s
 from .errors import ErrorSerializer
@@ -50,7 +51,7 @@ class PaymentScheduleView(APIView):
         the forecast expects (on its forecast end, or its start when billed on start), due
         after the payment terms. Gross amounts in the project's currency; the dates move with
         the forecast."""
-        project = selectors.project_for_forecast(request.user, pk)
+        project = project_row(request.user, pk)
         schedule = payment_schedule(request.user, project)
         context = {"currency": schedule.currency}
         body = {

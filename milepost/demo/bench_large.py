@@ -22,7 +22,7 @@ from milepost.accounts.models import Client, Contact, Membership, Organisation, 
 from milepost.billing.models import Invoice, InvoiceSequence, Payment
 from milepost.billing.rules import invoice_number, totals
 from milepost.billing.services import buyer_snapshot, invoice_description, seller_snapshot
-from milepost.core.money import normalise, split
+from milepost.core.money import split
 from milepost.plans.builtin_templates import WEBSITE_CMS
 from milepost.plans.models import (
     AccessRole,
@@ -32,6 +32,7 @@ from milepost.plans.models import (
     Project,
     ProjectAccess,
 )
+from milepost.plans.services.common import snapshot_of
 
 BATCH = 1000
 CURRENCIES = ["EUR"] * 16 + ["GBP"] * 3 + ["USD"]
@@ -174,7 +175,17 @@ def _milestones(projects, today, now, rng) -> tuple[dict[int, list[Milestone]], 
             )
             day = due + dt.timedelta(days=1)
     made = Milestone.objects.bulk_create(rows, batch_size=BATCH)
-    made_deliverables = Deliverable.objects.bulk_create(
+    made_deliverables = bulk_deliverables(made, items * len(projects))
+    by_project: dict[int, list[Milestone]] = {}
+    for m in made:
+        by_project.setdefault(m.project_id, []).append(m)
+    return by_project, len(made_deliverables)
+
+
+def bulk_deliverables(milestones: list[Milestone], items: list[dict]) -> list[Deliverable]:
+    """The first three deliverables of each milestone's template item (``items`` in the same
+    order as ``milestones``), written in batches."""
+    return Deliverable.objects.bulk_create(
         [
             Deliverable(
                 milestone=m,
@@ -182,15 +193,11 @@ def _milestones(projects, today, now, rng) -> tuple[dict[int, list[Milestone]], 
                 title=d["title"],
                 acceptance_criteria=d["acceptance_criteria"],
             )
-            for m, item in zip(made, items * len(projects), strict=True)
+            for m, item in zip(milestones, items, strict=True)
             for k, d in enumerate(item["deliverables"][:3], start=1)
         ],
         batch_size=BATCH,
     )
-    by_project: dict[int, list[Milestone]] = {}
-    for m in made:
-        by_project.setdefault(m.project_id, []).append(m)
-    return by_project, len(made_deliverables)
 
 
 def _moment(day: dt.date) -> dt.datetime:
@@ -198,39 +205,13 @@ def _moment(day: dt.date) -> dt.datetime:
 
 
 def _baseline(project: Project, milestones: list[Milestone], now) -> PlanVersion:
-    """Plan v1 as acceptance stores it (``plans.services.common.snapshot``'s shape)."""
+    """Plan v1 as acceptance stores it (without deliverables: the forecast reads dates)."""
     return PlanVersion(
         project=project,
         version=1,
         reason="baseline",
         accepted_at=now - dt.timedelta(days=125),
-        snapshot={
-            "project": {
-                "name": project.name,
-                "client": "",
-                "currency": project.currency,
-                "total_budget": str(normalise(project.total_budget, project.currency)),
-                "start_date": project.start_date.isoformat(),
-                "sequential_gating": True,
-                "extra_revision_price": None,
-            },
-            "milestones": [
-                {
-                    "id": m.pk,
-                    "position": m.position,
-                    "title": m.title,
-                    "scope": m.scope,
-                    "budget": str(normalise(m.budget, project.currency)),
-                    "planned_start": m.planned_start.isoformat(),
-                    "planned_due": m.planned_due.isoformat(),
-                    "revision_quota": m.revision_quota,
-                    "support_window_days": m.support_window_days,
-                    "billing_trigger": "on_approval",
-                    "deliverables": [],
-                }
-                for m in milestones
-            ],
-        },
+        snapshot=snapshot_of(project, "", milestones, deliverables=lambda m: ()),
     )
 
 

@@ -95,7 +95,7 @@ class Schedule:
 
 
 def payment_schedule(user: Any, project: Project, timeline: Timeline | None = None) -> Schedule:
-    """The schedule of ``project`` (read by ``selectors.project_for_forecast``) as ``user``
+    """The schedule of ``project`` (read by ``plans.selectors.project_row``) as ``user``
     sees it, NotFound when they may not: empty until the client accepts the plan. Pass the
     project's ``timeline`` when the caller has it (the timeline page)."""
     if not can_view_project(user, project):

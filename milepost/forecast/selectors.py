@@ -10,13 +10,10 @@ from typing import Any
 
 from django.db.models import Case, Value, When
 
-from milepost.core.errors import NotFound
-from milepost.core.lookup import pk_of
 from milepost.core.prepared import Prepared
 from milepost.plans.lifecycle.project import ProjectStatus
 from milepost.plans.models import Milestone, Project
-from milepost.plans.permissions import can_view_project
-from milepost.plans.selectors.common import reuse_organisation
+from milepost.plans.selectors import project_row
 
 from .models import ProjectForecast
 from .timeline import Timeline, project_timeline
@@ -24,19 +21,6 @@ from .timeline import Timeline, project_timeline
 #: A timeline needs a baseline: the plan the client accepted (plan v1).
 #: A cancelled project keeps its timeline (what happened), but no slippage line.
 WITH_SLIPPAGE = (ProjectStatus.ACTIVE, ProjectStatus.ON_HOLD, ProjectStatus.COMPLETED)
-
-
-def project_for_forecast(user: Any, project_id: Any) -> Project:
-    """The project (with its organisation and client) if ``user`` sees it, or NotFound."""
-    project = (
-        Project.objects.filter(pk=pk_of(project_id, "Project not found."))
-        .select_related("client", "organisation")
-        .first()
-    )
-    if project is None or not can_view_project(user, project):
-        raise NotFound("Project not found.")
-    reuse_organisation(user, project)
-    return project
 
 
 def has_baseline(project: Project) -> bool:
@@ -49,7 +33,7 @@ def timeline_get(
     user: Any, project_id: Any, *, today: dt.date | None = None
 ) -> tuple[Project, Timeline | None]:
     """The visible project and its timeline (None until the client accepts the plan)."""
-    project = project_for_forecast(user, project_id)
+    project = project_row(user, project_id)
     if not has_baseline(project):
         return project, None
     return project, project_timeline(project, today=today)

@@ -13,7 +13,8 @@ from milepost.reviews import services as reviews
 from tests.reviews.conftest import fresh, make_project  # noqa: F401  (the fixture)
 
 from .books import TODAY, books  # noqa: F401  (the cash-flow example's fixture)
-from .test_timeline import accepted, approve, at, deliver, m, reload, start  # noqa: F401
+from .helpers import approve_review, at, deliver, m, reload, start
+from .test_timeline import accepted  # noqa: F401  (the fixture)
 
 
 @pytest.fixture
@@ -29,6 +30,6 @@ def progressed(world, accepted):  # noqa: F811  (the fixture imported above)
             milestone=m(accepted, 1), actor=fresh(world.contact), feedback="Bigger logo"
         )
     deliver(world, accepted, 1, dt.date(2027, 1, 13))
-    approve(world, accepted, 1, dt.date(2027, 1, 20))
+    approve_review(world, accepted, 1, dt.date(2027, 1, 20))
     start(world, accepted, 2, dt.date(2027, 1, 21))
     return reload(accepted)

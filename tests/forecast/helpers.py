@@ -61,9 +61,54 @@ def m(project, position) -> Milestone:
     )
 
 
+def reload(project) -> Project:
+    return Project.objects.select_related("organisation").get(pk=project.pk)
+
+
 def start(world, project, position, day) -> None:
     with clock.frozen(at(day)):
         reviews.milestone_start(milestone=m(project, position), actor=world.owner)
+
+
+def deliver(world, project, position, day) -> None:
+    with clock.frozen(at(day)):
+        reviews.milestone_deliver(milestone=m(project, position), actor=world.owner, notes="Done")
+
+
+def approve_review(world, project, position, day) -> None:
+    """The client approves the milestone in review on ``day``."""
+    with clock.frozen(at(day)):
+        reviews.milestone_approve(
+            milestone=m(project, position), actor=fresh(world.contact), accept_open_items=True
+        )
+
+
+def add_a_milestone(world, project, title: str = "Shop", *, accept: bool = True) -> None:
+    """On Fri 22 Jan 2027 a change order adds milestone 6 ``title`` (800.00, 31 Mar to 9 Apr
+    2027), proposed and, with ``accept``, accepted by the client."""
+    from milepost.reviews.services.change_orders import change_order_accept
+
+    with clock.frozen(at(dt.date(2027, 1, 22))):
+        co = plans.change_order_create(
+            project=reload(project),
+            actor=fresh(world.owner),
+            title="A shop",
+            changes_=[
+                {
+                    "op": "add",
+                    "position": 6,
+                    "milestone": {
+                        "title": title,
+                        "budget": "800.00",
+                        "planned_start": "2027-03-31",
+                        "planned_due": "2027-04-09",
+                    },
+                }
+            ],
+        )
+        plans.change_order_propose(change_order=co, actor=fresh(world.owner))
+        if accept:
+            change_order_accept(change_order=co, actor=fresh(world.contact))
 
 
 def approve(world, project, position, day) -> Invoice | None:

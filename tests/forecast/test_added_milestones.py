@@ -5,43 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from milepost.core import clock
 from milepost.forecast.timeline import project_timeline
-from milepost.plans import services as plans
-from milepost.reviews.services.change_orders import change_order_accept
 
-from ..reviews.conftest import fresh
-from .conftest import at, reload
-
-
-def _add_a_shop(world, project, *, accept: bool = True):
-    with clock.frozen(at(dt.date(2027, 1, 22))):
-        co = plans.change_order_create(
-            project=reload(project),
-            actor=fresh(world.owner),
-            title="A shop",
-            changes_=[
-                {
-                    "op": "add",
-                    "position": 6,
-                    "milestone": {
-                        "title": "Shop",
-                        "budget": "800.00",
-                        "planned_start": "2027-03-31",
-                        "planned_due": "2027-04-09",
-                    },
-                }
-            ],
-        )
-        plans.change_order_propose(change_order=co, actor=fresh(world.owner))
-        if accept:
-            change_order_accept(change_order=co, actor=fresh(world.contact))
+from .helpers import add_a_milestone, reload
 
 
 def test_an_added_milestone_has_no_baseline_and_the_project_no_slippage_against_it(
     world, progressed
 ):
-    _add_a_shop(world, progressed)
+    add_a_milestone(world, progressed)
     line = project_timeline(reload(progressed), today=dt.date(2027, 1, 25))
     shop = line.rows[-1]
     assert shop.milestone.title == "Shop" and shop.baseline_due is None
@@ -52,6 +24,6 @@ def test_an_added_milestone_has_no_baseline_and_the_project_no_slippage_against_
 def test_a_change_order_adding_a_milestone_waits_on_no_one(world, progressed):
     """Proposed and not answered: the milestones in progress keep their own days."""
     before = project_timeline(reload(progressed), today=dt.date(2027, 1, 25))
-    _add_a_shop(world, progressed, accept=False)
+    add_a_milestone(world, progressed, accept=False)
     after = project_timeline(reload(progressed), today=dt.date(2027, 1, 25))
     assert [row.hands for row in after.rows] == [row.hands for row in before.rows]

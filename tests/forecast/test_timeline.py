@@ -6,31 +6,15 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 
 from milepost.core import clock
 from milepost.forecast.rules import Hands
 from milepost.forecast.timeline import project_timeline
 from milepost.plans import services as plans
-from milepost.plans.models import Milestone, Project
-from milepost.reviews import services as reviews
 from milepost.reviews.services.change_orders import change_order_accept
 
 from ..reviews.conftest import START, fresh
-
-
-def at(day: dt.date, hour: int = 10) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
-
-
-def m(project, position) -> Milestone:
-    return Milestone.objects.select_related("project__organisation").get(
-        project=project, position=position
-    )
-
-
-def reload(project) -> Project:
-    return Project.objects.select_related("organisation").get(pk=project.pk)
+from .helpers import approve_review, at, deliver, m, reload, start
 
 
 @pytest.fixture
@@ -43,23 +27,6 @@ def accepted(world, make_project):
     with clock.frozen(at(dt.date(2026, 12, 30))):
         plans.plan_accept(project=reload(project), actor=fresh(world.contact))
     return reload(project)
-
-
-def deliver(world, project, position, day):
-    with clock.frozen(at(day)):
-        reviews.milestone_deliver(milestone=m(project, position), actor=world.owner, notes="Done")
-
-
-def approve(world, project, position, day):
-    with clock.frozen(at(day)):
-        reviews.milestone_approve(
-            milestone=m(project, position), actor=fresh(world.contact), accept_open_items=True
-        )
-
-
-def start(world, project, position, day):
-    with clock.frozen(at(day)):
-        reviews.milestone_start(milestone=m(project, position), actor=world.owner)
 
 
 def test_an_untouched_plan_is_on_time(accepted):
@@ -76,7 +43,7 @@ def test_a_project_that_slipped_because_the_client_reviewed_late(world, accepted
     start(world, accepted, 1, START)
     deliver(world, accepted, 1, first.planned_due)
     late = first.planned_due + dt.timedelta(days=14)  # two weeks: ten working days
-    approve(world, accepted, 1, late)
+    approve_review(world, accepted, 1, late)
     line = project_timeline(reload(accepted), today=late)
     row = line.rows[0]
     assert row.approved == late and row.forecast.done
@@ -94,7 +61,7 @@ def test_a_project_that_slipped_because_the_agency_delivered_late(world, accepte
     start(world, accepted, 1, START)
     late = first.planned_due + dt.timedelta(days=7)  # a week late: five working days
     deliver(world, accepted, 1, late)
-    approve(world, accepted, 1, late)
+    approve_review(world, accepted, 1, late)
     line = project_timeline(reload(accepted), today=late)
     row = line.rows[0]
     assert row.forecast.slip_baseline == 5

@@ -14,6 +14,7 @@ from django.test import Client
 from milepost.core import clock
 from milepost.plans import services as plans
 from tests.forecast.conftest import at, reload
+from tests.forecast.helpers import add_a_milestone
 from tests.reviews.conftest import VIEWER_EMAIL, fresh
 
 from ..factories import UserFactory
@@ -129,28 +130,7 @@ def test_no_slippage_line_before_acceptance_or_once_cancelled(world, make_projec
 
 
 def test_a_milestone_a_change_order_added_has_no_baseline(world, progressed):
-    from milepost.reviews.services.change_orders import change_order_accept
-
-    with clock.frozen(at(dt.date(2027, 1, 22))):
-        co = plans.change_order_create(
-            project=reload(progressed),
-            actor=fresh(world.owner),
-            title="A shop",
-            changes_=[
-                {
-                    "op": "add",
-                    "position": 6,
-                    "milestone": {
-                        "title": "Shop & cart",
-                        "budget": "800.00",
-                        "planned_start": "2027-03-31",
-                        "planned_due": "2027-04-09",
-                    },
-                }
-            ],
-        )
-        plans.change_order_propose(change_order=co, actor=fresh(world.owner))
-        change_order_accept(change_order=co, actor=fresh(world.contact))
+    add_a_milestone(world, progressed, "Shop & cart")
     response = _page(world.contact, f"/projects/{progressed.pk}/timeline/")
     html = response.content.decode()
     last = re.findall(r'<tr id="timeline-m\d+">(.*?)</tr>', html, re.S)[-1]

@@ -74,6 +74,14 @@ def change_orders_open_first(user: Any, project: Project) -> QuerySet[ChangeOrde
     return change_orders_of(user, project).order_by(open_first, "-number")
 
 
+def change_orders_accepted(user: Any, project: Project) -> QuerySet[ChangeOrder]:
+    """The project's accepted change orders, in the order they were drafted: the contract
+    value's lines."""
+    return (
+        change_orders_of(user, project).filter(status=ChangeOrderStatus.ACCEPTED).order_by("number")
+    )
+
+
 def change_order_summary(user: Any, project: Project) -> dict[str, Any]:
     """How many change orders the user sees on the project, how many were accepted and what
     they added up to (one query): ``{"count", "accepted", "accepted_price"}``."""

@@ -163,6 +163,20 @@ def proposed_plans(organisation_id: int, *, limit: int = 10) -> list[dict[str, A
     return _PROPOSED(organisation_id=organisation_id, limit=limit)
 
 
+def project_row(user: Any, project_id: Any) -> Project:
+    """The project row (with its client and organisation) if ``user`` sees it, or NotFound:
+    for pages that read something of the project other than its plan (versions, timeline)."""
+    project = (
+        Project.objects.filter(pk=pk_of(project_id, "Project not found."))
+        .select_related("client", "organisation")
+        .first()
+    )
+    if project is None or not can_view_project(user, project):
+        raise NotFound("Project not found.")
+    reuse_organisation(user, project)
+    return project
+
+
 def project_get(user: Any, project_id: Any) -> Project:
     """One visible project with its milestones and deliverables, or NotFound.
 

@@ -9,13 +9,11 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from milepost.core.errors import NotFound
-from milepost.core.lookup import pk_of
 
 from ..changes import PlanDiff
 from ..models import PlanVersion, Project
-from ..permissions import can_view_project
 from ..versions import compare
-from .common import reuse_organisation
+from .projects import project_row
 
 
 @dataclass(frozen=True)
@@ -25,19 +23,6 @@ class VersionDiff:
     version: PlanVersion
     against: PlanVersion
     diff: PlanDiff
-
-
-def _project(user: Any, project_id: Any) -> Project:
-    """The project row (with its client), or NotFound when the user may not see it."""
-    project = (
-        Project.objects.filter(pk=pk_of(project_id, "Project not found."))
-        .select_related("client", "organisation")
-        .first()
-    )
-    if project is None or not can_view_project(user, project):
-        raise NotFound("Project not found.")
-    reuse_organisation(user, project)
-    return project
 
 
 def _missing(number: Any, field: str = "version") -> NotFound:
@@ -50,7 +35,7 @@ def _missing(number: Any, field: str = "version") -> NotFound:
 
 def plan_version_history(user: Any, project_id: Any) -> tuple[Project, list[PlanVersion]]:
     """The visible project and its versions, newest first, without their snapshots."""
-    project = _project(user, project_id)
+    project = project_row(user, project_id)
     versions = list(
         PlanVersion.objects.filter(project=project)
         .select_related("accepted_by")
@@ -86,7 +71,7 @@ def _number(value: Any) -> int:
 def plan_version_get(user: Any, project_id: Any, number: Any) -> PlanVersion:
     """Version ``number`` of a project the user sees, with ``accepted_by`` and its project, or
     NotFound (an invisible project, or no such version)."""
-    project = _project(user, project_id)
+    project = project_row(user, project_id)
     number = _number(number)
     version = _versions(project, {number}).get(number)
     if version is None:
@@ -121,7 +106,7 @@ def plan_version_diff(
     """What changed from version ``against`` (default: the one before) to version ``number``;
     ``against`` may be later (the changes back) or the same (nothing changed). NotFound names
     the version that does not exist."""
-    version, other = _pair(_project(user, project_id), number, against)
+    version, other = _pair(project_row(user, project_id), number, against)
     if other is None:
         raise NotFound(
             _("Version 1 is the baseline: no version comes before it."),
@@ -146,7 +131,7 @@ def plan_version_read(
     """Version ``number`` with what changed since ``against`` (default: the version before; the
     baseline has none), and the numbers to compare it with: three queries, however many
     versions there are."""
-    project = _project(user, project_id)
+    project = project_row(user, project_id)
     version, other = _pair(project, number, against)
     numbers = list(
         PlanVersion.objects.filter(project=project)

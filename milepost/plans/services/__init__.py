@@ -20,6 +20,7 @@ from .change_orders import (
     change_order_revise,
     change_order_update,
     change_order_withdraw,
+    pending_refusal,
 )
 from .milestones import milestone_add, milestone_move, milestone_remove, milestone_update
 from .projects import PROJECT_FIELDS, project_create, project_update
@@ -58,6 +59,7 @@ __all__ = [
     "milestone_move",
     "milestone_remove",
     "milestone_update",
+    "pending_refusal",
     "plan_accept",
     "plan_decline",
     "plan_problems",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import holidays as holidays_lib
@@ -161,10 +162,21 @@ def specs(milestones: list[Milestone]) -> list[MilestoneSpec]:
 def snapshot(project: Project) -> dict[str, Any]:
     """The whole plan as JSON-ready data, as stored in a plan version."""
     milestones = project.milestones.prefetch_related("deliverables").order_by("position")
+    return snapshot_of(project, project.client.name, milestones)
+
+
+def snapshot_of(
+    project: Project,
+    client_name: str,
+    milestones: Iterable[Milestone],
+    deliverables: Callable[[Milestone], Iterable[Any]] = lambda m: m.deliverables.all(),
+) -> dict[str, Any]:
+    """``snapshot`` of milestones already read (in plan order), with each one's
+    ``deliverables``: the bench data writes many plan versions at once with it."""
     return {
         "project": {
             "name": project.name,
-            "client": project.client.name,
+            "client": client_name,
             "currency": project.currency,
             "total_budget": str(project.total),
             "start_date": project.start_date.isoformat(),
@@ -188,7 +200,7 @@ def snapshot(project: Project) -> dict[str, Any]:
                 "billing_trigger": m.billing_trigger,
                 "deliverables": [
                     {"id": d.pk, "title": d.title, "acceptance_criteria": d.acceptance_criteria}
-                    for d in m.deliverables.all()
+                    for d in deliverables(m)
                 ],
             }
             for m in milestones

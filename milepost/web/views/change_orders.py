@@ -60,6 +60,14 @@ class CODeclineForm(DeclineForm):
 # --- The project page's section -------------------------------------------------------------------
 
 
+def _may_draft(user, project) -> bool:
+    """Whether the user may draft a change order on the project as it stands now."""
+    return (
+        permissions.allowed(user, ProjectAction.CHANGE_PLAN, project)
+        and project_refusal(project.status, ProjectAction.CHANGE_PLAN) is None
+    )
+
+
 #: How many change orders the project page lists; the rest are on the project's change-order page.
 ON_PROJECT_PAGE = 5
 
@@ -98,8 +106,7 @@ def project_change_orders(user, project) -> dict[str, Any]:
     context: dict[str, Any] = {
         "change_orders": [],
         "change_order_count": 0,
-        "can_draft_change_order": permissions.allowed(user, ProjectAction.CHANGE_PLAN, project)
-        and project_refusal(project.status, ProjectAction.CHANGE_PLAN) is None,
+        "can_draft_change_order": _may_draft(user, project),
         "shows_change_orders": project.plan_version >= 1
         or project.status == ProjectStatus.PROPOSED,
     }
@@ -121,19 +128,12 @@ def change_order_list(request, pk: int):
         request.GET.get("page")
     )
     page.object_list = _with_shown_prices(request.user, project, list(page.object_list))
-    accepted = (
-        selectors.change_orders_of(request.user, project)
-        .filter(status=ChangeOrderStatus.ACCEPTED)
-        .order_by("number")
-    )
+    accepted = selectors.change_orders_accepted(request.user, project)
     context = {
         "project": project,
         "page": page,
         "is_agency": permissions.is_agency_side(request.user, project),
-        "can_draft_change_order": permissions.allowed(
-            request.user, ProjectAction.CHANGE_PLAN, project
-        )
-        and project_refusal(project.status, ProjectAction.CHANGE_PLAN) is None,
+        "can_draft_change_order": _may_draft(request.user, project),
         "accepted_change_orders": accepted,
         **_contract(request.user, project),
     }
@@ -243,13 +243,8 @@ def _steps(user, co, context: dict[str, Any]) -> dict[str, Any]:
     }
     money = context["money"]
     if steps["may_propose"]:
-        pending = (
-            project.change_orders.filter(status=ChangeOrderStatus.PROPOSED)
-            .exclude(pk=co.pk)
-            .values_list("number", flat=True)
-            .first()
-        )
-        steps["pending"] = None if pending is None else lifecycle.pending_refusal(pending).message
+        pending = services.pending_refusal(project, exclude=co.pk)
+        steps["pending"] = None if pending is None else pending.message
         steps["can_propose"] = not problems and pending is None and bool(context["lines"])
         if steps["can_propose"]:
             steps["propose_said"] = said.proposing(co, money)

@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from milepost.accounts.models import Client, Contact, Membership, Organisation, Role, User
+from milepost.demo.bench_large import bulk_deliverables
 
 BENCH_EMAIL = "bench@milepost.example"
 BENCH_CLIENT_EMAIL = "bench-client@milepost.example"
@@ -326,7 +327,7 @@ def _seed_projects(orgs, clients, contacts, memberships, rng: random.Random) -> 
     from milepost.billing.services import buyer_snapshot, invoice_description, seller_snapshot
     from milepost.core.money import split
     from milepost.plans.builtin_templates import WEBSITE_CMS
-    from milepost.plans.models import AccessRole, Deliverable, Milestone, Project, ProjectAccess
+    from milepost.plans.models import AccessRole, Milestone, Project, ProjectAccess
 
     items = WEBSITE_CMS["milestones"]
     now = timezone.now()
@@ -406,19 +407,7 @@ def _seed_projects(orgs, clients, contacts, memberships, rng: random.Random) -> 
             )
             day = due + dt.timedelta(days=1)
     milestones = Milestone.objects.bulk_create(milestones, batch_size=BATCH)
-    deliverables = Deliverable.objects.bulk_create(
-        [
-            Deliverable(
-                milestone=m,
-                position=k,
-                title=d["title"],
-                acceptance_criteria=d["acceptance_criteria"],
-            )
-            for m, item in zip(milestones, items * len(projects), strict=True)
-            for k, d in enumerate(item["deliverables"][:3], start=1)
-        ],
-        batch_size=BATCH,
-    )
+    deliverables = bulk_deliverables(milestones, items * len(projects))
     access = ProjectAccess.objects.bulk_create(
         [
             ProjectAccess(project=p, user_id=approver_of[p.client_id], role=AccessRole.APPROVER)
