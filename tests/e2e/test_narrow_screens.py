@@ -237,3 +237,50 @@ def test_without_javascript_the_navigation_stays_open(world, browser, live_serve
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     finally:
         context.close()
+
+
+# --- Between phone and desktop -------------------------------------------------------------------
+
+#: A tablet held upright, a small laptop, a tablet held sideways and a laptop with a side bar.
+MIDDLE_WIDTHS = (800, 900, 1024, 1150, 1240)
+
+#: The header's pieces that are off screen or drawn over one another, by name.
+HEADER_CLASHES = """() => {
+  const items = Array.from(document.querySelectorAll(
+      "header.top .brand, nav.main a, header.top .header-search, header.top .who > *"))
+    .filter(el => el.offsetParent !== null)
+    .map(el => ({name: el.textContent.trim() || el.className, r: el.getBoundingClientRect()}));
+  const bad = items.filter(i => i.r.left < 0 || i.r.right > innerWidth + 0.5).map(i => i.name);
+  for (let a = 0; a < items.length; a++) for (let b = a + 1; b < items.length; b++) {
+    const p = items[a].r, q = items[b].r;
+    if (p.left < q.right - 1 && q.left < p.right - 1
+        && p.top < q.bottom - 1 && q.top < p.bottom - 1)
+      bad.push(items[a].name + " over " + items[b].name);
+  }
+  return bad;
+}"""
+
+
+def test_the_header_fits_between_a_phone_and_a_desktop(world, browser, live_server, password):
+    """Eight links, the search and the account did not fit one line below about 1,150 px: the
+    last links slid under the search box and the account. There the links take a row of their
+    own."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for width in MIDDLE_WIDTHS:
+        context = browser.new_context(viewport={"width": width, "height": 800}, locale="en-GB")
+        context.set_default_timeout(TIMEOUT_MS)
+        page = context.new_page()
+        try:
+            log_in(page, live_server.url, world.owner.email, password)
+            page.goto(f"{live_server.url}/")
+            expect(page.get_by_role("navigation", name="Main")).to_be_visible()
+            clashes = page.evaluate(HEADER_CLASHES)
+            assert not clashes, f"at {width} px: {clashes}"
+            nav = page.locator("nav.main")
+            assert nav.evaluate("el => el.scrollWidth <= el.clientWidth"), f"{width}: links cut off"
+            assert page.evaluate("document.documentElement.scrollWidth <= innerWidth"), width
+            expect(page.get_by_role("link", name="Settings", exact=True)).to_be_in_viewport()
+            expect(page.get_by_role("button", name="Log out")).to_be_in_viewport()
+            page.locator("header.top").screenshot(path=str(SCREENSHOTS / f"header-{width}.png"))
+        finally:
+            context.close()
