@@ -29,7 +29,12 @@ IDEMPOTENCY_KEY = {
         "24 hours gets the first answer (with `Idempotent-Replayed: true`) and does nothing "
         "again. At most 255 printable ASCII characters (docs/idempotency.md)."
     ),
-    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+    "schema": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 255,
+        "pattern": "^[ -~]*[!-~][ -~]*$",
+    },
 }
 IDEMPOTENCY_ERRORS = {
     "400": "`idempotency_key_invalid`: the Idempotency-Key header is empty, too long or not "

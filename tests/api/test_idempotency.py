@@ -17,7 +17,7 @@ from milepost.core import clock, idempotency
 from milepost.core.models import IdempotencyKey
 from milepost.notify.scheduler import tick
 
-from ..payments.conftest import fresh, money  # noqa: F401  (a fixture)
+from ..payments.conftest import fresh
 from .helpers import assert_error
 
 pytestmark = pytest.mark.django_db
@@ -39,9 +39,7 @@ def as_user(user) -> APIClient:
 def pay(client: APIClient, invoice, key: str | None = KEY, amount: str = "100.00", date=None):
     body = {"amount": amount, "date": str(date or clock.today()), "method": "bank_transfer"}
     headers = {} if key is None else {"HTTP_IDEMPOTENCY_KEY": key}
-    return client.post(
-        f"/api/v1/invoices/{invoice.pk}/payments/", body, format="json", **headers
-    )
+    return client.post(f"/api/v1/invoices/{invoice.pk}/payments/", body, format="json", **headers)
 
 
 def test_a_repeat_gets_the_first_answer_and_records_one_payment(world, invoice):
@@ -248,7 +246,7 @@ def _post_paths() -> list[str]:
         if not name.startswith("api:") or not _takes_post(pattern.callback):
             continue
         converters = getattr(pattern.pattern, "converters", {}) or {}
-        names = set(converters) | set(getattr(pattern.pattern, "regex").groupindex)
+        names = set(converters) | set(pattern.pattern.regex.groupindex)
         paths.append(reverse(name, kwargs={n: "1" for n in names}))
     return paths
 
