@@ -52,11 +52,24 @@ def _canonical(data: Any) -> str:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
 
 
+FORMS = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+def _body(request: Request) -> bytes | str:
+    """The body in one spelling, refusing nothing: a body the view will refuse (not JSON, say)
+    is compared as sent, and the view answers it, after its role check."""
+    if request.content_type.split(";")[0].strip() in FORMS:
+        return _canonical(request.data)
+    raw = request.body
+    try:
+        return _canonical(json.loads(raw))
+    except ValueError:
+        return raw
+
+
 def request_fingerprint(request: Request) -> str:
     """What "the same request" means: method, path with query, and the body as parsed."""
-    return idempotency.fingerprint(
-        request.method, request.get_full_path(), _canonical(request.data)
-    )
+    return idempotency.fingerprint(request.method, request.get_full_path(), _body(request))
 
 
 def _replay(answer: Answer) -> HttpResponse:

@@ -269,3 +269,53 @@ def test_every_post_of_the_api_honours_the_key(world):
         if response.status_code != 400 or body["error"]["code"] != "idempotency_key_invalid":
             ignored.append((path, response.status_code))
     assert ignored == []
+
+
+# --- What "the same request" is, and what comes first ---------------------------------------
+
+
+def test_an_upload_sent_again_with_another_boundary_is_the_same_request(money, world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test.client import encode_multipart
+
+    from milepost.reviews.models import Delivery
+
+    milestone = money.start(money.project())
+    client = as_user(world.member)
+    path = f"/api/v1/milestones/{milestone.pk}/deliver/"
+
+    def deliver(boundary: str, content: bytes = b"v1 notes"):
+        upload = SimpleUploadedFile("notes.txt", content, content_type="text/plain")
+        body = encode_multipart(boundary, {"notes": "Ready to test.", "files": [upload]})
+        return client.post(
+            path,
+            body,
+            content_type=f"multipart/form-data; boundary={boundary}",
+            HTTP_IDEMPOTENCY_KEY=KEY,
+        )
+
+    first = deliver("----first-boundary")
+    assert first.status_code == 201, first.content
+    again = deliver("----another-boundary")
+    assert again["Idempotent-Replayed"] == "true" and again.content == first.content
+    assert_error(deliver("----third", content=b"other notes"), 422, "idempotency_key_reused")
+    assert Delivery.objects.filter(milestone=milestone).count() == 1
+
+
+def test_the_role_is_still_checked_before_the_body_is_read(world, invoice):
+    """Not JSON, from the client's approver: 403, as without the key (the view answers it)."""
+    client = as_user(world.contact)
+    path = f"/api/v1/invoices/{invoice.pk}/payments/"
+    response = client.post(
+        path, "{not json", content_type="application/json", HTTP_IDEMPOTENCY_KEY=KEY
+    )
+    assert_error(response, 403)
+    manager = as_user(world.manager)
+    refused = manager.post(
+        path, "{not json", content_type="application/json", HTTP_IDEMPOTENCY_KEY=KEY
+    )
+    assert_error(refused, 400, "malformed_request")
+    again = manager.post(
+        path, "{not json", content_type="application/json", HTTP_IDEMPOTENCY_KEY=KEY
+    )
+    assert again["Idempotent-Replayed"] == "true"
