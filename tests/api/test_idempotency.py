@@ -319,3 +319,19 @@ def test_the_role_is_still_checked_before_the_body_is_read(world, invoice):
         path, "{not json", content_type="application/json", HTTP_IDEMPOTENCY_KEY=KEY
     )
     assert again["Idempotent-Replayed"] == "true"
+
+
+def test_the_schema_declares_the_header_and_its_answers_on_every_post():
+    from .contract import fetch_schema
+
+    document = fetch_schema()
+    posts = [(path, item["post"]) for path, item in document["paths"].items() if "post" in item]
+    assert len(posts) == len(_post_paths())
+    for path, operation in posts:
+        headers = [p for p in operation["parameters"] if p["in"] == "header"]
+        assert [h["name"] for h in headers] == ["Idempotency-Key"], path
+        assert headers[0]["schema"]["maxLength"] == 255
+        for status, code in [("400", "invalid"), ("409", "in_use"), ("422", "reused")]:
+            assert f"idempotency_key_{code}" in operation["responses"][status]["description"]
+    listing = document["paths"]["/api/v1/projects/"]["get"]
+    assert "Idempotency-Key" not in str(listing["parameters"])  # only POSTs take it
