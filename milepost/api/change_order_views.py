@@ -9,7 +9,7 @@ from typing import Any
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status, viewsets
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -25,6 +25,7 @@ from milepost.plans.services.change_orders import current_plan
 from milepost.reviews.services.change_orders import change_order_accept, revision_buy
 
 from . import roles
+from .base import GenericViewSet
 from .common import datetime_json, validated
 from .errors import ErrorSerializer
 from .renderers import PDFRenderer
@@ -190,7 +191,7 @@ def buy_revision(request, milestone) -> Response:
     )
 
 
-class ChangeOrderRequestViewSet(viewsets.GenericViewSet):
+class ChangeOrderRequestViewSet(GenericViewSet):
     """A request for a change order: read it, or decline it with a reason (the agency)."""
 
     serializer_class = ChangeOrderRequestSerializer
@@ -313,7 +314,7 @@ class _Draft:
         self.project = project
 
 
-class ChangeOrderViewSet(viewsets.GenericViewSet):
+class ChangeOrderViewSet(GenericViewSet):
     """One change order: read, edit a draft, delete a draft never proposed, and its lifecycle."""
 
     serializer_class = ChangeOrderSerializer

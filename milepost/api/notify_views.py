@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from milepost.core.errors import InvalidInput
 from milepost.notify import selectors, services
 from milepost.notify.models import Notification
 
+from .base import APIView, GenericViewSet
 from .errors import ErrorSerializer
 from .filters import ordering_filter, ordering_param
 from .notify_serializers import (
@@ -25,7 +24,7 @@ from .notify_serializers import (
 ERRORS = {code: ErrorSerializer for code in (400, 401, 404)}
 
 
-class NotificationViewSet(viewsets.GenericViewSet):
+class NotificationViewSet(GenericViewSet):
     """Your notifications, newest first."""
 
     serializer_class = NotificationSerializer

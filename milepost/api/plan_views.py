@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status, viewsets
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from milepost.accounts.models import Client
 from milepost.accounts.permissions import roles_of
@@ -23,6 +22,7 @@ from . import access_serializers as access_s
 from . import plan_serializers as s
 from . import roles
 from .access_views import access_json
+from .base import APIView, GenericViewSet
 from .billing_serializers import ConsequenceSerializer
 from .change_order_views import (
     AcceptedSerializer,
@@ -61,7 +61,7 @@ class TemplateListView(APIView):
         return Response(s.TemplateSerializer(selectors.templates_for(request.user), many=True).data)
 
 
-class ProjectViewSet(viewsets.GenericViewSet):
+class ProjectViewSet(GenericViewSet):
     """Projects you can see: your organisations' and those you were given access to."""
 
     serializer_class = s.ProjectSerializer
@@ -293,7 +293,7 @@ class ProjectViewSet(viewsets.GenericViewSet):
         return self.get_paginated_response(s.EventSerializer(page, many=True, context=context).data)
 
 
-class MilestoneViewSet(MilestoneReviewActions, viewsets.GenericViewSet):
+class MilestoneViewSet(MilestoneReviewActions, GenericViewSet):
     serializer_class = s.MilestoneSerializer
     queryset = Milestone.objects.none()  # for the schema only: reads go through selectors
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]

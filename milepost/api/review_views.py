@@ -8,7 +8,6 @@ from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from milepost.billing import selectors as billing_selectors
 from milepost.plans import selectors as plan_selectors
@@ -18,6 +17,7 @@ from milepost.reviews import consequences, selectors, services
 from . import plan_serializers as ps
 from . import review_serializers as s
 from . import roles
+from .base import APIView
 from .billing_serializers import ConsequenceSerializer, InvoiceLinkSerializer
 from .common import validated
 from .errors import ErrorSerializer

@@ -12,6 +12,7 @@ import logging
 from django.utils import timezone
 
 from milepost.core import clock
+from milepost.core.idempotency import idempotency_keys_purge
 from milepost.forecast.services import refresh_stale
 from milepost.reviews.services import run_due_work
 
@@ -34,6 +35,7 @@ def tick(now: dt.datetime | None = None) -> dict[str, int]:
         "support_reminders": reminders.support_window_reminders(now),
         # Today moves forecasts: each project's is recomputed once a day (and when marked stale).
         "forecasts_refreshed": refresh_stale(today=timezone.localdate(now)),
+        "idempotency_keys_expired": idempotency_keys_purge(now),
     }
     report.update({f"emails_{k}": v for k, v in delivery.send_due().items()})
     report.update({f"tasks_{k}": v for k, v in recover_stalled_tasks().items()})
