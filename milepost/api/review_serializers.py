@@ -162,6 +162,7 @@ class SupportRequestSerializer(serializers.ModelSerializer):
             "resolved_by",
             "resolved_at",
             "resolution",
+            "updated_at",
         ]
 
 

@@ -21,6 +21,7 @@ from . import roles
 from .billing_serializers import ConsequenceSerializer, InvoiceLinkSerializer
 from .common import validated
 from .errors import ErrorSerializer
+from .filters import sync_filters
 from .parsers import JSONParser
 
 ERRORS = {code: ErrorSerializer for code in (400, 401, 403, 404, 409)}
@@ -224,7 +225,9 @@ class MilestoneReviewActions:
         )
 
     @extend_schema(
-        methods=["GET"], responses={200: s.SupportRequestSerializer(many=True), **ERRORS}
+        methods=["GET"],
+        parameters=sync_filters(default="created"),
+        responses={200: s.SupportRequestSerializer(many=True), **ERRORS},
     )
     @extend_schema(
         methods=["POST"],
@@ -244,7 +247,7 @@ class MilestoneReviewActions:
         """Support requests; file one during the support window (uses one revision)."""
         milestone = plan_selectors.milestone_get(request.user, pk)
         if request.method == "GET":
-            page = self.paginate_queryset(selectors.support_requests_of(milestone))
+            page = self.paginate_queryset(self.sync_list(selectors.support_requests_of(milestone)))
             return self.get_paginated_response(s.SupportRequestSerializer(page, many=True).data)
         roles.require(request.user, MilestoneAction.SUPPORT_REQUEST, milestone)
         data = validated(s.SupportInputSerializer, request.data)

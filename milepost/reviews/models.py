@@ -7,6 +7,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from milepost.core.stamped import Stamped
+
 USER = settings.AUTH_USER_MODEL
 
 
@@ -118,7 +120,7 @@ class Approval(models.Model):
         return f"Approval of milestone {self.milestone_id}"
 
 
-class SupportRequest(models.Model):
+class SupportRequest(Stamped):
     """A small fix asked for after approval (or an open item carried over from approval)."""
 
     class Status(models.TextChoices):

@@ -47,6 +47,7 @@ PROJECT_ORDERINGS = {
     "status": ("status", "name", "id"),
     "total": ("currency", "total_budget", "id"),
     "start": ("start_date", "id"),
+    "updated_at": ("updated_at", "id"),  # a sync reads what changed in order (docs/sync.md)
 }
 
 
