@@ -137,7 +137,9 @@ class ProjectViewSet(SyncReads, viewsets.GenericViewSet):
         return Response(_project_json(request.user, pk))
 
     @extend_schema(
-        methods=["GET"], responses={200: access_s.ProjectAccessSerializer(many=True), **ERRORS}
+        methods=["GET"],
+        parameters=sync_filters(default="role"),
+        responses={200: access_s.ProjectAccessSerializer(many=True), **ERRORS},
     )
     @extend_schema(
         methods=["POST"],
@@ -151,7 +153,8 @@ class ProjectViewSet(SyncReads, viewsets.GenericViewSet):
         project = selectors.project_get(request.user, pk)
         roles.require(request.user, ProjectAction.GRANT_ACCESS, project)
         if request.method == "GET":
-            page = self.paginate_queryset(selectors.project_access_list(project))
+            rows = self.paginate_queryset(self.sync_list(selectors.project_access_rows(project)))
+            page = selectors.access_invited(project, rows)
             return self.get_paginated_response(
                 access_s.ProjectAccessSerializer(page, many=True).data
             )

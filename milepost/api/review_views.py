@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.models import F
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -169,7 +170,11 @@ class MilestoneReviewActions:
         )
         return Response(_milestone_json(request.user, pk))
 
-    @extend_schema(methods=["GET"], responses={200: s.EntrySerializer(many=True), **ERRORS})
+    @extend_schema(
+        methods=["GET"],
+        parameters=sync_filters(default="-created"),
+        responses={200: s.EntrySerializer(many=True), **ERRORS},
+    )
     @extend_schema(
         methods=["POST"],
         request={
@@ -183,7 +188,9 @@ class MilestoneReviewActions:
         """The milestone's thread (newest first, paginated), or add a comment (Markdown)."""
         milestone = plan_selectors.milestone_get(request.user, pk)
         if request.method == "GET":
-            page = self.paginate_queryset(selectors.thread_of(milestone))
+            # An entry is never edited: it was last updated when it was written.
+            entries = selectors.thread_of(milestone).alias(updated_at=F("created_at"))
+            page = self.paginate_queryset(self.sync_list(entries))
             return self.get_paginated_response(
                 s.EntrySerializer(page, many=True, context=self.get_serializer_context()).data
             )
@@ -214,12 +221,15 @@ class MilestoneReviewActions:
             }
         )
 
-    @extend_schema(responses={200: s.DeliverySerializer(many=True), **ERRORS})
+    @extend_schema(
+        parameters=sync_filters(default="-number"),
+        responses={200: s.DeliverySerializer(many=True), **ERRORS},
+    )
     @action(detail=True, methods=["get"])
     def deliveries(self, request, pk=None):
         """Every delivery, newest first, with files and the client's verdicts."""
         milestone = plan_selectors.milestone_get(request.user, pk)
-        page = self.paginate_queryset(selectors.deliveries_of(milestone))
+        page = self.paginate_queryset(self.sync_list(selectors.deliveries_of(milestone)))
         return self.get_paginated_response(
             s.DeliverySerializer(page, many=True, context=self.get_serializer_context()).data
         )

@@ -246,7 +246,7 @@ class Deliverable(Touching):
         return self.title
 
 
-class ProjectAccess(models.Model):
+class ProjectAccess(Stamped):
     """A client contact's access to one project, as approver or viewer."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="access")

@@ -7,14 +7,13 @@ from django.db.models import F, OuterRef, Subquery
 
 def backfill(apps, schema_editor):
     """Existing rows last changed, as far as anyone knows, when they were made."""
-    for name in ("changeorder", "changeorderrequest", "project",):
+    for name in ("changeorder", "changeorderrequest", "project", "projectaccess"):
         apps.get_model("plans", name).objects.update(updated_at=F("created_at"))
 
     # A milestone has no creation time of its own: it starts as old as its project.
     project = apps.get_model("plans", "project")
-    apps.get_model("plans", "milestone").objects.update(
-        updated_at=Subquery(project.objects.filter(pk=OuterRef("project_id")).values("created_at")[:1])
-    )
+    made = project.objects.filter(pk=OuterRef("project_id")).values("created_at")[:1]
+    apps.get_model("plans", "milestone").objects.update(updated_at=Subquery(made))
 
 
 class Migration(migrations.Migration):
@@ -42,6 +41,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name='project',
+            name='updated_at',
+            field=models.DateTimeField(default=milepost.core.clock.now, editable=False, help_text='When it last changed.'),
+        ),
+        migrations.AddField(
+            model_name='projectaccess',
             name='updated_at',
             field=models.DateTimeField(default=milepost.core.clock.now, editable=False, help_text='When it last changed.'),
         ),

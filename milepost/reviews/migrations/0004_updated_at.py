@@ -6,7 +6,7 @@ from django.db.models import F
 
 def backfill(apps, schema_editor):
     """Existing rows last changed, as far as anyone knows, when they were made."""
-    for name in ("supportrequest",):
+    for name in ("delivery", "supportrequest"):
         apps.get_model("reviews", name).objects.update(updated_at=F("created_at"))
 
 
@@ -17,6 +17,11 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AddField(
+            model_name='delivery',
+            name='updated_at',
+            field=models.DateTimeField(default=milepost.core.clock.now, editable=False, help_text='When it last changed.'),
+        ),
         migrations.AddField(
             model_name='supportrequest',
             name='updated_at',
