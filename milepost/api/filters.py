@@ -142,9 +142,16 @@ class SyncReads:
 
     def sync_list(self, queryset, orderings: Orderings = UPDATED_ORDERINGS):
         """``queryset`` filtered by ``updated_since`` and sorted by ``ordering`` (a key of
-        ``orderings``, by default only ``updated_at``), as the request asks."""
+        ``orderings``, by default only ``updated_at``), as the request asks; ``queryset`` itself
+        (and what it has prefetched) when it asks neither."""
         ordering = ordering_param(self.request, orderings)
+        if ordering is None and not self.sync_asked():
+            return queryset
         return order(self.filter_queryset(queryset), ordering, orderings)
+
+    def sync_asked(self) -> bool:
+        """Whether the request filters by ``updated_since`` (whatever its value)."""
+        return bool(self.request.query_params.get("updated_since"))
 
 
 def updated_since_filter() -> OpenApiParameter:

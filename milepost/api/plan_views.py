@@ -153,8 +153,8 @@ class ProjectViewSet(SyncReads, viewsets.GenericViewSet):
         project = selectors.project_get(request.user, pk)
         roles.require(request.user, ProjectAction.GRANT_ACCESS, project)
         if request.method == "GET":
-            rows = self.paginate_queryset(self.sync_list(selectors.project_access_rows(project)))
-            page = selectors.access_invited(project, rows)
+            rows = list(self.sync_list(selectors.project_access_rows(project)))
+            page = selectors.access_invited(project, self.paginate_queryset(rows))
             return self.get_paginated_response(
                 access_s.ProjectAccessSerializer(page, many=True).data
             )
@@ -177,7 +177,10 @@ class ProjectViewSet(SyncReads, viewsets.GenericViewSet):
         """List the plan's milestones (paginated), or add one to a draft plan."""
         project = selectors.project_get(request.user, pk)
         if request.method == "GET":
-            page = self.paginate_queryset(list(self.sync_list(project.milestones.all())))
+            milestones = project.milestones.all()  # prefetched with the project
+            if self.sync_asked() or "ordering" in request.query_params:
+                milestones = project.milestones.prefetch_related("deliverables")
+            page = self.paginate_queryset(list(self.sync_list(milestones)))
             return self.get_paginated_response(s.MilestoneSerializer(page, many=True).data)
         roles.require(request.user, ProjectAction.EDIT_PLAN, project)
         data = validated(s.MilestoneInputSerializer, request.data)
