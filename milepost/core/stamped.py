@@ -8,7 +8,10 @@ by inheriting :class:`Stamped` (or :class:`Touching`, for a child shown inside a
 that has no stamp of its own) instead.
 
 A model naming ``sync_parent`` (a foreign key) also stamps that parent whenever it is written or
-deleted: a milestone changed or removed moves its project, whose answer embeds the plan.
+deleted: a milestone changed or removed moves its project, whose answer embeds the plan. The
+parent is stamped first, before the child's own write, so the row locks are taken parent first
+(as services that lock a project and then change its milestones take them). A conditional update
+stamps the parents of the rows its filter matches when it runs: none when it matches none.
 """
 
 from __future__ import annotations
@@ -57,19 +60,17 @@ class StampedQuerySet(models.QuerySet):
         if _stamped(self.model):
             kwargs.setdefault(FIELD, clock.now())
         parents = self._parent_ids()
-        changed = super().update(**kwargs)
-        if changed and parents is not None:
-            touch(*parents)
-        return changed
+        if parents is not None:
+            touch(*parents)  # the parent first: the order in which services lock them
+        return super().update(**kwargs)
 
     update.alters_data = True
 
     def delete(self) -> tuple[int, dict[str, int]]:
         parents = self._parent_ids()
-        deleted = super().delete()
-        if deleted[0] and parents is not None:
+        if parents is not None:
             touch(*parents)
-        return deleted
+        return super().delete()
 
     delete.alters_data = True
 
@@ -79,9 +80,8 @@ class StampedQuerySet(models.QuerySet):
             now = clock.now()
             for obj in objs:
                 setattr(obj, FIELD, now)
-        made = super().bulk_create(objs, *args, **kwargs)
         _touch_parents_of(self.model, objs)
-        return made
+        return super().bulk_create(objs, *args, **kwargs)
 
     def bulk_update(
         self, objs: Iterable[models.Model], fields: Iterable[str], *args: Any, **kwargs: Any
@@ -93,9 +93,8 @@ class StampedQuerySet(models.QuerySet):
                 setattr(obj, FIELD, now)
             if FIELD not in fields:
                 fields.append(FIELD)
-        changed = super().bulk_update(objs, fields, *args, **kwargs)
         _touch_parents_of(self.model, objs)
-        return changed
+        return super().bulk_update(objs, fields, *args, **kwargs)
 
 
 def _touch_parents_of(model: type[models.Model], objs: list[models.Model]) -> None:
@@ -123,13 +122,12 @@ class Touching(models.Model):
             fields = kwargs.get("update_fields")
             if fields is not None and FIELD not in fields:
                 kwargs["update_fields"] = [*fields, FIELD]
-        super().save(*args, **kwargs)
         _touch_parents_of(type(self), [self])
+        super().save(*args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        deleted = super().delete(*args, **kwargs)
         _touch_parents_of(type(self), [self])
-        return deleted
+        return super().delete(*args, **kwargs)
 
 
 class Stamped(Touching):
