@@ -20,7 +20,7 @@ from . import roles
 from .base import APIView, GenericViewSet
 from .common import validated
 from .errors import ErrorSerializer
-from .filters import ordering_filter, ordering_param, search_filter, search_param
+from .filters import SyncReads, ordering_filter, ordering_param, search_filter, search_param
 
 ERRORS = {
     400: ErrorSerializer,
@@ -80,7 +80,7 @@ class OrganisationViewSet(GenericViewSet):
         return Response(s.OrganisationSerializer(organisation).data)
 
 
-class ClientViewSet(mixins.ListModelMixin, GenericViewSet):
+class ClientViewSet(SyncReads, mixins.ListModelMixin, GenericViewSet):
     """Clients of your organisations."""
 
     serializer_class = s.ClientSerializer

@@ -33,6 +33,7 @@ from .billing_serializers import (
 from .common import validated
 from .errors import ErrorSerializer
 from .filters import (
+    SyncReads,
     id_filter,
     id_param,
     ordering_filter,
@@ -46,7 +47,7 @@ ERRORS = {code: ErrorSerializer for code in (400, 401, 403, 404, 409)}
 STATUS_FILTERS = [*InvoiceStatus.values, "unpaid", "overdue"]
 
 
-class InvoiceViewSet(GenericViewSet):
+class InvoiceViewSet(SyncReads, GenericViewSet):
     """Invoices and credit notes of the projects you can see."""
 
     serializer_class = InvoiceSerializer
@@ -73,7 +74,7 @@ class InvoiceViewSet(GenericViewSet):
             search=search_param(request),
             ordering=ordering_param(request, selectors.INVOICE_ORDERINGS),
         )
-        page = self.paginate_queryset(invoices)
+        page = self.paginate_queryset(self.filter_queryset(invoices))
         return self.get_paginated_response(InvoiceSerializer(page, many=True).data)
 
     @extend_schema(responses={200: InvoiceDetailSerializer, **ERRORS})

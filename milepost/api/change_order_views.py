@@ -76,6 +76,7 @@ class ChangeOrderSerializer(serializers.Serializer):
     decided_at = serializers.DateTimeField(allow_null=True)
     decided_by = serializers.EmailField(allow_null=True)
     decline_reason = serializers.CharField()
+    updated_at = serializers.DateTimeField(help_text="When it last changed (docs/sync.md).")
 
 
 class ChangeOrderWriteSerializer(serializers.Serializer):
@@ -135,6 +136,7 @@ class ChangeOrderRequestSerializer(serializers.Serializer):
     change_order = serializers.IntegerField(
         allow_null=True, help_text="The change order drafted from it."
     )
+    updated_at = serializers.DateTimeField(help_text="When it last changed (docs/sync.md).")
 
 
 class ChangeOrderRequestInputSerializer(serializers.Serializer):
@@ -152,6 +154,7 @@ def request_json(request: ChangeOrderRequest, drafted: dict[int, int]) -> dict[s
         "decided_at": datetime_json(request.decided_at),
         "decline_reason": request.decline_reason,
         "change_order": drafted.get(request.pk),
+        "updated_at": datetime_json(request.updated_at),
     }
 
 
@@ -173,7 +176,9 @@ def milestone_change_requests(view, request, milestone) -> Response:
         )
         made = selectors.change_order_request_get(request.user, made.pk)
         return Response(request_json(made, {}), status=status.HTTP_201_CREATED)
-    rows = view.paginate_queryset(selectors.change_order_requests_of(request.user, milestone))
+    rows = view.paginate_queryset(
+        view.sync_list(selectors.change_order_requests_of(request.user, milestone))
+    )
     drafted = _drafted(rows)
     return view.get_paginated_response([request_json(r, drafted) for r in rows])
 
@@ -273,6 +278,7 @@ def change_order_json(co: ChangeOrder, before: plan_changes.Plan | None = None) 
         "decided_at": datetime_json(co.decided_at),
         "decided_by": _email(co.decided_by),
         "decline_reason": co.decline_reason,
+        "updated_at": datetime_json(co.updated_at),
     }
 
 
@@ -296,7 +302,9 @@ def project_change_orders(view, request, project) -> Response:
         co = selectors.change_order_get(request.user, co.pk)
         return Response(change_order_json(co), status=status.HTTP_201_CREATED)
     rows = view.paginate_queryset(
-        selectors.change_orders_of(request.user, project).prefetch_related("proposals")
+        view.sync_list(
+            selectors.change_orders_of(request.user, project).prefetch_related("proposals")
+        )
     )
     drafts = any(row.status == ChangeOrderStatus.DRAFT for row in rows)
     before = current_plan(project) if drafts else None

@@ -13,7 +13,7 @@ from milepost.notify.models import Notification
 
 from .base import APIView, GenericViewSet
 from .errors import ErrorSerializer
-from .filters import ordering_filter, ordering_param
+from .filters import SyncReads, ordering_filter, ordering_param
 from .notify_serializers import (
     CalendarTokenSerializer,
     NotificationSerializer,
@@ -24,7 +24,7 @@ from .notify_serializers import (
 ERRORS = {code: ErrorSerializer for code in (400, 401, 404)}
 
 
-class NotificationViewSet(GenericViewSet):
+class NotificationViewSet(SyncReads, GenericViewSet):
     """Your notifications, newest first."""
 
     serializer_class = NotificationSerializer
@@ -41,7 +41,7 @@ class NotificationViewSet(GenericViewSet):
         unread = request.query_params.get("unread") in ("1", "true", "True")
         ordering = ordering_param(request, selectors.NOTIFICATION_ORDERINGS)
         notifications = selectors.notifications_of(request.user, unread=unread, ordering=ordering)
-        page = self.paginate_queryset(notifications)
+        page = self.paginate_queryset(self.filter_queryset(notifications))
         return self.get_paginated_response(NotificationSerializer(page, many=True).data)
 
     @extend_schema(request=None, responses={200: NotificationSerializer, **ERRORS})
