@@ -273,7 +273,8 @@ def unpaid_invoices_before(milestone) -> list[Invoice]:
 
 
 def project_money(project, invoices: Iterable[Invoice] | None = None) -> dict[str, Any]:
-    """What the client has paid and been invoiced, before tax (like the plan's budgets).
+    """What the client has paid and been invoiced, before tax (like the plan's budgets), and
+    what was received with tax.
 
     A partly paid invoice counts in proportion: paid * net / gross; a credit note correcting an
     invoice (a change order's cut) takes its net off what was invoiced. Pass the project's
@@ -287,7 +288,7 @@ def project_money(project, invoices: Iterable[Invoice] | None = None) -> dict[st
             .exclude(status=InvoiceStatus.VOID)
             .only("net", "gross", "paid", "currency", "kind", "status", "corrects")
         )
-    paid_net = invoiced_net = Decimal(0)
+    paid_net = invoiced_net = received = Decimal(0)
     for invoice in invoices:
         if invoice.kind == InvoiceKind.CREDIT_NOTE and invoice.corrects_id:
             invoiced_net -= invoice.net
@@ -296,9 +297,12 @@ def project_money(project, invoices: Iterable[Invoice] | None = None) -> dict[st
         invoiced_net += invoice.net
         if invoice.paid:
             paid_net += invoice.paid * invoice.net / invoice.gross
+            received += invoice.paid
     return {
         "paid": normalise(paid_net, project.currency),
         "invoiced": normalise(invoiced_net, project.currency),
+        # What the client actually transferred, tax included (the payment schedule's "paid").
+        "received": normalise(received, project.currency),
     }
 
 

@@ -147,3 +147,27 @@ def test_a_milestone_a_change_order_added_has_no_baseline(world, progressed):
     assert (
         "Forecast end 14 Apr 2027 · not in baseline v1 · 3 working days later than plan v2" in text
     )
+
+
+def test_the_project_page_says_what_was_received_as_the_schedule_does(world, progressed):
+    """A newcomer saw "paid €1,680.67 of €10,000.00" on the project page and "paid €2,000.00"
+    in the payment schedule for the same payment: the card's figure is before tax, like the
+    budgets. It now also says what was received, with tax, as the schedule does."""
+    from milepost.billing import services as billing
+    from milepost.billing.models import Invoice
+
+    invoice = Invoice.objects.get(milestone__project=progressed, milestone__position=1)
+    with clock.frozen(at(dt.date(2027, 1, 22))):
+        billing.payment_record(
+            invoice=invoice,
+            amount="2000.00",
+            date="2027-01-22",
+            method="bank_transfer",
+            actor=fresh(world.owner),
+        )
+    for who in ("owner", "contact"):
+        text = _text(_page(world.user(who), f"/projects/{progressed.pk}/"))
+        # 2,000.00 of the 2,380.00 invoice (2,000.00 + 19 %): 1,680.67 of its 2,000.00 net.
+        assert "paid €1,680.67 of €10,000.00 before tax (€2,000.00 received with tax)" in text
+        schedule = _text(_page(world.user(who), f"/projects/{progressed.pk}/timeline/"))
+        assert "paid €2,000.00" in schedule

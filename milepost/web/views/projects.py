@@ -140,9 +140,9 @@ def _glance(project) -> dict:
         "approved_budget": sum((m.budget for m in done), start=0),
         "allocated_budget": sum((m.budget for m in milestones), start=0),
         # A contact's copy of a plan being revised may not know its currency: nothing is paid.
-        "paid": billing_selectors.project_money(project, invoices)["paid"]
+        "money": billing_selectors.project_money(project, invoices)
         if project.currency
-        else 0,
+        else {"paid": 0, "received": 0},
         "invoices": invoices,
     }
 
