@@ -206,3 +206,26 @@ def test_the_dashboard_lists_the_projects_behind_their_baseline(world):
     assert "Late shop" in section and "On time" not in section
     assert "forecast end 22 Jan 2027 · 5 working days later than baseline" in section
     assert "agency 14 days · client 0 days" in section
+
+
+def test_a_slipping_project_with_nothing_overdue_is_not_called_on_schedule(world):
+    """Design (4 to 15 Jan) not started on Fri 8 Jan: four working days behind the baseline,
+    though nothing is past its due date yet. The overdue card said "Everything is on
+    schedule." beside it."""
+    accepted_project(
+        world,
+        client=world.client,
+        name="Late start",
+        currency="EUR",
+        accepted_on=D(2026, 12, 30),
+        milestones=[milestone("Design", "1000.00", D(2027, 1, 4), D(2027, 1, 15))],
+    )
+    today = D(2027, 1, 8)
+    services.refresh_all(today=today)
+    http = Client()
+    http.force_login(world.owner)
+    with clock.frozen(at(today)):
+        html = http.get("/").content.decode()
+    assert "Late start" in html[html.index('id="slipped-heading"') :]
+    assert "Everything is on schedule" not in html
+    assert "No milestone is past its planned due date." in html
