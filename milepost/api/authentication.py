@@ -7,7 +7,6 @@ from rest_framework import authentication, exceptions
 
 from milepost.accounts.services import api_token_authenticate
 
-
 #: Every API token begins so (``accounts.services.api_token_create``).
 TOKEN_PREFIX = b"mp_"
 
