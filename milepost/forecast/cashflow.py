@@ -48,7 +48,8 @@ DEFAULT_MONTHS = 6
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 #: The days a range may start and end on (a week or month past them would not be a date).
 EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
-FIGURES = ("expected_invoices", "expected_payments", "invoiced", "paid", "overdue")
+#: In the order the page's table and the CSV show them: each expectation beside what happened.
+FIGURES = ("expected_invoices", "invoiced", "expected_payments", "paid", "overdue")
 ZEROS = dict.fromkeys(FIGURES, Decimal(0))
 
 
@@ -131,7 +132,8 @@ def cash_flow_query(
 ) -> dict[str, Any]:
     """The arguments of :func:`cash_flow` from what was typed or sent (``from``, ``to``,
     ``interval``, ``client``, ``project``; every one may be left out): every malformed value
-    at once as a 400 naming the fields; a client or project of another organisation is 404."""
+    at once as a 400 naming the fields; a client or project of another organisation is 404,
+    and a project of another client than the chosen one a 400 naming ``project``."""
     today = today or clock.today()
     errors: dict[str, list[str]] = {}
     interval = str(data.get("interval") or "month").strip()
@@ -163,13 +165,14 @@ def cash_flow_query(
         errors.update(range_errors(from_, to, interval))
     if errors:
         raise InvalidInput(str(FIELDS_INVALID), details=errors)
-    return {
-        "from_": from_,
-        "to": to,
-        "interval": interval,
-        "client": _client(organisation, ids["client"]),
-        "project": _project(organisation, ids["project"]),
-    }
+    client = _client(organisation, ids["client"])
+    project = _project(organisation, ids["project"])
+    if client is not None and project is not None and project.client_id != client.pk:
+        message = _("This project is not %(client)s's: choose one of theirs, or all.") % {
+            "client": client.name
+        }
+        raise InvalidInput(str(FIELDS_INVALID), details={"project": [message]})
+    return {"from_": from_, "to": to, "interval": interval, "client": client, "project": project}
 
 
 def _client(organisation: Organisation, pk: int | None) -> Client | None:

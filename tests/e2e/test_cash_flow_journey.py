@@ -117,6 +117,9 @@ def test_the_cash_flow_by_month_and_week_as_a_chart_a_table_and_a_csv(
             expect(chart).to_be_visible()
             expect(chart.locator('rect[data-figure="invoiced"] title')).to_have_count(1)
             assert not _sideways(page)
+            # The stacked total row is labelled "Total", not "Month / Total".
+            assert eur.locator("tfoot th").get_attribute("data-label") is None
+            assert eur.locator("tfoot td").first.get_attribute("data-label") == "Expected invoices"
             screenshot(page, f"cash-flow-month-{size['width']}")
 
             # By week, for Acme only: the dollars are gone.

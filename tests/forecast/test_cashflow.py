@@ -215,3 +215,19 @@ def test_only_agency_members_see_a_cash_flow(world):
         cash_flow_organisation(fresh(world.contact))
     with pytest.raises(NotFound):
         cash_flow_organisation(fresh(world.owner), world.other_organisation.pk)
+
+
+def test_a_project_of_another_client_than_the_chosen_one_is_refused(books):
+    """Client Acme with Bolt's project answered an empty cash flow, as if nothing were
+    expected, and said nothing of the mismatch."""
+    with pytest.raises(InvalidInput) as refused:
+        cash_flow_query(
+            books.organisation, {"client": str(books.client.pk), "project": str(books.app.pk)}
+        )
+    assert list(refused.value.details) == ["project"]
+    assert books.client.name in refused.value.details["project"][0]
+    # The project of the chosen client is taken.
+    query = cash_flow_query(
+        books.organisation, {"client": str(books.client.pk), "project": str(books.audit.pk)}
+    )
+    assert (query["client"].pk, query["project"].pk) == (books.client.pk, books.audit.pk)

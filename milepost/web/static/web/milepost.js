@@ -46,6 +46,8 @@
         var column = 0;
         Array.prototype.forEach.call(row.cells, function (cell) {
           var text = labels[column];
+          // A footer's row header ("Total") says what it is: not "Month: Total".
+          if (body === table.tFoot && cell.tagName === "TH") text = "";
           if (text && !cell.hasAttribute("data-label")) cell.setAttribute("data-label", text);
           column += cell.colSpan || 1;
         });
