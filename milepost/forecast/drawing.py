@@ -59,11 +59,11 @@ def _value(value) -> str:
 
 
 class Scale:
-    """Days to x between ``left`` and ``right``: from the first of the month of ``first`` to
+    """Days to x between ``left`` and ``right``: from the Monday of the week of ``first`` to
     the day after ``last`` (four weeks at least)."""
 
     def __init__(self, first: dt.date, last: dt.date, left: float, right: float):
-        self.start = first.replace(day=1)
+        self.start = first - dt.timedelta(days=first.weekday())
         self.end = max(last + dt.timedelta(days=1), self.start + dt.timedelta(days=28))
         self.left = left
         self.per_day = (right - left) / (self.end - self.start).days
@@ -80,8 +80,14 @@ class Scale:
         return x, max(round(self.x(last + dt.timedelta(days=1)) - x, 1), 2.0)
 
     def months(self) -> list[dt.date]:
-        found, month = [], self.start
+        """The first of each month within the scale."""
+        found = []
+        month = self.start if self.start.day == 1 else _next_month(self.start)
         while month < self.end:
             found.append(month)
             month = (month + dt.timedelta(days=32)).replace(day=1)
         return found
+
+
+def _next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)

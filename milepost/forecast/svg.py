@@ -26,6 +26,7 @@ from .timeline import Mark, Row, Timeline
 WIDTH = 960
 LEFT, RIGHT = 220, WIDTH - 16  # the milestones' names take the left
 AXIS = 44  # month labels and "Today" above the rows
+MARK_GAP = 13  # the least distance between the middles of two marks (each 12 wide)
 ROW = 60
 LEGEND = 56
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', sans-serif"
@@ -113,6 +114,9 @@ def _months(svg: ET.Element, scale: Scale, bottom: int) -> None:
     """A rule at the first of each month, labelled (every n-th when months are narrow)."""
     group = add(svg, "g", class_="months", aria_hidden="true")
     months = scale.months()
+    if scale.start.day != 1 and (not months or scale.x(months[0]) - scale.x(scale.start) >= 64):
+        # The month the drawing begins in, part-way through: named at the edge when it fits.
+        text(group, formats.date_format(scale.start, "M Y"), x=LEFT + 3, y=AXIS - 18, fill=MUTED)
     every = max(1, math.ceil(len(months) * 64 / (RIGHT - LEFT)))
     for i, month in enumerate(months):
         x = scale.x(month)
@@ -154,8 +158,15 @@ def _row(
     add(group, "rect", said, class_="bar plan", x=x, y=top + 22, width=w, **_PLAN)
     _happened(group, row, words.slip, today, scale, top + 38, hatch)
     marks = [*row.marks, *([Mark(row.approved, "approved")] if row.approved else [])]
+    previous = None
     for mark in marks:
-        _mark(group, mark, scale.middle(mark.day), top + 38)
+        # Marks of one day (or days too close to tell apart) are drawn side by side, in the
+        # order they happened, rather than over one another; each title still says its day.
+        x = scale.middle(mark.day)
+        if previous is not None and x < previous + MARK_GAP:
+            x = previous + MARK_GAP
+        _mark(group, mark, x, top + 38)
+        previous = x
 
 
 _BASELINE = {"height": 8, "rx": 2, "fill": BAND, "stroke": MUTED, "stroke_dasharray": "3 2"}

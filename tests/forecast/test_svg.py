@@ -4,6 +4,7 @@ mark, whatever the milestones are called."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import xml.etree.ElementTree as ET
 
 from milepost.forecast.svg import timeline_svg
@@ -101,3 +102,56 @@ def test_ids_are_unique_per_drawing(accepted, world):
     ids = [e.get("id") for e in root.iter() if e.get("id")]
     assert len(ids) == len(set(ids))
     assert all(i.startswith(("tl-a", "row-")) for i in ids)
+
+
+def mark_centres(row: ET.Element) -> list[float]:
+    """The x each mark of a row is drawn around (a path's first point, a circle's centre)."""
+    centres = []
+    for g in marks(row):
+        shape = next(e for e in g if e.tag != f"{SVG}title")
+        if shape.tag == f"{SVG}circle":
+            centres.append(float(shape.get("cx")))
+        else:
+            x = float(shape.get("d")[1:].split(",")[0])
+            centres.append(x + 5 if "h10" in shape.get("d") else x)
+    return centres
+
+
+def test_marks_of_one_day_are_drawn_side_by_side(world, accepted):
+    """Delivered, sent back, delivered again and approved on one day: a newcomer saw the four
+    marks drawn over one another, none readable."""
+    from milepost.core import clock
+    from milepost.reviews import services as reviews
+
+    from ..reviews.conftest import fresh
+    from .helpers import approve_review, at, deliver, m, reload, start
+
+    day = dt.date(2027, 1, 6)
+    start(world, accepted, 1, day)
+    deliver(world, accepted, 1, day)
+    with clock.frozen(at(day, 11)):
+        reviews.milestone_request_changes(
+            milestone=m(accepted, 1), actor=fresh(world.contact), feedback="Bigger logo"
+        )
+    with clock.frozen(at(day, 12)):
+        reviews.milestone_deliver(milestone=m(accepted, 1), actor=world.owner, notes="Again")
+    with clock.frozen(at(day, 13)):
+        approve_review(world, accepted, 1, day)
+    line = project_timeline(reload(accepted), today=day)
+    root = parse(timeline_svg(line))
+    first = root.find(f".//{SVG}g[@id='row-{line.rows[0].milestone.pk}']")
+    centres = mark_centres(first)
+    assert len(centres) == 4
+    # Each at least a mark's width (12) from the one before, in the order they happened.
+    assert all(b - a >= 12 for a, b in itertools.pairwise(centres)), centres
+
+
+def test_the_axis_starts_on_the_week_of_the_first_day_not_the_month(world, make_project):
+    """A project starting on Mon 30 Nov began its drawing on 1 Nov: a quarter of it empty."""
+    from milepost.forecast.drawing import Scale
+
+    scale = Scale(dt.date(2026, 11, 30), dt.date(2027, 3, 1), 0, 1000)
+    assert scale.start == dt.date(2026, 11, 30)
+    assert Scale(dt.date(2026, 12, 3), dt.date(2027, 3, 1), 0, 1000).start == dt.date(2026, 11, 30)
+    # Its first month begun mid-way is still named, at the left edge, when there is room.
+    assert scale.months()[0] == dt.date(2026, 12, 1)
