@@ -116,10 +116,14 @@ def test_both_sides_read_the_timeline_at_both_widths(
                 browser.screenshot(
                     path=str(tmp_path / f"timeline-{who}-{width}.png"), full_page=True
                 )
-            # At 390 px the drawing keeps a readable size and scrolls in its own box.
+            # At 390 px the drawing keeps a readable size and scrolls in its own box, and the
+            # page says so (a newcomer saw no bars and no hint that there were more).
             box = browser.locator(".timeline-scroll")
             assert box.evaluate("e => e.scrollWidth > e.clientWidth")
+            hint = browser.get_by_text("The drawing is wider than the screen")
+            expect(hint).to_be_visible()
             browser.set_viewport_size(SIZES["1280"])
+            expect(hint).to_be_hidden()
             # Printed: the header and links go, the drawing fits the page (nothing scrolls).
             browser.emulate_media(media="print")
             expect(browser.locator("header.top")).to_be_hidden()
