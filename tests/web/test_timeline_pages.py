@@ -171,3 +171,11 @@ def test_the_project_page_says_what_was_received_as_the_schedule_does(world, pro
         assert "paid €1,680.67 of €10,000.00 before tax (€2,000.00 received with tax)" in text
         schedule = _text(_page(world.user(who), f"/projects/{progressed.pk}/timeline/"))
         assert "paid €2,000.00" in schedule
+
+
+def test_the_projects_own_line_is_marked_late_like_its_milestones(world, progressed):
+    """Three working days late: the milestones' cells were red, the project's in the table
+    foot plain black."""
+    html = _page(world.owner, f"/projects/{progressed.pk}/timeline/").content.decode()
+    foot = html[html.index("<tfoot>") : html.index("</tfoot>")]
+    assert foot.count('class="late"') == 2  # against baseline v1 and against the plan now
