@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "milepost.api",
     "milepost.web",
     "milepost.demo",
+    "milepost.integrations",
 ]
 
 MIDDLEWARE = [
@@ -316,6 +317,11 @@ FILE_UPLOAD_HANDLERS = [
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_WEBHOOK_TOLERANCE = 300
+
+# --- Outbound webhooks (docs/webhooks.md) --------------------------------------------------------
+# Hosts webhooks may reach although they resolve to a loopback or private address, over plain
+# http too (comma-separated: "127.0.0.1,hooks.internal"). Empty: https to public addresses only.
+WEBHOOK_ALLOWED_HOSTS = env.list("WEBHOOK_ALLOWED_HOSTS", default=[])
 
 # --- Background work ----------------------------------------------------------------------------
 # Tasks run in `manage.py run_worker` (which also runs the scheduler every minute).
