@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 
 
 def public_type(event: DomainEvent) -> str:
-    """The public name of ``event``: ``invoice.issued`` of a credit note is ``credit_note.issued``."""
+    """The public name of ``event``: a credit note's invoice.issued is credit_note.issued."""
     name = PUBLIC[EventType(event.name)][0]
     if name == "invoice.issued":
         kind = Invoice.objects.filter(pk=event.payload["invoice"]).values_list("kind", flat=True)
@@ -42,7 +42,7 @@ def _next_sequence(object_type: str, object_id: int) -> int:
 
 
 def record(event: DomainEvent) -> OutboundEvent | None:
-    """Write the public event of ``event`` and queue its deliveries (in the change's transaction)."""
+    """Write the public event of ``event`` and queue its deliveries, in the transaction."""
     if event.organisation_id is None:
         return None
     _name, object_type, key = PUBLIC[EventType(event.name)]

@@ -1,4 +1,4 @@
-"""The integrations' part of the scheduler's tick: due deliveries, and endpoints failing for days."""
+"""The integrations' part of the tick: due deliveries, and endpoints failing for days."""
 
 from __future__ import annotations
 
