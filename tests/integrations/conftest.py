@@ -16,8 +16,8 @@ from milepost.core import clock
 from milepost.integrations import services
 from milepost.notify.scheduler import tick
 
-from ..reviews.conftest import activate, cycle_for, fresh  # noqa: F401  (fixtures' helpers)
-from ..reviews.conftest import cycle, draft, make_project  # noqa: F401  (fixtures)
+# The review cycle's fixtures (a draft project with its approver and viewer), shared.
+from ..reviews.conftest import draft, fresh, make_project  # noqa: F401
 
 T0 = dt.datetime(2027, 1, 4, 9, 0, tzinfo=dt.UTC)
 
@@ -63,7 +63,7 @@ class Receiver:
 
 def _handler(receiver: Receiver):
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802 (http.server's name)
+        def do_POST(self):
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length)
             receiver.received.append(Received(self.path, dict(self.headers.items()), body))

@@ -40,7 +40,7 @@ FULL_CYCLE = [
 def test_a_full_review_cycle_sends_exactly_its_events_in_order_each_signed(
     world, draft, receiver, endpoint_for, committed, tick_at
 ):
-    endpoint, secret = endpoint_for(receiver.url)
+    _endpoint, secret = endpoint_for(receiver.url)
     c = draft
     with clock.frozen(T0):
         committed(plans.plan_propose, project=Project.objects.get(pk=c.project.pk), actor=c.owner)
