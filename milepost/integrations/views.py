@@ -80,7 +80,7 @@ def endpoint_detail(request, pk: int):
     page = feed_page(
         selectors.deliveries_of(endpoint), request.GET.get("page"), DELIVERIES_PER_PAGE
     )
-    context = {"endpoint": endpoint, "form": form, "page": page, "deliveries": page.rows}
+    context = {"endpoint": endpoint, "form": form, "page": page, "deliveries": page.object_list}
     return render(
         request, "integrations/endpoint.html", context, status=400 if form.errors else 200
     )
