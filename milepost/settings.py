@@ -269,11 +269,14 @@ SPECTACULAR_SETTINGS = {
         "ChangeKindEnum": "milepost.api.version_serializers.KINDS",
         "ChangeOrderStatusEnum": "milepost.plans.models.ChangeOrderStatus",
         "ChangeOrderRequestStatusEnum": "milepost.plans.models.ChangeOrderRequest.Status",
+        "WebhookEventTypeEnum": "milepost.integrations.public.PAYLOAD_TYPES",
     },
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "milepost.api.schema.add_common_errors",
+        # The events the webhooks send, as x-webhooks (OpenAPI 3.1's webhooks in a 3.0 document).
+        "milepost.integrations.schema.add_webhooks",
     ],
 }
 

@@ -941,7 +941,7 @@ WEB_ROWS = [
     Row("web:token_create", "post", web(200), data=lambda w, r: {"name": "laptop"}),
     Row("web:token_revoke", "get", web(404, owner=200), args=owner_token),
     Row("web:token_revoke", "post", web(404, owner=302), args=owner_token),
-    # --- Settings → Webhooks (owners; the outsider owns their own agency) ---------------------------
+    # --- Settings → Webhooks (owners; the outsider owns their own agency) ------------------------
     Row("webhooks:list", "get", web(200, manager=403, member=403, **NO_CONTACTS)),
     Row(
         "webhooks:list", "post", web(200, manager=403, member=403, **NO_CONTACTS), data=webhook_form

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from .models import WebhookDelivery, WebhookEndpoint
-from .public import EVENT_TYPES
+from .public import EVENT_TYPES, PAYLOAD_TYPES
 
 
 class WebhookEndpointSerializer(serializers.ModelSerializer):
@@ -95,34 +95,34 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class OrganisationRefSerializer(serializers.Serializer):
+class WebhookOrganisationSerializer(serializers.Serializer):
     id = serializers.IntegerField()
 
 
-class EventDataSerializer(serializers.Serializer):
+class WebhookEventDataSerializer(serializers.Serializer):
     object = serializers.DictField(
         help_text="The object as its API endpoint answers it (a project, milestone, invoice, "
         "payment, support request or change order)."
     )
 
 
-class EventSerializer(serializers.Serializer):
+class WebhookEventSerializer(serializers.Serializer):
     """An event as webhooks send it and the feed lists it (version 1)."""
 
     id = serializers.CharField(help_text="evt_…; the same as the webhook-id header.")
-    type = serializers.ChoiceField(choices=[(t, t) for t in EVENT_TYPES])
+    type = serializers.ChoiceField(choices=[(t, t) for t in PAYLOAD_TYPES])
     version = serializers.IntegerField()
     created_at = serializers.DateTimeField()
     sequence = serializers.IntegerField(help_text="The n-th event about this object (1, 2, …).")
-    organisation = OrganisationRefSerializer()
-    data = EventDataSerializer()
+    organisation = WebhookOrganisationSerializer()
+    data = WebhookEventDataSerializer()
 
     def to_representation(self, instance):
         return instance.payload
 
 
-class EventPageSerializer(serializers.Serializer):
-    results = EventSerializer(many=True)
+class WebhookEventPageSerializer(serializers.Serializer):
+    results = WebhookEventSerializer(many=True)
     next = serializers.CharField(
         allow_null=True, help_text="The next page, or null when you have every event so far."
     )

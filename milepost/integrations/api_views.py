@@ -141,7 +141,7 @@ class EventFeedView(APIView):
                 "limit", OpenApiTypes.INT, description=f"At most {FEED_LIMIT_MAX} (50)."
             ),
         ],
-        responses={200: s.EventPageSerializer, **ERRORS},
+        responses={200: s.WebhookEventPageSerializer, **ERRORS},
     )
     def get(self, request):
         """The events of the organisations you own, oldest first: the same events the webhooks

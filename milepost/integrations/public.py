@@ -39,3 +39,5 @@ PUBLIC: dict[EventType, tuple[str, str, str]] = {
 
 #: Every name an endpoint may subscribe to, in the order the docs list them.
 EVENT_TYPES: tuple[str, ...] = tuple(dict.fromkeys(name for name, _o, _k in PUBLIC.values()))
+#: Every ``type`` a payload may carry: the events, and the test event.
+PAYLOAD_TYPES: tuple[str, ...] = (*EVENT_TYPES, TEST)

@@ -4,6 +4,7 @@ with nothing saved, other organisations' ids 404, and the event feed's cursor.""
 from __future__ import annotations
 
 import pytest
+from rest_framework.test import APIClient
 
 from milepost.core import clock
 from milepost.integrations.models import OutboundEvent, WebhookDelivery, WebhookEndpoint
@@ -159,3 +160,19 @@ def test_the_event_feed_pages_with_a_cursor(owner_api, world, draft, api_as):
     bad = outsider.get(f"/api/v1/events/?after={first['last_id']}")
     assert bad.status_code == 400 and "after" in error_of(bad)["details"]
     assert owner_api.get("/api/v1/events/?limit=0").status_code == 400
+
+
+def test_the_openapi_document_declares_every_event_as_a_webhook(db):
+    from milepost.integrations.public import PAYLOAD_TYPES
+
+    schema = APIClient().get("/api/v1/schema/").json()
+    assert schema["openapi"].startswith("3.0")
+    assert set(schema["x-webhooks"]) == set(PAYLOAD_TYPES)
+    body = schema["x-webhooks"]["milestone.approved"]["post"]["requestBody"]
+    assert body["content"]["application/json"]["schema"]["$ref"].endswith("/WebhookEvent")
+    event = schema["components"]["schemas"]["WebhookEvent"]
+    assert {"id", "type", "version", "created_at", "sequence", "organisation", "data"} <= set(
+        event["properties"]
+    )
+    for path in ("/api/v1/webhook-endpoints/", "/api/v1/events/"):
+        assert path in schema["paths"]
