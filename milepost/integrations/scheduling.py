@@ -11,6 +11,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from milepost.accounts.models import Membership, Role
+from milepost.audit.actions import AuditAction
+from milepost.audit.services import audit_record
 from milepost.core import clock
 from milepost.mail.services import email_queue
 
@@ -46,6 +48,13 @@ def disable_failing(now: dt.datetime | None = None) -> int:
                 enabled=False, disabled_reason=reason, updated_at=now
             )
             if updated:
+                audit_record(
+                    organisation=endpoint.organisation,
+                    actor=None,
+                    action=AuditAction.WEBHOOK_ENDPOINT_UPDATED,
+                    target=endpoint,
+                    data={"before": {"enabled": True}, "after": {"enabled": False}, "why": reason},
+                )
                 _tell_owners(endpoint)
                 disabled += 1
     return disabled

@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 
 from milepost.accounts.models import Organisation, User
 from milepost.accounts.permissions import can_manage_organisation
+from milepost.audit.actions import AuditAction
+from milepost.audit.services import audit_record, diff
 from milepost.core import clock
 from milepost.core.errors import FIELDS_INVALID, InvalidInput, NotAllowed, RuleViolation
 
@@ -26,6 +28,22 @@ from .urlcheck import url_clean
 DESCRIPTION_MAX = 200
 #: How long the previous secret keeps signing after a rotation.
 PREVIOUS_SECRET_VALID = dt.timedelta(hours=24)
+
+
+def _shown(endpoint: WebhookEndpoint) -> dict[str, Any]:
+    """What the audit log keeps of an endpoint (never its secrets)."""
+    return {
+        "url": endpoint.url,
+        "description": endpoint.description,
+        "event_types": list(endpoint.event_types),
+        "enabled": endpoint.enabled,
+    }
+
+
+def _audit(endpoint: WebhookEndpoint, actor: User, action: AuditAction, data: dict) -> None:
+    audit_record(
+        organisation=endpoint.organisation, actor=actor, action=action, target=endpoint, data=data
+    )
 
 
 def require_owner(actor: User, organisation: Organisation | int) -> None:
@@ -97,6 +115,7 @@ def endpoint_create(
         updated_at=now,
         **cleaned,
     )
+    _audit(endpoint, actor, AuditAction.WEBHOOK_ENDPOINT_CREATED, {"after": _shown(endpoint)})
     return endpoint, secret
 
 
@@ -107,9 +126,13 @@ def endpoint_update(*, endpoint: WebhookEndpoint, actor: User, **data: Any) -> W
     cleaned = endpoint_clean(data, partial=True)
     if cleaned.get("enabled") and not endpoint.enabled:
         cleaned.update(failing_since=None, disabled_reason="")
+    before = _shown(endpoint)
     cleaned["updated_at"] = clock.now()
     WebhookEndpoint.objects.filter(pk=endpoint.pk).update(**cleaned)
     endpoint.refresh_from_db()
+    changed = diff(before, _shown(endpoint))
+    if changed.get("after"):
+        _audit(endpoint, actor, AuditAction.WEBHOOK_ENDPOINT_UPDATED, changed)
     return endpoint
 
 
@@ -117,6 +140,7 @@ def endpoint_update(*, endpoint: WebhookEndpoint, actor: User, **data: Any) -> W
 def endpoint_delete(*, endpoint: WebhookEndpoint, actor: User) -> None:
     """Delete the endpoint and its delivery log; the events stay in the feed."""
     require_owner(actor, endpoint.organisation_id)
+    _audit(endpoint, actor, AuditAction.WEBHOOK_ENDPOINT_DELETED, {"before": _shown(endpoint)})
     endpoint.delete()
 
 
@@ -135,6 +159,7 @@ def endpoint_rotate_secret(
         updated_at=now,
     )
     endpoint.refresh_from_db()
+    _audit(endpoint, actor, AuditAction.WEBHOOK_SECRET_ROTATED, {"url": endpoint.url})
     return endpoint, secret
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
+from milepost.audit.models import AuditEvent
 from milepost.core import clock
 from milepost.integrations.models import OutboundEvent, WebhookDelivery, WebhookEndpoint
 from milepost.plans import services as plans
@@ -43,6 +44,13 @@ def test_create_answers_the_secret_once(owner_api, receiver):
     rotated = owner_api.post(f"{LIST}{body['id']}/rotate-secret/").json()
     assert rotated["secret"].startswith("whsec_") and rotated["secret"] != body["secret"]
     assert rotated["previous_secret_expires_at"]
+    logged = AuditEvent.objects.filter(action__startswith="webhook_endpoint.")
+    assert list(logged.order_by("sequence").values_list("action", flat=True)) == [
+        "webhook_endpoint.created",
+        "webhook_endpoint.secret_rotated",
+    ]
+    assert logged.first().data["after"]["event_types"] == ["invoice.paid"]
+    assert not any("whsec_" in str(e.data) for e in logged), "a secret is never logged"
 
 
 @pytest.mark.parametrize(
