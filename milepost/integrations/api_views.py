@@ -54,6 +54,7 @@ class WebhookEndpointViewSet(viewsets.GenericViewSet):
     )
     def create(self, request):
         """Add an endpoint; the answer carries its signing `secret`, this once."""
+        selectors.owned_organisations(request.user)  # the role before the body: 403 first
         data = _input(request)
         organisation = self._organisation(data.pop("organisation", None))
         endpoint, secret = services.endpoint_create(
