@@ -8,11 +8,13 @@ Only cheap inserts happen here (the bench rule: an approval with three endpoints
 from __future__ import annotations
 
 import logging
+from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from django.db.models import Max
 
-from milepost.billing.models import Invoice, InvoiceKind
+from milepost.billing.models import InvoiceKind
 from milepost.core import clock, events
 from milepost.core.events import EventType
 from milepost.core.models import DomainEvent
@@ -24,13 +26,11 @@ from .public import PUBLIC
 logger = logging.getLogger(__name__)
 
 
-def public_type(event: DomainEvent) -> str:
+def public_type(event: DomainEvent, obj: dict[str, Any]) -> str:
     """The public name of ``event``: a credit note's invoice.issued is credit_note.issued."""
     name = PUBLIC[EventType(event.name)][0]
-    if name == "invoice.issued":
-        kind = Invoice.objects.filter(pk=event.payload["invoice"]).values_list("kind", flat=True)
-        if kind.first() == InvoiceKind.CREDIT_NOTE:
-            return "credit_note.issued"
+    if name == "invoice.issued" and obj.get("kind") == InvoiceKind.CREDIT_NOTE:
+        return "credit_note.issued"
     return name
 
 
@@ -47,10 +47,15 @@ def record(event: DomainEvent) -> OutboundEvent | None:
         return None
     _name, object_type, key = PUBLIC[EventType(event.name)]
     object_id = int(event.payload[key])
+    try:
+        obj = payloads.object_json(object_type, object_id)
+    except ObjectDoesNotExist:  # gone in the same transaction: say which one it was
+        logger.warning("%s: %s %s no longer exists", event.name, object_type, object_id)
+        obj = {"id": object_id}
     outbound = OutboundEvent(
         domain_event=event,
         organisation_id=event.organisation_id,
-        type=public_type(event),
+        type=public_type(event, obj),
         occurred_at=event.created_at,
         object_type=object_type,
         object_id=object_id,
@@ -62,7 +67,7 @@ def record(event: DomainEvent) -> OutboundEvent | None:
         created_at=outbound.occurred_at,
         organisation_id=outbound.organisation_id,
         sequence=outbound.sequence,
-        obj=payloads.object_json(object_type, object_id),
+        obj=obj,
     )
     outbound.save()
     fan_out(outbound)
