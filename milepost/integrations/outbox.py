@@ -8,6 +8,7 @@ Only cheap inserts happen here (the bench rule: an approval with three endpoints
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -75,7 +76,10 @@ def record(event: DomainEvent) -> OutboundEvent | None:
 
 
 def fan_out(
-    outbound: OutboundEvent, endpoints=None, *, force: bool = False
+    outbound: OutboundEvent,
+    endpoints: Iterable[WebhookEndpoint] | None = None,
+    *,
+    force: bool = False,
 ) -> list[WebhookDelivery]:
     """A pending delivery per enabled endpoint that wants the event (``force``: per endpoint
     given, a test or a resend); sent after commit."""

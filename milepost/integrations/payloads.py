@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -72,7 +73,7 @@ def envelope(
     *,
     event_id: str,
     event_type: str,
-    created_at,
+    created_at: dt.datetime,
     organisation_id: int,
     sequence: int,
     obj: dict[str, Any],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
@@ -14,7 +15,7 @@ from milepost.core.errors import InvalidInput, NotAllowed, NotFound
 from .models import OutboundEvent, WebhookDelivery, WebhookEndpoint
 
 
-def owned_organisations(user) -> list[int]:
+def owned_organisations(user: Any) -> list[int]:
     """The organisations ``user`` owns; 403 when none (a member, a manager or a contact)."""
     owned = [org for org, role in roles_of(user).items() if role == Role.OWNER]
     if not owned:
@@ -22,7 +23,7 @@ def owned_organisations(user) -> list[int]:
     return owned
 
 
-def endpoints_of(user, organisation_id: int | None = None) -> QuerySet[WebhookEndpoint]:
+def endpoints_of(user: Any, organisation_id: int | None = None) -> QuerySet[WebhookEndpoint]:
     owned = owned_organisations(user)
     rows = WebhookEndpoint.objects.filter(organisation_id__in=owned)
     if organisation_id is not None:
@@ -30,7 +31,7 @@ def endpoints_of(user, organisation_id: int | None = None) -> QuerySet[WebhookEn
     return rows.order_by("pk")
 
 
-def endpoint_get(user, pk) -> WebhookEndpoint:
+def endpoint_get(user: Any, pk: Any) -> WebhookEndpoint:
     """An endpoint of an organisation ``user`` owns; 403 to its other members, 404 to others."""
     try:
         endpoint = WebhookEndpoint.objects.select_related("organisation").get(pk=int(pk))
@@ -49,7 +50,7 @@ def deliveries_of(endpoint: WebhookEndpoint) -> QuerySet[WebhookDelivery]:
     return WebhookDelivery.objects.filter(endpoint=endpoint).select_related("event").order_by("-pk")
 
 
-def delivery_get(user, pk) -> WebhookDelivery:
+def delivery_get(user: Any, pk: Any) -> WebhookDelivery:
     try:
         delivery = WebhookDelivery.objects.select_related("endpoint", "event").get(pk=int(pk))
     except (ValueError, TypeError, WebhookDelivery.DoesNotExist):

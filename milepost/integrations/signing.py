@@ -10,6 +10,8 @@ from standardwebhooks import Webhook
 
 from milepost.core import clock
 
+from .models import WebhookEndpoint
+
 PREFIX = "whsec_"
 
 
@@ -18,7 +20,7 @@ def secret_new() -> str:
     return PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
-def signing_secrets(endpoint) -> list[str]:
+def signing_secrets(endpoint: WebhookEndpoint) -> list[str]:
     """The endpoint's secret, and the previous one while it is still valid (24 h after rotation)."""
     found = [endpoint.secret]
     expires = endpoint.previous_secret_expires_at
@@ -27,7 +29,9 @@ def signing_secrets(endpoint) -> list[str]:
     return found
 
 
-def headers(endpoint, *, message_id: str, body: bytes, sent_at: dt.datetime) -> dict[str, str]:
+def headers(
+    endpoint: WebhookEndpoint, *, message_id: str, body: bytes, sent_at: dt.datetime
+) -> dict[str, str]:
     """``webhook-id``, ``webhook-timestamp`` and ``webhook-signature`` (one per valid secret)."""
     signatures = [
         Webhook(secret).sign(msg_id=message_id, timestamp=sent_at, data=body)
