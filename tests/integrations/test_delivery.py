@@ -211,3 +211,22 @@ def test_a_redirect_is_not_followed(world, draft, start_receiver, endpoint_for, 
     assert (delivery.status, delivery.last_status_code) == (Status.PENDING, 302)
     assert len(redirecting.received) == 1
     assert target.received == []
+
+
+def test_a_claimed_delivery_is_not_sent_twice_and_a_dead_claim_runs_out(
+    world, draft, receiver, endpoint_for, settings
+):
+    """Another worker holds the claim: this one skips it; the claim of a worker that died
+    lapses after CLAIM_LEASE and the delivery goes then."""
+    from milepost.integrations.sending import CLAIM_LEASE, _claim, send_due
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    endpoint_for(receiver.url)
+    with clock.frozen(T0):
+        plans.plan_propose(project=Project.objects.get(pk=draft.project.pk), actor=draft.owner)
+    delivery = WebhookDelivery.objects.get()
+    assert _claim(delivery.pk, T0)
+    assert not _claim(delivery.pk, T0), "a claim is taken once"
+    assert send_due(T0)["sent"] == 0
+    assert send_due(T0 + CLAIM_LEASE)["sent"] == 1
+    assert receiver.types() == ["project.proposed"]
