@@ -179,6 +179,32 @@ LISTS = [
     ("api", "/api/v1/invoices/?search=INV&ordering=-gross", "owner", 4),
     ("api", "/api/v1/invoices/", "contact", 4),
     ("api", "/api/v1/notifications/", "contact", 2),
+    # A sync's read (docs/sync.md) costs what the plain list does.
+    ("api", "/api/v1/clients/?updated_since=2020-01-01T00:00:00Z&ordering=-updated_at", "owner", 3),
+    (
+        "api",
+        "/api/v1/projects/?updated_since=2020-01-01T00:00:00Z&ordering=-updated_at",
+        "owner",
+        6,
+    ),
+    (
+        "api",
+        "/api/v1/projects/?updated_since=2020-01-01T00:00:00Z&ordering=-updated_at",
+        "contact",
+        6,
+    ),
+    (
+        "api",
+        "/api/v1/invoices/?updated_since=2020-01-01T00:00:00Z&ordering=-updated_at",
+        "owner",
+        4,
+    ),
+    (
+        "api",
+        "/api/v1/notifications/?updated_since=2020-01-01T00:00:00Z&ordering=-updated_at",
+        "contact",
+        2,
+    ),
 ]
 
 
@@ -264,6 +290,32 @@ PROJECT_PAGES = [
     ("api", "/api/v1/projects/{project}/milestones/", 4),
     ("api", "/api/v1/projects/{project}/events/", 6),
     ("api", "/api/v1/projects/{project}/access/", 6),
+    # +2: the plan read again, filtered and sorted, with its deliverables
+    (
+        "api",
+        "/api/v1/projects/{project}/milestones/?updated_since=2020-01-01T00:00:00Z&ordering=-updated_at",
+        6,
+    ),
+    (
+        "api",
+        "/api/v1/projects/{project}/events/?updated_since=2020-01-01T00:00:00Z&ordering=-updated_at",
+        6,
+    ),
+    (
+        "api",
+        "/api/v1/projects/{project}/access/?updated_since=2020-01-01T00:00:00Z&ordering=-updated_at",
+        6,
+    ),
+    (
+        "api",
+        "/api/v1/projects/{project}/plan-versions/?updated_since=2020-01-01T00:00:00Z&ordering=-updated_at",
+        5,
+    ),
+    (
+        "api",
+        "/api/v1/projects/{project}/change-orders/?updated_since=2020-01-01T00:00:00Z&ordering=-updated_at",
+        5,
+    ),
 ]
 
 
@@ -367,6 +419,30 @@ MILESTONE_PAGES = [
     ("api", "/api/v1/milestones/{m}/deliveries/", "owner", 8),
     ("api", "/api/v1/milestones/{m}/checklist/", "contact", 9),
     ("api", "/api/v1/milestones/{m}/support-requests/", "owner", 5),
+    (
+        "api",
+        "/api/v1/milestones/{m}/comments/?updated_since=2020-01-01T00:00:00Z&ordering=-updated_at",
+        "contact",
+        7,
+    ),
+    (
+        "api",
+        "/api/v1/milestones/{m}/deliveries/?updated_since=2020-01-01T00:00:00Z&ordering=-updated_at",
+        "owner",
+        8,
+    ),
+    (
+        "api",
+        "/api/v1/milestones/{m}/support-requests/?updated_since=2020-01-01T00:00:00Z&ordering=-updated_at",
+        "owner",
+        5,
+    ),
+    (
+        "api",
+        "/api/v1/milestones/{m}/change-requests/?updated_since=2020-01-01T00:00:00Z&ordering=-updated_at",
+        "owner",
+        4,
+    ),
 ]
 
 

@@ -30,6 +30,23 @@ def test_the_bench_project_has_ten_versions_and_ten_change_orders():
     assert report.ok, report.reason
 
 
+def test_the_bench_projects_were_accepted_so_their_timelines_are_measured():
+    """The bench timeline page measured "no baseline yet": the bulk projects had a plan v1 but
+    no acceptance, so the project page's slippage line and the timeline drew nothing."""
+    from milepost.forecast.selectors import has_baseline, timeline_get
+
+    call_command("seed_bench", organisations=2, large_projects=30, stdout=io.StringIO())
+    accepted = Project.objects.filter(status__in=("active", "completed"))
+    assert accepted.exists()
+    assert all(has_baseline(project) for project in accepted)
+    [project] = Project.objects.filter(versions__version=10)
+    member = project.organisation.memberships.first().user
+    _, timeline = timeline_get(member, project.pk)
+    assert timeline is not None
+    assert len(timeline.rows) == project.milestones.count()
+    assert all(row.baseline_start is not None for row in timeline.rows)
+
+
 def test_the_large_organisation_has_its_projects_and_every_forecast_computed():
     from milepost.accounts.models import Organisation, User
     from milepost.billing.models import Invoice

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from milepost.core import clock
+from milepost.core.stamped import Stamped, Touching
 
 
 class UserManager(BaseUserManager["User"]):
@@ -188,7 +189,7 @@ class Membership(models.Model):
         return f"{self.user} · {self.organisation} ({self.role})"
 
 
-class Client(PostalAddress, models.Model):
+class Client(PostalAddress, Stamped):
     """A company buying from one organisation."""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="clients")
@@ -216,6 +217,8 @@ class Client(PostalAddress, models.Model):
 
     class Meta:
         ordering = ["name", "id"]
+        # updated_since, in the order a sync reads (docs/sync.md)
+        indexes = [models.Index(fields=["organisation", "updated_at"], name="client_updated")]
         constraints = [
             models.UniqueConstraint(fields=["organisation", "name"], name="client_name_unique")
         ]
@@ -224,8 +227,10 @@ class Client(PostalAddress, models.Model):
         return self.name
 
 
-class Contact(models.Model):
+class Contact(Touching):
     """A user who speaks for a client."""
+
+    sync_parent = "client"  # the client's answer lists its contacts
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="contacts")
     user = models.ForeignKey(

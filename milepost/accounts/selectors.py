@@ -58,6 +58,7 @@ CLIENT_ORDERINGS = {
     "country": ("country", "name", "id"),
     "contacts": ("contact_count", "name", "id"),
     "created": ("created_at", "id"),
+    "updated_at": ("updated_at", "id"),  # a sync reads what changed in order (docs/sync.md)
 }
 
 

@@ -20,6 +20,9 @@ class ProjectAccessSerializer(serializers.Serializer):
         allow_null=True,
         help_text="Their invitation while they have not accepted it; null once they have.",
     )
+    updated_at = serializers.DateTimeField(
+        help_text="When the access last changed (its role; not its invitation: docs/sync.md)."
+    )
 
 
 class AccessRoleSerializer(serializers.Serializer):

@@ -6,7 +6,6 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from milepost.accounts import selectors as account_selectors
 from milepost.accounts import services as account_services
@@ -16,6 +15,7 @@ from milepost.plans.lifecycle.project import ProjectAction
 
 from . import access_serializers as s
 from . import roles
+from .base import APIView
 from .common import validated
 from .errors import ErrorSerializer
 

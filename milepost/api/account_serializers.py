@@ -77,6 +77,7 @@ class ClientSerializer(serializers.ModelSerializer):
             "country",
             "contact_count",
             "created_at",
+            "updated_at",
         ]
 
     def to_representation(self, c: Client) -> dict:
@@ -94,6 +95,7 @@ class ClientSerializer(serializers.ModelSerializer):
             "country": c.country,
             "contact_count": c.contact_count,
             "created_at": datetime_json(c.created_at),
+            "updated_at": datetime_json(c.updated_at),
         }
 
 
@@ -117,6 +119,7 @@ class ClientDetailSerializer(ClientSerializer):
             "country",
             "contacts",
             "created_at",
+            "updated_at",
         ]
 
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from milepost.accounts import selectors, services
 from milepost.accounts.models import Organisation
@@ -18,9 +17,10 @@ from milepost.notify.services import calendar_url
 
 from . import account_serializers as s
 from . import roles
+from .base import APIView, GenericViewSet
 from .common import validated
 from .errors import ErrorSerializer
-from .filters import ordering_filter, ordering_param, search_filter, search_param
+from .filters import SyncReads, ordering_filter, ordering_param, search_filter, search_param
 
 ERRORS = {
     400: ErrorSerializer,
@@ -52,7 +52,7 @@ class MeView(APIView):
         return Response(s.MeSerializer(data).data)
 
 
-class OrganisationViewSet(viewsets.GenericViewSet):
+class OrganisationViewSet(GenericViewSet):
     """Your agency: its details, the bank details its invoices print, and project defaults."""
 
     serializer_class = s.OrganisationSerializer
@@ -80,7 +80,7 @@ class OrganisationViewSet(viewsets.GenericViewSet):
         return Response(s.OrganisationSerializer(organisation).data)
 
 
-class ClientViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class ClientViewSet(SyncReads, mixins.ListModelMixin, GenericViewSet):
     """Clients of your organisations."""
 
     serializer_class = s.ClientSerializer

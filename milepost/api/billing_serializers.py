@@ -89,6 +89,7 @@ class InvoiceSerializer(serializers.ModelSerializer):
             "corrects",
             "credited",
             "change_order",
+            "updated_at",
         ]
 
     @extend_schema_field(OpenApiTypes.STR)

@@ -6,7 +6,7 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status, viewsets
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -20,6 +20,7 @@ from milepost.reviews import consequences
 from milepost.reviews import services as reviews
 
 from . import roles
+from .base import GenericViewSet
 from .billing_serializers import (
     CheckoutSerializer,
     ConsequenceSerializer,
@@ -32,6 +33,7 @@ from .billing_serializers import (
 from .common import validated
 from .errors import ErrorSerializer
 from .filters import (
+    SyncReads,
     id_filter,
     id_param,
     ordering_filter,
@@ -45,7 +47,7 @@ ERRORS = {code: ErrorSerializer for code in (400, 401, 403, 404, 409)}
 STATUS_FILTERS = [*InvoiceStatus.values, "unpaid", "overdue"]
 
 
-class InvoiceViewSet(viewsets.GenericViewSet):
+class InvoiceViewSet(SyncReads, GenericViewSet):
     """Invoices and credit notes of the projects you can see."""
 
     serializer_class = InvoiceSerializer
@@ -72,7 +74,7 @@ class InvoiceViewSet(viewsets.GenericViewSet):
             search=search_param(request),
             ordering=ordering_param(request, selectors.INVOICE_ORDERINGS),
         )
-        page = self.paginate_queryset(invoices)
+        page = self.paginate_queryset(self.filter_queryset(invoices))
         return self.get_paginated_response(InvoiceSerializer(page, many=True).data)
 
     @extend_schema(responses={200: InvoiceDetailSerializer, **ERRORS})

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from milepost.forecast import cashflow
 
+from .base import APIView
 from .cashflow_serializers import CashFlowSerializer, cash_flow_data
 from .errors import ErrorSerializer
 from .filters import id_filter, id_param

@@ -9,7 +9,7 @@ from typing import Any
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status, viewsets
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -25,6 +25,7 @@ from milepost.plans.services.change_orders import current_plan
 from milepost.reviews.services.change_orders import change_order_accept, revision_buy
 
 from . import roles
+from .base import GenericViewSet
 from .common import datetime_json, validated
 from .errors import ErrorSerializer
 from .renderers import PDFRenderer
@@ -75,6 +76,7 @@ class ChangeOrderSerializer(serializers.Serializer):
     decided_at = serializers.DateTimeField(allow_null=True)
     decided_by = serializers.EmailField(allow_null=True)
     decline_reason = serializers.CharField()
+    updated_at = serializers.DateTimeField(help_text="When it last changed (docs/sync.md).")
 
 
 class ChangeOrderWriteSerializer(serializers.Serializer):
@@ -134,6 +136,7 @@ class ChangeOrderRequestSerializer(serializers.Serializer):
     change_order = serializers.IntegerField(
         allow_null=True, help_text="The change order drafted from it."
     )
+    updated_at = serializers.DateTimeField(help_text="When it last changed (docs/sync.md).")
 
 
 class ChangeOrderRequestInputSerializer(serializers.Serializer):
@@ -151,6 +154,7 @@ def request_json(request: ChangeOrderRequest, drafted: dict[int, int]) -> dict[s
         "decided_at": datetime_json(request.decided_at),
         "decline_reason": request.decline_reason,
         "change_order": drafted.get(request.pk),
+        "updated_at": datetime_json(request.updated_at),
     }
 
 
@@ -172,7 +176,9 @@ def milestone_change_requests(view, request, milestone) -> Response:
         )
         made = selectors.change_order_request_get(request.user, made.pk)
         return Response(request_json(made, {}), status=status.HTTP_201_CREATED)
-    rows = view.paginate_queryset(selectors.change_order_requests_of(request.user, milestone))
+    rows = view.paginate_queryset(
+        view.sync_list(selectors.change_order_requests_of(request.user, milestone))
+    )
     drafted = _drafted(rows)
     return view.get_paginated_response([request_json(r, drafted) for r in rows])
 
@@ -190,7 +196,7 @@ def buy_revision(request, milestone) -> Response:
     )
 
 
-class ChangeOrderRequestViewSet(viewsets.GenericViewSet):
+class ChangeOrderRequestViewSet(GenericViewSet):
     """A request for a change order: read it, or decline it with a reason (the agency)."""
 
     serializer_class = ChangeOrderRequestSerializer
@@ -272,6 +278,7 @@ def change_order_json(co: ChangeOrder, before: plan_changes.Plan | None = None) 
         "decided_at": datetime_json(co.decided_at),
         "decided_by": _email(co.decided_by),
         "decline_reason": co.decline_reason,
+        "updated_at": datetime_json(co.updated_at),
     }
 
 
@@ -295,7 +302,9 @@ def project_change_orders(view, request, project) -> Response:
         co = selectors.change_order_get(request.user, co.pk)
         return Response(change_order_json(co), status=status.HTTP_201_CREATED)
     rows = view.paginate_queryset(
-        selectors.change_orders_of(request.user, project).prefetch_related("proposals")
+        view.sync_list(
+            selectors.change_orders_of(request.user, project).prefetch_related("proposals")
+        )
     )
     drafts = any(row.status == ChangeOrderStatus.DRAFT for row in rows)
     before = current_plan(project) if drafts else None
@@ -313,7 +322,7 @@ class _Draft:
         self.project = project
 
 
-class ChangeOrderViewSet(viewsets.GenericViewSet):
+class ChangeOrderViewSet(GenericViewSet):
     """One change order: read, edit a draft, delete a draft never proposed, and its lifecycle."""
 
     serializer_class = ChangeOrderSerializer

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from milepost.core import clock
 from milepost.forecast import selectors
@@ -13,6 +12,7 @@ from milepost.forecast.schedule import payment_schedule
 from milepost.plans.selectors import project_row
 
 from . import forecast_serializers as s
+from .base import APIView
 from .errors import ErrorSerializer
 
 ERRORS = {code: ErrorSerializer for code in (401, 404)}

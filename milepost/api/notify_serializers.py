@@ -12,7 +12,17 @@ class NotificationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Notification
-        fields = ["id", "category", "title", "body", "url", "created_at", "read_at", "read"]
+        fields = [
+            "id",
+            "category",
+            "title",
+            "body",
+            "url",
+            "created_at",
+            "read_at",
+            "read",
+            "updated_at",
+        ]
 
     def get_read(self, n) -> bool:
         return n.read_at is not None

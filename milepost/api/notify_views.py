@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from milepost.core.errors import InvalidInput
 from milepost.notify import selectors, services
 from milepost.notify.models import Notification
 
+from .base import APIView, GenericViewSet
 from .errors import ErrorSerializer
-from .filters import ordering_filter, ordering_param
+from .filters import SyncReads, ordering_filter, ordering_param
 from .notify_serializers import (
     CalendarTokenSerializer,
     NotificationSerializer,
@@ -25,7 +24,7 @@ from .notify_serializers import (
 ERRORS = {code: ErrorSerializer for code in (400, 401, 404)}
 
 
-class NotificationViewSet(viewsets.GenericViewSet):
+class NotificationViewSet(SyncReads, GenericViewSet):
     """Your notifications, newest first."""
 
     serializer_class = NotificationSerializer
@@ -42,7 +41,7 @@ class NotificationViewSet(viewsets.GenericViewSet):
         unread = request.query_params.get("unread") in ("1", "true", "True")
         ordering = ordering_param(request, selectors.NOTIFICATION_ORDERINGS)
         notifications = selectors.notifications_of(request.user, unread=unread, ordering=ordering)
-        page = self.paginate_queryset(notifications)
+        page = self.paginate_queryset(self.filter_queryset(notifications))
         return self.get_paginated_response(NotificationSerializer(page, many=True).data)
 
     @extend_schema(request=None, responses={200: NotificationSerializer, **ERRORS})

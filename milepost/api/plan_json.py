@@ -65,6 +65,7 @@ def project_json(p: Project, milestones: Iterable[Any]) -> dict:
         "hold_reason": p.hold_reason,
         "cancelled_at": datetime_json(p.cancelled_at),
         "cancel_reason": p.cancel_reason,
+        "updated_at": datetime_json(p.updated_at),
         "milestones": plan,
     }
 
@@ -96,4 +97,5 @@ def milestone_json(m: Any, currency: str) -> dict:
             {"id": d.id, "title": d.title, "acceptance_criteria": d.acceptance_criteria}
             for d in deliverables
         ],
+        "updated_at": datetime_json(m.updated_at),
     }

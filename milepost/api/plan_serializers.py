@@ -80,6 +80,7 @@ class MilestoneSerializer(serializers.ModelSerializer):
             "approved_by",
             "support_window_ends",
             "deliverables",
+            "updated_at",
         ]
 
     @extend_schema_field(serializers.CharField(allow_null=True))
@@ -147,6 +148,7 @@ class ProjectSerializer(serializers.ModelSerializer):
             "hold_reason",
             "cancelled_at",
             "cancel_reason",
+            "updated_at",
             "milestones",
         ]
         read_only_fields = ["on_hold_since", "hold_reason", "cancelled_at", "cancel_reason"]
@@ -243,10 +245,13 @@ class TemplateSerializer(serializers.Serializer):
 
 class PlanVersionSerializer(serializers.ModelSerializer):
     accepted_by = serializers.EmailField(source="accepted_by.email", allow_null=True)
+    updated_at = serializers.DateTimeField(
+        source="accepted_at", help_text="A version never changes: when it was accepted."
+    )
 
     class Meta:
         model = PlanVersion
-        fields = ["version", "reason", "accepted_by", "accepted_at", "snapshot"]
+        fields = ["version", "reason", "accepted_by", "accepted_at", "snapshot", "updated_at"]
 
 
 class ChangeSerializer(serializers.Serializer):
@@ -267,6 +272,9 @@ class EventSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     sequence = serializers.IntegerField()
     created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField(
+        source="created_at", help_text="An event never changes: when it was written."
+    )
     actor = serializers.CharField(source="actor_label")
     action = serializers.CharField()
     target_type = serializers.CharField()

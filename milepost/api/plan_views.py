@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from django.db.models import F
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status, viewsets
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from milepost.accounts.models import Client
 from milepost.accounts.permissions import roles_of
@@ -23,6 +23,7 @@ from . import access_serializers as access_s
 from . import plan_serializers as s
 from . import roles
 from .access_views import access_json
+from .base import APIView, GenericViewSet
 from .billing_serializers import ConsequenceSerializer
 from .change_order_views import (
     AcceptedSerializer,
@@ -37,12 +38,14 @@ from .change_order_views import (
 from .common import validated
 from .errors import ErrorSerializer
 from .filters import (
+    SyncReads,
     id_filter,
     id_param,
     ordering_filter,
     ordering_param,
     search_filter,
     search_param,
+    sync_filters,
 )
 from .plan_json import project_json
 from .review_views import MilestoneReviewActions
@@ -61,7 +64,7 @@ class TemplateListView(APIView):
         return Response(s.TemplateSerializer(selectors.templates_for(request.user), many=True).data)
 
 
-class ProjectViewSet(viewsets.GenericViewSet):
+class ProjectViewSet(SyncReads, GenericViewSet):
     """Projects you can see: your organisations' and those you were given access to."""
 
     serializer_class = s.ProjectSerializer
@@ -89,7 +92,8 @@ class ProjectViewSet(viewsets.GenericViewSet):
         ]
     )
     def list(self, request):
-        page = selectors.as_seen_by(request.user, self.paginate_queryset(self.get_queryset()))
+        projects = self.filter_queryset(self.get_queryset())
+        page = selectors.as_seen_by(request.user, self.paginate_queryset(projects))
         plans = selectors.plans_as_seen(page)
         return self.get_paginated_response([project_json(p, plans[p.pk]) for p in page])
 
@@ -133,7 +137,9 @@ class ProjectViewSet(viewsets.GenericViewSet):
         return Response(_project_json(request.user, pk))
 
     @extend_schema(
-        methods=["GET"], responses={200: access_s.ProjectAccessSerializer(many=True), **ERRORS}
+        methods=["GET"],
+        parameters=sync_filters(default="role"),
+        responses={200: access_s.ProjectAccessSerializer(many=True), **ERRORS},
     )
     @extend_schema(
         methods=["POST"],
@@ -147,7 +153,8 @@ class ProjectViewSet(viewsets.GenericViewSet):
         project = selectors.project_get(request.user, pk)
         roles.require(request.user, ProjectAction.GRANT_ACCESS, project)
         if request.method == "GET":
-            page = self.paginate_queryset(selectors.project_access_list(project))
+            rows = list(self.sync_list(selectors.project_access_rows(project)))
+            page = selectors.access_invited(project, self.paginate_queryset(rows))
             return self.get_paginated_response(
                 access_s.ProjectAccessSerializer(page, many=True).data
             )
@@ -155,7 +162,11 @@ class ProjectViewSet(viewsets.GenericViewSet):
         access = services.project_access_grant(project=project, actor=request.user, **data)
         return Response(access_json(access), status=status.HTTP_201_CREATED)
 
-    @extend_schema(methods=["GET"], responses={200: s.MilestoneSerializer(many=True), **ERRORS})
+    @extend_schema(
+        methods=["GET"],
+        parameters=sync_filters(default="position"),
+        responses={200: s.MilestoneSerializer(many=True), **ERRORS},
+    )
     @extend_schema(
         methods=["POST"],
         request=s.MilestoneInputSerializer,
@@ -166,7 +177,10 @@ class ProjectViewSet(viewsets.GenericViewSet):
         """List the plan's milestones (paginated), or add one to a draft plan."""
         project = selectors.project_get(request.user, pk)
         if request.method == "GET":
-            page = self.paginate_queryset(list(project.milestones.all()))
+            milestones = project.milestones.all()  # prefetched with the project
+            if self.sync_asked() or "ordering" in request.query_params:
+                milestones = project.milestones.prefetch_related("deliverables")
+            page = self.paginate_queryset(list(self.sync_list(milestones)))
             return self.get_paginated_response(s.MilestoneSerializer(page, many=True).data)
         roles.require(request.user, ProjectAction.EDIT_PLAN, project)
         data = validated(s.MilestoneInputSerializer, request.data)
@@ -262,7 +276,11 @@ class ProjectViewSet(viewsets.GenericViewSet):
         services.project_delete(project=project, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(methods=["GET"], responses={200: ChangeOrderSerializer(many=True), **ERRORS})
+    @extend_schema(
+        methods=["GET"],
+        parameters=sync_filters(default="-created"),
+        responses={200: ChangeOrderSerializer(many=True), **ERRORS},
+    )
     @extend_schema(
         methods=["POST"],
         request=ChangeOrderWriteSerializer,
@@ -275,25 +293,35 @@ class ProjectViewSet(viewsets.GenericViewSet):
         managers)."""
         return project_change_orders(self, request, selectors.project_get(request.user, pk))
 
-    @extend_schema(responses={200: s.PlanVersionSerializer(many=True), **ERRORS})
+    @extend_schema(
+        parameters=sync_filters(default="version"),
+        responses={200: s.PlanVersionSerializer(many=True), **ERRORS},
+    )
     @action(detail=True, methods=["get"], url_path="plan-versions")
     def plan_versions(self, request, pk=None):
         """Every accepted version of the plan, baseline first (paginated)."""
         project = selectors.project_get(request.user, pk)
-        page = self.paginate_queryset(selectors.plan_versions(project))
+        # A version never changes: it was last updated when it was accepted.
+        versions = selectors.plan_versions(project).alias(updated_at=F("accepted_at"))
+        page = self.paginate_queryset(self.sync_list(versions))
         return self.get_paginated_response(s.PlanVersionSerializer(page, many=True).data)
 
-    @extend_schema(responses={200: s.EventSerializer(many=True), **ERRORS})
+    @extend_schema(
+        parameters=sync_filters(default="-sequence"),
+        responses={200: s.EventSerializer(many=True), **ERRORS},
+    )
     @action(detail=True, methods=["get"])
     def events(self, request, pk=None):
         """The project's audit events, newest first (paginated)."""
         project = selectors.project_get(request.user, pk)
-        page = self.paginate_queryset(selectors.project_events(project, request.user))
+        # An audit event is append-only: it was last updated when it was written.
+        events = selectors.project_events(project, request.user).alias(updated_at=F("created_at"))
+        page = self.paginate_queryset(self.sync_list(events))
         context = {"currency": project.currency or ""}
         return self.get_paginated_response(s.EventSerializer(page, many=True, context=context).data)
 
 
-class MilestoneViewSet(MilestoneReviewActions, viewsets.GenericViewSet):
+class MilestoneViewSet(SyncReads, MilestoneReviewActions, GenericViewSet):
     serializer_class = s.MilestoneSerializer
     queryset = Milestone.objects.none()  # for the schema only: reads go through selectors
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
@@ -306,7 +334,9 @@ class MilestoneViewSet(MilestoneReviewActions, viewsets.GenericViewSet):
         return buy_revision(request, selectors.milestone_get(request.user, pk))
 
     @extend_schema(
-        methods=["GET"], responses={200: ChangeOrderRequestSerializer(many=True), **ERRORS}
+        methods=["GET"],
+        parameters=sync_filters(default="-created"),
+        responses={200: ChangeOrderRequestSerializer(many=True), **ERRORS},
     )
     @extend_schema(
         methods=["POST"],

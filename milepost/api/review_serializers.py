@@ -71,6 +71,7 @@ class DeliverySerializer(serializers.ModelSerializer):
             "created_at",
             "attachments",
             "verdicts",
+            "updated_at",
         ]
 
     def get_version(self, delivery) -> str:
@@ -125,6 +126,9 @@ class EntrySerializer(serializers.ModelSerializer):
     author = serializers.SerializerMethodField()
     attachments = AttachmentSerializer(many=True, read_only=True)
     delivery = serializers.IntegerField(source="delivery.number", allow_null=True, default=None)
+    updated_at = serializers.DateTimeField(
+        source="created_at", help_text="An entry never changes: when it was written."
+    )
 
     class Meta:
         model = Entry
@@ -137,6 +141,7 @@ class EntrySerializer(serializers.ModelSerializer):
             "delivery",
             "created_at",
             "attachments",
+            "updated_at",
         ]
 
     def get_author(self, entry) -> str:
@@ -162,6 +167,7 @@ class SupportRequestSerializer(serializers.ModelSerializer):
             "resolved_by",
             "resolved_at",
             "resolution",
+            "updated_at",
         ]
 
 

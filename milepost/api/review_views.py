@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from django.db.models import F
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from milepost.billing import selectors as billing_selectors
 from milepost.plans import selectors as plan_selectors
@@ -18,9 +18,11 @@ from milepost.reviews import consequences, selectors, services
 from . import plan_serializers as ps
 from . import review_serializers as s
 from . import roles
+from .base import APIView
 from .billing_serializers import ConsequenceSerializer, InvoiceLinkSerializer
 from .common import validated
 from .errors import ErrorSerializer
+from .filters import sync_filters
 from .parsers import JSONParser
 
 ERRORS = {code: ErrorSerializer for code in (400, 401, 403, 404, 409)}
@@ -168,7 +170,11 @@ class MilestoneReviewActions:
         )
         return Response(_milestone_json(request.user, pk))
 
-    @extend_schema(methods=["GET"], responses={200: s.EntrySerializer(many=True), **ERRORS})
+    @extend_schema(
+        methods=["GET"],
+        parameters=sync_filters(default="-created"),
+        responses={200: s.EntrySerializer(many=True), **ERRORS},
+    )
     @extend_schema(
         methods=["POST"],
         request={
@@ -182,7 +188,9 @@ class MilestoneReviewActions:
         """The milestone's thread (newest first, paginated), or add a comment (Markdown)."""
         milestone = plan_selectors.milestone_get(request.user, pk)
         if request.method == "GET":
-            page = self.paginate_queryset(selectors.thread_of(milestone))
+            # An entry is never edited: it was last updated when it was written.
+            entries = selectors.thread_of(milestone).alias(updated_at=F("created_at"))
+            page = self.paginate_queryset(self.sync_list(entries))
             return self.get_paginated_response(
                 s.EntrySerializer(page, many=True, context=self.get_serializer_context()).data
             )
@@ -213,18 +221,23 @@ class MilestoneReviewActions:
             }
         )
 
-    @extend_schema(responses={200: s.DeliverySerializer(many=True), **ERRORS})
+    @extend_schema(
+        parameters=sync_filters(default="-number"),
+        responses={200: s.DeliverySerializer(many=True), **ERRORS},
+    )
     @action(detail=True, methods=["get"])
     def deliveries(self, request, pk=None):
         """Every delivery, newest first, with files and the client's verdicts."""
         milestone = plan_selectors.milestone_get(request.user, pk)
-        page = self.paginate_queryset(selectors.deliveries_of(milestone))
+        page = self.paginate_queryset(self.sync_list(selectors.deliveries_of(milestone)))
         return self.get_paginated_response(
             s.DeliverySerializer(page, many=True, context=self.get_serializer_context()).data
         )
 
     @extend_schema(
-        methods=["GET"], responses={200: s.SupportRequestSerializer(many=True), **ERRORS}
+        methods=["GET"],
+        parameters=sync_filters(default="created"),
+        responses={200: s.SupportRequestSerializer(many=True), **ERRORS},
     )
     @extend_schema(
         methods=["POST"],
@@ -244,7 +257,7 @@ class MilestoneReviewActions:
         """Support requests; file one during the support window (uses one revision)."""
         milestone = plan_selectors.milestone_get(request.user, pk)
         if request.method == "GET":
-            page = self.paginate_queryset(selectors.support_requests_of(milestone))
+            page = self.paginate_queryset(self.sync_list(selectors.support_requests_of(milestone)))
             return self.get_paginated_response(s.SupportRequestSerializer(page, many=True).data)
         roles.require(request.user, MilestoneAction.SUPPORT_REQUEST, milestone)
         data = validated(s.SupportInputSerializer, request.data)

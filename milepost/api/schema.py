@@ -20,6 +20,29 @@ DESCRIPTIONS = {
     "413": "The request body is too large.",
     "415": "The request body is in a format this operation does not take.",
 }
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": (
+        "Send the request again safely: a repeat with the same key and the same request within "
+        "24 hours gets the first answer (with `Idempotent-Replayed: true`) and does nothing "
+        "again. At most 255 printable ASCII characters (docs/idempotency.md)."
+    ),
+    "schema": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 255,
+        "pattern": "^[ -~]*[!-~][ -~]*$",
+    },
+}
+IDEMPOTENCY_ERRORS = {
+    "400": "`idempotency_key_invalid`: the Idempotency-Key header is empty, too long or not "
+    "printable.",
+    "409": "`idempotency_key_in_use`: the first request with this key is still running "
+    "(ask again after `Retry-After`).",
+    "422": "`idempotency_key_reused`: the key was sent with a different request.",
+}
 #: Parameters whose bad values answer 404 (a page past the end, an unknown ``?format=``).
 PAGING = {"page", "page_size", "format"}
 
@@ -53,8 +76,26 @@ def add_common_errors(result: dict[str, Any], generator, request, public) -> dic
             responses = operation.setdefault("responses", {})
             for status in _statuses(operation):
                 responses.setdefault(status, _error(status))
+            if method == "post":
+                _add_idempotency(operation, responses)
             operation["responses"] = dict(sorted(responses.items()))
     return result
+
+
+def _add_idempotency(operation: dict[str, Any], responses: dict[str, Any]) -> None:
+    """The header on a POST, and its answers (added to a 409 the operation already declares)."""
+    operation.setdefault("parameters", []).append(dict(IDEMPOTENCY_KEY))
+    for status, text in IDEMPOTENCY_ERRORS.items():
+        described = responses.get(status, {}).get("description", "")
+        if described:
+            responses[status]["description"] = f"{described} Or {text}"
+        elif status in responses:
+            responses[status]["description"] = text[0].upper() + text[1:]
+        else:
+            responses[status] = {
+                "description": text[0].upper() + text[1:],
+                "content": {"application/json": {"schema": ERROR_REF}},
+            }
 
 
 class DeclaredInputExtension(OpenApiSerializerExtension):

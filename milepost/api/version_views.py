@@ -5,13 +5,13 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from milepost.core.errors import InvalidInput
 from milepost.plans import selectors
 from milepost.plans.versions import diff_json, plan_json
 
 from . import version_serializers as s
+from .base import APIView
 from .common import datetime_json
 from .errors import ErrorSerializer
 from .filters import MAX_ID

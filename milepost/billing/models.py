@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from milepost.core import clock
 from milepost.core.money import normalise
+from milepost.core.stamped import Stamped, Touching
 from milepost.plans.models import MONEY
 
 
@@ -58,7 +59,7 @@ class InvoiceSequence(models.Model):
         return f"{self.organisation_id}/{self.year}: {self.last_number}"
 
 
-class Invoice(models.Model):
+class Invoice(Stamped):
     """One invoice per milestone and trigger (and one per change order), or a credit note that
     cancels an invoice (``credit_note_for``) or corrects part of one (``corrects``). Never edited
     but for its payment state: ``paid``, ``credited`` and ``status``."""
@@ -122,6 +123,8 @@ class Invoice(models.Model):
             # The cash flow sums invoices by the day they were issued and fall due.
             models.Index(fields=["organisation", "issue_date"], name="invoice_issued_on"),
             models.Index(fields=["organisation", "status", "due_date"], name="invoice_due_on"),
+            # updated_since, in the order a sync reads (docs/sync.md)
+            models.Index(fields=["organisation", "updated_at"], name="invoice_updated"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -196,8 +199,10 @@ class Invoice(models.Model):
         )
 
 
-class Payment(models.Model):
+class Payment(Touching):
     """Money received against an invoice."""
+
+    sync_parent = "invoice"  # the invoice's answer lists its payments
 
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
     amount = models.DecimalField(**MONEY)

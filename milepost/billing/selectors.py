@@ -37,6 +37,7 @@ INVOICE_ORDERINGS = {
     "gross": ("currency", "gross", "id"),
     "status": ("status", "due_date", "id"),
     "project": ("project__name", "issue_date", "id"),
+    "updated_at": ("updated_at", "id"),  # a sync reads what changed in order (docs/sync.md)
 }
 
 

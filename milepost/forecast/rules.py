@@ -6,8 +6,10 @@ The rules, with examples, are in docs/forecast.md:
 
 - **Forecast.** A milestone not started begins at the latest of its planned start, today and
   (with sequential gating) the working day after the forecast approval of the one before, and
-  keeps its planned length in working days. One in progress, or sent back for changes, ends at
-  the later of its planned due date and today (it still has to be delivered and approved). One
+  keeps its planned length in working days. One in progress ends at the latest of its planned
+  due date, today (it still has to be delivered and approved) and the end of its planned length
+  in working days from the day it started (begun late, it still takes that long). One sent back
+  for changes ends at the later of its planned due date and today. One
   in review ends at the later of its planned due date and today, but no later than the day it
   approves itself (the auto-approval period bounds a review), and never before today. An
   approved one ended on the day it was approved.
@@ -140,6 +142,10 @@ def _span(
         return start, add_working_days(start, length, holidays), False
     start = stage.started
     end = max(planned_due, today)
+    if stage.status == S.IN_PROGRESS:
+        # Begun late, the work still takes its planned length in working days.
+        length = working_days_in(stage.planned_start, stage.planned_due, holidays)
+        end = max(end, add_working_days(start, length, holidays))
     if stage.status == S.IN_REVIEW and stage.auto_approves is not None:
         end = max(min(end, next_working_day(stage.auto_approves, holidays)), today)
     return start, max(end, next_working_day(start, holidays)), False

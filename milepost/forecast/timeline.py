@@ -18,7 +18,7 @@ from django.utils import timezone
 from milepost.audit.models import AuditEvent
 from milepost.core import clock
 from milepost.plans.changes import working_days_between
-from milepost.plans.models import ChangeOrder, Milestone, PlanVersion, Project
+from milepost.plans.models import ChangeOrder, Milestone, MilestoneStatus, PlanVersion, Project
 from milepost.plans.services.common import holidays_for
 
 from . import rules
@@ -122,7 +122,10 @@ def stage_of(milestone: Milestone, baseline: dict[int, tuple[dt.date, dt.date]])
         planned_due=milestone.planned_due,
         baseline_start=baseline_start,
         baseline_due=baseline_due,
-        started=local_day(milestone.started_at),
+        # Waiting for its prepayment, the work has not begun (it begins when that is paid).
+        started=None
+        if milestone.status == MilestoneStatus.AWAITING_PREPAYMENT
+        else local_day(milestone.started_at),
         approved=local_day(milestone.approved_at),
         auto_approves=local_day(milestone.auto_approve_at),
     )

@@ -90,6 +90,7 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
             "last_attempt_at",
             "next_attempt_at",
             "created_at",
+            "updated_at",
             "finished_at",
         ]
         read_only_fields = fields

@@ -9,14 +9,15 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status, viewsets
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from milepost.accounts import selectors as account_selectors
+from milepost.api.base import APIView, GenericViewSet
 from milepost.api.common import validated
 from milepost.api.errors import ErrorSerializer
+from milepost.api.filters import SyncReads, ordering_filter, sync_filters
 from milepost.core.errors import InvalidInput
 
 from . import api_serializers as s
@@ -33,7 +34,12 @@ def _input(request) -> dict:
     return validated(s.WebhookEndpointInputSerializer, request.data)
 
 
-class WebhookEndpointViewSet(viewsets.GenericViewSet):
+#: How the endpoint list and the delivery log may be sorted (``?ordering=``).
+ENDPOINT_ORDERINGS = {"created": ("id",), "updated_at": ("updated_at", "id")}
+DELIVERY_ORDERINGS = {"created": ("id",), "updated_at": ("updated_at", "id")}
+
+
+class WebhookEndpointViewSet(SyncReads, GenericViewSet):
     """Your organisations' webhook endpoints (owners only)."""
 
     serializer_class = s.WebhookEndpointSerializer
@@ -42,10 +48,13 @@ class WebhookEndpointViewSet(viewsets.GenericViewSet):
     def get_queryset(self):
         return selectors.endpoints_of(self.request.user)
 
-    @extend_schema(responses={200: s.WebhookEndpointSerializer(many=True), **ERRORS})
+    @extend_schema(
+        parameters=[ordering_filter(ENDPOINT_ORDERINGS, "created")],
+        responses={200: s.WebhookEndpointSerializer(many=True), **ERRORS},
+    )
     def list(self, request):
         """The endpoints of the organisations you own."""
-        page = self.paginate_queryset(self.get_queryset())
+        page = self.paginate_queryset(self.sync_list(self.get_queryset(), ENDPOINT_ORDERINGS))
         return self.get_paginated_response(s.WebhookEndpointSerializer(page, many=True).data)
 
     @extend_schema(
@@ -103,12 +112,16 @@ class WebhookEndpointViewSet(viewsets.GenericViewSet):
         delivery = services.endpoint_send_test(endpoint=endpoint, actor=request.user)
         return Response(s.WebhookDeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)
 
-    @extend_schema(responses={200: s.WebhookDeliverySerializer(many=True), **ERRORS})
+    @extend_schema(
+        parameters=sync_filters(DELIVERY_ORDERINGS, default="-created"),
+        responses={200: s.WebhookDeliverySerializer(many=True), **ERRORS},
+    )
     @action(detail=True, methods=["get"])
     def deliveries(self, request, pk=None):
         """The endpoint's delivery log, newest first."""
         endpoint = selectors.endpoint_get(request.user, pk)
-        page = self.paginate_queryset(selectors.deliveries_of(endpoint))
+        rows = self.sync_list(selectors.deliveries_of(endpoint), DELIVERY_ORDERINGS)
+        page = self.paginate_queryset(rows)
         return self.get_paginated_response(s.WebhookDeliverySerializer(page, many=True).data)
 
     def _organisation(self, organisation_id):

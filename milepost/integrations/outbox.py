@@ -89,7 +89,9 @@ def fan_out(
         ).only("pk", "event_types")
     now = clock.now()
     deliveries = [
-        WebhookDelivery(endpoint=e, event=outbound, next_attempt_at=now, created_at=now)
+        WebhookDelivery(
+            endpoint=e, event=outbound, next_attempt_at=now, created_at=now, updated_at=now
+        )
         for e in endpoints
         if force or outbound.is_test or e.wants(outbound.type)
     ]

@@ -121,7 +121,12 @@ def _record(
     delivery: WebhookDelivery, now: dt.datetime, status_code: int | None, error: str
 ) -> str:
     attempts = delivery.attempts + 1
-    fields = {"attempts": attempts, "last_attempt_at": now, "last_status_code": status_code}
+    fields = {
+        "attempts": attempts,
+        "last_attempt_at": now,
+        "last_status_code": status_code,
+        "updated_at": now,
+    }
     endpoints = WebhookEndpoint.objects.filter(pk=delivery.endpoint_id)
     if not error:
         WebhookDelivery.objects.filter(pk=delivery.pk).update(
@@ -131,10 +136,10 @@ def _record(
             next_attempt_at=None,
             finished_at=now,
         )
-        endpoints.update(failing_since=None)
+        endpoints.exclude(failing_since=None).update(failing_since=None, updated_at=now)
         return "sent"
     logger.info("Webhook delivery %s failed (attempt %s): %s", delivery.pk, attempts, error)
-    endpoints.filter(failing_since__isnull=True).update(failing_since=now)
+    endpoints.filter(failing_since__isnull=True).update(failing_since=now, updated_at=now)
     if attempts >= MAX_ATTEMPTS:
         WebhookDelivery.objects.filter(pk=delivery.pk).update(
             **fields,

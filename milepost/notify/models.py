@@ -9,6 +9,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from milepost.core.stamped import Stamped
+
 USER = settings.AUTH_USER_MODEL
 
 
@@ -27,7 +29,7 @@ class Category(models.TextChoices):
     SUPPORT_WINDOW = "support_window", _("Support windows ending")
 
 
-class Notification(models.Model):
+class Notification(Stamped):
     """One line in a user's bell."""
 
     user = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="notifications")
@@ -43,6 +45,8 @@ class Notification(models.Model):
         indexes = [
             models.Index(fields=["user", "read_at"]),
             models.Index(fields=["user", "-created_at"]),
+            # updated_since, in the order a sync reads (docs/sync.md)
+            models.Index(fields=["user", "updated_at"]),
         ]
 
     def __str__(self) -> str:

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from milepost.billing.services import invoices_announce_overdue
 from milepost.core import clock
+from milepost.core.idempotency import idempotency_keys_purge
 from milepost.forecast.services import refresh_stale
 from milepost.reviews.services import run_due_work
 
@@ -48,6 +49,7 @@ def tick(now: dt.datetime | None = None) -> dict[str, int]:
         # Today moves forecasts: each project's is recomputed once a day (and when marked stale).
         "forecasts_refreshed": refresh_stale(today=timezone.localdate(now)),
         "invoices_overdue": invoices_announce_overdue(timezone.localdate(now)),
+        "idempotency_keys_expired": idempotency_keys_purge(now),
     }
     for step in list(_extra_steps):
         report.update(step(now))

@@ -12,7 +12,10 @@ from milepost.mail.models import OutgoingEmail
 from .models import Notification
 
 #: How the notifications sort (``core.ordering``): newest first unless asked.
-NOTIFICATION_ORDERINGS = {"created": ("created_at", "id")}
+NOTIFICATION_ORDERINGS = {
+    "created": ("created_at", "id"),
+    "updated_at": ("updated_at", "id"),  # a sync reads what changed in order (docs/sync.md)
+}
 
 
 def notifications_of(

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from milepost.core.money import normalise
+from milepost.core.stamped import Stamped, Touching
 
 # The status choices are the lifecycles' states (plans/lifecycle): imported from here too.
 from .lifecycle.change_order import ChangeOrderStatus
@@ -33,7 +34,7 @@ class AccessRole(models.TextChoices):
     VIEWER = "viewer", _("Viewer")
 
 
-class Project(models.Model):
+class Project(Stamped):
     """A fixed-budget engagement with one client, delivered in milestones."""
 
     organisation = models.ForeignKey(
@@ -83,7 +84,11 @@ class Project(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["organisation", "status"])]
+        indexes = [
+            models.Index(fields=["organisation", "status"]),
+            # updated_since, in the order a sync reads (docs/sync.md)
+            models.Index(fields=["organisation", "updated_at"], name="project_updated"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(total_budget__gt=0), name="project_total_positive"
@@ -129,8 +134,10 @@ MILESTONE_FIELDS = (
 )
 
 
-class Milestone(models.Model):
+class Milestone(Stamped):
     """One self-contained stage: scope, budget, dates, revisions, support window."""
+
+    sync_parent = "project"  # the project's answer embeds its plan
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="milestones")
     position = models.PositiveIntegerField()
@@ -222,8 +229,10 @@ class Milestone(models.Model):
         return support_window_open(self.status, self.support_ends_at, clock.now())
 
 
-class Deliverable(models.Model):
+class Deliverable(Touching):
     """Something the client can test, with criteria that say when it passes."""
+
+    sync_parent = "milestone"  # shown inside its milestone
 
     milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="deliverables")
     position = models.PositiveIntegerField()
@@ -237,7 +246,7 @@ class Deliverable(models.Model):
         return self.title
 
 
-class ProjectAccess(models.Model):
+class ProjectAccess(Stamped):
     """A client contact's access to one project, as approver or viewer."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="access")
@@ -320,7 +329,7 @@ class PlanProposal(models.Model):
         super().save(*args, **kwargs)
 
 
-class ChangeOrder(models.Model):
+class ChangeOrder(Stamped):
     """A change to an accepted plan that the client signs: numbered per project (CO-1, CO-2 …),
     drafted on a plan version, with a list of changes (``plans.changes``). Accepting it makes
     the next plan version. The lifecycle is ``plans.lifecycle.change_order``."""
@@ -418,7 +427,7 @@ class ChangeOrderProposal(models.Model):
         return f"{self.change_order} proposal {self.number}"
 
 
-class ChangeOrderRequest(models.Model):
+class ChangeOrderRequest(Stamped):
     """A client approver asks for a change order about a milestone (when the revisions ran out,
     or any time): the agency drafts a change order from it or declines it with a reason."""
 

@@ -108,8 +108,9 @@ def _cached(model: type[Model], rows: list) -> QuerySet:
     return queryset
 
 
-def _rows(project: Project, data: dict[str, Any]) -> list[SimpleNamespace]:
-    """The proposed milestones as light rows (the attributes of ``selectors.plans_of``)."""
+def _rows(project: Project, data: dict[str, Any], stamp: Any = None) -> list[SimpleNamespace]:
+    """The proposed milestones as light rows (the attributes of ``selectors.plans_of``), last
+    updated ``stamp`` (when they were proposed)."""
     return [
         SimpleNamespace(
             id=item["id"],
@@ -124,6 +125,7 @@ def _rows(project: Project, data: dict[str, Any]) -> list[SimpleNamespace]:
             approved_at=None,
             approved_by_id=None,
             support_ends_at=None,
+            updated_at=stamp,
             **{key: parse(item[key]) for key, parse in MILESTONE_FIELDS.items()},
             deliverables=[
                 SimpleNamespace(
@@ -144,7 +146,13 @@ def _instances(project: Project, rows: list[SimpleNamespace]) -> list[Milestone]
     milestones = []
     for row in rows:
         fields = {key: getattr(row, key) for key in ("id", "position", *MILESTONE_FIELDS)}
-        milestone = Milestone(project=project, status=row.status, revisions_used=0, **fields)
+        milestone = Milestone(
+            project=project,
+            status=row.status,
+            revisions_used=0,
+            updated_at=row.updated_at,
+            **fields,
+        )
         deliverables = [Deliverable(milestone=milestone, **vars(d)) for d in row.deliverables]
         milestone._prefetched_objects_cache = {"deliverables": _cached(Deliverable, deliverables)}
         milestones.append(milestone)
@@ -172,7 +180,7 @@ def show_proposal(
     if not project.name:
         project.name = _("Project %(number)s") % {"number": project.pk}
     project.summary = project.summary or ""
-    rows = _rows(project, data)
+    rows = _rows(project, data, proposal.proposed_at if proposal is not None else None)
     project.proposed_plan = rows
     project.plan_withheld = not rows
     if instances:

@@ -7,10 +7,12 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from milepost.core.stamped import Stamped, Touching
+
 USER = settings.AUTH_USER_MODEL
 
 
-class Delivery(models.Model):
+class Delivery(Stamped):
     """A version of the milestone's work handed to the client: v1, v2, …"""
 
     milestone = models.ForeignKey(
@@ -33,13 +35,15 @@ class Delivery(models.Model):
         return f"v{self.number}"
 
 
-class Verdict(models.Model):
+class Verdict(Touching):
     """The client's test result for one deliverable of one delivery.
 
     A deliverable that passed on the previous delivery passes on the next one too, carried over
     when the next one is delivered: ``carried_from`` is then the verdict the client gave (on the
     delivery where they decided), and ``decided_by``/``decided_at`` are theirs, copied.
     """
+
+    sync_parent = "delivery"  # the delivery's answer shows its verdicts
 
     class Status(models.TextChoices):
         PASSED = "passed", _("Passed")
@@ -118,7 +122,7 @@ class Approval(models.Model):
         return f"Approval of milestone {self.milestone_id}"
 
 
-class SupportRequest(models.Model):
+class SupportRequest(Stamped):
     """A small fix asked for after approval (or an open item carried over from approval)."""
 
     class Status(models.TextChoices):

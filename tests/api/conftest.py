@@ -4,6 +4,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from tests.forecast.conftest import accepted, make_project, progressed  # noqa: F401  (fixtures)
+from tests.payments.conftest import money  # noqa: F401  (a fixture)
 
 
 @pytest.fixture

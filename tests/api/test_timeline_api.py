@@ -29,10 +29,10 @@ def test_the_timeline_of_a_project_with_progress(world, progressed, api_as):
         "accepted": True,
         "plan_version": 1,
         "today": "2027-01-25",
-        "forecast_end": "2027-03-30",
+        "forecast_end": "2027-04-02",
         "done": False,
-        "slip_baseline": 0,
-        "slip_plan": 0,
+        "slip_baseline": 3,
+        "slip_plan": 3,
         "hands": {"agency": 8, "client": 8},
         "plan_wait": 2,
     }
@@ -54,7 +54,8 @@ def test_the_timeline_of_a_project_with_progress(world, progressed, api_as):
         {"date": "2027-01-13", "kind": "delivered", "delivery": 2},
     ]
     assert second["status"] == "in_progress" and second["actual"]["started"] == "2027-01-21"
-    assert second["forecast"] == {"start": "2027-01-21", "end": "2027-02-05", "done": False}
+    # Begun three working days late, it keeps its fifteen working days.
+    assert second["forecast"] == {"start": "2027-01-21", "end": "2027-02-10", "done": False}
 
 
 def test_the_payment_schedule(world, progressed, api_as):
@@ -88,8 +89,8 @@ def test_the_payment_schedule(world, progressed, api_as):
         "change_order": "",
         "invoice": None,
         "number": None,
-        "date": "2027-02-05",
-        "due_date": "2027-02-19",
+        "date": "2027-02-10",
+        "due_date": "2027-02-24",
         "amount": "2975.00",
         "paid": "0.00",
         "outstanding": "2975.00",

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 # Playwright's sync API runs an event loop in this thread; Django would otherwise refuse
 # database access from it ("You cannot call this from an async context").
@@ -26,7 +27,10 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "e2e"
-TIMEOUT_MS = 5_000
+#: How long an action or an assertion waits. An approval renders its invoice's PDF before it
+#: answers: on a 2-core machine running the suite on both cores that took over 5 s.
+TIMEOUT_MS = 15_000
+expect.set_options(timeout=TIMEOUT_MS)
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@ with Hypothesis, and a few worked examples."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from hypothesis import given, settings
@@ -220,3 +221,31 @@ def test_a_review_ends_no_later_than_its_automatic_approval():
     (found,) = forecast([stage], today=dt.date(2027, 3, 10), gating=True, holidays=HOLIDAYS)
     # Sat 20 Mar → Mon 22 Mar: seven working days before the plan (and the baseline).
     assert (found.end, found.slip_plan, found.slip_baseline) == (dt.date(2027, 3, 22), -7, -7)
+
+
+def test_a_milestone_started_late_keeps_its_planned_length():
+    """Planned Mon 1 to Fri 12 Mar (ten working days) and started on Fri 5 Mar, five working
+    days late: starting it must not make the project look on time (it did: the forecast was the
+    planned due date as soon as work began)."""
+    stage = Stage(
+        1,
+        "in_progress",
+        dt.date(2027, 3, 1),
+        dt.date(2027, 3, 12),
+        dt.date(2027, 3, 1),
+        dt.date(2027, 3, 12),
+        started=dt.date(2027, 3, 5),
+    )
+    (found,) = forecast([stage], today=dt.date(2027, 3, 5), gating=True, holidays=HOLIDAYS)
+    # Ten working days from Fri 5 Mar: Thu 18 Mar, four working days late.
+    assert (found.start, found.end, found.slip_plan) == (
+        dt.date(2027, 3, 5),
+        dt.date(2027, 3, 18),
+        4,
+    )
+    # Started on time, it ends on plan; later than its length, it ends no earlier than today.
+    on_time = dataclasses.replace(stage, started=dt.date(2027, 3, 1))
+    (found,) = forecast([on_time], today=dt.date(2027, 3, 5), gating=True, holidays=HOLIDAYS)
+    assert found.end == dt.date(2027, 3, 12)
+    (found,) = forecast([stage], today=dt.date(2027, 3, 24), gating=True, holidays=HOLIDAYS)
+    assert found.end == dt.date(2027, 3, 24)

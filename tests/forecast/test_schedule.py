@@ -36,14 +36,16 @@ def said(schedule):
 
 def test_the_worked_example(world, progressed):
     """Milestone 1 approved on Wed 20 Jan (EUR 2,000 + 19 % = 2,380, due 14 days later); the
-    others are expected on their forecast ends, each due 14 days after."""
+    others are expected on their forecast ends, each due 14 days after. Milestone 2 (planned
+    Mon 18 Jan to Fri 5 Feb, 15 working days) started on Thu 21 Jan, three working days late:
+    it keeps its length and ends Wed 10 Feb, and the ones after it move by the same three."""
     schedule = schedule_on(world.contact, progressed, dt.date(2027, 1, 25))
     assert said(schedule) == [
         ("invoice", 1, dt.date(2027, 1, 20), dt.date(2027, 2, 3), D("2380.00"), "issued"),
-        ("expected", 2, dt.date(2027, 2, 5), dt.date(2027, 2, 19), D("2975.00"), "expected"),
-        ("expected", 3, dt.date(2027, 3, 5), dt.date(2027, 3, 19), D("3570.00"), "expected"),
-        ("expected", 4, dt.date(2027, 3, 19), dt.date(2027, 4, 2), D("1785.00"), "expected"),
-        ("expected", 5, dt.date(2027, 3, 30), dt.date(2027, 4, 13), D("1190.00"), "expected"),
+        ("expected", 2, dt.date(2027, 2, 10), dt.date(2027, 2, 24), D("2975.00"), "expected"),
+        ("expected", 3, dt.date(2027, 3, 10), dt.date(2027, 3, 24), D("3570.00"), "expected"),
+        ("expected", 4, dt.date(2027, 3, 24), dt.date(2027, 4, 7), D("1785.00"), "expected"),
+        ("expected", 5, dt.date(2027, 4, 2), dt.date(2027, 4, 16), D("1190.00"), "expected"),
     ]
     assert (schedule.invoiced, schedule.paid, schedule.outstanding) == (
         D("2380.00"),
@@ -90,8 +92,8 @@ def test_a_prepayment_is_expected_when_the_milestone_starts(world, progressed):
     schedule = schedule_on(world.contact, progressed, dt.date(2027, 1, 25))
     third = next(line for line in schedule.lines if line.milestone.position == 3)
     assert (third.date, third.due, third.trigger) == (
-        dt.date(2027, 2, 8),  # its forecast start
-        dt.date(2027, 2, 22),
+        dt.date(2027, 2, 11),  # its forecast start: after milestone 2's forecast end
+        dt.date(2027, 2, 25),
         "on_start",
     )
 

@@ -11,6 +11,7 @@ from milepost.core import clock
 from milepost.forecast.rules import Hands
 from milepost.forecast.timeline import project_timeline
 from milepost.plans import services as plans
+from milepost.plans.models import Milestone
 from milepost.reviews.services.change_orders import change_order_accept
 
 from ..reviews.conftest import START, fresh
@@ -113,3 +114,31 @@ def test_a_change_order_waiting_on_the_client_is_the_clients_days(world, accepte
     line = project_timeline(reload(accepted), today=dt.date(2027, 1, 8))
     # Mon → Tue the agency's, Tue → Fri (still waiting) the client's.
     assert line.rows[0].hands == Hands(agency=1, client=3)
+
+
+def test_a_milestone_waiting_for_its_prepayment_has_not_started(world, accepted):
+    """Start pressed on a milestone billed on start only asks for the prepayment: the timeline
+    said it started that day and drew it as done work. It starts when the invoice is paid."""
+    from milepost.billing.models import Invoice
+    from milepost.reviews import services as reviews
+
+    Milestone.objects.filter(pk=m(accepted, 1).pk).update(billing_trigger="on_start")
+    start(world, accepted, 1, dt.date(2027, 1, 4))
+    line = project_timeline(reload(accepted), today=dt.date(2027, 1, 6))
+    row = line.rows[0]
+    assert row.milestone.status == "awaiting_prepayment"
+    assert row.started is None and not row.forecast.done
+    assert row.forecast.start == dt.date(2027, 1, 6)  # not before it is paid: today at the soonest
+    assert row.hands == Hands(agency=0, client=2)  # the client's, while the money is awaited
+    invoice = Invoice.objects.get(milestone=m(accepted, 1))
+    with clock.frozen(at(dt.date(2027, 1, 7))):
+        reviews.payment_record_and_release(
+            invoice=invoice,
+            amount=str(invoice.gross),
+            date="2027-01-07",
+            method="bank_transfer",
+            actor=fresh(world.owner),
+        )
+    row = project_timeline(reload(accepted), today=dt.date(2027, 1, 8)).rows[0]
+    assert row.milestone.status == "in_progress"
+    assert row.started == dt.date(2027, 1, 7)  # the day the work could begin

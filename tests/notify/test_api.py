@@ -54,7 +54,17 @@ def test_list_newest_first_with_pagination(inbox, api_as):
     titles = [n["title"] for n in body["results"]]
     assert titles == [f"Notification {i:02d}" for i in range(29, 4, -1)]  # 25 per page
     item = body["results"][0]
-    assert set(item) == {"id", "category", "title", "body", "url", "created_at", "read_at", "read"}
+    assert set(item) == {
+        "id",
+        "category",
+        "title",
+        "body",
+        "url",
+        "created_at",
+        "read_at",
+        "read",
+        "updated_at",
+    }
     assert item["category"] == "delivery" and item["url"] == "/projects/29/"
     assert item["read"] is False and item["read_at"] is None
 

@@ -61,8 +61,9 @@ def test_both_sides_see_the_timeline_the_table_and_the_schedule(world, progresse
     root = ET.fromstring(_svg(html, progressed))
     assert root.find("{http://www.w3.org/2000/svg}title").text == "Timeline of Acme webshop"
     text = _text(response)
-    # The project's line: milestone 2 is on time so far, so is the project.
-    assert "Forecast end 30 Mar 2027 · on time against baseline v1" in text
+    # The project's line: milestone 2 began three working days late (Thu 21 Jan, planned
+    # Mon 18 Jan) and keeps its length, so the project ends three working days late.
+    assert "Forecast end 2 Apr 2027 · 3 working days later than baseline v1" in text
     assert "Who held it up, in working days: agency 8 days · client 8 days" in text
     assert "of them 2 days waiting for the plan's acceptance" in text
     # The table: milestone 1 as it happened, with the XML characters of its title escaped.
@@ -141,6 +142,8 @@ def test_a_milestone_a_change_order_added_has_no_baseline(world, progressed):
     classes = [r.get("class") for r in rows[-1].iter("{http://www.w3.org/2000/svg}rect")]
     assert "bar baseline" not in classes and "bar plan" in classes
     # The project now ends with the new milestone, which plan v1 did not have; against the
-    # plan now (v2) it is on time.
+    # plan now (v2) it is as late as milestone 2's late start (three working days).
     text = _text(response)
-    assert "Forecast end 9 Apr 2027 · not in baseline v1 · on time against plan v2" in text
+    assert (
+        "Forecast end 14 Apr 2027 · not in baseline v1 · 3 working days later than plan v2" in text
+    )

@@ -35,7 +35,15 @@ def _deliverables_prefetch() -> Prefetch:
 
 
 #: What a plan row carries: every field the plan's JSON and tables show.
-PLAN_FIELDS = ("id", "project_id", "position", "revisions_used", "status", *MILESTONE_FIELDS)
+PLAN_FIELDS = (
+    "id",
+    "project_id",
+    "position",
+    "revisions_used",
+    "status",
+    "updated_at",
+    *MILESTONE_FIELDS,
+)
 #: ... and the review cycle's state, as the API's milestone JSON shows it.
 CYCLE_FIELDS = (
     "review_started_at",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -47,6 +48,7 @@ PROJECT_ORDERINGS = {
     "status": ("status", "name", "id"),
     "total": ("currency", "total_budget", "id"),
     "start": ("start_date", "id"),
+    "updated_at": ("updated_at", "id"),  # a sync reads what changed in order (docs/sync.md)
 }
 
 
@@ -238,16 +240,25 @@ def plan_versions(project: Project) -> QuerySet[PlanVersion]:
     return PlanVersion.objects.filter(project=project).select_related("accepted_by")
 
 
-def project_access_list(project: Project) -> list[ProjectAccess]:
-    """Who has access, each with ``invitation`` (their pending, expired or revoked invitation
-    to the project's client, or None once accepted): two queries however many there are."""
-    rows = list(
+def project_access_rows(project: Project) -> QuerySet[ProjectAccess]:
+    """Who has access, by role and email (pass a page of them to :func:`access_invited`)."""
+    return (
         ProjectAccess.objects.filter(project=project)
         .select_related("user")
-        .only("role", "project", "user__email", "user__name")
+        .only("role", "project", "updated_at", "user__email", "user__name")
         .order_by("role", "user__email")
     )
-    return with_invitations(rows, client_id=project.client_id)
+
+
+def access_invited(project: Project, rows: Iterable[ProjectAccess]) -> list[ProjectAccess]:
+    """``rows`` each with ``invitation`` (their pending, expired or revoked invitation to the
+    project's client, or None once accepted): one query however many there are."""
+    return with_invitations(list(rows), client_id=project.client_id)
+
+
+def project_access_list(project: Project) -> list[ProjectAccess]:
+    """Who has access, each with ``invitation``: two queries however many there are."""
+    return access_invited(project, project_access_rows(project))
 
 
 def access_get(user: Any, access_id: Any) -> ProjectAccess:

@@ -20,6 +20,7 @@ from milepost.audit.actions import AuditAction
 from milepost.billing import services as billing
 from milepost.billing import stripe
 from milepost.billing.models import Invoice, InvoiceKind, InvoiceStatus, Payment, PaymentReversal
+from milepost.core import clock
 from milepost.plans.lifecycle.milestone import SOURCES, project_refusal, project_states_allowing
 from milepost.plans.lifecycle.milestone import MilestoneAction as Action
 from milepost.plans.models import BillingTrigger, Milestone, MilestoneStatus
@@ -30,9 +31,10 @@ from .common import add_entry, audit_milestone, move, target_state
 
 @transaction.atomic
 def milestone_prepayment_received(*, milestone: Milestone) -> Milestone:
-    """The prepayment invoice is paid ("system"): work can begin."""
+    """The prepayment invoice is paid ("system"): work can begin, and its start is now (the
+    day Start was pressed only asked for the money)."""
     target_state(milestone, Action.PREPAYMENT_RECEIVED)
-    move(milestone, Action.PREPAYMENT_RECEIVED)
+    move(milestone, Action.PREPAYMENT_RECEIVED, started_at=clock.now())
     audit_milestone(
         milestone,
         None,

@@ -369,6 +369,12 @@ def _seed_projects(orgs, clients, contacts, memberships, rng: random.Random) -> 
                     status=status,
                     plan_version=1 if status in ("active", "completed") else 0,
                     first_proposed_at=None if status == "draft" else now - dt.timedelta(days=n),
+                    # Accepted a day after it was proposed: its plan v1 is the baseline.
+                    accepted_at=(
+                        now - dt.timedelta(days=n) + dt.timedelta(days=1)
+                        if status in ("active", "completed")
+                        else None
+                    ),
                     tax_rate=Decimal("19.00"),
                     created_at=now - dt.timedelta(days=n),
                 )
