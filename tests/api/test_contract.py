@@ -692,6 +692,11 @@ CASES: dict[str, Callable[[Demo], list[Call]]] = {
         Call("manager", 403),
         Call("approver", 403),
         Call("owner", 404, query={"page": 99}),
+        Call(
+            "owner", 200, query={"updated_since": "2026-01-01T00:00:00Z", "ordering": "-updated_at"}
+        ),
+        Call("owner", 400, query={"ordering": "url"}),
+        Call("owner", 400, query={"updated_since": "yesterday"}),
     ],
     "POST /api/v1/webhook-endpoints/": lambda d: [
         Call("owner", 400, body={"url": "javascript:alert(1)"}),
@@ -728,6 +733,8 @@ CASES: dict[str, Callable[[Demo], list[Call]]] = {
     ],
     "GET /api/v1/webhook-endpoints/{id}/deliveries/": lambda d: [
         Call("owner", 200, id=d.webhook_endpoint),
+        Call("owner", 200, id=d.webhook_endpoint, query={"ordering": "updated_at"}),
+        Call("owner", 400, id=d.webhook_endpoint, query={"updated_since": "2026-01-01"}),
         Call("member", 403, id=d.webhook_endpoint),
     ],
     "POST /api/v1/webhook-deliveries/{id}/resend/": lambda d: [
