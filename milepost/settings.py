@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "milepost.api",
     "milepost.web",
     "milepost.demo",
+    "milepost.integrations",
 ]
 
 MIDDLEWARE = [
@@ -268,11 +269,14 @@ SPECTACULAR_SETTINGS = {
         "ChangeKindEnum": "milepost.api.version_serializers.KINDS",
         "ChangeOrderStatusEnum": "milepost.plans.models.ChangeOrderStatus",
         "ChangeOrderRequestStatusEnum": "milepost.plans.models.ChangeOrderRequest.Status",
+        "WebhookEventTypeEnum": "milepost.integrations.public.PAYLOAD_TYPES",
     },
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "milepost.api.schema.add_common_errors",
+        # The events the webhooks send, as x-webhooks (OpenAPI 3.1's webhooks in a 3.0 document).
+        "milepost.integrations.schema.add_webhooks",
     ],
 }
 
@@ -316,6 +320,11 @@ FILE_UPLOAD_HANDLERS = [
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_WEBHOOK_TOLERANCE = 300
+
+# --- Outbound webhooks (docs/webhooks.md) --------------------------------------------------------
+# Hosts webhooks may reach although they resolve to a loopback or private address, over plain
+# http too (comma-separated: "127.0.0.1,hooks.internal"). Empty: https to public addresses only.
+WEBHOOK_ALLOWED_HOSTS = env.list("WEBHOOK_ALLOWED_HOSTS", default=[])
 
 # --- Background work ----------------------------------------------------------------------------
 # Tasks run in `manage.py run_worker` (which also runs the scheduler every minute).

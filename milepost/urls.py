@@ -12,8 +12,10 @@ urlpatterns = [
     path("admin/login/", throttle(*LOGIN)(admin.site.login)),
     path("admin/", admin.site.urls),
     path("api/v1/", include("milepost.api.urls")),
+    path("api/v1/", include("milepost.integrations.api_urls")),
     path("webhooks/stripe/", stripe_webhook, name="stripe_webhook"),
     path("calendar/<str:token>.ics", calendar_feed, name="calendar_feed"),
+    path("", include("milepost.integrations.urls")),
     path("", include("milepost.web.urls")),
 ]
 

@@ -82,8 +82,11 @@ def api(default: int, **overrides: int) -> dict[str, int | str]:
 
 
 @pytest.fixture
-def matrix_world(world):
-    """The shared world, its client contact as ``approver``, and a second contact as ``viewer``."""
+def matrix_world(world, settings):
+    """The shared world, its client contact as ``approver``, and a second contact as ``viewer``.
+
+    Webhook URLs to 127.0.0.1 pass the SSRF guard (nothing is sent: no commit runs here)."""
+    settings.WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
     world.approver = world.contact
     world.viewer = ContactFactory(client=world.client).user
     return world
@@ -104,6 +107,30 @@ def member_membership(w):
 def owner_token(w):
     token, _raw = services.api_token_create(user=w.owner, name="matrix", actor=w.owner)
     return [token.pk]
+
+
+WEBHOOK_URL = "http://127.0.0.1:9/hooks/milepost"
+
+
+def webhook_endpoint(w):
+    from milepost.integrations.services import endpoint_create
+
+    owner = type(w.owner).objects.get(pk=w.owner.pk)
+    endpoint, _secret = endpoint_create(organisation=w.organisation, actor=owner, url=WEBHOOK_URL)
+    return [endpoint.pk]
+
+
+def webhook_delivery(w):
+    from milepost.integrations.models import WebhookEndpoint
+    from milepost.integrations.services import endpoint_send_test
+
+    owner = type(w.owner).objects.get(pk=w.owner.pk)
+    endpoint = WebhookEndpoint.objects.get(pk=webhook_endpoint(w)[0])
+    return [endpoint_send_test(endpoint=endpoint, actor=owner).pk]
+
+
+def webhook_form(w, r):
+    return {"url": WEBHOOK_URL, "description": f"for {r}", "event_types": ["*"], "enabled": "on"}
 
 
 def fresh_invitation(w):
@@ -463,6 +490,8 @@ AGENCY_ACTS = {"approver": 403, "viewer": 403, "outsider": 404}
 CLIENT_ACTS = ANSWER
 # Pages of the agency's workspace: client contacts get 404.
 NO_CONTACTS = {"approver": 404, "viewer": 404}
+# Webhooks and the event feed are the owners': every other signed-in user hears 403.
+NOT_OWNER = {"manager": 403, "member": 403, "approver": 403, "viewer": 403}
 # Single milestones of a plan back in draft: contacts see only the last proposal, as a whole.
 REVISED_SEE = {**SEE, **NO_CONTACTS}
 REVISED_EDIT = {**EDIT, **NO_CONTACTS}
@@ -912,6 +941,63 @@ WEB_ROWS = [
     Row("web:token_create", "post", web(200), data=lambda w, r: {"name": "laptop"}),
     Row("web:token_revoke", "get", web(404, owner=200), args=owner_token),
     Row("web:token_revoke", "post", web(404, owner=302), args=owner_token),
+    # --- Settings → Webhooks (owners; the outsider owns their own agency) ------------------------
+    Row("webhooks:list", "get", web(200, manager=403, member=403, **NO_CONTACTS)),
+    Row(
+        "webhooks:list", "post", web(200, manager=403, member=403, **NO_CONTACTS), data=webhook_form
+    ),
+    Row(
+        "webhooks:detail",
+        "get",
+        web(404, owner=200, manager=403, member=403),
+        args=webhook_endpoint,
+    ),
+    Row(
+        "webhooks:detail",
+        "post",
+        web(404, owner=302, manager=403, member=403),
+        args=webhook_endpoint,
+        data=webhook_form,
+    ),
+    Row(
+        "webhooks:toggle",
+        "post",
+        web(404, owner=302, manager=403, member=403),
+        args=webhook_endpoint,
+    ),
+    Row(
+        "webhooks:rotate",
+        "get",
+        web(404, owner=200, manager=403, member=403),
+        args=webhook_endpoint,
+    ),
+    Row(
+        "webhooks:rotate",
+        "post",
+        web(404, owner=200, manager=403, member=403),
+        args=webhook_endpoint,
+    ),
+    Row(
+        "webhooks:delete",
+        "get",
+        web(404, owner=200, manager=403, member=403),
+        args=webhook_endpoint,
+    ),
+    Row(
+        "webhooks:delete",
+        "post",
+        web(404, owner=302, manager=403, member=403),
+        args=webhook_endpoint,
+    ),
+    Row(
+        "webhooks:test", "post", web(404, owner=302, manager=403, member=403), args=webhook_endpoint
+    ),
+    Row(
+        "webhooks:delivery_resend",
+        "post",
+        web(404, owner=302, manager=403, member=403),
+        args=webhook_delivery,
+    ),
     Row("web:milestone_buy_revision", "post", web(302, **CLIENT_ACTS), args=priced_in_review),
     Row(
         "web:milestone_ask_change_order",
@@ -1343,6 +1429,66 @@ API_ROWS = [
         data=lambda w, r: {"email": f"{r}-contact@example.com"},
         api=True,
     ),
+    # --- Webhooks and the event feed (owners; the outsider owns their own agency) ----------------
+    Row("webhooks_api:webhook-endpoint-list", "get", api(200, **NOT_OWNER), api=True),
+    Row(
+        "webhooks_api:webhook-endpoint-list",
+        "post",
+        api(201, **NOT_OWNER),
+        api=True,
+        data=lambda w, r: {"url": WEBHOOK_URL, "event_types": ["invoice.paid"]},
+    ),
+    Row(
+        "webhooks_api:webhook-endpoint-detail",
+        "get",
+        api(404, owner=200, manager=403, member=403),
+        args=webhook_endpoint,
+        api=True,
+    ),
+    Row(
+        "webhooks_api:webhook-endpoint-detail",
+        "patch",
+        api(404, owner=200, manager=403, member=403),
+        args=webhook_endpoint,
+        api=True,
+        data=lambda w, r: {"description": "Accounting"},
+    ),
+    Row(
+        "webhooks_api:webhook-endpoint-detail",
+        "delete",
+        api(404, owner=204, manager=403, member=403),
+        args=webhook_endpoint,
+        api=True,
+    ),
+    Row(
+        "webhooks_api:webhook-endpoint-rotate-secret",
+        "post",
+        api(404, owner=200, manager=403, member=403),
+        args=webhook_endpoint,
+        api=True,
+    ),
+    Row(
+        "webhooks_api:webhook-endpoint-test",
+        "post",
+        api(404, owner=202, manager=403, member=403),
+        args=webhook_endpoint,
+        api=True,
+    ),
+    Row(
+        "webhooks_api:webhook-endpoint-deliveries",
+        "get",
+        api(404, owner=200, manager=403, member=403),
+        args=webhook_endpoint,
+        api=True,
+    ),
+    Row(
+        "webhooks_api:webhook-delivery-resend",
+        "post",
+        api(404, owner=202, manager=403, member=403),
+        args=webhook_delivery,
+        api=True,
+    ),
+    Row("webhooks_api:events", "get", api(200, **NOT_OWNER), api=True),
 ]
 
 
@@ -1364,8 +1510,16 @@ def _url_names(patterns, namespace: str | None = None) -> set[str]:
     return names
 
 
+#: The URL namespaces of the API (the webhooks' API is its own app's, under /api/v1/ too).
+API_NAMESPACES = ("api:", "webhooks_api:")
+
+
 def _web_url_names() -> set[str]:
-    return {name for name in _url_names(get_resolver().url_patterns) if not name.startswith("api:")}
+    return {
+        name
+        for name in _url_names(get_resolver().url_patterns)
+        if not name.startswith(API_NAMESPACES)
+    }
 
 
 POSTED = {row.name for row in WEB_ROWS if row.method == "post"}

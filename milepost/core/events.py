@@ -4,7 +4,8 @@
 (``DomainEvent``) and calls the handlers synchronously in that transaction; anything slow or
 external (email) they schedule with ``transaction.on_commit``. The bus is for announcing only: a
 rule of the product (an invoice on approval, a milestone released by its prepayment) is an
-explicit call in the service, never a handler.
+explicit call in the service, never a handler. The outbound webhooks listen to every type
+(``integrations.outbox``): each event becomes a public event in the same transaction.
 """
 
 from __future__ import annotations
@@ -37,8 +38,12 @@ class EventType(StrEnum):
     MILESTONE_DELIVERED = "milestone.delivered"
     MILESTONE_CHANGES_REQUESTED = "milestone.changes_requested"
     MILESTONE_APPROVED = "milestone.approved"
+    MILESTONE_CLOSED = "milestone.closed"
     SUPPORT_REQUEST_FILED = "support_request.filed"
     INVOICE_ISSUED = "invoice.issued"
+    INVOICE_PAID = "invoice.paid"
+    INVOICE_OVERDUE = "invoice.overdue"
+    CREDIT_NOTE_ISSUED = "credit_note.issued"
     PAYMENT_RECEIVED = "payment.received"
     PAYMENT_REVERSED = "payment.reversed"
 

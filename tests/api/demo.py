@@ -8,16 +8,21 @@ from dataclasses import dataclass
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.test import override_settings
 
 from milepost.accounts.models import Client, Contact, Invitation, User
 from milepost.accounts.services import api_token_create, contact_invite
 from milepost.billing.models import Invoice
+from milepost.integrations import services as integrations
 from milepost.notify.models import Notification
 from milepost.plans import services as plans
 from milepost.plans.models import Deliverable, Milestone, Project, ProjectAccess
 from milepost.reviews import services as reviews
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+
+#: Allowed by ``WEBHOOK_ALLOWED_HOSTS`` where a test says so; nothing listens on port 9.
+WEBHOOK_URL = "http://127.0.0.1:9/hooks/milepost"
 
 EMAILS = {
     "owner": "owner@northwind.example",
@@ -52,6 +57,8 @@ class Demo:
     change_order: int  # CO-1 of ``active``, proposed: milestone 4 costs 500.00 more
     draft_change_order: int  # CO-2 of ``active``, a draft never proposed (the agency's alone)
     change_request: int  # the approver asks for a change order about ``planned``, open
+    webhook_endpoint: int  # the agency's, to a loopback URL nothing listens on
+    webhook_delivery: int  # a test event to it, pending (no commit sends it in the tests)
 
     @property
     def viewer_access(self) -> int:
@@ -129,6 +136,12 @@ def build_demo() -> Demo:
     change_request = plans.change_order_request_file(
         milestone=_milestone(third.pk), actor=approver, text="Could the shop take gift cards?"
     )
+    owner = Demo.user("owner")
+    with override_settings(WEBHOOK_ALLOWED_HOSTS=["127.0.0.1"]):
+        endpoint, _secret = integrations.endpoint_create(
+            organisation=active.organisation, actor=owner, url=WEBHOOK_URL, description="Chat"
+        )
+    delivery = integrations.endpoint_send_test(endpoint=endpoint, actor=owner)
     return Demo(
         organisation=active.organisation_id,
         client=acme.pk,
@@ -147,6 +160,8 @@ def build_demo() -> Demo:
         change_order=proposed_co.pk,
         draft_change_order=draft_co.pk,
         change_request=change_request.pk,
+        webhook_endpoint=endpoint.pk,
+        webhook_delivery=delivery.pk,
         tokens={
             role: api_token_create(user=user, name="Tests", actor=user)[1]
             for role, user in ((role, Demo.user(role)) for role in EMAILS)

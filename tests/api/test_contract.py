@@ -23,7 +23,7 @@ from milepost.plans.models import Milestone, ProjectAccess
 from milepost.reviews import services as reviews
 
 from .contract import Contract, fetch_schema
-from .demo import EMAILS, PNG, Demo
+from .demo import EMAILS, PNG, WEBHOOK_URL, Demo
 
 pytestmark = pytest.mark.django_db
 
@@ -686,7 +686,80 @@ CASES: dict[str, Callable[[Demo], list[Call]]] = {
         Call("owner", 200, id=d.notification),
     ],
     "POST /api/v1/notifications/read-all/": lambda d: [Call("owner", 200)],
+    "GET /api/v1/webhook-endpoints/": lambda d: [
+        Call("owner", 200),
+        Call("outsider", 200),
+        Call("manager", 403),
+        Call("approver", 403),
+        Call("owner", 404, query={"page": 99}),
+        Call(
+            "owner", 200, query={"updated_since": "2026-01-01T00:00:00Z", "ordering": "-updated_at"}
+        ),
+        Call("owner", 400, query={"ordering": "url"}),
+        Call("owner", 400, query={"updated_since": "yesterday"}),
+    ],
+    "POST /api/v1/webhook-endpoints/": lambda d: [
+        Call("owner", 400, body={"url": "javascript:alert(1)"}),
+        Call("owner", 400, body={"url": "https://10.0.0.1/", "event_types": []}),
+        Call("owner", 400, body={"url": WEBHOOK_URL, "event_types": "all"}),
+        Call("member", 403, body={"url": WEBHOOK_URL}),
+        Call("approver", 403, body={"url": WEBHOOK_URL}),
+        Call("owner", 201, body={"url": WEBHOOK_URL, "event_types": ["*"]}, settings=HOOKS_OK),
+    ],
+    "GET /api/v1/webhook-endpoints/{id}/": lambda d: [
+        Call("owner", 200, id=d.webhook_endpoint),
+        Call("manager", 403, id=d.webhook_endpoint),
+        Call("approver", 404, id=d.webhook_endpoint),
+        Call("outsider", 404, id=d.webhook_endpoint),
+    ],
+    "PATCH /api/v1/webhook-endpoints/{id}/": lambda d: [
+        Call("owner", 400, id=d.webhook_endpoint, body={"event_types": ["project.exploded"]}),
+        Call("owner", 400, id=d.webhook_endpoint, body={"enabled": "sometimes"}),
+        Call("member", 403, id=d.webhook_endpoint, body={"description": "Mine"}),
+        Call("owner", 200, id=d.webhook_endpoint, body={"description": "Accounting"}),
+    ],
+    "DELETE /api/v1/webhook-endpoints/{id}/": lambda d: [
+        Call("manager", 403, id=d.webhook_endpoint),
+        Call("owner", 204, id=d.webhook_endpoint),
+    ],
+    "POST /api/v1/webhook-endpoints/{id}/rotate-secret/": lambda d: [
+        Call("member", 403, id=d.webhook_endpoint),
+        Call("owner", 200, id=d.webhook_endpoint),
+    ],
+    "POST /api/v1/webhook-endpoints/{id}/test/": lambda d: [
+        Call("manager", 403, id=d.webhook_endpoint),
+        Call("owner", 202, id=d.webhook_endpoint),
+        Call("owner", 409, id=d.webhook_endpoint, before=disable_webhook_endpoint),
+    ],
+    "GET /api/v1/webhook-endpoints/{id}/deliveries/": lambda d: [
+        Call("owner", 200, id=d.webhook_endpoint),
+        Call("owner", 200, id=d.webhook_endpoint, query={"ordering": "updated_at"}),
+        Call("owner", 400, id=d.webhook_endpoint, query={"updated_since": "2026-01-01"}),
+        Call("member", 403, id=d.webhook_endpoint),
+    ],
+    "POST /api/v1/webhook-deliveries/{id}/resend/": lambda d: [
+        Call("manager", 403, id=d.webhook_delivery),
+        Call("outsider", 404, id=d.webhook_delivery),
+        Call("owner", 202, id=d.webhook_delivery),
+    ],
+    "GET /api/v1/events/": lambda d: [
+        Call("owner", 200),
+        Call("owner", 200, query={"limit": 1}),
+        Call("owner", 400, query={"after": "evt_nope"}),
+        Call("owner", 400, query={"limit": 1000}),
+        Call("member", 403),
+        Call("approver", 403),
+    ],
 }
+
+
+HOOKS_OK = {"WEBHOOK_ALLOWED_HOSTS": ["127.0.0.1"]}
+
+
+def disable_webhook_endpoint(d: Demo) -> None:
+    from milepost.integrations.models import WebhookEndpoint
+
+    WebhookEndpoint.objects.filter(pk=d.webhook_endpoint).update(enabled=False)
 
 
 def generic_calls(template: str) -> list[Call]:

@@ -243,7 +243,8 @@ def _takes_post(callback) -> bool:
 def _post_paths() -> list[str]:
     paths = []
     for name, pattern in _routes(get_resolver()):
-        if not name.startswith("api:") or not _takes_post(pattern.callback):
+        # The webhooks' API (milepost.integrations) is its own namespace under /api/v1/ too.
+        if not name.startswith(("api:", "webhooks_api:")) or not _takes_post(pattern.callback):
             continue
         converters = getattr(pattern.pattern, "converters", {}) or {}
         names = set(converters) | set(pattern.pattern.regex.groupindex)

@@ -20,7 +20,15 @@ BAD = {"name": "", "email": 7, "status": "?", "amount": [], "title": "", "budget
 #: Contacts of the client see every one of these objects but the agency's records of the client
 #: (``AGENCY_RECORDS``): the client, its contacts and their invitations.
 #: So are change orders never proposed (``draft_change_order``).
-AGENCY_RECORDS = {"client", "viewer_contact", "invitation", "draft_change_order"}
+#: And the webhooks (owners only): contacts are in no organisation to own them.
+AGENCY_RECORDS = {
+    "client",
+    "viewer_contact",
+    "invitation",
+    "draft_change_order",
+    "webhook_endpoint",
+    "webhook_delivery",
+}
 AGENCY_ONLY = [
     ("PATCH /api/v1/organisations/{id}/", "organisation", BAD),
     ("POST /api/v1/clients/", None, BAD),
@@ -58,6 +66,12 @@ AGENCY_ONLY = [
     ("POST /api/v1/change-orders/{id}/withdraw/", "change_order", BAD),
     ("POST /api/v1/change-orders/{id}/revise/", "change_order", BAD),
     ("POST /api/v1/change-requests/{id}/decline/", "change_request", {"reason": []}),
+    ("POST /api/v1/webhook-endpoints/", None, {"url": 5, "event_types": "all"}),
+    ("PATCH /api/v1/webhook-endpoints/{id}/", "webhook_endpoint", {"event_types": "all"}),
+    ("DELETE /api/v1/webhook-endpoints/{id}/", "webhook_endpoint", None),
+    ("POST /api/v1/webhook-endpoints/{id}/rotate-secret/", "webhook_endpoint", BAD),
+    ("POST /api/v1/webhook-endpoints/{id}/test/", "webhook_endpoint", BAD),
+    ("POST /api/v1/webhook-deliveries/{id}/resend/", "webhook_delivery", BAD),
 ]
 
 #: The client approver's writes, refused to the agency's owner whatever the body.

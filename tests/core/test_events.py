@@ -1,4 +1,5 @@
-"""The event bus: stable codes, only EventType accepted, and only notifications listen."""
+"""The event bus: stable codes, only EventType accepted, and who listens (notifications, the
+stored forecasts, the outbound webhooks)."""
 
 from __future__ import annotations
 
@@ -26,8 +27,12 @@ def test_event_codes_are_stable():
         "MILESTONE_DELIVERED": "milestone.delivered",
         "MILESTONE_CHANGES_REQUESTED": "milestone.changes_requested",
         "MILESTONE_APPROVED": "milestone.approved",
+        "MILESTONE_CLOSED": "milestone.closed",
         "SUPPORT_REQUEST_FILED": "support_request.filed",
         "INVOICE_ISSUED": "invoice.issued",
+        "INVOICE_PAID": "invoice.paid",
+        "INVOICE_OVERDUE": "invoice.overdue",
+        "CREDIT_NOTE_ISSUED": "credit_note.issued",
         "PAYMENT_RECEIVED": "payment.received",
         "PAYMENT_REVERSED": "payment.reversed",
         "PROJECT_PUT_ON_HOLD": "project.put_on_hold",
@@ -52,9 +57,14 @@ def test_an_event_is_written_to_the_outbox_under_its_code(db, monkeypatch):
     assert (stored.name, stored.payload) == ("payment.received", {"payment": 1})
 
 
-def test_only_notifications_and_stored_forecasts_listen_to_the_bus():
+def test_only_notifications_stored_forecasts_and_the_webhook_outbox_listen_to_the_bus():
     """Rules of the product (an invoice on approval) are calls in the services, not handlers:
-    the bus tells the notifications, and marks derived data (the stored forecasts) for
-    recomputing after commit."""
+    the bus tells the notifications, marks derived data (the stored forecasts) for recomputing
+    after commit, and copies each public event into the webhooks' outbox in the same
+    transaction (``integrations.outbox``: it writes rows to send, it decides nothing)."""
     listeners = {h.__module__ for handlers in events._handlers.values() for h in handlers}
-    assert listeners == {"milepost.notify.handlers", "milepost.forecast.handlers"}
+    assert listeners == {
+        "milepost.notify.handlers",
+        "milepost.forecast.handlers",
+        "milepost.integrations.outbox",
+    }

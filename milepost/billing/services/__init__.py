@@ -10,6 +10,7 @@ from .invoices import (
     invoice_issue,
     seller_snapshot,
 )
+from .overdue import invoices_announce_overdue
 from .payments import payment_record, payment_reverse, status_after_paid
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "invoice_description",
     "invoice_issue",
     "invoice_void",
+    "invoices_announce_overdue",
     "payment_record",
     "payment_reverse",
     "seller_snapshot",

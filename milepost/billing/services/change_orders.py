@@ -201,6 +201,10 @@ def _credit_note(
     target.credited = normalise(target.credited + amounts.gross, currency)
     target.status = status_after_paid(target, target.paid)
     Invoice.objects.filter(pk=target.pk).update(credited=target.credited, status=target.status)
+    if target.status == InvoiceStatus.PAID and before["status"] != InvoiceStatus.PAID:
+        events.emit(
+            EventType.INVOICE_PAID, organisation_id=target.organisation_id, invoice=target.pk
+        )
     data = {"currency": currency, "change_order": reference}
     audit_record(
         organisation=note.organisation,

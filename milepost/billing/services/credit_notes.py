@@ -10,8 +10,9 @@ from django.utils.translation import gettext as _
 from milepost.accounts.models import User
 from milepost.audit.actions import AuditAction
 from milepost.audit.services import audit_record
-from milepost.core import clock
+from milepost.core import clock, events
 from milepost.core.errors import RuleViolation
+from milepost.core.events import EventType
 from milepost.core.money import normalise
 from milepost.plans.models import Milestone
 from milepost.plans.permissions import InvoiceAction, require
@@ -106,6 +107,12 @@ def invoice_void(
         target=note,
         project=invoice.project,
         data={"number": number, "cancels": invoice.number, "gross": str(note.gross)},
+    )
+    events.emit(
+        EventType.CREDIT_NOTE_ISSUED,
+        organisation_id=note.organisation_id,
+        invoice=note.pk,
+        project=note.project_id,
     )
     if reissue:
         _reissue(invoice, left.net, actor)

@@ -123,6 +123,10 @@ def apply_payment(
         invoice=invoice.pk,
         payment=payment.pk,
     )
+    if invoice.status == InvoiceStatus.PAID and before != InvoiceStatus.PAID:
+        events.emit(
+            EventType.INVOICE_PAID, organisation_id=invoice.organisation_id, invoice=invoice.pk
+        )
     return payment
 
 

@@ -133,4 +133,10 @@ def milestone_close(*, milestone: Milestone) -> Milestone:
         before={"status": "approved"},
         after={"status": "closed"},
     )
+    events.emit(
+        EventType.MILESTONE_CLOSED,
+        organisation_id=milestone.project.organisation_id,
+        milestone=milestone.pk,
+        project=milestone.project_id,
+    )
     return milestone
