@@ -10,6 +10,7 @@
 #   BENCH_ONLY           only endpoints whose path contains this (healthz always runs)
 #   BENCH_WORKERS        gunicorn workers (default 2)
 #   BENCH_GUNICORN_ARGS  extra gunicorn options, for experiments (e.g. "-k gthread --threads 4")
+#   BENCH_APPROVALS      approvals timed with and without webhook endpoints (default 20)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -99,4 +100,13 @@ RUN_PID=$!
 status=0
 wait "$RUN_PID" || status=$?
 RUN_PID=""
+
+# Issue 15: an approval with three enabled webhook endpoints against one with none (wrk cannot
+# repeat an approval). The suite's own test, on its own SQLite file, without the bench's settings.
+echo "==> An approval without webhook endpoints and with three (${BENCH_APPROVALS:-20} each)"
+env -u DATABASE_URL -u MILEPOST_ENV -u DEBUG -u ALLOWED_HOSTS -u SITE_URL -u SECRET_KEY \
+  -u SECURE_SSL_REDIRECT -u SESSION_COOKIE_SECURE -u CSRF_COOKIE_SECURE -u MILEPOST_VAR_DIR \
+  MILEPOST_TEST_DB="$BENCH_DIR/approval-cost.sqlite3" MILEPOST_COST_ROUNDS="${BENCH_APPROVALS:-20}" \
+  "$BIN/python" -m pytest -q -s -n 0 -p no:cacheprovider tests/integrations/test_cost.py \
+  | grep -E "^approval|passed|failed" || status=1
 exit "$status"
