@@ -286,12 +286,19 @@ def test_the_project_page_tells_the_client_what_is_paid_and_what_comes_next(mone
     page = client.get(f"/projects/{project.pk}/").content.decode()
     assert "paid €0.00 of €10,000.00 · next: €2,500.00 on approval of milestone 2" in page
 
-    # Amounts before tax, like the budget: half of the gross paid is half of the net.
+    # Amounts before tax, like the budget: half of the gross paid is half of the net; what was
+    # received, with tax, beside it.
     money.pay(invoice, invoice.gross / 2)
     page = client.get(f"/projects/{project.pk}/").content.decode()
-    assert "paid €1,000.00 of €10,000.00 · next: €2,500.00 on approval of milestone 2" in page
+    assert (
+        "paid €1,000.00 of €10,000.00 before tax (€1,190.00 received with tax)"
+        " · next: €2,500.00 on approval of milestone 2"
+    ) in page
 
     money.pay(invoice)
     page = client.get(f"/projects/{project.pk}/").content.decode()
     assert invoice.gross == Decimal("2380.00")
-    assert "paid €2,000.00 of €10,000.00 · next: €2,500.00 on approval of milestone 2" in page
+    assert (
+        "paid €2,000.00 of €10,000.00 before tax (€2,380.00 received with tax)"
+        " · next: €2,500.00 on approval of milestone 2"
+    ) in page
