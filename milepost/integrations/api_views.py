@@ -18,7 +18,7 @@ from milepost.api.base import APIView, GenericViewSet
 from milepost.api.common import validated
 from milepost.api.errors import ErrorSerializer
 from milepost.api.filters import SyncReads, ordering_filter, sync_filters
-from milepost.core.errors import InvalidInput
+from milepost.core.errors import FIELDS_INVALID, InvalidInput
 
 from . import api_serializers as s
 from . import selectors, services
@@ -31,6 +31,17 @@ FEED_LIMIT_MAX = 100
 
 
 def _input(request) -> dict:
+    """The endpoint's fields as sent; a field it does not take (a ``secret`` of one's own) is
+    refused rather than ignored, so a program never believes it set it."""
+    data = request.data if isinstance(request.data, dict) else {}
+    unknown = sorted(set(data) - set(s.WebhookEndpointInputSerializer().fields))
+    if unknown:
+        errors = {name: [_("Unknown field.")] for name in unknown}
+        if "secret" in errors:
+            errors["secret"] = [
+                _("Milepost makes the secret and shows it once: rotate it for a new one.")
+            ]
+        raise InvalidInput(str(FIELDS_INVALID), details=errors)
     return validated(s.WebhookEndpointInputSerializer, request.data)
 
 

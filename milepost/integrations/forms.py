@@ -22,13 +22,19 @@ class EndpointForm(forms.Form):
         label=_("Events"),
         choices=[(ALL, _("Every event"))] + [(t, t) for t in EVENT_TYPES],
         widget=forms.CheckboxSelectMultiple,
-        required=False,
+        error_messages={"required": _("Choose the events to send, or “Every event”.")},
         help_text=_("“Every event” includes the ones Milepost adds later."),
     )
     enabled = forms.BooleanField(label=_("Enabled"), required=False, initial=True)
 
+    def clean_event_types(self) -> list[str]:
+        chosen = self.cleaned_data["event_types"]
+        if ALL in chosen and len(chosen) > 1:
+            # Saved as every event, the choice of a few was silently lost.
+            raise forms.ValidationError(
+                _("Choose “Every event” or some events, not both: untick one.")
+            )
+        return chosen
+
     def data_for_service(self) -> dict:
-        data = dict(self.cleaned_data)
-        if ALL in data["event_types"]:
-            data["event_types"] = [ALL]
-        return data
+        return dict(self.cleaned_data)

@@ -11,6 +11,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from milepost.accounts.models import Organisation, User
@@ -98,6 +99,17 @@ def endpoint_clean(data: dict[str, Any], *, partial: bool = False) -> dict[str, 
     return cleaned
 
 
+def _refuse_duplicate(organisation_id: int, url: str, *, exclude: int | None = None) -> None:
+    """One endpoint per URL in an organisation: a second would receive every event twice (a
+    reloaded form made one)."""
+    same = WebhookEndpoint.objects.filter(organisation_id=organisation_id, url=url)
+    if exclude is not None:
+        same = same.exclude(pk=exclude)
+    if same.exists():
+        message = _("An endpoint for this URL exists already: change its events instead.")
+        raise InvalidInput(str(FIELDS_INVALID), details={"url": [message]})
+
+
 @transaction.atomic
 def endpoint_create(
     *, organisation: Organisation, actor: User, **data: Any
@@ -105,6 +117,7 @@ def endpoint_create(
     """A new endpoint with its own secret; answers the endpoint and the secret (shown once)."""
     require_owner(actor, organisation)
     cleaned = endpoint_clean(data)
+    _refuse_duplicate(organisation.pk, cleaned["url"])
     now = clock.now()
     secret = signing.secret_new()
     endpoint = WebhookEndpoint.objects.create(
@@ -124,6 +137,8 @@ def endpoint_update(*, endpoint: WebhookEndpoint, actor: User, **data: Any) -> W
     """Change the URL, description, event types or enabled; enabling again forgets past failures."""
     require_owner(actor, endpoint.organisation_id)
     cleaned = endpoint_clean(data, partial=True)
+    if "url" in cleaned:
+        _refuse_duplicate(endpoint.organisation_id, cleaned["url"], exclude=endpoint.pk)
     if cleaned.get("enabled") and not endpoint.enabled:
         cleaned.update(failing_since=None, disabled_reason="")
     before = _shown(endpoint)
@@ -150,8 +165,25 @@ def endpoint_rotate_secret(
 ) -> tuple[WebhookEndpoint, str]:
     """A new secret; the old one signs too for 24 hours, so receivers can switch over."""
     require_owner(actor, endpoint.organisation_id)
-    secret = signing.secret_new()
     now = clock.now()
+    # A second rotation would replace the old secret that receivers may still use before the
+    # day they were given is over (a reloaded page did): wait until it stops signing.
+    locked = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
+    if locked.previous_secret and locked.previous_secret_expires_at > now:
+        raise RuleViolation(
+            _(
+                "The secret was rotated less than a day ago: the one before keeps signing until "
+                "%(until)s. Rotate again after that."
+            )
+            % {
+                "until": formats.date_format(
+                    timezone.localtime(locked.previous_secret_expires_at), "DATETIME_FORMAT"
+                )
+            },
+            code="rotation_pending",
+        )
+    endpoint = locked
+    secret = signing.secret_new()
     WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
         secret=secret,
         previous_secret=endpoint.secret,
@@ -201,5 +233,10 @@ def delivery_resend(*, delivery: WebhookDelivery, actor: User) -> WebhookDeliver
     if not delivery.endpoint.enabled:
         raise RuleViolation(
             _("This endpoint is disabled: enable it to resend."), code="endpoint_disabled"
+        )
+    if delivery.status == WebhookDelivery.Status.PENDING:
+        raise RuleViolation(
+            _("This delivery is still being tried: it would go twice. Resend it once it failed."),
+            code="delivery_pending",
         )
     return outbox.fan_out(delivery.event, endpoints=[delivery.endpoint], force=True)[0]

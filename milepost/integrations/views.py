@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from milepost.core import clock
 from milepost.core.errors import ApplicationError, InvalidInput
 from milepost.core.pagination import feed_page
 from milepost.web.forms import apply_errors
@@ -27,33 +28,49 @@ def _endpoint(request, pk):
     return selectors.endpoint_get(request.user, pk)
 
 
+#: Where a secret waits, in the session, for the one page that shows it (after a redirect, so
+#: that reloading neither adds the endpoint again nor rotates again).
+SECRET_KEY = "webhook_secret"
+
+
+def _secret_for_once(request, endpoint, secret: str, kind: str) -> None:
+    request.session[SECRET_KEY] = {"endpoint": endpoint.pk, "secret": secret, "kind": kind}
+
+
+def _secret_shown_once(request, endpoint) -> dict | None:
+    """The secret kept for this endpoint's page, forgotten as it is read."""
+    kept = request.session.get(SECRET_KEY)
+    if not kept or kept.get("endpoint") != endpoint.pk:
+        return None
+    del request.session[SECRET_KEY]
+    return kept
+
+
 @agency_required
 def endpoint_list(request):
-    """The organisation's endpoints, and a form to add one (its secret shown once)."""
+    """The organisation's endpoints, and a form to add one (its secret shown once, on its page)."""
     _require_owner(request)
     form = EndpointForm(request.POST or None, initial={"event_types": ["*"], "enabled": True})
-    context = {"form": form, "event_types": EVENT_TYPES}
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                endpoint, secret = services.endpoint_create(
-                    organisation=request.organisation,
-                    actor=request.user,
-                    **form.data_for_service(),
-                )
-            except InvalidInput as error:
-                apply_errors(form, error)
-            else:
-                context.update(
-                    new_secret=secret,
-                    new_endpoint=endpoint,
-                    form=EndpointForm(initial={"event_types": ["*"], "enabled": True}),
-                )
-        if form.errors:
-            status = 400
-    context["endpoints"] = selectors.endpoints_of(request.user, request.organisation.pk)
-    return render(request, "integrations/endpoints.html", context, status=status)
+    if request.method == "POST" and form.is_valid():
+        try:
+            endpoint, secret = services.endpoint_create(
+                organisation=request.organisation,
+                actor=request.user,
+                **form.data_for_service(),
+            )
+        except InvalidInput as error:
+            apply_errors(form, error)
+        else:
+            _secret_for_once(request, endpoint, secret, "created")
+            return redirect("webhooks:detail", endpoint.pk)
+    context = {
+        "form": form,
+        "event_types": EVENT_TYPES,
+        "endpoints": selectors.endpoints_of(request.user, request.organisation.pk),
+    }
+    return render(
+        request, "integrations/endpoints.html", context, status=400 if form.errors else 200
+    )
 
 
 @agency_required
@@ -80,7 +97,14 @@ def endpoint_detail(request, pk: int):
     page = feed_page(
         selectors.deliveries_of(endpoint), request.GET.get("page"), DELIVERIES_PER_PAGE
     )
-    context = {"endpoint": endpoint, "form": form, "page": page, "deliveries": page.object_list}
+    context = {
+        "endpoint": endpoint,
+        "form": form,
+        "page": page,
+        "deliveries": page.object_list,
+        "now": clock.now(),
+        "new_secret": None if request.method == "POST" else _secret_shown_once(request, endpoint),
+    }
     return render(
         request, "integrations/endpoint.html", context, status=400 if form.errors else 200
     )
@@ -91,9 +115,16 @@ def endpoint_detail(request, pk: int):
 def endpoint_toggle(request, pk: int):
     """Enable or disable the endpoint."""
     endpoint = _endpoint(request, pk)
-    services.endpoint_update(endpoint=endpoint, actor=request.user, enabled=not endpoint.enabled)
+    enable = not endpoint.enabled
+    services.endpoint_update(endpoint=endpoint, actor=request.user, enabled=enable)
     messages.success(
-        request, _("Endpoint disabled.") if endpoint.enabled else _("Endpoint enabled.")
+        request,
+        _("Endpoint enabled.")
+        if enable
+        else _(
+            "Endpoint disabled: events are not queued for it until you enable it again; "
+            "the event feed keeps them all."
+        ),
     )
     return redirect("webhooks:detail", endpoint.pk)
 
@@ -103,8 +134,15 @@ def endpoint_rotate(request, pk: int):
     """Ask first; on POST a new secret, shown once (the old one signs for 24 more hours)."""
     endpoint = _endpoint(request, pk)
     if request.method == "POST":
-        endpoint, secret = services.endpoint_rotate_secret(endpoint=endpoint, actor=request.user)
-        return render(request, "integrations/secret.html", {"endpoint": endpoint, "secret": secret})
+        try:
+            endpoint, secret = services.endpoint_rotate_secret(
+                endpoint=endpoint, actor=request.user
+            )
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            _secret_for_once(request, endpoint, secret, "rotated")
+        return redirect("webhooks:detail", endpoint.pk)
     return render(request, "integrations/rotate.html", {"endpoint": endpoint})
 
 

@@ -26,16 +26,30 @@ def add(browser, url: str, **fields):
 
 
 def test_adding_shows_the_secret_once(owner_browser, receiver):
+    """After a redirect, on the endpoint's page: reloading it neither shows the secret again
+    nor adds the endpoint twice (the form's answer did, when reloaded)."""
     response = add(owner_browser, receiver.url)
-    assert response.status_code == 200
-    shown = SECRET.findall(response.content.decode())
     endpoint = WebhookEndpoint.objects.get()
-    assert shown == [endpoint.secret]
+    assert response.status_code == 302 and response["Location"].endswith(f"/{endpoint.pk}/")
+    shown = owner_browser.get(response["Location"]).content.decode()
+    assert SECRET.findall(shown) == [endpoint.secret] and "Endpoint added" in shown
     again = owner_browser.get("/settings/webhooks/").content.decode()
     assert receiver.url in again and not SECRET.search(again)
-    assert not SECRET.search(
-        owner_browser.get(f"/settings/webhooks/{endpoint.pk}/").content.decode()
-    )
+    assert not SECRET.search(owner_browser.get(response["Location"]).content.decode())
+    # The same URL again is refused beside the field, with what was typed kept.
+    twice = add(owner_browser, receiver.url)
+    assert twice.status_code == 400 and "exists already" in twice.content.decode()
+    assert WebhookEndpoint.objects.count() == 1
+
+
+def test_every_event_with_some_events_is_refused_not_saved_as_every_event(owner_browser, receiver):
+    response = add(owner_browser, receiver.url, event_types=["*", "milestone.started"])
+    assert response.status_code == 400
+    assert "not both" in response.content.decode()
+    assert not WebhookEndpoint.objects.exists()
+    response = add(owner_browser, receiver.url, event_types=[])
+    assert "Choose the events to send" in response.content.decode()
+    assert "<legend>Events</legend>" in response.content.decode()  # no "(optional)"
 
 
 def test_a_refused_url_is_shown_beside_the_field_and_kept(owner_browser, settings):
@@ -61,16 +75,27 @@ def test_edit_disable_rotate_delete(owner_browser, receiver):
         ["invoice.paid"],
         False,  # the box was left unchecked
     )
-    owner_browser.post(f"{page}toggle/")
+    toggled = owner_browser.post(f"{page}toggle/", follow=True).content.decode()
     endpoint.refresh_from_db()
-    assert endpoint.enabled
+    assert endpoint.enabled and "Endpoint enabled." in toggled  # it said "disabled"
+    toggled = owner_browser.post(f"{page}toggle/", follow=True).content.decode()
+    assert "Endpoint disabled: events are not queued" in toggled
+    owner_browser.post(f"{page}toggle/")
     old = endpoint.secret
     assert "24 hours" in owner_browser.get(f"{page}rotate/").content.decode()
     endpoint.refresh_from_db()
     assert endpoint.secret == old, "asking first changes nothing"
-    rotated = owner_browser.post(f"{page}rotate/").content.decode()
+    rotated = owner_browser.post(f"{page}rotate/")
+    assert rotated.status_code == 302
+    shown = owner_browser.get(rotated["Location"]).content.decode()
     endpoint.refresh_from_db()
-    assert SECRET.findall(rotated) == [endpoint.secret] and endpoint.previous_secret == old
+    assert SECRET.findall(shown) == [endpoint.secret] and endpoint.previous_secret == old
+    assert "The old secret also signs until" in shown
+    # Sent again (a reload), it rotates nothing and says why.
+    again = owner_browser.post(f"{page}rotate/", follow=True).content.decode()
+    endpoint.refresh_from_db()
+    assert endpoint.previous_secret == old and not SECRET.search(again)
+    assert "rotated less than a day ago" in again
     assert owner_browser.get(f"{page}delete/").status_code == 200
     assert WebhookEndpoint.objects.exists()
     assert owner_browser.post(f"{page}delete/").status_code == 302

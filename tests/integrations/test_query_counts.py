@@ -34,7 +34,8 @@ def count(kind: str, path: str, user) -> int:
 def grow(world, endpoint: WebhookEndpoint, n: int) -> None:
     """``n`` more endpoints, test deliveries on ``endpoint``, and events in the feed."""
     owner = fresh(world.owner)
-    for i in range(n):
+    first = WebhookEndpoint.objects.count()  # one endpoint per URL: each a new one
+    for i in range(first, first + n):
         services.endpoint_create(
             organisation=world.organisation, actor=owner, url=f"http://127.0.0.1:9/more-{i}"
         )
