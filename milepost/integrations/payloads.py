@@ -6,12 +6,15 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from milepost.api.billing_serializers import InvoiceSerializer, PaymentSerializer
+from django.db.models import Prefetch
+
+from milepost.api.billing_serializers import InvoiceDetailSerializer, PaymentSerializer
 from milepost.api.change_order_views import change_order_json
 from milepost.api.common import datetime_json
 from milepost.api.plan_json import milestone_json, project_json
 from milepost.api.review_serializers import SupportRequestSerializer
 from milepost.billing.models import Invoice, Payment
+from milepost.billing.selectors import payments_with_reversals
 from milepost.plans.models import ChangeOrder, Milestone, Project
 from milepost.reviews.models import SupportRequest
 
@@ -33,8 +36,14 @@ def _milestone(pk: int) -> dict[str, Any]:
 
 
 def _invoice(pk: int) -> dict[str, Any]:
-    invoice = Invoice.objects.select_related("credit_note_for", "corrects").get(pk=pk)
-    return dict(InvoiceSerializer(invoice).data)
+    """As ``GET /api/v1/invoices/{id}/`` answers it: with its payments and the day it was paid
+    in full (an ``invoice.paid`` without ``paid_in_full_on`` said less than the API)."""
+    invoice = (
+        Invoice.objects.select_related("credit_note_for", "corrects")
+        .prefetch_related(Prefetch("payments", queryset=payments_with_reversals()))
+        .get(pk=pk)
+    )
+    return dict(InvoiceDetailSerializer(invoice).data)
 
 
 def _payment(pk: int) -> dict[str, Any]:

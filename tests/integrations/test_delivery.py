@@ -81,6 +81,10 @@ def test_a_full_review_cycle_sends_exactly_its_events_in_order_each_signed(
     paid = next(p for p in payloads if p["type"] == "invoice.paid")
     assert paid["data"]["object"]["number"] == invoice.number
     assert paid["data"]["object"]["status"] == "paid"
+    # As GET /api/v1/invoices/{id}/ answers it (it was the list's shape, without these).
+    assert paid["data"]["object"]["paid_in_full_on"] == T0.date().isoformat()
+    assert len(paid["data"]["object"]["payments"]) == 1
+    assert {"seller", "buyer", "description", "payment_terms"} <= set(paid["data"]["object"])
     headers = receiver.received[0].headers
     assert headers["webhook-id"] == payloads[0]["id"]
     assert headers["Content-Type"] == "application/json"
