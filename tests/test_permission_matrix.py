@@ -121,12 +121,15 @@ def webhook_endpoint(w):
 
 
 def webhook_delivery(w):
-    from milepost.integrations.models import WebhookEndpoint
+    """A failed delivery, which may be resent (a pending one is not: it would go twice)."""
+    from milepost.integrations.models import WebhookDelivery, WebhookEndpoint
     from milepost.integrations.services import endpoint_send_test
 
     owner = type(w.owner).objects.get(pk=w.owner.pk)
     endpoint = WebhookEndpoint.objects.get(pk=webhook_endpoint(w)[0])
-    return [endpoint_send_test(endpoint=endpoint, actor=owner).pk]
+    delivery = endpoint_send_test(endpoint=endpoint, actor=owner)
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(status=WebhookDelivery.Status.FAILED)
+    return [delivery.pk]
 
 
 def webhook_form(w, r):
@@ -944,7 +947,7 @@ WEB_ROWS = [
     # --- Settings → Webhooks (owners; the outsider owns their own agency) ------------------------
     Row("webhooks:list", "get", web(200, manager=403, member=403, **NO_CONTACTS)),
     Row(
-        "webhooks:list", "post", web(200, manager=403, member=403, **NO_CONTACTS), data=webhook_form
+        "webhooks:list", "post", web(302, manager=403, member=403, **NO_CONTACTS), data=webhook_form
     ),
     Row(
         "webhooks:detail",
@@ -974,7 +977,7 @@ WEB_ROWS = [
     Row(
         "webhooks:rotate",
         "post",
-        web(404, owner=200, manager=403, member=403),
+        web(404, owner=302, manager=403, member=403),
         args=webhook_endpoint,
     ),
     Row(

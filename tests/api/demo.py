@@ -58,7 +58,7 @@ class Demo:
     draft_change_order: int  # CO-2 of ``active``, a draft never proposed (the agency's alone)
     change_request: int  # the approver asks for a change order about ``planned``, open
     webhook_endpoint: int  # the agency's, to a loopback URL nothing listens on
-    webhook_delivery: int  # a test event to it, pending (no commit sends it in the tests)
+    webhook_delivery: int  # a test event to it, failed (so that it can be resent)
 
     @property
     def viewer_access(self) -> int:
@@ -142,6 +142,8 @@ def build_demo() -> Demo:
             organisation=active.organisation, actor=owner, url=WEBHOOK_URL, description="Chat"
         )
     delivery = integrations.endpoint_send_test(endpoint=endpoint, actor=owner)
+    # As if its retries ran out: a delivery still pending is not resent (it would go twice).
+    type(delivery).objects.filter(pk=delivery.pk).update(status="failed")
     return Demo(
         organisation=active.organisation_id,
         client=acme.pk,

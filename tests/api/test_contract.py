@@ -704,7 +704,13 @@ CASES: dict[str, Callable[[Demo], list[Call]]] = {
         Call("owner", 400, body={"url": WEBHOOK_URL, "event_types": "all"}),
         Call("member", 403, body={"url": WEBHOOK_URL}),
         Call("approver", 403, body={"url": WEBHOOK_URL}),
-        Call("owner", 201, body={"url": WEBHOOK_URL, "event_types": ["*"]}, settings=HOOKS_OK),
+        Call("owner", 400, body={"url": WEBHOOK_URL}, settings=HOOKS_OK),  # the demo's own URL
+        Call(
+            "owner", 400, body={"url": WEBHOOK_URL + "/2", "secret": "whsec_x"}, settings=HOOKS_OK
+        ),
+        Call(
+            "owner", 201, body={"url": WEBHOOK_URL + "/2", "event_types": ["*"]}, settings=HOOKS_OK
+        ),
     ],
     "GET /api/v1/webhook-endpoints/{id}/": lambda d: [
         Call("owner", 200, id=d.webhook_endpoint),
@@ -741,6 +747,7 @@ CASES: dict[str, Callable[[Demo], list[Call]]] = {
         Call("manager", 403, id=d.webhook_delivery),
         Call("outsider", 404, id=d.webhook_delivery),
         Call("owner", 202, id=d.webhook_delivery),
+        Call("owner", 409, id=d.webhook_delivery + 1),  # the resend, still pending
     ],
     "GET /api/v1/events/": lambda d: [
         Call("owner", 200),
